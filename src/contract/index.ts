@@ -1,0 +1,4 @@
+export * from './schemas';
+export * from './termination';
+export * from './version';
+export * from './paths';

@@ -1,0 +1,257 @@
+import { z } from 'zod';
+
+/** Runner platforms an instance can report. */
+export const platforms = ['kubernetes', 'docker', 'ec2', 'process'] as const;
+export const Platform = z.enum(platforms);
+export type Platform = z.infer<typeof Platform>;
+
+/** Roles of console users: admins edit runners, viewers only look. */
+export const Role = z.enum(['admin', 'viewer']);
+export type Role = z.infer<typeof Role>;
+
+const isoTime = z.string().datetime({ offset: true });
+
+/** A runner version: semver without build metadata, e.g. `1.4.0` or `1.5.0-rc.1`. */
+export const Version = z
+  .string()
+  .trim()
+  .max(64)
+  .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a version such as 1.4.0');
+
+/** Group names: 1–64 characters after trimming; letters, digits, space, `.`, `_`, `-`. */
+export const GroupName = z
+  .string({ error: 'is required and must be a string' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(64, 'must be at most 64 characters')
+  .regex(/^[A-Za-z0-9 ._-]+$/, 'may contain only letters, digits, space, ".", "_" and "-"');
+
+export const GroupStatus = z.enum(['connected', 'disconnected', 'waiting']);
+export type GroupStatus = z.infer<typeof GroupStatus>;
+
+export const InstanceStatus = z.enum(['connected', 'disconnected', 'terminated']);
+export type InstanceStatus = z.infer<typeof InstanceStatus>;
+
+export const UpdateState = z.enum(['in_progress', 'succeeded', 'rolled_back']);
+export type UpdateState = z.infer<typeof UpdateState>;
+
+/** How a runner ended, classified from its exit fingerprint (see termination.ts). */
+export const TerminationCause = z.enum(['completed', 'oom_killed', 'killed', 'sigterm', 'crash', 'replaced', 'lost']);
+export type TerminationCause = z.infer<typeof TerminationCause>;
+
+export const Termination = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.number().int().nullable(),
+  reason: z.string().nullable(),
+  at: isoTime,
+  cause: TerminationCause,
+});
+export type Termination = z.infer<typeof Termination>;
+
+/** Kinds of connection error a runner can report with its heartbeat. */
+export const RunnerErrorKind = z.enum(['dns', 'tls', 'timeout', 'key_revoked', 'group_deleted', 'version_too_old', 'other']);
+export type RunnerErrorKind = z.infer<typeof RunnerErrorKind>;
+
+export const RunnerError = z.object({
+  kind: RunnerErrorKind,
+  message: z.string().max(500),
+  at: isoTime,
+});
+export type RunnerError = z.infer<typeof RunnerError>;
+
+export const Instance = z.object({
+  id: z.string(),
+  groupId: z.string(),
+  name: z.string(),
+  platform: Platform,
+  hostname: z.string(),
+  address: z.string(),
+  os: z.string(),
+  arch: z.string(),
+  version: z.string(),
+  status: InstanceStatus,
+  startedAt: isoTime,
+  lastHeartbeatAt: isoTime,
+  lastError: RunnerError.nullable(),
+  termination: Termination.nullable(),
+});
+export type Instance = z.infer<typeof Instance>;
+
+export const UpdateInstanceState = z.enum(['pending', 'updating', 'updated', 'failed', 'rolled_back']);
+export type UpdateInstanceState = z.infer<typeof UpdateInstanceState>;
+
+export const Update = z.object({
+  id: z.string(),
+  groupId: z.string(),
+  state: UpdateState,
+  targetVersion: z.string(),
+  fromVersions: z.array(z.string()),
+  requestedBy: z.string(),
+  requestedAt: isoTime,
+  deadlineAt: isoTime,
+  finishedAt: isoTime.nullable(),
+  reason: z.string().nullable(),
+  instances: z.array(
+    z.object({ instanceId: z.string(), name: z.string(), version: z.string(), state: UpdateInstanceState }),
+  ),
+});
+export type Update = z.infer<typeof Update>;
+
+export const RunnerGroup = z.object({
+  id: z.string(),
+  name: z.string(),
+  isDefault: z.boolean(),
+  status: GroupStatus,
+  connectedCount: z.number().int(),
+  instanceCount: z.number().int(),
+  versions: z.array(z.string()),
+  latestVersion: z.string(),
+  keyPrefix: z.string(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  activeUpdate: Update.nullable(),
+});
+export type RunnerGroup = z.infer<typeof RunnerGroup>;
+
+/** The one response that carries a registration key: group creation and key rotation. */
+export const GroupWithKey = RunnerGroup.extend({ registrationKey: z.string() });
+export type GroupWithKey = z.infer<typeof GroupWithKey>;
+
+export const CreateGroupBody = z.strictObject({
+  name: GroupName,
+  isDefault: z.boolean({ error: 'must be true or false' }).optional(),
+});
+export type CreateGroupBody = z.infer<typeof CreateGroupBody>;
+
+export const PatchGroupBody = z
+  .strictObject({
+    name: GroupName.optional(),
+    isDefault: z.literal(true, { error: 'can only be set to true: make another group the default instead' }).optional(),
+  })
+  .refine((b) => b.name !== undefined || b.isDefault !== undefined, { message: 'give name or isDefault' });
+export type PatchGroupBody = z.infer<typeof PatchGroupBody>;
+
+export const UpdateRequestBody = z.strictObject({ targetVersion: Version.optional() });
+export type UpdateRequestBody = z.infer<typeof UpdateRequestBody>;
+
+export const Session = z.object({ username: z.string(), role: Role });
+export type Session = z.infer<typeof Session>;
+
+export const SignInBody = z.strictObject({
+  username: z.string({ error: 'is required' }).min(1, 'is required').max(128),
+  password: z.string({ error: 'is required' }).min(1, 'is required').max(1024),
+});
+export type SignInBody = z.infer<typeof SignInBody>;
+
+export const AuditEvent = z.object({
+  id: z.string(),
+  at: isoTime,
+  actor: z.string(),
+  action: z.string(),
+  groupId: z.string().nullable(),
+  groupName: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+export const AuditPage = z.object({ items: z.array(AuditEvent), nextCursor: z.string().nullable() });
+export type AuditPage = z.infer<typeof AuditPage>;
+
+export const AuditQuery = z.strictObject({
+  groupId: z.string().max(64).optional(),
+  actor: z.string().max(128).optional(),
+  cursor: z.string().max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+export type AuditQuery = z.infer<typeof AuditQuery>;
+
+/** RFC 9457 problem details, with field errors for 400s. */
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  activeUpdate: Update.optional(),
+});
+export type Problem = z.infer<typeof Problem>;
+
+// ---- runner protocol ----
+
+export const RegisterBody = z.strictObject({
+  name: z.string().trim().min(1).max(253),
+  platform: Platform,
+  hostname: z.string().trim().min(1).max(253),
+  address: z.string().trim().max(253),
+  os: z.string().trim().min(1).max(64),
+  arch: z.string().trim().min(1).max(64),
+  version: Version,
+  replaces: z.string().max(64).optional(),
+});
+export type RegisterBody = z.infer<typeof RegisterBody>;
+
+export const RegisterResponse = z.object({
+  instanceId: z.string(),
+  instanceToken: z.string(),
+  heartbeatSeconds: z.number(),
+});
+export type RegisterResponse = z.infer<typeof RegisterResponse>;
+
+export const HeartbeatBody = z.strictObject({
+  version: Version,
+  lastError: z
+    .strictObject({ kind: RunnerErrorKind, message: z.string().max(500), at: isoTime })
+    .nullable()
+    .optional(),
+});
+export type HeartbeatBody = z.infer<typeof HeartbeatBody>;
+
+export const RunnerCommand = z.object({
+  type: z.enum(['update', 'rollback']),
+  updateId: z.string(),
+  targetVersion: z.string(),
+});
+export type RunnerCommand = z.infer<typeof RunnerCommand>;
+
+export const HeartbeatResponse = z.object({ commands: z.array(RunnerCommand), heartbeatSeconds: z.number() });
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
+
+export const RunnerEventBody = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('update-started'), updateId: z.string().max(64), targetVersion: Version.optional() }),
+  z.strictObject({ type: z.literal('update-failed'), updateId: z.string().max(64), reason: z.string().max(500) }),
+  z.strictObject({
+    type: z.literal('terminated'),
+    exitCode: z.number().int().min(0).max(255).nullable(),
+    signal: z.number().int().min(1).max(64).nullable(),
+    reason: z.string().max(64).nullable(),
+  }),
+  z.strictObject({ type: z.literal('goodbye'), signal: z.number().int().min(1).max(64).optional() }),
+]);
+export type RunnerEventBody = z.infer<typeof RunnerEventBody>;
+
+// ---- live events (SSE) ----
+
+export const LiveEvent = z.object({
+  kind: z.enum(['group', 'instance', 'update']),
+  op: z.enum(['upsert', 'delete']),
+  groupId: z.string(),
+  entityId: z.string(),
+});
+export type LiveEvent = z.infer<typeof LiveEvent>;
+
+// ---- install templates ----
+
+export const installPlatforms = ['helm', 'docker', 'cloudformation'] as const;
+export const InstallPlatform = z.enum(installPlatforms);
+export type InstallPlatform = z.infer<typeof InstallPlatform>;
+
+/** What `GET /install/{platform}` answers: everything a command needs except the key. */
+export const InstallTemplate = z.object({
+  platform: InstallPlatform,
+  serverUrl: z.string(),
+  runnerVersion: z.string(),
+  runnerImage: z.string(),
+  helmChart: z.string(),
+  cfnTemplateUrl: z.string(),
+});
+export type InstallTemplate = z.infer<typeof InstallTemplate>;

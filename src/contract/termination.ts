@@ -1,0 +1,23 @@
+import type { TerminationCause } from './schemas';
+
+/** Classifies how a runner ended from its exit fingerprint (PRODUCT.md §2). */
+export function classifyTermination(exitCode: number | null, signal: number | null, reason: string | null): TerminationCause {
+  if (reason === 'Replaced') return 'replaced';
+  if (signal === 15) return 'sigterm';
+  if (exitCode === 0) return 'completed';
+  if (exitCode === 137 && reason === 'OOMKilled') return 'oom_killed';
+  if (exitCode === 137 || signal === 9) return 'killed';
+  if (exitCode === null && signal === null) return 'lost';
+  return 'crash';
+}
+
+/** One-line explanation of each cause, as the console shows it. */
+export const causeText: Record<TerminationCause, string> = {
+  completed: 'Clean exit. If the group saw "lost communication", it was the completion handshake, not a death',
+  oom_killed: 'Host out of memory: the container hit its memory limit (raise limit_memory)',
+  killed: 'Killed inside the guest: in-VM out-of-memory or SIGKILL; the host cgroup was fine',
+  sigterm: 'SIGTERM: the pod was deleted or the node drained, or the runner was stopped',
+  crash: "Crash (segfault or abort): collect the runner's logs",
+  replaced: 'Replaced by update',
+  lost: 'Lost: no exit was recorded, so the host or node was killed hard or the network dropped',
+};
