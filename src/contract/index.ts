@@ -2,3 +2,4 @@ export * from './schemas';
 export * from './termination';
 export * from './version';
 export * from './paths';
+export * from './slug';
