@@ -1,0 +1,329 @@
+import { arch, hostname, networkInterfaces, platform as osPlatform, release } from 'node:os';
+import type { RegisterBody, RunnerCommand, RunnerError, RunnerEventBody } from '../contract';
+import { backoffDelayMs, heartbeatDelayMs, type Random } from './backoff';
+import { RunnerCallError, RunnerClient } from './client';
+import type { Logger } from './log';
+import type { RunnerOptions } from './options';
+import { type Replacement, startReplacement } from './replacement';
+import { startWorker, type Worker } from './supervisor';
+
+export interface AgentSetup {
+  options: RunnerOptions;
+  /** The arguments this runner was started with (a replacement gets them rewritten). */
+  argv: readonly string[];
+  log: Logger;
+  /** Set when this process is an update's replacement: it registers with the old instance's token. */
+  replaces?: { instanceId: string; token: string } | null;
+  /** Told once registration succeeded (a replacement tells its parent). */
+  onRegistered?: (instanceId: string) => void;
+  /** Environment for the worker and replacements, without secrets. */
+  env?: NodeJS.ProcessEnv;
+  random?: Random;
+}
+
+/**
+ * The runner's protocol loop: register, heartbeat, act on commands, report how the worker ended.
+ * `run()` resolves with the process exit code.
+ */
+export class Agent {
+  private readonly client: RunnerClient;
+  private readonly random: Random;
+  private readonly stopCtl = new AbortController();
+  private token = '';
+  private instanceId = '';
+  private heartbeatSeconds: number;
+  private lastError: RunnerError | null = null;
+  private lastErrorReported = true;
+  private worker: Worker | null = null;
+  private replacement: Replacement | null = null;
+  private readonly handledCommands = new Set<string>();
+  private readonly foundLogged = new Set<string>();
+  private finishing = false;
+  private resolveDone!: (code: number) => void;
+  private readonly done = new Promise<number>((resolve) => {
+    this.resolveDone = resolve;
+  });
+
+  constructor(private readonly setup: AgentSetup) {
+    this.client = new RunnerClient(setup.options.serverUrl);
+    this.random = setup.random ?? Math.random;
+    this.heartbeatSeconds = setup.options.test.heartbeatSeconds ?? 5;
+    setup.log.addSecret(setup.options.key);
+    if (setup.replaces) setup.log.addSecret(setup.replaces.token);
+  }
+
+  private get log(): Logger {
+    return this.setup.log;
+  }
+
+  private get options(): RunnerOptions {
+    return this.setup.options;
+  }
+
+  private get stopped(): boolean {
+    return this.stopCtl.signal.aborted;
+  }
+
+  /** Runs until the runner must exit; resolves with the exit code. */
+  async run(): Promise<number> {
+    void this.loop().catch((err: unknown) => {
+      this.log.error(`unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
+      void this.finish(1, async () => {});
+    });
+    return this.done;
+  }
+
+  /** A stop signal (SIGTERM, or Ctrl-C): say goodbye, stop the worker, exit 0 within 2 s. */
+  stop(signalName: 'SIGTERM' | 'SIGINT'): void {
+    void this.finish(0, async () => {
+      this.log.info(`${signalName} received: saying goodbye and stopping`);
+      await Promise.all([
+        this.instanceId ? this.sendEvent({ type: 'goodbye', signal: 15 }, 1200) : Promise.resolve(),
+        this.worker?.stop(600),
+      ]);
+    });
+  }
+
+  private async loop(): Promise<void> {
+    if (!(await this.register())) return;
+    this.startWorker();
+    await this.heartbeatLoop();
+  }
+
+  private identity(): RegisterBody {
+    const name = this.options.name ?? hostname();
+    return {
+      name: name.slice(0, 253),
+      platform: this.options.platform,
+      hostname: hostname().slice(0, 253) || 'unknown',
+      address: primaryAddress(),
+      os: `${osPlatform()} ${release()}`.slice(0, 64),
+      arch: arch(),
+      version: this.options.version,
+      ...(this.setup.replaces ? { replaces: this.setup.replaces.instanceId } : {}),
+    };
+  }
+
+  private async register(): Promise<boolean> {
+    const body = this.identity();
+    const credential = this.setup.replaces?.token ?? this.options.key;
+    this.log.info(
+      `Starting runner ${body.name} version ${body.version} on ${body.platform}; registering with ${this.options.serverUrl}` +
+        (this.setup.replaces ? ` as the replacement of instance ${this.setup.replaces.instanceId}` : ''),
+    );
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        const res = await this.client.register(credential, body);
+        this.token = res.instanceToken;
+        this.log.addSecret(res.instanceToken);
+        this.instanceId = res.instanceId;
+        this.heartbeatSeconds = this.options.test.heartbeatSeconds ?? res.heartbeatSeconds;
+        this.log.info(`Registered as instance ${res.instanceId}; heartbeat every ${this.heartbeatSeconds} s`);
+        this.setup.onRegistered?.(res.instanceId);
+        return true;
+      } catch (err) {
+        if (this.stopped) return false;
+        const e = asCallError(err);
+        this.remember(e);
+        if (e.final) {
+          this.fatal(e, 'Registration');
+          return false;
+        }
+        const delay = backoffDelayMs(attempt, this.heartbeatSeconds, this.random);
+        this.log.warn(`Registration failed (${e.kind}): ${e.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+        await this.sleep(delay);
+      }
+    }
+    return false;
+  }
+
+  private startWorker(): void {
+    const t = this.options.test;
+    const mode = t.workOom ? 'oom' : t.workExit !== null ? 'exit' : 'idle';
+    const worker = startWorker(
+      {
+        mode,
+        exitCode: t.workExit ?? 0,
+        delaySeconds: t.workSeconds,
+        memoryLimitMb: t.workOom ? 48 : 256,
+        env: this.setup.env ?? process.env,
+      },
+      this.log,
+    );
+    this.worker = worker;
+    this.log.info(`Worker started (pid ${worker.pid})`);
+    void worker.exited.then((fp) => {
+      void this.finish(fp.exitCode, async () => {
+        this.log.warn(
+          `Worker ended: exit code ${fp.exitCode}${fp.signal ? `, signal ${fp.signal}` : ''}, reason ${fp.reason}; reporting and exiting with ${fp.exitCode}`,
+        );
+        await this.sendEvent({ type: 'terminated', exitCode: fp.exitCode, signal: fp.signal, reason: fp.reason }, 3000);
+      });
+    });
+  }
+
+  private async heartbeatLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        const pending = this.lastErrorReported ? undefined : this.lastError;
+        const res = await this.client.heartbeat(
+          this.token,
+          { version: this.options.version, ...(pending ? { lastError: pending } : {}) },
+          this.stopCtl.signal,
+        );
+        if (this.stopped) return;
+        if (pending) this.lastErrorReported = true;
+        if (failures > 0) this.log.info(`Reconnected to ${this.options.serverUrl} after ${failures} failed heartbeat(s)`);
+        failures = 0;
+        this.heartbeatSeconds = this.options.test.heartbeatSeconds ?? res.heartbeatSeconds;
+        this.handleCommands(res.commands);
+        await this.sleep(heartbeatDelayMs(this.heartbeatSeconds, this.random));
+      } catch (err) {
+        if (this.stopped) return;
+        const e = asCallError(err);
+        if (e.final && this.replacement) {
+          // Our token may already be retired because the replacement registered; wait for its word.
+          await this.sleep(200);
+          continue;
+        }
+        this.remember(e);
+        if (e.final) return this.fatal(e, 'Heartbeat');
+        failures++;
+        const delay = backoffDelayMs(failures, this.heartbeatSeconds, this.random);
+        this.log.warn(`Heartbeat failed (${e.kind}): ${e.message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private handleCommands(commands: readonly RunnerCommand[]): void {
+    for (const cmd of commands) {
+      if (cmd.targetVersion === this.options.version) continue;
+      const key = `${cmd.type}:${cmd.updateId}:${cmd.targetVersion}`;
+      if (this.replacement && this.replacement.version === cmd.targetVersion) {
+        if (!this.foundLogged.has(key)) {
+          this.foundLogged.add(key);
+          this.log.info(
+            `Found existing container with name: ${this.replacement.name} already running with id: ${this.replacement.instanceId ?? `pid-${this.replacement.pid}`}`,
+          );
+        }
+        continue;
+      }
+      if (this.handledCommands.has(key)) continue;
+      this.handledCommands.add(key);
+      if (this.replacement) {
+        this.log.warn(`Abandoning replacement ${this.replacement.name} for a newer command toward ${cmd.targetVersion}`);
+        this.replacement.kill();
+        this.replacement = null;
+      }
+      void this.carryOut(cmd);
+    }
+  }
+
+  /** Update or rollback: start the replacement on the target version, wait until it registered, exit 0. */
+  private async carryOut(cmd: RunnerCommand): Promise<void> {
+    const what = cmd.type === 'update' ? 'Update' : 'Rollback';
+    this.log.info(`${what} ${cmd.updateId}: ${this.options.version} -> ${cmd.targetVersion}`);
+    await this.sendEvent({ type: 'update-started', updateId: cmd.updateId, targetVersion: cmd.targetVersion });
+    if (this.stopped) return;
+    const t = this.options.test;
+    const replacement = startReplacement({
+      targetVersion: cmd.targetVersion,
+      oldInstanceId: this.instanceId,
+      oldToken: this.token,
+      key: this.options.key,
+      argv: this.setup.argv,
+      startFailure: cmd.type === 'update' && t.failUpdate ? 'crash' : cmd.type === 'update' && t.hangUpdate ? 'hang' : null,
+      timeoutMs: this.options.updateTimeoutSeconds * 1000,
+      env: this.setup.env,
+    });
+    this.replacement = replacement;
+    this.log.info(`Creating new container with name: ${replacement.name} and configuration from container with id: ${this.instanceId}`);
+    const outcome = await replacement.outcome;
+    if (this.replacement !== replacement || this.stopped) return;
+    if (outcome.kind === 'registered') {
+      await this.finish(0, async () => {
+        this.log.info(`${replacement.name} registered as instance ${outcome.instanceId}; this instance exits`);
+        await Promise.all([this.worker?.stop(600), this.sendEvent({ type: 'terminated', exitCode: 0, signal: null, reason: 'Replaced' }, 1000)]);
+        replacement.release();
+      });
+      return;
+    }
+    this.replacement = null;
+    replacement.kill();
+    const reason =
+      outcome.kind === 'timeout'
+        ? `${replacement.name} did not register within ${this.options.updateTimeoutSeconds} s`
+        : `${replacement.name} exited ${outcome.signal ? `on ${outcome.signal}` : `with code ${outcome.code}`} before registering`;
+    this.log.error(`${what} ${cmd.updateId} failed: ${reason}; staying on ${this.options.version}`);
+    await this.sendEvent({ type: 'update-failed', updateId: cmd.updateId, reason });
+  }
+
+  private remember(e: RunnerCallError): void {
+    this.lastError = e.toRunnerError(new Date());
+    this.lastErrorReported = false;
+  }
+
+  private fatal(e: RunnerCallError, during: string): void {
+    const line =
+      e.kind === 'key_revoked'
+        ? `${during} refused: registration key revoked or unknown (${e.message}). Not retrying; install the runner again with the group's current key.`
+        : `${during} refused: the runner group was deleted (${e.message}). Not retrying.`;
+    void this.finish(1, async () => {
+      this.log.error(line);
+      await this.worker?.stop(600);
+    });
+  }
+
+  /** Ends the agent once: cancels the loop, runs the cleanup, then resolves the exit code. */
+  private async finish(code: number, cleanup: () => Promise<unknown>): Promise<void> {
+    if (this.finishing) return;
+    this.finishing = true;
+    this.stopCtl.abort();
+    const pending = this.replacement;
+    if (pending && pending.instanceId === null) pending.kill();
+    try {
+      await cleanup();
+    } catch (err) {
+      this.log.warn(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.resolveDone(code);
+  }
+
+  private async sendEvent(body: RunnerEventBody, timeoutMs = 5000): Promise<void> {
+    try {
+      await this.client.event(this.token, body, timeoutMs);
+    } catch (err) {
+      this.log.warn(`Could not report ${body.type}: ${asCallError(err).message}`);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopped) return resolve();
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.stopCtl.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      this.stopCtl.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+function asCallError(err: unknown): RunnerCallError {
+  if (err instanceof RunnerCallError) return err;
+  return new RunnerCallError('other', err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300), null);
+}
+
+/** The first non-internal IPv4 address, the address a console user would recognise. */
+function primaryAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,62 @@
+/** `npm run runner -- --server <url> --key <key> [--name N] [--platform process]` */
+import { Agent } from './agent';
+import { createLogger } from './log';
+import { helpText, parseRunnerOptions } from './options';
+import { type RegisteredMessage, replacementEnv } from './replacement';
+
+const argv = process.argv.slice(2);
+const parsed = parseRunnerOptions(argv, process.env);
+if (parsed.kind === 'help') {
+  process.stdout.write(`${helpText}\n`);
+  process.exit(0);
+}
+if (parsed.kind === 'error') {
+  process.stderr.write(`paddock-runner: ${parsed.message}\n`);
+  process.exit(2);
+}
+const options = parsed.options;
+
+// An update's replacement gets the old instance's identity in the environment; take it out at once
+// so that neither the worker nor a later replacement inherits the token or the key.
+const replacesId = process.env[replacementEnv.instanceId];
+const replacesToken = process.env[replacementEnv.token];
+const startFailure = process.env[replacementEnv.startFailure];
+const childEnv: NodeJS.ProcessEnv = { ...process.env };
+for (const name of [replacementEnv.instanceId, replacementEnv.token, replacementEnv.startFailure, 'PADDOCK_RUNNER_KEY']) {
+  delete process.env[name];
+  delete childEnv[name];
+}
+
+const log = createLogger();
+log.addSecret(options.key);
+if (replacesToken) log.addSecret(replacesToken);
+process.title = options.name ?? 'paddock-runner';
+
+if (startFailure === 'crash') {
+  log.error(`test switch: this replacement (version ${options.version}) fails to start`);
+  process.exit(1);
+}
+if (startFailure === 'hang') {
+  log.warn(`test switch: this replacement (version ${options.version}) hangs and never registers`);
+  setInterval(() => {}, 60_000);
+  process.on('disconnect', () => process.exit(1));
+} else {
+  const agent = new Agent({
+    options,
+    argv,
+    log,
+    env: childEnv,
+    replaces: replacesId && replacesToken ? { instanceId: replacesId, token: replacesToken } : null,
+    onRegistered: (instanceId) => {
+      if (!replacesId || !process.send) return;
+      const msg: RegisteredMessage = { type: 'registered', instanceId };
+      // Tell the old instance, then cut the channel so this process outlives it.
+      process.send(msg, () => process.connected && process.disconnect());
+    },
+  });
+  process.on('SIGTERM', () => agent.stop('SIGTERM'));
+  process.on('SIGINT', () => agent.stop('SIGINT'));
+  // A replacement whose parent went away before it registered carries on alone.
+  process.on('disconnect', () => {});
+  void agent.run().then((code) => process.exit(code));
+}

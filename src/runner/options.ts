@@ -1,0 +1,194 @@
+import { defaultRunnerVersion, type Platform, platforms, Version } from '../contract';
+
+/** Everything the agent needs to run, after arguments and environment are merged. */
+export interface RunnerOptions {
+  serverUrl: string;
+  key: string;
+  name: string | null;
+  platform: Platform;
+  version: string;
+  updateTimeoutSeconds: number;
+  test: TestSwitches;
+}
+
+/** Test-only switches: they make the runner misbehave on purpose so that failure paths run for real. */
+export interface TestSwitches {
+  failUpdate: boolean;
+  hangUpdate: boolean;
+  workExit: number | null;
+  workOom: boolean;
+  workSeconds: number;
+  heartbeatSeconds: number | null;
+}
+
+export type ParseResult = { kind: 'run'; options: RunnerOptions } | { kind: 'help' } | { kind: 'error'; message: string };
+
+export const helpText = `Usage: npm run runner -- --server <url> --key <key> [--name N] [--platform process]
+
+Runs a Paddock runner: registers with the control plane, heartbeats, carries out updates and
+supervises its worker process.
+
+Options (environment variable in brackets):
+  --server <url>                 control plane URL, http(s) [PADDOCK_SERVER_URL]
+  --key <key>                    the group's registration key [PADDOCK_RUNNER_KEY]
+                                 (prefer the variable: arguments are visible in ps)
+  --name <name>                  instance name, default the hostname [PADDOCK_RUNNER_NAME]
+  --platform <p>                 kubernetes | docker | ec2 | process, default process [PADDOCK_RUNNER_PLATFORM]
+  --runner-version <v>           version this runner reports [PADDOCK_RUNNER_VERSION]
+  --update-timeout-seconds <n>   how long an update waits for its replacement to register (300)
+  --help                         this text
+
+Test-only switches (they break the runner on purpose; never use them in production):
+  --test-fail-update             the replacement started by an update crashes before registering
+  --test-hang-update             the replacement started by an update hangs and never registers
+  --test-work-exit <code>        the worker exits with this code after --test-work-seconds
+  --test-work-oom                the worker allocates memory until it is killed for it
+  --test-work-seconds <n>        delay before the worker's test exit or OOM (default 0)
+  --test-heartbeat-seconds <n>   heartbeat at this interval instead of the server's
+
+Exit codes: 0 stopped or replaced by an update; 1 refused by the control plane (key revoked,
+group deleted); 2 bad arguments; otherwise the worker's exit code (128 + signal when killed).`;
+
+const valueFlags = new Set([
+  '--server',
+  '--key',
+  '--name',
+  '--platform',
+  '--runner-version',
+  '--update-timeout-seconds',
+  '--test-work-exit',
+  '--test-work-seconds',
+  '--test-heartbeat-seconds',
+]);
+const booleanFlags = new Set(['--help', '--test-fail-update', '--test-hang-update', '--test-work-oom']);
+
+/** Flags whose values must not be copied into a replacement's argument list. */
+export const replacementDropsFlags = ['--key', '--name', '--runner-version'] as const;
+
+/** Merges command-line arguments over environment variables; never throws. */
+export function parseRunnerOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
+  const flags = new Map<string, string>();
+  const switches = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (booleanFlags.has(flag)) {
+      if (eq > 0) return { kind: 'error', message: `${flag} takes no value` };
+      switches.add(flag);
+    } else if (valueFlags.has(flag)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined) return { kind: 'error', message: `${flag} needs a value` };
+      flags.set(flag, value);
+    } else {
+      return { kind: 'error', message: `unknown argument "${arg.slice(0, 64)}" (see --help)` };
+    }
+  }
+  if (switches.has('--help')) return { kind: 'help' };
+
+  const pick = (flag: string, variable: string) => {
+    const v = flags.get(flag) ?? env[variable];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+
+  const server = pick('--server', 'PADDOCK_SERVER_URL');
+  if (!server) return { kind: 'error', message: 'missing --server <url> (or PADDOCK_SERVER_URL)' };
+  let serverUrl: URL;
+  try {
+    serverUrl = new URL(server);
+  } catch {
+    return { kind: 'error', message: `--server must be an http(s) URL, got "${server.slice(0, 100)}"` };
+  }
+  if (serverUrl.protocol !== 'http:' && serverUrl.protocol !== 'https:') {
+    return { kind: 'error', message: `--server must be an http(s) URL, got "${server.slice(0, 100)}"` };
+  }
+  if (serverUrl.username || serverUrl.password || serverUrl.search || serverUrl.hash) {
+    return { kind: 'error', message: '--server must not carry credentials, a query or a fragment' };
+  }
+
+  const key = pick('--key', 'PADDOCK_RUNNER_KEY');
+  if (!key) return { kind: 'error', message: 'missing --key <key> (or PADDOCK_RUNNER_KEY)' };
+  // The key itself is never echoed, even in an error.
+  if (/\s/.test(key) || key.length > 256) return { kind: 'error', message: '--key is not a registration key (whitespace or too long)' };
+
+  const name = pick('--name', 'PADDOCK_RUNNER_NAME') ?? null;
+  if (name !== null && name.length > 253) return { kind: 'error', message: '--name must be at most 253 characters' };
+
+  const platform = pick('--platform', 'PADDOCK_RUNNER_PLATFORM') ?? 'process';
+  if (!(platforms as readonly string[]).includes(platform)) {
+    return { kind: 'error', message: `--platform must be one of ${platforms.join(', ')}` };
+  }
+
+  const version = pick('--runner-version', 'PADDOCK_RUNNER_VERSION') ?? defaultRunnerVersion;
+  if (!Version.safeParse(version).success) return { kind: 'error', message: `--runner-version must be a version such as 1.4.0` };
+
+  const numbers: Record<string, number | null> = {};
+  for (const [flag, min, max, integer] of [
+    ['--update-timeout-seconds', 0.1, 86_400, false],
+    ['--test-work-exit', 0, 255, true],
+    ['--test-work-seconds', 0, 86_400, false],
+    ['--test-heartbeat-seconds', 0.05, 3_600, false],
+  ] as const) {
+    const raw = flags.get(flag);
+    if (raw === undefined) {
+      numbers[flag] = null;
+      continue;
+    }
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      return { kind: 'error', message: `${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}` };
+    }
+    numbers[flag] = n;
+  }
+  if (switches.has('--test-fail-update') && switches.has('--test-hang-update')) {
+    return { kind: 'error', message: '--test-fail-update and --test-hang-update exclude each other' };
+  }
+  if (switches.has('--test-work-oom') && numbers['--test-work-exit'] !== null) {
+    return { kind: 'error', message: '--test-work-oom and --test-work-exit exclude each other' };
+  }
+
+  return {
+    kind: 'run',
+    options: {
+      serverUrl: serverUrl.href.replace(/\/+$/, ''),
+      key,
+      name,
+      platform: platform as Platform,
+      version: Version.parse(version),
+      updateTimeoutSeconds: numbers['--update-timeout-seconds'] ?? 300,
+      test: {
+        failUpdate: switches.has('--test-fail-update'),
+        hangUpdate: switches.has('--test-hang-update'),
+        workExit: numbers['--test-work-exit'] ?? null,
+        workOom: switches.has('--test-work-oom'),
+        workSeconds: numbers['--test-work-seconds'] ?? 0,
+        heartbeatSeconds: numbers['--test-heartbeat-seconds'] ?? null,
+      },
+    },
+  };
+}
+
+/**
+ * The argument list of a replacement: the same arguments without the key (it travels in the
+ * environment), without the name (the replacement is named after its version) and with the target version.
+ */
+export function replacementArgs(argv: readonly string[], targetVersion: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if ((replacementDropsFlags as readonly string[]).includes(flag)) {
+      if (eq < 0) i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  out.push('--runner-version', targetVersion);
+  return out;
+}
+
+/** The instance name of a replacement started by an update, as Docker would name its container. */
+export function replacementName(version: string): string {
+  return `paddock-runner-${version}`;
+}
