@@ -1,0 +1,57 @@
+import type { ReactNode } from 'react';
+import { NavLink } from 'react-router';
+import { Button } from './ui/button';
+import styles from './layout.module.css';
+
+/** The app frame: left navigation (Runners, Activity), the signed-in user with Sign out, and the page. */
+export function Layout({
+  username,
+  role,
+  onSignOut,
+  signingOut = false,
+  banner,
+  children,
+}: {
+  username: string;
+  role: string;
+  onSignOut: () => void;
+  signingOut?: boolean;
+  banner?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <div className={styles.shell}>
+      <a className={styles.skip} href="#main">
+        Skip to content
+      </a>
+      <nav className={styles.nav} aria-label="Main">
+        <p className={styles.brand}>Paddock</p>
+        <ul className={styles.links}>
+          <li>
+            <NavLink to="/" end className={styles.link}>
+              Runners
+            </NavLink>
+          </li>
+          <li>
+            <NavLink to="/activity" className={styles.link}>
+              Activity
+            </NavLink>
+          </li>
+        </ul>
+        <div className={styles.user}>
+          <span>
+            <span className="sr-only">Signed in as </span>
+            <span className={styles.userName}>{username}</span> <span className={styles.role}>({role})</span>
+          </span>
+          <Button size="sm" onClick={onSignOut} disabled={signingOut}>
+            Sign out
+          </Button>
+        </div>
+      </nav>
+      <main id="main" className={styles.main} tabIndex={-1}>
+        {banner}
+        {children}
+      </main>
+    </div>
+  );
+}

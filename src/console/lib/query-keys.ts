@@ -1,0 +1,20 @@
+/**
+ * Every query key of the console, generic to specific (TkDodo). Features build their queryOptions
+ * from these, mutations invalidate by them, and live events patch or invalidate by them: one
+ * definition of each key.
+ */
+export const queryKeys = {
+  session: ['session'] as const,
+  runnerGroups: {
+    all: ['runner-groups'] as const,
+    list: () => ['runner-groups', 'list'] as const,
+    detail: (id: string) => ['runner-groups', 'detail', id] as const,
+    instances: (id: string) => ['runner-groups', 'detail', id, 'instances'] as const,
+    updates: (id: string) => ['runner-groups', 'detail', id, 'updates'] as const,
+  },
+  auditEvents: {
+    all: ['audit-events'] as const,
+    list: (filters: { groupId?: string; actor?: string }) => ['audit-events', 'list', filters] as const,
+  },
+  install: (platform: string) => ['install', platform] as const,
+};

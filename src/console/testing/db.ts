@@ -1,0 +1,96 @@
+import { type AuditEvent, compareVersions, defaultRunnerVersion, type Instance, type RunnerGroup, type Session, type Update } from '../../contract';
+import { buildAuditEvent, buildGroup, buildInstance, buildRegistrationKey, factoryNow } from './factories';
+
+/**
+ * The in-memory control plane behind the msw handlers (component tests and `npm run dev:mock`).
+ * Group status, counts and versions are derived from its instances, as the server does.
+ */
+export interface MockDb {
+  session: Session | null;
+  /** Accepted passwords by username, for the Sign in page. */
+  users: Map<string, { password: string; role: Session['role'] }>;
+  groups: Map<string, RunnerGroup>;
+  instances: Map<string, Instance[]>;
+  updates: Map<string, Update[]>;
+  audit: AuditEvent[];
+  latestVersion: string;
+  /** Every registration key handed out, so tests can assert where it (does not) show up. */
+  issuedKeys: string[];
+}
+
+export function createDb(): MockDb {
+  return {
+    session: { username: 'admin', role: 'admin' },
+    users: new Map([['admin', { password: 'admin-password', role: 'admin' }]]),
+    groups: new Map(),
+    instances: new Map(),
+    updates: new Map(),
+    audit: [],
+    latestVersion: defaultRunnerVersion,
+    issuedKeys: [],
+  };
+}
+
+/** The shared db the handlers read; tests reset it in setup.ts. */
+export let db: MockDb = createDb();
+
+export function resetDb(): MockDb {
+  db = createDb();
+  return db;
+}
+
+/** Recomputes a group's status, counts, versions and active update from the stored data. */
+export function deriveGroup(group: RunnerGroup): RunnerGroup {
+  const instances = db.instances.get(group.id) ?? [];
+  const live = instances.filter((i) => i.status !== 'terminated');
+  const connected = live.filter((i) => i.status === 'connected');
+  const active = (db.updates.get(group.id) ?? []).find((u) => u.state === 'in_progress') ?? null;
+  return {
+    ...group,
+    latestVersion: db.latestVersion,
+    status: instances.length === 0 ? 'waiting' : connected.length > 0 ? 'connected' : 'disconnected',
+    connectedCount: connected.length,
+    instanceCount: live.length,
+    versions: [...new Set(live.map((i) => i.version))].sort(compareVersions),
+    activeUpdate: active,
+  };
+}
+
+/** Adds a group with its instances (and updates) to the db; returns the derived group. */
+export function seedGroup(
+  over: Partial<RunnerGroup> = {},
+  instances: Array<Partial<Instance>> = [],
+  updates: Update[] = [],
+): RunnerGroup {
+  const group = buildGroup(over);
+  if (group.isDefault) for (const g of db.groups.values()) g.isDefault = false;
+  db.groups.set(group.id, group);
+  db.instances.set(
+    group.id,
+    instances.map((i) => buildInstance({ ...i, groupId: group.id })),
+  );
+  db.updates.set(
+    group.id,
+    updates.map((u) => ({ ...u, groupId: group.id })),
+  );
+  return deriveGroup(group);
+}
+
+export function newKey(): string {
+  const key = buildRegistrationKey();
+  db.issuedKeys.push(key);
+  return key;
+}
+
+export function audit(action: string, group: RunnerGroup | null, detail: Record<string, unknown> = {}) {
+  db.audit.unshift(
+    buildAuditEvent({
+      at: new Date(Math.max(Date.now(), factoryNow)).toISOString(),
+      actor: db.session?.username ?? 'admin',
+      action,
+      groupId: group?.id ?? null,
+      groupName: group?.name ?? null,
+      detail,
+    }),
+  );
+}

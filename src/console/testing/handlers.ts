@@ -1,0 +1,220 @@
+import { delay, HttpResponse, http } from 'msw';
+import {
+  api,
+  AuditQuery,
+  CreateGroupBody,
+  compareVersions,
+  InstallPlatform,
+  PatchGroupBody,
+  SignInBody,
+  UpdateRequestBody,
+} from '../../contract';
+import { audit, db, deriveGroup, newKey } from './db';
+import { buildGroup, buildInstallTemplate, buildUpdate } from './factories';
+
+type FieldError = { field: string; message: string };
+
+/** An RFC 9457 answer, as the control plane sends it. */
+export function problem(status: number, title: string, extra: { detail?: string; errors?: FieldError[]; [k: string]: unknown } = {}) {
+  return HttpResponse.json(
+    { type: 'about:blank', title, status, ...extra },
+    { status, headers: { 'Content-Type': 'application/problem+json' } },
+  );
+}
+
+function zodErrors(issues: Array<{ path: PropertyKey[]; message: string }>): FieldError[] {
+  return issues.map((i) => ({ field: i.path.map(String).join('.') || 'body', message: i.message }));
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    return undefined;
+  }
+}
+
+const needsSession = () => (db.session ? null : problem(401, 'Not signed in'));
+const needsAdmin = () => needsSession() ?? (db.session?.role === 'admin' ? null : problem(403, 'Viewers cannot change runners'));
+
+/** Session: sign in, sign out, who am I. */
+export const sessionHandlers = [
+  http.get(api.session, () => (db.session ? HttpResponse.json(db.session) : problem(401, 'Not signed in'))),
+  http.post(api.session, async ({ request }) => {
+    const body = SignInBody.safeParse(await readJson(request));
+    if (!body.success) return problem(400, 'Invalid request', { errors: zodErrors(body.error.issues) });
+    const user = db.users.get(body.data.username);
+    if (!user || user.password !== body.data.password) return problem(401, 'Sign in failed');
+    db.session = { username: body.data.username, role: user.role };
+    return HttpResponse.json(db.session);
+  }),
+  http.delete(api.session, () => {
+    db.session = null;
+    return new HttpResponse(null, { status: 204 });
+  }),
+];
+
+const findGroup = (id: string) => db.groups.get(id);
+const nameTaken = (name: string, exceptId?: string) =>
+  [...db.groups.values()].some((g) => g.id !== exceptId && g.name.toLowerCase() === name.toLowerCase());
+
+/** Runner groups: list, create, read, rename / set default, delete, rotate key. */
+export const runnerGroupHandlers = [
+  http.get(api.runnerGroups, () => needsSession() ?? HttpResponse.json([...db.groups.values()].map(deriveGroup))),
+  http.post(api.runnerGroups, async ({ request }) => {
+    const denied = needsAdmin();
+    if (denied) return denied;
+    const body = CreateGroupBody.safeParse(await readJson(request));
+    if (!body.success) return problem(400, 'Invalid runner group', { errors: zodErrors(body.error.issues) });
+    if (nameTaken(body.data.name)) {
+      return problem(409, 'Name already taken', { errors: [{ field: 'name', message: 'is already used by another group' }] });
+    }
+    const isDefault = body.data.isDefault === true || db.groups.size === 0;
+    if (isDefault) for (const g of db.groups.values()) g.isDefault = false;
+    const key = newKey();
+    const group = buildGroup({ name: body.data.name, isDefault, keyPrefix: key.slice(0, 8), createdAt: new Date().toISOString() });
+    db.groups.set(group.id, group);
+    db.instances.set(group.id, []);
+    db.updates.set(group.id, []);
+    audit('group.created', group);
+    return HttpResponse.json(
+      { ...deriveGroup(group), registrationKey: key },
+      { status: 201, headers: { 'Cache-Control': 'no-store' } },
+    );
+  }),
+  http.get(api.runnerGroup(':id'), ({ params }) => {
+    const group = findGroup(String(params.id));
+    return needsSession() ?? (group ? HttpResponse.json(deriveGroup(group)) : problem(404, 'No such runner group'));
+  }),
+  http.patch(api.runnerGroup(':id'), async ({ params, request }) => {
+    const denied = needsAdmin();
+    if (denied) return denied;
+    const group = findGroup(String(params.id));
+    if (!group) return problem(404, 'No such runner group');
+    const body = PatchGroupBody.safeParse(await readJson(request));
+    if (!body.success) return problem(400, 'Invalid runner group', { errors: zodErrors(body.error.issues) });
+    if (body.data.name !== undefined) {
+      if (nameTaken(body.data.name, group.id)) {
+        return problem(409, 'Name already taken', { errors: [{ field: 'name', message: 'is already used by another group' }] });
+      }
+      audit('group.renamed', group, { from: group.name, to: body.data.name });
+      group.name = body.data.name;
+    }
+    if (body.data.isDefault) {
+      for (const g of db.groups.values()) g.isDefault = false;
+      group.isDefault = true;
+      audit('group.set_default', group);
+    }
+    group.updatedAt = new Date().toISOString();
+    return HttpResponse.json(deriveGroup(group));
+  }),
+  http.delete(api.runnerGroup(':id'), ({ params }) => {
+    const denied = needsAdmin();
+    if (denied) return denied;
+    const group = findGroup(String(params.id));
+    if (!group) return problem(404, 'No such runner group');
+    db.groups.delete(group.id);
+    audit('group.deleted', group);
+    return new HttpResponse(null, { status: 204 });
+  }),
+  http.post(api.registrationKey(':id'), ({ params }) => {
+    const denied = needsAdmin();
+    if (denied) return denied;
+    const group = findGroup(String(params.id));
+    if (!group) return problem(404, 'No such runner group');
+    const key = newKey();
+    group.keyPrefix = key.slice(0, 8);
+    audit('group.key_rotated', group);
+    return HttpResponse.json(
+      { ...deriveGroup(group), registrationKey: key },
+      { status: 201, headers: { 'Cache-Control': 'no-store' } },
+    );
+  }),
+];
+
+/** Instances of a group. */
+export const instanceHandlers = [
+  http.get(api.instances(':id'), ({ params }) => {
+    const id = String(params.id);
+    return needsSession() ?? (findGroup(id) ? HttpResponse.json(db.instances.get(id) ?? []) : problem(404, 'No such runner group'));
+  }),
+];
+
+/** Updates: request one (with the 409 rules), list them. */
+export const updateHandlers = [
+  http.get(api.updates(':id'), ({ params }) => {
+    const id = String(params.id);
+    return needsSession() ?? (findGroup(id) ? HttpResponse.json(db.updates.get(id) ?? []) : problem(404, 'No such runner group'));
+  }),
+  http.post(api.updates(':id'), async ({ params, request }) => {
+    const denied = needsAdmin();
+    if (denied) return denied;
+    const stored = findGroup(String(params.id));
+    if (!stored) return problem(404, 'No such runner group');
+    const body = UpdateRequestBody.safeParse((await readJson(request)) ?? {});
+    if (!body.success) return problem(400, 'Invalid update request', { errors: zodErrors(body.error.issues) });
+    const group = deriveGroup(stored);
+    if (group.activeUpdate) return problem(409, 'An update is already running', { activeUpdate: group.activeUpdate });
+    const target = body.data.targetVersion ?? db.latestVersion;
+    const connected = (db.instances.get(group.id) ?? []).filter((i) => i.status === 'connected');
+    if (connected.length === 0) return problem(409, 'No instance is connected');
+    const old = connected.filter((i) => compareVersions(i.version, target) !== 0);
+    if (old.length === 0) return problem(409, `Every connected instance already runs ${target}`);
+    const update = buildUpdate({
+      groupId: group.id,
+      targetVersion: target,
+      fromVersions: [...new Set(old.map((i) => i.version))],
+      requestedBy: db.session?.username ?? 'admin',
+      requestedAt: new Date().toISOString(),
+      deadlineAt: new Date(Date.now() + 300_000).toISOString(),
+      instances: old.map((i) => ({ instanceId: i.id, name: i.name, version: i.version, state: 'pending' as const })),
+    });
+    db.updates.set(group.id, [update, ...(db.updates.get(group.id) ?? [])]);
+    audit('update.requested', group, { targetVersion: target });
+    return HttpResponse.json(update, { status: 202 });
+  }),
+];
+
+/** The audit log, newest first, paged by cursor. */
+export const auditHandlers = [
+  http.get(api.auditEvents, ({ request }) => {
+    const denied = needsSession();
+    if (denied) return denied;
+    const url = new URL(request.url);
+    const query = AuditQuery.safeParse(Object.fromEntries(url.searchParams));
+    if (!query.success) return problem(400, 'Invalid query', { errors: zodErrors(query.error.issues) });
+    const { groupId, actor, cursor, limit = 50 } = query.data;
+    const all = db.audit.filter((e) => (!groupId || e.groupId === groupId) && (!actor || e.actor === actor));
+    const start = cursor ? Number(cursor) : 0;
+    const items = all.slice(start, start + limit);
+    const next = start + limit < all.length ? String(start + limit) : null;
+    return HttpResponse.json({ items, nextCursor: next });
+  }),
+];
+
+/** Install templates (never with the key). */
+export const installHandlers = [
+  http.get(api.install(':platform'), ({ params }) => {
+    const platform = InstallPlatform.safeParse(params.platform);
+    if (!platform.success) return problem(404, 'Unknown platform');
+    return needsSession() ?? HttpResponse.json(buildInstallTemplate(platform.data));
+  }),
+];
+
+/** The event stream: in tests and mock mode there is nothing live, so it answers 204 (no stream). */
+export const eventHandlers = [http.get(api.events, () => new HttpResponse(null, { status: 204 }))];
+
+export const handlers = [
+  ...sessionHandlers,
+  ...runnerGroupHandlers,
+  ...instanceHandlers,
+  ...updateHandlers,
+  ...auditHandlers,
+  ...installHandlers,
+  ...eventHandlers,
+];
+
+/** Slows every answer a little in mock mode, so loading states are visible while working on the UI. */
+export const withLatency = (ms: number) => http.all('/api/*', async () => {
+  await delay(ms);
+});

@@ -1,0 +1,141 @@
+import { delay, HttpResponse, http } from 'msw';
+import { api, type Instance } from '../../contract';
+import { db, seedGroup } from './db';
+import { ago, buildTermination, buildUpdate } from './factories';
+import { problem } from './handlers';
+import { server } from './server';
+
+/** Named per-test states (Grafana style): each one says what the server does, in one line. */
+
+export function serverAnswers503ToRunnerGroups() {
+  server.use(http.get(api.runnerGroups, () => problem(503, 'Service unavailable')));
+}
+
+export function serverAnswers500ToRunnerGroups() {
+  server.use(http.get(api.runnerGroups, () => problem(500, 'Internal error', { detail: 'the database is not answering' })));
+}
+
+/** The network drops every API request (the control plane is down). */
+export function controlPlaneUnreachable() {
+  server.use(http.all('/api/*', () => HttpResponse.error()));
+}
+
+/** Runner groups never answer: the page stays in its loading state. */
+export function runnerGroupsNeverLoad() {
+  server.use(
+    http.get(api.runnerGroups, async () => {
+      await delay('infinite');
+      return HttpResponse.json([]);
+    }),
+  );
+}
+
+export function signedOut() {
+  db.session = null;
+}
+
+export function viewerSession() {
+  db.session = { username: 'vera', role: 'viewer' };
+}
+
+/** Creating a group fails with a field error on the name (as a 400 from the server). */
+export function createAnswersFieldError(message = 'may contain only letters, digits, space, ".", "_" and "-"') {
+  server.use(http.post(api.runnerGroups, () => problem(400, 'Invalid runner group', { errors: [{ field: 'name', message }] })));
+}
+
+export function mutationsUnreachable() {
+  for (const method of [http.post, http.patch, http.delete]) server.use(method('/api/*', () => HttpResponse.error()));
+}
+
+/** A healthy group: 3 of 3 connected on the latest version. */
+export function healthyGroup(name = 'Production') {
+  return seedGroup({ name, isDefault: true }, [
+    { name: `${slug(name)}-runner-7d9f-a`, platform: 'kubernetes' },
+    { name: `${slug(name)}-runner-7d9f-b`, platform: 'kubernetes' },
+    { name: `${slug(name)}-runner-7d9f-c`, platform: 'kubernetes' },
+  ]);
+}
+
+/** A group with two connected instances one version behind. */
+export function groupBehind(name = 'Staging') {
+  return seedGroup({ name }, [
+    { name: 'staging-1', version: '1.3.0' },
+    { name: 'staging-2', version: '1.3.0' },
+  ]);
+}
+
+/** A group whose runners all stopped answering. */
+export function disconnectedGroup(name = 'Edge') {
+  return seedGroup({ name }, [
+    { name: 'edge-1', status: 'disconnected', lastHeartbeatAt: ago(95), lastError: { kind: 'timeout', message: 'POST /heartbeat timed out after 10s', at: ago(90) } },
+    { name: 'edge-2', status: 'terminated', termination: buildTermination(), lastHeartbeatAt: ago(700) },
+  ]);
+}
+
+export function waitingGroup(name = 'New group') {
+  return seedGroup({ name });
+}
+
+/** A group in the middle of an update: one of two instances done. */
+export function updateRunning(name = 'Staging') {
+  const group = seedGroup({ name }, [
+    { id: 'ins_upd_1', name: 'staging-1', version: '1.4.0' },
+    { id: 'ins_upd_2', name: 'staging-2', version: '1.3.0' },
+  ]);
+  const update = buildUpdate({
+    groupId: group.id,
+    targetVersion: '1.4.0',
+    fromVersions: ['1.3.0'],
+    instances: [
+      { instanceId: 'ins_upd_1', name: 'staging-1', version: '1.4.0', state: 'updated' },
+      { instanceId: 'ins_upd_2', name: 'staging-2', version: '1.3.0', state: 'updating' },
+    ],
+  });
+  db.updates.set(group.id, [update]);
+  return { group: { ...group, activeUpdate: update }, update };
+}
+
+/** A group whose last update was rolled back at the deadline. */
+export function rolledBack(name = 'Staging') {
+  const group = seedGroup({ name }, [{ name: 'staging-1', version: '1.3.0' }]);
+  const update = buildUpdate({
+    groupId: group.id,
+    state: 'rolled_back',
+    targetVersion: '1.4.0',
+    finishedAt: ago(5),
+    reason: 'Deadline passed: staging-1 did not report 1.4.0 within 300 s',
+    instances: [{ instanceId: 'x', name: 'staging-1', version: '1.3.0', state: 'rolled_back' }],
+  });
+  db.updates.set(group.id, [update]);
+  return { group, update };
+}
+
+/** A group with 10,000 instances, most connected, some ended in every way. */
+export function tenThousandInstances(name = 'Big fleet') {
+  const instances: Array<Partial<Instance>> = [];
+  for (let i = 0; i < 10_000; i++) {
+    const n = String(i).padStart(5, '0');
+    const status: Instance['status'] = i % 50 === 7 ? 'terminated' : i % 40 === 3 ? 'disconnected' : 'connected';
+    instances.push({
+      id: `ins_big_${n}`,
+      name: `big-runner-${n}`,
+      hostname: `node-${Math.floor(i / 100)}`,
+      address: `10.${Math.floor(i / 65_536) % 256}.${Math.floor(i / 256) % 256}.${i % 256}`,
+      platform: 'kubernetes',
+      status,
+      termination: status === 'terminated' ? buildTermination({ exitCode: 0, reason: 'Completed', cause: 'completed' }) : null,
+    });
+  }
+  return seedGroup({ name }, instances);
+}
+
+/** Many groups on the Runners page. */
+export function manyGroups(count: number) {
+  for (let i = 0; i < count; i++) {
+    seedGroup({ id: `grp_many_${i}`, name: `group-${String(i).padStart(4, '0')}` }, i % 3 === 0 ? [] : [{ name: `g${i}-r1` }]);
+  }
+}
+
+function slug(name: string) {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}

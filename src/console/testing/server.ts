@@ -1,0 +1,5 @@
+import { setupServer } from 'msw/node';
+import { handlers } from './handlers';
+
+/** The msw server of the component tests; named overrides in overrides.ts add to it per test. */
+export const server = setupServer(...handlers);
