@@ -181,6 +181,7 @@ describe('CloudFormation', () => {
     groupName: 'Prod EU',
     serverUrl: 'https://paddock.example.com',
     runnerVersion: '1.4.0',
+    runnerImage: 'ghcr.io/paddock/runner:1.4.0',
     templateUrl: 'https://paddock.example.com/deploy/cloudformation/runner.yaml',
   };
   const valid = { ...emptyCfnForm(), keyPair: 'ops', sshCidr: '203.0.113.0/24' };
@@ -235,6 +236,7 @@ describe('CloudFormation', () => {
       param_InstanceType: 't3.medium',
       param_LatestAmiId: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
       param_RunnerVersion: '1.4.0',
+      param_RunnerImage: 'ghcr.io/paddock/runner',
       param_VpcId: 'vpc-0abc1234',
       param_SubnetId: 'subnet-0abc1234',
       param_OnPremVaultUrl: 'https://vault.example.com',
@@ -257,7 +259,9 @@ describe('CloudFormation', () => {
       LatestAmiId: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
       RunnerApiKey: key,
       RunnerVersion: '1.4.0',
+      RunnerImage: 'ghcr.io/paddock/runner',
     });
+    expect(words[words.indexOf('--capabilities') + 1]).toBe('CAPABILITY_IAM');
     expect(words[words.indexOf('--stack-name') + 1]).toBe('paddock-runner-prod-eu');
     expect(words[words.indexOf('--template-url') + 1]).toBe(ctx.templateUrl);
   });

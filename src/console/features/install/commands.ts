@@ -319,6 +319,7 @@ export type CfnContext = {
   groupName: string;
   serverUrl: string;
   runnerVersion: string;
+  runnerImage: string;
   templateUrl: string;
 };
 
@@ -337,6 +338,7 @@ export function cfnParameters(f: CfnForm, c: CfnContext, registrationKey: string
     { key: 'LatestAmiId', value: defaultLatestAmiId, secret: false },
     { key: 'RunnerApiKey', value: registrationKey, secret: true },
     { key: 'RunnerVersion', value: c.runnerVersion, secret: false },
+    { key: 'RunnerImage', value: splitImage(c.runnerImage).repository, secret: false },
   ];
   if (f.vpcId.trim() !== '') {
     params.push({ key: 'VpcId', value: f.vpcId.trim(), secret: false }, { key: 'SubnetId', value: f.subnetId.trim(), secret: false });
@@ -369,6 +371,8 @@ export function createStackCommand(f: CfnForm, c: CfnContext, registrationKey: s
     `--region ${shellQuote(f.region.trim())}`,
     `--stack-name ${shellQuote(stackName(c.groupName))}`,
     `--template-url ${shellQuote(c.templateUrl)}`,
+    // The template creates an instance role that may read only its own key from Secrets Manager.
+    '--capabilities CAPABILITY_IAM',
     `--parameters ${shellQuote(`[\n    ${params.join(',\n    ')}\n  ]`)}`,
   ]);
 }
