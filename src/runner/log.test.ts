@@ -3,7 +3,9 @@ import { createLogger, redact } from './log';
 
 describe('redact', () => {
   it('removes registered secrets and anything shaped like a key', () => {
-    expect(redact('token abc123secret and prk_AAAAbbbbCCCC in a line', ['abc123secret'])).toBe('token [redacted] and prk_[redacted] in a line');
+    expect(redact('token abc123secret, prk_AAAAbbbbCCCC and pit_xyz in a line', ['abc123secret'])).toBe(
+      'token [redacted], prk_[redacted] and pit_[redacted] in a line',
+    );
   });
 });
 

@@ -7,13 +7,14 @@ export interface Logger {
   addSecret(secret: string): void;
 }
 
-const keyPattern = /prk_[A-Za-z0-9]+/g;
+// Registration keys (prk_) and instance tokens (pit_) by shape, in case one slips past addSecret.
+const secretPattern = /\b(prk|pit)_[A-Za-z0-9]+/g;
 
-/** Removes every registered secret and anything shaped like a registration key. */
+/** Removes every registered secret and anything shaped like a registration key or instance token. */
 export function redact(text: string, secrets: Iterable<string>): string {
   let out = text;
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out.replace(keyPattern, 'prk_[redacted]');
+  return out.replace(secretPattern, '$1_[redacted]');
 }
 
 /** Logger writing `<time> <LEVEL> <message>` lines: info to stdout, warnings and errors to stderr. */
