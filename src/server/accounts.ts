@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { Role, Session } from '../contract';
+import { generatePassword, hashPassword, LoginRateLimiter, sessionAbsoluteMs, sessionAlive, sessionIdleMs, verifyPassword } from './auth';
+import type { Deps } from './deps';
+import { hashSecret, newSessionId } from './keys';
+import { HttpProblem } from './problem';
+import { recordAudit } from './store/audit';
+import {
+  countUsers,
+  deleteSession,
+  deleteUser,
+  findSession,
+  findUser,
+  insertSession,
+  insertUser,
+  listUsers,
+  pruneSessions,
+  setPassword,
+  touchSession,
+} from './store/users';
+
+/** The one message every failed sign-in gets, so it reveals nothing. */
+export const signInFailed = 'Wrong username or password.';
+
+/** Users, passwords and console sessions. */
+export class Accounts {
+  readonly limiter: LoginRateLimiter;
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(private readonly deps: Deps) {
+    this.limiter = new LoginRateLimiter(deps.clock);
+  }
+
+  /** Creates `admin` when there are no users; answers the generated password when none was configured. */
+  async ensureFirstAdmin(): Promise<string | null> {
+    const { db, config, clock } = this.deps;
+    if ((await countUsers(db)) > 0) return null;
+    const password = config.adminPassword || generatePassword();
+    const created = await insertUser(db, {
+      id: randomUUID(),
+      username: 'admin',
+      passwordHash: await hashPassword(password),
+      role: 'admin',
+      at: clock.now(),
+    });
+    if (!created) return null;
+    return config.adminPassword ? null : password;
+  }
+
+  async signIn(username: string, password: string, clientKey: string): Promise<{ sessionId: string; session: Session }> {
+    const { db, clock } = this.deps;
+    const limitKeys = [`u:${username.toLowerCase()}`, `c:${clientKey}`];
+    const wait = Math.max(...limitKeys.map((k) => this.limiter.retryAfter(k)));
+    if (wait > 0) {
+      throw new HttpProblem(429, 'Too Many Requests', 'Too many failed sign-ins. Try again later.', {}, { 'Retry-After': String(wait) });
+    }
+    const user = await findUser(db, username);
+    this.dummyHash ??= hashPassword(generatePassword());
+    const ok = await verifyPassword(password, user?.password_hash ?? (await this.dummyHash));
+    if (!user || !ok) {
+      for (const k of limitKeys) this.limiter.fail(k);
+      throw new HttpProblem(401, 'Unauthorized', signInFailed);
+    }
+    this.limiter.succeed(limitKeys[0]!);
+    const sessionId = newSessionId();
+    await insertSession(db, { idHash: hashSecret(sessionId), userId: user.id, at: clock.now() });
+    return { sessionId, session: { username: user.username, role: user.role } };
+  }
+
+  /** The session behind a cookie value, refreshing its idle timer; null when absent or expired. */
+  async resolve(sessionId: string): Promise<Session | null> {
+    const { db, clock } = this.deps;
+    const idHash = hashSecret(sessionId);
+    const row = await findSession(db, idHash);
+    if (!row) return null;
+    const now = clock.now();
+    if (!sessionAlive(new Date(row.created_at), new Date(row.last_seen_at), now)) {
+      await deleteSession(db, idHash);
+      return null;
+    }
+    // Touch at most every 30 s: the idle timeout does not need more precision than that.
+    if (now.getTime() - new Date(row.last_seen_at).getTime() > 30_000) await touchSession(db, idHash, now);
+    return { username: row.username, role: row.role };
+  }
+
+  async signOut(sessionId: string): Promise<void> {
+    await deleteSession(this.deps.db, hashSecret(sessionId));
+  }
+
+  async prune(): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    await pruneSessions(this.deps.db, new Date(now - sessionIdleMs), new Date(now - sessionAbsoluteMs));
+  }
+
+  // ---- the users CLI ----
+
+  async addUser(username: string, role: Role, password?: string): Promise<string> {
+    const { db, clock } = this.deps;
+    if (!/^[A-Za-z0-9._@-]{1,128}$/.test(username)) {
+      throw new Error('user names are 1–128 letters, digits, ".", "_", "@" or "-"');
+    }
+    const pw = password ?? generatePassword();
+    if (pw.length < 8) throw new Error('passwords must be at least 8 characters');
+    const created = await db.transaction(async (tx) => {
+      const ok = await insertUser(tx, { id: randomUUID(), username, passwordHash: await hashPassword(pw), role, at: clock.now() });
+      if (ok) await recordAudit(tx, { at: clock.now(), actor: 'cli', action: 'user.added', group: null, detail: { username, role } });
+      return ok;
+    });
+    if (!created) throw new Error(`user "${username}" already exists`);
+    return pw;
+  }
+
+  async listUsers(): Promise<Array<{ username: string; role: Role; createdAt: string }>> {
+    return (await listUsers(this.deps.db)).map((u) => ({ username: u.username, role: u.role, createdAt: new Date(u.created_at).toISOString() }));
+  }
+
+  async removeUser(username: string): Promise<void> {
+    const { db, clock } = this.deps;
+    const ok = await db.transaction(async (tx) => {
+      const removed = await deleteUser(tx, username);
+      if (removed) await recordAudit(tx, { at: clock.now(), actor: 'cli', action: 'user.removed', group: null, detail: { username } });
+      return removed;
+    });
+    if (!ok) throw new Error(`no user "${username}"`);
+  }
+
+  async resetPassword(username: string, password?: string): Promise<string> {
+    const { db, clock } = this.deps;
+    const pw = password ?? generatePassword();
+    if (pw.length < 8) throw new Error('passwords must be at least 8 characters');
+    const hash = await hashPassword(pw);
+    const ok = await db.transaction(async (tx) => {
+      const changed = await setPassword(tx, username, hash);
+      if (changed) await recordAudit(tx, { at: clock.now(), actor: 'cli', action: 'user.password_reset', group: null, detail: { username } });
+      return changed;
+    });
+    if (!ok) throw new Error(`no user "${username}"`);
+    return pw;
+  }
+}

@@ -1,0 +1,151 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { Accounts } from './accounts';
+import type { Clock } from './clock';
+import type { ServerConfig } from './config';
+import type { Deps } from './deps';
+import { EventHub } from './events';
+import { HeartbeatBatcher } from './heartbeats';
+import { type AppEnv, maxBodyBytes, problemResponse, sessionMiddleware } from './http';
+import type { Logger } from './logger';
+import { HttpProblem, notFound } from './problem';
+import { auditRoutes } from './routes/audit';
+import { eventRoutes } from './routes/events';
+import { healthRoutes, metricsRoute } from './routes/health';
+import { installRoutes } from './routes/install';
+import { runnerRoutes } from './routes/runner';
+import { runnerGroupRoutes } from './routes/runner-groups';
+import { sessionRoutes } from './routes/session';
+import { staticRoutes } from './routes/static';
+import { RunnerGroups } from './runner-groups';
+import { RunnerProtocol } from './runner-protocol';
+import type { Store } from './store';
+import { Sweeper } from './sweeper';
+import { UpdateService } from './updates';
+
+/** Security headers of PRODUCT.md §8, on every response. */
+export const securityHeaders: Record<string, string> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+/** The control plane built from its dependencies: HTTP app plus the background work it needs. */
+export interface PaddockApp {
+  app: Hono<AppEnv>;
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
+  groups: RunnerGroups;
+  runners: RunnerProtocol;
+  updates: UpdateService;
+  accounts: Accounts;
+  sweeper: Sweeper;
+  batcher: HeartbeatBatcher;
+  hub: EventHub;
+  /** LISTENs for events and (unless `timers: false`) starts the 1 s sweeper. */
+  start(options?: { timers?: boolean }): Promise<void>;
+  /** One sweeper pass (tests call this after moving a fake clock). */
+  tick(): Promise<void>;
+  /** Stops timers, writes pending heartbeats, stops listening. */
+  stop(): Promise<void>;
+}
+
+export function createApp(options: { store: Store; clock: Clock; config: ServerConfig; logger: Logger }): PaddockApp {
+  const { store, clock, config, logger } = options;
+  const deps: Deps = { db: store.db, clock, config, logger };
+  const hub = new EventHub(store.db, logger);
+  const batcher = new HeartbeatBatcher(store.db);
+  const updates = new UpdateService(deps);
+  const runners = new RunnerProtocol(deps, batcher, updates);
+  const groups = new RunnerGroups(deps, updates);
+  const accounts = new Accounts(deps);
+  const sweeper = new Sweeper(deps, batcher, updates, accounts);
+
+  // Every change anywhere (this replica or another) invalidates what the heartbeat path caches.
+  hub.subscribe((e) => {
+    if (e.kind === 'instance') runners.invalidateInstance(e.entityId);
+    if (e.kind === 'update' || e.kind === 'group') updates.invalidate(e.groupId);
+    if (e.kind === 'group' && e.op === 'delete') runners.invalidateGroup(e.groupId);
+  });
+  sweeper.onDisconnected = (rows) => {
+    for (const r of rows) runners.invalidateInstance(r.id);
+  };
+
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    for (const [k, v] of Object.entries(securityHeaders)) c.res.headers.set(k, v);
+    const path = c.req.path;
+    if (path.startsWith('/api/') && !c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+    const runnerCall = path.startsWith('/api/v1/runner/');
+    if (!runnerCall || c.res.status >= 500) {
+      const fields = { method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - started) };
+      if (c.res.status >= 500) logger.error('request failed', fields);
+      else logger.debug('request', fields);
+    }
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => problemResponse(new HttpProblem(413, 'Content Too Large', `The request body is over ${maxBodyBytes / 1024} KiB.`)),
+    }),
+  );
+  app.use('/api/v1/*', async (c, next) => {
+    const p = c.req.path;
+    if (p.startsWith('/api/v1/runner/') || p === '/api/v1/healthz' || p === '/api/v1/readyz') return next();
+    return sessionMiddleware(accounts, config)(c, next);
+  });
+
+  app.route('/api/v1', healthRoutes(deps));
+  app.route('/api/v1/session', sessionRoutes(accounts, config));
+  app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, config));
+  app.route('/api/v1/runner', runnerRoutes(runners));
+  app.route('/api/v1/audit-events', auditRoutes(deps, config));
+  app.route('/api/v1/events', eventRoutes(deps, hub, config));
+  app.route('/api/v1/install', installRoutes(config));
+  app.route('/metrics', metricsRoute(deps, batcher));
+  app.all('/api/*', () => {
+    throw notFound('No such API route.');
+  });
+  app.route('/', staticRoutes(config.distDir));
+
+  app.notFound(() => problemResponse(notFound('No such route.')));
+  app.onError((err) => {
+    if (err instanceof HttpProblem) return problemResponse(err);
+    logger.error('unhandled error', { err });
+    return problemResponse(new HttpProblem(500, 'Internal Server Error', 'Something went wrong on the server; it has been logged.'));
+  });
+
+  let timer: NodeJS.Timeout | null = null;
+  return {
+    app,
+    fetch: (request, env) => app.fetch(request, env as never),
+    groups,
+    runners,
+    updates,
+    accounts,
+    sweeper,
+    batcher,
+    hub,
+    async start(opts = {}) {
+      await hub.start();
+      if (opts.timers !== false && !timer) {
+        timer = setInterval(() => {
+          sweeper.tick().catch((err) => logger.error('sweeper pass failed', { err }));
+        }, 1000);
+      }
+    },
+    tick: () => sweeper.tick(),
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await sweeper.tick().catch(() => {});
+      await batcher.flush().catch((err) => logger.error('final heartbeat write failed', { err }));
+      await hub.stop();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { Clock } from './clock';
+import type { ServerConfig } from './config';
+import type { Logger } from './logger';
+import type { Db } from './store/db';
+
+/** What every domain module is built from; passed in, never global. */
+export interface Deps {
+  db: Db;
+  clock: Clock;
+  config: ServerConfig;
+  logger: Logger;
+}
+
+/** True for a PostgreSQL unique-violation error (two writers raced for the same row). */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+}

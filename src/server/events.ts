@@ -1,0 +1,49 @@
+import type { Db } from './store/db';
+import { eventsChannel, type StoredEvent } from './store/events';
+import type { Logger } from './logger';
+
+/** Fans the database's NOTIFYs out to this process's subscribers (SSE streams, caches). */
+export class EventHub {
+  private subscribers = new Set<(event: StoredEvent) => void>();
+  private unlisten: (() => Promise<void>) | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.unlisten) return;
+    this.unlisten = await this.db.listen(eventsChannel, (payload) => {
+      let event: StoredEvent;
+      try {
+        event = JSON.parse(payload) as StoredEvent;
+      } catch {
+        this.logger.warn('ignored a malformed event notification');
+        return;
+      }
+      for (const s of this.subscribers) {
+        try {
+          s(event);
+        } catch (err) {
+          this.logger.error('event subscriber failed', { err });
+        }
+      }
+    });
+  }
+
+  subscribe(fn: (event: StoredEvent) => void): () => void {
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  async stop(): Promise<void> {
+    const u = this.unlisten;
+    this.unlisten = null;
+    if (u) await u().catch(() => {});
+  }
+}

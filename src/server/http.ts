@@ -1,0 +1,124 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { ZodType } from 'zod';
+import type { Role, Session } from '../contract';
+import type { Accounts } from './accounts';
+import type { ServerConfig } from './config';
+import { badRequest, forbidden, HttpProblem, unauthorized } from './problem';
+
+/** Hono environment of the API: the signed-in user, when there is one. */
+export type AppEnv = { Variables: { session: Session | null; sessionId: string | null } };
+
+/** Largest request body accepted (PRODUCT.md §8). */
+export const maxBodyBytes = 64 * 1024;
+
+/** An RFC 9457 response. */
+export function problemResponse(p: HttpProblem): Response {
+  return new Response(JSON.stringify(p.toJSON()), {
+    status: p.status,
+    headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', ...p.headers },
+  });
+}
+
+/** Turns zod issues into `errors: [{field, message}]`. */
+export function fieldErrors(issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }>) {
+  const out: Array<{ field: string; message: string }> = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys' && issue.keys) {
+      for (const k of issue.keys) out.push({ field: [...issue.path.map(String), k].join('.'), message: 'is not a known field' });
+      continue;
+    }
+    const field = issue.path.map(String).join('.') || 'body';
+    out.push({ field, message: issue.path.length === 0 && issue.code === 'invalid_type' ? 'must be a JSON object' : issue.message });
+  }
+  return out;
+}
+
+/** Reads and validates a JSON body; 400 problem+json for malformed JSON or any broken rule. */
+export async function parseBody<T>(c: Context, schema: ZodType<T>, options: { allowEmpty?: boolean } = {}): Promise<T> {
+  const text = await c.req.text();
+  let data: unknown;
+  if (text.trim() === '') {
+    if (!options.allowEmpty) throw badRequest([{ field: 'body', message: 'must be a JSON object' }], 'The request body is empty.');
+    data = {};
+  } else {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw badRequest([{ field: 'body', message: 'must be valid JSON' }], 'The request body is not valid JSON.');
+    }
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) throw badRequest(fieldErrors(result.error.issues as never));
+  return result.data;
+}
+
+/** Validates query parameters the same way. */
+export function parseQuery<T>(c: Context, schema: ZodType<T>): T {
+  const result = schema.safeParse(c.req.query());
+  if (!result.success) throw badRequest(fieldErrors(result.error.issues as never), 'The query string is not valid.');
+  return result.data;
+}
+
+/** The bearer credential of a runner call, or null. */
+export function bearer(c: Context): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '');
+  return m ? m[1]! : null;
+}
+
+/** Session cookie name: `__Host-` prefixed when the console is served over HTTPS. */
+export function cookieName(config: ServerConfig): string {
+  return config.publicUrl.startsWith('https://') ? '__Host-paddock_session' : 'paddock_session';
+}
+
+/** Resolves the session cookie into `c.var.session` (null when signed out). */
+export function sessionMiddleware(accounts: Accounts, config: ServerConfig): MiddlewareHandler<AppEnv> {
+  const name = cookieName(config);
+  return async (c, next) => {
+    const id = getCookie(c, name);
+    c.set('sessionId', id ?? null);
+    c.set('session', id && id.length <= 128 ? await accounts.resolve(id) : null);
+    await next();
+  };
+}
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** CSRF defence of every mutation: the custom header, and same-origin Origin / Sec-Fetch-Site when sent. */
+export function checkCsrf(c: Context, config: ServerConfig): void {
+  if (safeMethods.has(c.req.method)) return;
+  if (c.req.header('X-Requested-With') !== 'paddock') throw forbidden('Missing the X-Requested-With: paddock header.');
+  const site = c.req.header('Sec-Fetch-Site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw forbidden('Cross-site requests are not allowed.');
+  const origin = c.req.header('Origin');
+  if (origin !== undefined) {
+    const allowed = new Set<string>();
+    const host = c.req.header('Host');
+    if (host) {
+      allowed.add(`http://${host}`);
+      allowed.add(`https://${host}`);
+    }
+    allowed.add(new URL(c.req.url).origin);
+    if (config.publicUrl) {
+      try {
+        allowed.add(new URL(config.publicUrl).origin);
+      } catch {
+        // an unparsable public URL only narrows what is accepted
+      }
+    }
+    if (!allowed.has(origin)) throw forbidden('Cross-origin requests are not allowed.');
+  }
+}
+
+/** Signed in (401 otherwise), with the role when given (403), and CSRF-checked when mutating (403). */
+export function guard(config: ServerConfig, role?: Role): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const session = c.get('session');
+    if (!session) throw unauthorized();
+    if (role === 'admin' && session.role !== 'admin') throw forbidden('This needs the admin role; you are signed in as a viewer.');
+    checkCsrf(c, config);
+    await next();
+  };
+}
+
+export { HttpProblem };

@@ -1,0 +1,109 @@
+import { classifyTermination, type GroupStatus, type Instance, type RunnerGroup, type Termination, type Update } from '../contract';
+import type { GroupRow } from './store/groups';
+import type { InstanceRow } from './store/instances';
+import type { UpdateInstanceRow, UpdateRow } from './store/updates';
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+/** Group status from counts: connected when any instance is, waiting when none ever registered. */
+export function groupStatus(connectedCount: number, everRegistered: boolean): GroupStatus {
+  if (connectedCount > 0) return 'connected';
+  return everRegistered ? 'disconnected' : 'waiting';
+}
+
+/** The dot's text label (PRODUCT.md §2). */
+export function groupStatusLabel(status: GroupStatus, connected: number, total: number): string {
+  if (status === 'waiting') return 'Waiting for first runner';
+  return `${status === 'connected' ? 'Connected' : 'Disconnected'} · ${connected} of ${total}`;
+}
+
+/** An instance's termination record; a disconnected instance without one was lost. */
+export function terminationOf(row: InstanceRow): Termination | null {
+  if (row.term_cause && row.term_at) {
+    return {
+      exitCode: row.term_exit_code,
+      signal: row.term_signal,
+      reason: row.term_reason,
+      at: iso(row.term_at),
+      cause: row.term_cause as Termination['cause'],
+    };
+  }
+  if (row.status === 'disconnected') {
+    return { exitCode: null, signal: null, reason: null, at: iso(row.disconnected_at ?? row.last_heartbeat_at), cause: 'lost' };
+  }
+  if (row.status === 'terminated') {
+    return {
+      exitCode: row.term_exit_code,
+      signal: row.term_signal,
+      reason: row.term_reason,
+      at: iso(row.term_at ?? row.last_heartbeat_at),
+      cause: classifyTermination(row.term_exit_code, row.term_signal, row.term_reason),
+    };
+  }
+  return null;
+}
+
+export function instanceView(row: InstanceRow): Instance {
+  const lastError = typeof row.last_error === 'string' ? JSON.parse(row.last_error) : row.last_error;
+  return {
+    id: row.id,
+    groupId: row.group_id,
+    name: row.name,
+    platform: row.platform,
+    hostname: row.hostname,
+    address: row.address,
+    os: row.os,
+    arch: row.arch,
+    version: row.version,
+    status: row.status,
+    startedAt: iso(row.started_at),
+    lastHeartbeatAt: iso(row.last_heartbeat_at),
+    lastError: lastError ?? null,
+    termination: terminationOf(row),
+  };
+}
+
+export function updateView(row: UpdateRow, instances: UpdateInstanceRow[]): Update {
+  return {
+    id: row.id,
+    groupId: row.group_id,
+    state: row.state,
+    targetVersion: row.target_version,
+    fromVersions: row.from_versions,
+    requestedBy: row.requested_by,
+    requestedAt: iso(row.requested_at),
+    deadlineAt: iso(row.deadline_at),
+    finishedAt: row.finished_at ? iso(row.finished_at) : null,
+    reason: row.reason,
+    instances: instances
+      .filter((i) => i.update_id === row.id)
+      .map((i) => ({ instanceId: i.instance_id, name: i.name, version: i.version, state: i.state })),
+  };
+}
+
+export function groupView(row: GroupRow, latestVersion: string, activeUpdate: Update | null): RunnerGroup {
+  return {
+    id: row.id,
+    name: row.name,
+    isDefault: row.is_default,
+    status: groupStatus(row.connected_count, row.first_registered_at !== null),
+    connectedCount: row.connected_count,
+    instanceCount: row.instance_count,
+    versions: (row.versions ?? []).filter((v) => v !== null).sort(),
+    latestVersion,
+    keyPrefix: row.key_prefix,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    activeUpdate,
+  };
+}
+
+/** Whether the sweeper may mark instances disconnected yet: not within one offline window of start-up. */
+export function pastStartupGrace(startedAt: Date, now: Date, offlineAfterSeconds: number): boolean {
+  return now.getTime() - startedAt.getTime() >= offlineAfterSeconds * 1000;
+}
+
+/** The last-heartbeat time before which a connected instance counts as disconnected. */
+export function offlineCutoff(now: Date, offlineAfterSeconds: number): Date {
+  return new Date(now.getTime() - offlineAfterSeconds * 1000);
+}

@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { ServerConfig } from '../config';
+import type { Deps } from '../deps';
+import type { EventHub } from '../events';
+import { type AppEnv, guard } from '../http';
+import { eventsAfter, type StoredEvent } from '../store/events';
+
+/** How often an idle stream gets a comment so proxies keep it open. */
+export const keepAliveMs = 15_000;
+
+/** `GET /api/v1/events`: Server-Sent Events of group, instance and update changes, resumable. */
+export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
+  const r = new Hono<AppEnv>();
+  r.get('/', guard(config, 'viewer'), (c) => {
+    const lastHeader = c.req.header('Last-Event-ID') ?? c.req.query('lastEventId');
+    const lastId = lastHeader && /^\d{1,18}$/.test(lastHeader) ? BigInt(lastHeader) : null;
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Accel-Buffering', 'no');
+    return streamSSE(c, async (stream) => {
+      const queue: StoredEvent[] = [];
+      let wake: (() => void) | null = null;
+      let closed = false;
+      const unsubscribe = hub.subscribe((e) => {
+        queue.push(e);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        closed = true;
+        wake?.();
+      });
+      const send = (e: StoredEvent) =>
+        stream.writeSSE({
+          event: e.kind,
+          id: e.id,
+          data: JSON.stringify({ kind: e.kind, op: e.op, groupId: e.groupId, entityId: e.entityId }),
+        });
+      try {
+        await stream.write(': connected\n\n');
+        let replayedUpTo = -1n;
+        if (lastId !== null) {
+          let after = lastId;
+          for (;;) {
+            const batch = await eventsAfter(deps.db, after.toString(), 1000);
+            for (const e of batch) await send(e);
+            if (batch.length > 0) after = BigInt(batch[batch.length - 1]!.id);
+            if (batch.length < 1000) break;
+          }
+          replayedUpTo = after;
+        }
+        while (!closed) {
+          while (queue.length > 0 && !closed) {
+            const e = queue.shift()!;
+            if (BigInt(e.id) <= replayedUpTo) continue;
+            await send(e);
+          }
+          if (closed) break;
+          const timedOut = await new Promise<boolean>((resolve) => {
+            const t = setTimeout(() => resolve(true), keepAliveMs);
+            wake = () => {
+              clearTimeout(t);
+              resolve(false);
+            };
+          });
+          wake = null;
+          if (timedOut && !closed) await stream.write(': keep-alive\n\n');
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+  return r;
+}

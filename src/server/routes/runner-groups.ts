@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import { CreateGroupBody, PatchGroupBody, UpdateRequestBody } from '../../contract';
+import type { ServerConfig } from '../config';
+import { type AppEnv, guard, parseBody } from '../http';
+import { badRequest } from '../problem';
+import type { RunnerGroups } from '../runner-groups';
+import type { UpdateService } from '../updates';
+
+/** `/api/v1/runner-groups/**`: groups, their instances, keys and updates. */
+export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, config: ServerConfig) {
+  const r = new Hono<AppEnv>();
+  const viewer = guard(config, 'viewer');
+  const admin = guard(config, 'admin');
+  const actor = (c: { get(k: 'session'): { username: string } | null }) => c.get('session')!.username;
+
+  r.get('/', viewer, async (c) => c.json(await groups.list()));
+  r.post('/', admin, async (c) => {
+    const body = await parseBody(c, CreateGroupBody);
+    const created = await groups.create(actor(c), body);
+    c.header('Cache-Control', 'no-store');
+    return c.json(created, 201);
+  });
+  r.get('/:id', viewer, async (c) => c.json(await groups.get(c.req.param('id'))));
+  r.patch('/:id', admin, async (c) => {
+    const body = await parseBody(c, PatchGroupBody);
+    return c.json(await groups.patch(actor(c), c.req.param('id'), body));
+  });
+  r.delete('/:id', admin, async (c) => {
+    await groups.remove(actor(c), c.req.param('id'));
+    return c.body(null, 204);
+  });
+  r.post('/:id/registration-key', admin, async (c) => {
+    const rotated = await groups.rotateKey(actor(c), c.req.param('id'));
+    c.header('Cache-Control', 'no-store');
+    return c.json(rotated, 201);
+  });
+  r.get('/:id/instances', viewer, async (c) => c.json(await groups.instances(c.req.param('id'))));
+  r.get('/:id/updates', viewer, async (c) => c.json(await updates.list(c.req.param('id'))));
+  r.post('/:id/updates', admin, async (c) => {
+    const key = c.req.header('Idempotency-Key');
+    if (key !== undefined && (key.length === 0 || key.length > 128)) {
+      throw badRequest([{ field: 'Idempotency-Key', message: 'must be 1–128 characters' }]);
+    }
+    const body = await parseBody(c, UpdateRequestBody, { allowEmpty: true });
+    const answer = await updates.request(actor(c), c.req.param('id'), body.targetVersion, key);
+    if (answer.status >= 400) {
+      return new Response(JSON.stringify(answer.body), {
+        status: answer.status,
+        headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' },
+      });
+    }
+    return c.json(answer.body as object, answer.status as 202);
+  });
+  return r;
+}

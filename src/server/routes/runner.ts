@@ -1,0 +1,30 @@
+import { Hono } from 'hono';
+import { HeartbeatBody, RegisterBody, RunnerEventBody } from '../../contract';
+import { type AppEnv, bearer, parseBody } from '../http';
+import { HttpProblem, keyRevokedDetail } from '../problem';
+import { type RunnerProtocol, tokenRevokedDetail } from '../runner-protocol';
+
+/** `/api/v1/runner/*`: the runner-facing protocol, authenticated by bearer key or instance token. */
+export function runnerRoutes(protocol: RunnerProtocol) {
+  const r = new Hono<AppEnv>();
+  r.post('/register', async (c) => {
+    const body = await parseBody(c, RegisterBody);
+    const token = bearer(c);
+    if (!token) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
+    return c.json(await protocol.register(token, body), 201);
+  });
+  r.post('/heartbeat', async (c) => {
+    const body = await parseBody(c, HeartbeatBody);
+    const token = bearer(c);
+    if (!token) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+    return c.json(await protocol.heartbeat(token, body));
+  });
+  r.post('/events', async (c) => {
+    const body = await parseBody(c, RunnerEventBody);
+    const token = bearer(c);
+    if (!token) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+    await protocol.event(token, body);
+    return c.json({}, 202);
+  });
+  return r;
+}

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { compareVersions, type CreateGroupBody, type GroupWithKey, type Instance, type PatchGroupBody, type RunnerGroup } from '../contract';
+import { type Deps, isUniqueViolation } from './deps';
+import { hashSecret, keyPrefix, newRegistrationKey } from './keys';
+import { groupView, instanceView } from './liveness';
+import { conflict, notFound } from './problem';
+import { recordAudit } from './store/audit';
+import type { Queryable } from './store/db';
+import { publish } from './store/events';
+import {
+  countLiveGroups,
+  findGroup,
+  type GroupRow,
+  insertGroup,
+  listGroups,
+  nameTaken,
+  renameGroup,
+  setDefaultGroup,
+  setGroupKey,
+  softDeleteGroup,
+} from './store/groups';
+import { listInstances } from './store/instances';
+import type { UpdateService } from './updates';
+
+const missing = () => notFound('No runner group with this id.');
+const duplicate = (name: string) => conflict(`A runner group named "${name}" already exists (names are compared ignoring case).`);
+
+/** Runner groups: create, list, rename, default, rotate key, delete (PRODUCT.md §2, §5). */
+export class RunnerGroups {
+  constructor(
+    private readonly deps: Deps,
+    private readonly updates: UpdateService,
+  ) {}
+
+  private async view(q: Queryable, row: GroupRow): Promise<RunnerGroup> {
+    const active = await this.updates.activeByGroup(q, [row.id]);
+    return this.toView(row, active.get(row.id) ?? null);
+  }
+
+  private toView(row: GroupRow, active: RunnerGroup['activeUpdate']): RunnerGroup {
+    const g = groupView(row, this.deps.config.runnerVersion, active);
+    g.versions.sort(compareVersions);
+    return g;
+  }
+
+  async list(): Promise<RunnerGroup[]> {
+    const rows = await listGroups(this.deps.db);
+    const active = await this.updates.activeByGroup(this.deps.db);
+    return rows.map((r) => this.toView(r, active.get(r.id) ?? null));
+  }
+
+  async get(id: string): Promise<RunnerGroup> {
+    const row = await findGroup(this.deps.db, id);
+    if (!row || row.deleted_at) throw missing();
+    return this.view(this.deps.db, row);
+  }
+
+  async instances(id: string): Promise<Instance[]> {
+    const row = await findGroup(this.deps.db, id);
+    if (!row || row.deleted_at) throw missing();
+    return (await listInstances(this.deps.db, id)).map(instanceView);
+  }
+
+  async create(actor: string, body: CreateGroupBody): Promise<GroupWithKey> {
+    const { db, clock } = this.deps;
+    const key = newRegistrationKey();
+    const id = randomUUID();
+    try {
+      return await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(727275)'); // one writer of names and defaults at a time
+        if (await nameTaken(tx, body.name)) throw duplicate(body.name);
+        const now = clock.now();
+        const first = (await countLiveGroups(tx)) === 0;
+        const makeDefault = first || body.isDefault === true;
+        const cleared = makeDefault ? await setDefaultGroup(tx, id, now) : [];
+        await insertGroup(tx, { id, name: body.name, isDefault: makeDefault, keyHash: hashSecret(key), keyPrefix: keyPrefix(key), at: now });
+        await recordAudit(tx, {
+          at: now,
+          actor,
+          action: 'group.created',
+          group: { id, name: body.name },
+          detail: { isDefault: makeDefault, keyPrefix: keyPrefix(key) },
+        });
+        await publish(tx, now, { kind: 'group', op: 'upsert', groupId: id, entityId: id });
+        for (const other of cleared) await publish(tx, now, { kind: 'group', op: 'upsert', groupId: other, entityId: other });
+        const row = await findGroup(tx, id);
+        return { ...(await this.view(tx, row!)), registrationKey: key };
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw duplicate(body.name);
+      throw err;
+    }
+  }
+
+  async patch(actor: string, id: string, body: PatchGroupBody): Promise<RunnerGroup> {
+    const { db, clock } = this.deps;
+    try {
+      return await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(727275)');
+        const row = await findGroup(tx, id, { forUpdate: true });
+        if (!row || row.deleted_at) throw missing();
+        const now = clock.now();
+        const touched = new Set<string>();
+        if (body.name !== undefined && body.name !== row.name) {
+          if (await nameTaken(tx, body.name, id)) throw duplicate(body.name);
+          await renameGroup(tx, id, body.name, now);
+          await recordAudit(tx, {
+            at: now,
+            actor,
+            action: 'group.renamed',
+            group: { id, name: body.name },
+            detail: { from: row.name, to: body.name },
+          });
+          touched.add(id);
+        }
+        if (body.isDefault === true && !row.is_default) {
+          for (const other of await setDefaultGroup(tx, id, now)) touched.add(other);
+          await recordAudit(tx, { at: now, actor, action: 'group.default_set', group: { id, name: body.name ?? row.name } });
+          touched.add(id);
+        }
+        for (const g of touched) await publish(tx, now, { kind: 'group', op: 'upsert', groupId: g, entityId: g });
+        return this.view(tx, (await findGroup(tx, id))!);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw duplicate(body.name ?? '');
+      throw err;
+    }
+  }
+
+  async rotateKey(actor: string, id: string): Promise<GroupWithKey> {
+    const { db, clock } = this.deps;
+    const key = newRegistrationKey();
+    return db.transaction(async (tx) => {
+      const row = await findGroup(tx, id, { forUpdate: true });
+      if (!row || row.deleted_at) throw missing();
+      const now = clock.now();
+      await setGroupKey(tx, id, hashSecret(key), keyPrefix(key), now);
+      await recordAudit(tx, {
+        at: now,
+        actor,
+        action: 'group.key_rotated',
+        group: { id, name: row.name },
+        detail: { oldKeyPrefix: row.key_prefix, keyPrefix: keyPrefix(key) },
+      });
+      await publish(tx, now, { kind: 'group', op: 'upsert', groupId: id, entityId: id });
+      return { ...(await this.view(tx, (await findGroup(tx, id))!)), registrationKey: key };
+    });
+  }
+
+  async remove(actor: string, id: string): Promise<void> {
+    const { db, clock } = this.deps;
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(727275)');
+      const row = await findGroup(tx, id, { forUpdate: true });
+      if (!row || row.deleted_at) throw missing();
+      const now = clock.now();
+      const newDefault = await softDeleteGroup(tx, id, now);
+      await tx.query(
+        `UPDATE updates SET state = 'rolled_back', finished_at = $2, reason = 'Runner group deleted' WHERE group_id = $1 AND state = 'in_progress'`,
+        [id, now],
+      );
+      await recordAudit(tx, {
+        at: now,
+        actor,
+        action: 'group.deleted',
+        group: { id, name: row.name },
+        detail: { instancesCutOff: row.instance_count, connectedCutOff: row.connected_count },
+      });
+      await publish(tx, now, { kind: 'group', op: 'delete', groupId: id, entityId: id });
+      if (newDefault) await publish(tx, now, { kind: 'group', op: 'upsert', groupId: newDefault, entityId: newDefault });
+    });
+    this.updates.invalidate(id);
+  }
+}

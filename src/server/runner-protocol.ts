@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import {
+  classifyTermination,
+  type HeartbeatBody,
+  type HeartbeatResponse,
+  type RegisterBody,
+  type RegisterResponse,
+  type RunnerEventBody,
+} from '../contract';
+import type { Deps } from './deps';
+import type { HeartbeatBatcher } from './heartbeats';
+import { hashSecret, isWellFormedKey, newInstanceToken } from './keys';
+import { badRequest, gone, HttpProblem, keyRevokedDetail } from './problem';
+import type { Queryable } from './store/db';
+import { publish } from './store/events';
+import { findGroupByKeyHash, markFirstRegistration } from './store/groups';
+import {
+  disconnectInstance,
+  findInstanceByToken,
+  insertInstance,
+  type InstanceRow,
+  type TokenInstance,
+  terminateInstance,
+  writeThroughHeartbeat,
+} from './store/instances';
+import { commandsFor, type UpdateService } from './updates';
+
+/** Detail of the 401 for an instance token nobody knows. */
+export const tokenRevokedDetail = 'instance token revoked or unknown';
+const groupGoneDetail = 'runner group deleted: this runner should stop';
+
+interface CachedInstance {
+  row: TokenInstance;
+  lastErrorJson: string;
+}
+
+/** The runner-facing protocol (PRODUCT.md §5): register, heartbeat, events. */
+export class RunnerProtocol {
+  /** Instances by token hash, so a heartbeat costs no database read. */
+  private byToken = new Map<string, CachedInstance>();
+  private tokenById = new Map<string, string>();
+  private epoch = 0;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly batcher: HeartbeatBatcher,
+    private readonly updates: UpdateService,
+  ) {}
+
+  /** Drops cached knowledge of an instance (its row changed somewhere). */
+  invalidateInstance(id: string): void {
+    this.epoch++;
+    const hash = this.tokenById.get(id);
+    if (hash) this.byToken.delete(hash);
+    this.tokenById.delete(id);
+  }
+
+  /** Drops every cached instance of a group (deleted or changed wholesale). */
+  invalidateGroup(groupId: string): void {
+    this.epoch++;
+    for (const [hash, c] of this.byToken) {
+      if (c.row.group_id === groupId) {
+        this.byToken.delete(hash);
+        this.tokenById.delete(c.row.id);
+      }
+    }
+  }
+
+  private remember(hash: string, row: TokenInstance): void {
+    if (this.byToken.size > 200_000) {
+      this.byToken.clear();
+      this.tokenById.clear();
+    }
+    this.byToken.set(hash, { row, lastErrorJson: JSON.stringify(row.last_error ?? null) });
+    this.tokenById.set(row.id, hash);
+  }
+
+  private async lookup(token: string): Promise<{ hash: string; cached: CachedInstance } | null> {
+    const hash = hashSecret(token);
+    const hit = this.byToken.get(hash);
+    if (hit) return { hash, cached: hit };
+    const epoch = this.epoch;
+    const row = await findInstanceByToken(this.deps.db, hash);
+    if (!row) return null;
+    if (typeof row.last_error === 'string') row.last_error = JSON.parse(row.last_error);
+    if (epoch === this.epoch) this.remember(hash, row);
+    return { hash, cached: { row, lastErrorJson: JSON.stringify(row.last_error ?? null) } };
+  }
+
+  async register(bearer: string, body: RegisterBody): Promise<RegisterResponse> {
+    const { db, clock, config } = this.deps;
+    let groupId: string;
+    let replaced: TokenInstance | null = null;
+    if (bearer.startsWith('prk_')) {
+      if (!isWellFormedKey(bearer)) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
+      const group = await findGroupByKeyHash(db, hashSecret(bearer));
+      if (!group) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
+      if (group.deleted_at) throw gone(groupGoneDetail);
+      groupId = group.id;
+      if (body.replaces) {
+        const [old] = await db.query<{ token_hash: string }>(
+          'SELECT token_hash FROM instances WHERE id::text = $1 AND group_id = $2',
+          [body.replaces, groupId],
+        );
+        if (old) replaced = await findInstanceByToken(db, old.token_hash);
+      }
+    } else {
+      const old = await findInstanceByToken(db, hashSecret(bearer));
+      if (!old || (old.status === 'terminated' && old.term_cause !== 'replaced')) {
+        throw new HttpProblem(401, 'Unauthorized', old ? tokenRevokedDetail : keyRevokedDetail);
+      }
+      if (old.group_deleted) throw gone(groupGoneDetail);
+      if (body.replaces !== old.id) {
+        throw badRequest(
+          [{ field: 'replaces', message: "must be the id of the instance whose token is used" }],
+          'Registering with an instance token needs replaces set to that instance.',
+        );
+      }
+      groupId = old.group_id;
+      replaced = old;
+    }
+
+    const id = randomUUID();
+    const token = newInstanceToken();
+    const now = clock.now();
+    await db.transaction(async (tx) => {
+      await insertInstance(tx, { id, groupId, tokenHash: hashSecret(token), ...body, at: now });
+      await markFirstRegistration(tx, groupId, now);
+      if (replaced) {
+        await terminateInstance(
+          tx,
+          replaced.id,
+          { exitCode: 0, signal: null, reason: 'Replaced', at: now, cause: 'replaced' },
+          { keepReplaced: false },
+        );
+        await tx.query('UPDATE instances SET replaced_by = $2 WHERE id = $1', [replaced.id, id]);
+        const updateId = await this.updates.onReplaced(tx, replaced, { id, name: body.name, version: body.version });
+        if (updateId) await publish(tx, now, { kind: 'update', op: 'upsert', groupId, entityId: updateId });
+        await publish(tx, now, { kind: 'instance', op: 'upsert', groupId, entityId: replaced.id });
+      }
+      await publish(tx, now, { kind: 'instance', op: 'upsert', groupId, entityId: id });
+      await publish(tx, now, { kind: 'group', op: 'upsert', groupId, entityId: groupId });
+    });
+    if (replaced) {
+      this.invalidateInstance(replaced.id);
+      this.batcher.forget(replaced.id);
+    }
+    this.updates.invalidate(groupId);
+    return { instanceId: id, instanceToken: token, heartbeatSeconds: config.heartbeatSeconds };
+  }
+
+  async heartbeat(token: string, body: HeartbeatBody): Promise<HeartbeatResponse> {
+    const { db, clock, config } = this.deps;
+    const found = await this.lookup(token);
+    if (!found) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+    const { hash, cached } = found;
+    const inst = cached.row;
+    if (inst.group_deleted) throw gone(groupGoneDetail);
+    const now = clock.now();
+    const versionChanged = body.version !== inst.version;
+    const reconnect = inst.status === 'disconnected';
+    const errorChanged = body.lastError !== undefined && JSON.stringify(body.lastError) !== cached.lastErrorJson;
+    let subject = inst;
+    if (versionChanged || reconnect || errorChanged) {
+      this.batcher.forget(inst.id);
+      this.batcher.received++;
+      const updated = await db.transaction(async (tx) => {
+        const row = await writeThroughHeartbeat(tx, inst.id, {
+          at: now,
+          version: body.version,
+          versionChanged,
+          lastError: errorChanged ? body.lastError : undefined,
+        });
+        if (!row) return null;
+        if (versionChanged && (await this.updates.onVersion(tx, inst, body.version))) {
+          await publishUpdateOf(tx, inst.group_id, now);
+        }
+        await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: inst.group_id, entityId: inst.id });
+        if (versionChanged || reconnect) {
+          await publish(tx, now, { kind: 'group', op: 'upsert', groupId: inst.group_id, entityId: inst.group_id });
+        }
+        return row;
+      });
+      if (updated) {
+        if (typeof updated.last_error === 'string') updated.last_error = JSON.parse(updated.last_error);
+        subject = { ...updated, group_deleted: false };
+        this.invalidateInstance(inst.id);
+        this.remember(hash, subject);
+        if (versionChanged) this.updates.invalidate(inst.group_id);
+      }
+    } else {
+      this.batcher.record(inst.id, now, inst.version);
+    }
+    const current = await this.updates.current(inst.group_id);
+    return {
+      commands: commandsFor(
+        { id: subject.id, version: subject.version, status: subject.status, updateStartedId: subject.update_started_id },
+        current,
+      ),
+      heartbeatSeconds: config.heartbeatSeconds,
+    };
+  }
+
+  async event(token: string, body: RunnerEventBody): Promise<void> {
+    const { db, clock } = this.deps;
+    const inst = await findInstanceByToken(db, hashSecret(token));
+    if (!inst) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+    if (inst.group_deleted) throw gone(groupGoneDetail);
+    const now = clock.now();
+    await db.transaction(async (tx) => {
+      let changed = false;
+      switch (body.type) {
+        case 'update-started':
+          await this.updates.started(tx, inst, body.updateId, now);
+          changed = true;
+          break;
+        case 'update-failed':
+          await this.updates.failed(tx, inst, body.updateId, body.reason, now);
+          changed = true;
+          break;
+        case 'terminated':
+          changed = await terminateInstance(tx, inst.id, {
+            exitCode: body.exitCode,
+            signal: body.signal,
+            reason: body.reason,
+            at: now,
+            cause: classifyTermination(body.exitCode, body.signal, body.reason),
+          });
+          break;
+        case 'goodbye':
+          changed = await disconnectInstance(tx, inst.id, now, body.signal === 15);
+          break;
+      }
+      if (changed) {
+        await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: inst.group_id, entityId: inst.id });
+        await publish(tx, now, { kind: 'group', op: 'upsert', groupId: inst.group_id, entityId: inst.group_id });
+      }
+    });
+    if (body.type === 'goodbye' || body.type === 'terminated') this.batcher.forget(inst.id);
+    this.invalidateInstance(inst.id);
+    this.updates.invalidate(inst.group_id);
+  }
+}
+
+async function publishUpdateOf(tx: Queryable, groupId: string, at: Date): Promise<void> {
+  const [u] = await tx.query<{ id: string }>(
+    'SELECT id::text AS id FROM updates WHERE group_id = $1 ORDER BY requested_at DESC, id DESC LIMIT 1',
+    [groupId],
+  );
+  if (u) await publish(tx, at, { kind: 'update', op: 'upsert', groupId, entityId: u.id });
+}
+
+export type { InstanceRow };

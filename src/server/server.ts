@@ -1,0 +1,67 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApp, type PaddockApp } from './app';
+import { type Clock, systemClock } from './clock';
+import { defaultConfig, type ServerConfig } from './config';
+import { createLogger, type Logger } from './logger';
+import { openStore, type Store } from './store';
+
+/** A running control plane. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  paddock: PaddockApp;
+  /** The generated first-admin password, when this start created one (printed once by main.ts). */
+  generatedAdminPassword: string | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store (PostgreSQL when `databaseUrl` is set, else PGlite in memory for `dataDir: 'memory'`
+ * or on disk under `<dataDir>/pgdata`), migrates, ensures the first admin, starts the sweeper and
+ * heartbeat batcher, and listens (port 0 picks a free port).
+ */
+export async function startServer(
+  options: Partial<ServerConfig> & { clock?: Clock; logger?: Logger; timers?: boolean } = {},
+): Promise<RunningServer> {
+  const { clock = systemClock, logger = createLogger(), timers = true, ...overrides } = options;
+  const config: ServerConfig = { ...defaultConfig, ...overrides };
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let paddock: PaddockApp;
+  let generatedAdminPassword: string | null;
+  try {
+    paddock = createApp({ store, clock, config, logger });
+    generatedAdminPassword = await paddock.accounts.ensureFirstAdmin();
+    await paddock.start({ timers });
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: paddock.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host}:${port}`;
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    store,
+    paddock,
+    generatedAdminPassword,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // SSE streams never end by themselves: cut open connections so close() returns.
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await paddock.stop();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

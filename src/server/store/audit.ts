@@ -1,0 +1,62 @@
+import type { AuditEvent, AuditPage } from '../../contract';
+import type { Queryable } from './db';
+
+/** Records who did what to which group. */
+export async function recordAudit(
+  q: Queryable,
+  entry: { at: Date; actor: string; action: string; group: { id: string; name: string } | null; detail?: Record<string, unknown> },
+): Promise<void> {
+  await q.query('INSERT INTO audit_events (at, actor, action, group_id, group_name, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
+    entry.at,
+    entry.actor,
+    entry.action,
+    entry.group?.id ?? null,
+    entry.group?.name ?? null,
+    JSON.stringify(entry.detail ?? {}),
+  ]);
+}
+
+/** One page of the audit log, newest first; the cursor is the last id seen. */
+export async function listAudit(
+  q: Queryable,
+  filter: { groupId?: string; actor?: string; cursor?: string; limit: number },
+): Promise<AuditPage> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.groupId) {
+    params.push(filter.groupId);
+    where.push(`group_id::text = $${params.length}`);
+  }
+  if (filter.actor) {
+    params.push(filter.actor);
+    where.push(`actor = $${params.length}`);
+  }
+  if (filter.cursor) {
+    params.push(filter.cursor);
+    where.push(`id < $${params.length}::bigint`);
+  }
+  params.push(filter.limit + 1);
+  const rows = await q.query<{
+    id: string;
+    at: Date;
+    actor: string;
+    action: string;
+    group_id: string | null;
+    group_name: string | null;
+    detail: Record<string, unknown>;
+  }>(
+    `SELECT id::text AS id, at, actor, action, group_id::text AS group_id, group_name, detail FROM audit_events
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const items: AuditEvent[] = rows.slice(0, filter.limit).map((r) => ({
+    id: r.id,
+    at: new Date(r.at).toISOString(),
+    actor: r.actor,
+    action: r.action,
+    groupId: r.group_id,
+    groupName: r.group_name,
+    detail: typeof r.detail === 'string' ? JSON.parse(r.detail) : (r.detail ?? {}),
+  }));
+  return { items, nextCursor: rows.length > filter.limit ? (items[items.length - 1]?.id ?? null) : null };
+}

@@ -1,0 +1,31 @@
+import type { LiveEvent } from '../../contract';
+import type { Queryable } from './db';
+
+/** The NOTIFY channel every replica LISTENs on. */
+export const eventsChannel = 'paddock_events';
+
+/** A live event as stored, with its id (the SSE `id:`). */
+export type StoredEvent = LiveEvent & { id: string };
+
+/** Records a change and NOTIFYs every replica (delivered when the surrounding transaction commits). */
+export async function publish(q: Queryable, at: Date, event: LiveEvent): Promise<void> {
+  const [row] = await q.query<{ id: string }>(
+    'INSERT INTO events (at, kind, op, group_id, entity_id) VALUES ($1, $2, $3, $4, $5) RETURNING id::text AS id',
+    [at, event.kind, event.op, event.groupId, event.entityId],
+  );
+  await q.query('SELECT pg_notify($1, $2)', [eventsChannel, JSON.stringify({ id: row!.id, ...event })]);
+}
+
+/** Events after an id, oldest first (for `Last-Event-ID` replay). */
+export async function eventsAfter(q: Queryable, afterId: string, limit = 5000): Promise<StoredEvent[]> {
+  const rows = await q.query<{ id: string; kind: LiveEvent['kind']; op: LiveEvent['op']; group_id: string; entity_id: string }>(
+    'SELECT id::text AS id, kind, op, group_id, entity_id FROM events WHERE id > $1::bigint ORDER BY id LIMIT $2',
+    [afterId, limit],
+  );
+  return rows.map((r) => ({ id: r.id, kind: r.kind, op: r.op, groupId: r.group_id, entityId: r.entity_id }));
+}
+
+/** Drops events older than a time (clients further behind than that reload everything). */
+export async function pruneEvents(q: Queryable, before: Date): Promise<void> {
+  await q.query('DELETE FROM events WHERE at < $1', [before]);
+}

@@ -1,0 +1,181 @@
+import type { Platform, RunnerError } from '../../contract';
+import type { Queryable } from './db';
+
+export interface InstanceRow {
+  id: string;
+  group_id: string;
+  name: string;
+  platform: Platform;
+  hostname: string;
+  address: string;
+  os: string;
+  arch: string;
+  version: string;
+  status: 'connected' | 'disconnected' | 'terminated';
+  started_at: Date;
+  last_heartbeat_at: Date;
+  heartbeats_on_version: number;
+  disconnected_at: Date | null;
+  last_error: RunnerError | null;
+  term_exit_code: number | null;
+  term_signal: number | null;
+  term_reason: string | null;
+  term_at: Date | null;
+  term_cause: string | null;
+  replaced_by: string | null;
+  update_started_id: string | null;
+}
+
+export const instanceColumns = `i.id::text AS id, i.group_id::text AS group_id, i.name, i.platform, i.hostname, i.address,
+  i.os, i.arch, i.version, i.status, i.started_at, i.last_heartbeat_at, i.heartbeats_on_version, i.disconnected_at,
+  i.last_error, i.term_exit_code, i.term_signal, i.term_reason, i.term_at, i.term_cause, i.replaced_by::text AS replaced_by,
+  i.update_started_id::text AS update_started_id`;
+
+/** An instance found by its token, with whether its group is deleted. */
+export type TokenInstance = InstanceRow & { group_deleted: boolean };
+
+export async function findInstanceByToken(q: Queryable, tokenHash: string): Promise<TokenInstance | null> {
+  const [row] = await q.query<TokenInstance>(
+    `SELECT ${instanceColumns}, g.deleted_at IS NOT NULL AS group_deleted
+     FROM instances i JOIN runner_groups g ON g.id = i.group_id WHERE i.token_hash = $1`,
+    [tokenHash],
+  );
+  return row ?? null;
+}
+
+export async function findInstance(q: Queryable, id: string): Promise<InstanceRow | null> {
+  const [row] = await q.query<InstanceRow>(`SELECT ${instanceColumns} FROM instances i WHERE i.id::text = $1`, [id]);
+  return row ?? null;
+}
+
+export async function listInstances(q: Queryable, groupId: string): Promise<InstanceRow[]> {
+  return q.query<InstanceRow>(
+    `SELECT ${instanceColumns} FROM instances i WHERE i.group_id = $1
+     ORDER BY CASE i.status WHEN 'connected' THEN 0 WHEN 'disconnected' THEN 1 ELSE 2 END, i.started_at DESC, i.id`,
+    [groupId],
+  );
+}
+
+export async function connectedInstances(q: Queryable, groupId: string): Promise<InstanceRow[]> {
+  return q.query<InstanceRow>(`SELECT ${instanceColumns} FROM instances i WHERE i.group_id = $1 AND i.status = 'connected' ORDER BY i.name, i.id`, [
+    groupId,
+  ]);
+}
+
+export async function insertInstance(
+  q: Queryable,
+  i: {
+    id: string;
+    groupId: string;
+    tokenHash: string;
+    name: string;
+    platform: Platform;
+    hostname: string;
+    address: string;
+    os: string;
+    arch: string;
+    version: string;
+    at: Date;
+  },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO instances (id, group_id, token_hash, name, platform, hostname, address, os, arch, version, status,
+       started_at, last_heartbeat_at, heartbeats_on_version)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'connected', $11, $11, 0)`,
+    [i.id, i.groupId, i.tokenHash, i.name, i.platform, i.hostname, i.address, i.os, i.arch, i.version, i.at],
+  );
+}
+
+/** Records how an instance ended (status terminated) unless an earlier record must be kept. */
+export async function terminateInstance(
+  q: Queryable,
+  id: string,
+  t: { exitCode: number | null; signal: number | null; reason: string | null; at: Date; cause: string },
+  options: { keepReplaced?: boolean } = {},
+): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE instances SET status = 'terminated', term_exit_code = $2, term_signal = $3, term_reason = $4, term_at = $5, term_cause = $6
+     WHERE id = $1 ${options.keepReplaced === false ? '' : "AND coalesce(term_cause, '') <> 'replaced'"} RETURNING id`,
+    [id, t.exitCode, t.signal, t.reason, t.at, t.cause],
+  );
+  return rows.length === 1;
+}
+
+/** Marks an instance disconnected at once (goodbye), with a SIGTERM record when it said so. */
+export async function disconnectInstance(
+  q: Queryable,
+  id: string,
+  at: Date,
+  sigterm: boolean,
+): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE instances SET status = 'disconnected', disconnected_at = $2,
+       term_exit_code = CASE WHEN $3 THEN NULL ELSE term_exit_code END,
+       term_signal = CASE WHEN $3 THEN 15 ELSE term_signal END,
+       term_reason = CASE WHEN $3 THEN NULL ELSE term_reason END,
+       term_at = CASE WHEN $3 THEN $2 ELSE term_at END,
+       term_cause = CASE WHEN $3 THEN 'sigterm' ELSE term_cause END
+     WHERE id = $1 AND status = 'connected' RETURNING id`,
+    [id, at, sigterm],
+  );
+  return rows.length === 1;
+}
+
+/** A heartbeat that changes something durable: reconnection, a version change or a new last error. */
+export async function writeThroughHeartbeat(
+  q: Queryable,
+  id: string,
+  hb: { at: Date; version: string; versionChanged: boolean; lastError: RunnerError | null | undefined },
+): Promise<InstanceRow | null> {
+  const [row] = await q.query<InstanceRow>(
+    `UPDATE instances i SET
+       last_heartbeat_at = greatest(i.last_heartbeat_at, $2),
+       status = CASE WHEN i.status = 'terminated' THEN i.status ELSE 'connected' END,
+       disconnected_at = CASE WHEN i.status = 'terminated' THEN i.disconnected_at ELSE NULL END,
+       term_exit_code = CASE WHEN i.status = 'disconnected' THEN NULL ELSE i.term_exit_code END,
+       term_signal = CASE WHEN i.status = 'disconnected' THEN NULL ELSE i.term_signal END,
+       term_reason = CASE WHEN i.status = 'disconnected' THEN NULL ELSE i.term_reason END,
+       term_at = CASE WHEN i.status = 'disconnected' THEN NULL ELSE i.term_at END,
+       term_cause = CASE WHEN i.status = 'disconnected' THEN NULL ELSE i.term_cause END,
+       version = $3,
+       heartbeats_on_version = CASE WHEN $4 THEN 1 ELSE i.heartbeats_on_version + 1 END,
+       last_error = CASE WHEN $5 THEN $6::jsonb ELSE i.last_error END
+     WHERE i.id = $1 RETURNING ${instanceColumns}`,
+    [id, hb.at, hb.version, hb.versionChanged, hb.lastError !== undefined, hb.lastError ? JSON.stringify(hb.lastError) : null],
+  );
+  return row ?? null;
+}
+
+/** Writes a batch of plain heartbeats in one statement. */
+export async function writeHeartbeatBatch(
+  q: Queryable,
+  batch: Array<{ id: string; at: Date; count: number; version: string }>,
+): Promise<void> {
+  if (batch.length === 0) return;
+  await q.query(
+    `UPDATE instances i SET last_heartbeat_at = greatest(i.last_heartbeat_at, v.at),
+       heartbeats_on_version = i.heartbeats_on_version + v.n
+     FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::timestamptz[]) AS at, unnest($3::int[]) AS n, unnest($4::text[]) AS version) v
+     WHERE i.id = v.id AND i.version = v.version`,
+    [batch.map((b) => b.id), batch.map((b) => b.at.toISOString()), batch.map((b) => b.count), batch.map((b) => b.version)],
+  );
+}
+
+/** Connected instances whose last heartbeat is older than the cutoff become disconnected. */
+export async function sweepDisconnected(q: Queryable, cutoff: Date, at: Date): Promise<Array<{ id: string; group_id: string }>> {
+  return q.query<{ id: string; group_id: string }>(
+    `UPDATE instances SET status = 'disconnected', disconnected_at = $2
+     WHERE status = 'connected' AND last_heartbeat_at < $1
+     RETURNING id::text AS id, group_id::text AS group_id`,
+    [cutoff, at],
+  );
+}
+
+/** Deletes ended instances older than the retention window. */
+export async function pruneInstances(q: Queryable, before: Date): Promise<void> {
+  await q.query(
+    `DELETE FROM instances WHERE status <> 'connected' AND last_heartbeat_at < $1
+       AND coalesce(term_at, disconnected_at, last_heartbeat_at) < $1`,
+    [before],
+  );
+}

@@ -1,0 +1,166 @@
+import type { Db } from './db';
+
+/** Versioned schema changes, applied in order, each once, in one transaction per version. */
+export const migrations: Array<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE runner_groups (
+  id uuid PRIMARY KEY,
+  name text NOT NULL,
+  is_default boolean NOT NULL DEFAULT false,
+  key_hash text NOT NULL,
+  key_prefix text NOT NULL,
+  desired_version text,
+  first_registered_at timestamptz,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  deleted_at timestamptz
+);
+CREATE UNIQUE INDEX runner_groups_name_ci ON runner_groups (lower(name)) WHERE deleted_at IS NULL;
+CREATE UNIQUE INDEX runner_groups_one_default ON runner_groups (is_default) WHERE is_default AND deleted_at IS NULL;
+CREATE UNIQUE INDEX runner_groups_key_hash ON runner_groups (key_hash);
+
+CREATE TABLE instances (
+  id uuid PRIMARY KEY,
+  group_id uuid NOT NULL REFERENCES runner_groups (id),
+  token_hash text NOT NULL,
+  name text NOT NULL,
+  platform text NOT NULL,
+  hostname text NOT NULL,
+  address text NOT NULL,
+  os text NOT NULL,
+  arch text NOT NULL,
+  version text NOT NULL,
+  status text NOT NULL CHECK (status IN ('connected', 'disconnected', 'terminated')),
+  started_at timestamptz NOT NULL,
+  last_heartbeat_at timestamptz NOT NULL,
+  heartbeats_on_version integer NOT NULL DEFAULT 0,
+  disconnected_at timestamptz,
+  last_error jsonb,
+  term_exit_code integer,
+  term_signal integer,
+  term_reason text,
+  term_at timestamptz,
+  term_cause text,
+  replaced_by uuid,
+  update_started_id uuid
+);
+CREATE UNIQUE INDEX instances_token_hash ON instances (token_hash);
+CREATE INDEX instances_group_status ON instances (group_id, status);
+CREATE INDEX instances_connected_heartbeat ON instances (last_heartbeat_at) WHERE status = 'connected';
+
+CREATE TABLE updates (
+  id uuid PRIMARY KEY,
+  group_id uuid NOT NULL REFERENCES runner_groups (id),
+  state text NOT NULL CHECK (state IN ('in_progress', 'succeeded', 'rolled_back')),
+  target_version text NOT NULL,
+  from_versions jsonb NOT NULL,
+  requested_by text NOT NULL,
+  requested_at timestamptz NOT NULL,
+  deadline_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  reason text,
+  connected_at_request integer NOT NULL
+);
+CREATE UNIQUE INDEX updates_one_active_per_group ON updates (group_id) WHERE state = 'in_progress';
+CREATE INDEX updates_group_requested ON updates (group_id, requested_at DESC);
+
+CREATE TABLE update_instances (
+  update_id uuid NOT NULL REFERENCES updates (id) ON DELETE CASCADE,
+  instance_id uuid NOT NULL,
+  name text NOT NULL,
+  from_version text NOT NULL,
+  version text NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'updating', 'updated', 'failed', 'rolled_back')),
+  position integer NOT NULL,
+  PRIMARY KEY (update_id, instance_id)
+);
+
+CREATE TABLE users (
+  id uuid PRIMARY KEY,
+  username text NOT NULL,
+  password_hash text NOT NULL,
+  role text NOT NULL CHECK (role IN ('admin', 'viewer')),
+  created_at timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX users_username_ci ON users (lower(username));
+
+CREATE TABLE sessions (
+  id_hash text PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL,
+  last_seen_at timestamptz NOT NULL
+);
+
+CREATE TABLE audit_events (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL,
+  actor text NOT NULL,
+  action text NOT NULL,
+  group_id uuid,
+  group_name text,
+  detail jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_events_group ON audit_events (group_id, id);
+CREATE INDEX audit_events_actor ON audit_events (actor, id);
+
+CREATE TABLE events (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL,
+  kind text NOT NULL,
+  op text NOT NULL,
+  group_id text NOT NULL,
+  entity_id text NOT NULL
+);
+
+CREATE TABLE idempotency_keys (
+  actor text NOT NULL,
+  scope text NOT NULL,
+  key text NOT NULL,
+  status integer NOT NULL,
+  body jsonb NOT NULL,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (actor, scope, key)
+);
+`,
+  },
+];
+
+/** Brings the schema up to date; safe when several replicas start at once (advisory lock). */
+export async function migrate(db: Db): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(727274)');
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set(
+      (await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+    );
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
+      for (const statement of splitStatements(m.sql)) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
+    }
+  });
+}
+
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*\n/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** Every table a test may empty between cases, children first. */
+export const allTables = [
+  'update_instances',
+  'updates',
+  'instances',
+  'sessions',
+  'users',
+  'audit_events',
+  'events',
+  'idempotency_keys',
+  'runner_groups',
+];

@@ -1,0 +1,64 @@
+import type { Deps } from './deps';
+import type { HeartbeatBatcher } from './heartbeats';
+import { offlineCutoff, pastStartupGrace } from './liveness';
+import type { Accounts } from './accounts';
+import { publish, pruneEvents } from './store/events';
+import { pruneInstances, sweepDisconnected } from './store/instances';
+import { pruneIdempotency } from './store/updates';
+import type { UpdateService } from './updates';
+
+/**
+ * Runs once a second: writes the heartbeat batch, marks silent instances disconnected (after the
+ * start-up grace), ends updates that succeeded or ran out of time, and prunes old rows now and then.
+ */
+export class Sweeper {
+  private ticks = 0;
+  private running: Promise<void> | null = null;
+  readonly startedAt: Date;
+  onDisconnected: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly batcher: HeartbeatBatcher,
+    private readonly updates: UpdateService,
+    private readonly accounts: Accounts,
+  ) {
+    this.startedAt = deps.clock.now();
+  }
+
+  /** One pass; overlapping calls share the pass in flight. */
+  tick(): Promise<void> {
+    if (!this.running) {
+      this.running = this.pass().finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const { db, clock, config, logger } = this.deps;
+    await this.batcher.flush().catch((err) => logger.error('heartbeat batch write failed', { err }));
+    const now = clock.now();
+    if (pastStartupGrace(this.startedAt, now, config.offlineAfterSeconds)) {
+      const swept = await db.transaction(async (tx) => {
+        const rows = await sweepDisconnected(tx, offlineCutoff(now, config.offlineAfterSeconds), now);
+        for (const r of rows) await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: r.group_id, entityId: r.id });
+        for (const g of new Set(rows.map((r) => r.group_id))) await publish(tx, now, { kind: 'group', op: 'upsert', groupId: g, entityId: g });
+        return rows;
+      });
+      if (swept.length > 0) {
+        logger.info('instances disconnected', { count: swept.length });
+        this.onDisconnected(swept);
+      }
+    }
+    await this.updates.evaluate(now);
+    if (this.ticks++ % 60 === 0) {
+      const day = 24 * 3600 * 1000;
+      await pruneInstances(db, new Date(now.getTime() - config.retentionDays * day));
+      await pruneEvents(db, new Date(now.getTime() - day));
+      await pruneIdempotency(db, new Date(now.getTime() - day));
+      await this.accounts.prune();
+    }
+  }
+}
