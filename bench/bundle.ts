@@ -1,0 +1,109 @@
+// Console JavaScript for the Runners page, gzip, beside the floor (react + react-dom alone), both
+// built with Vite into temp dirs with a manifest (vite.config.ts and dist/ are left alone).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import react from '@vitejs/plugin-react';
+import { build } from 'vite';
+import { repoRoot } from './lib/processes';
+
+interface ManifestChunk {
+  file: string;
+  src?: string;
+  isEntry?: boolean;
+  imports?: string[];
+  dynamicImports?: string[];
+  css?: string[];
+}
+type Manifest = Record<string, ManifestChunk>;
+
+export interface BundleFigures {
+  runnersPageJsGzipBytes: number | null;
+  floorGzipBytes: number | null;
+  /** The files counted for the Runners page, for the notes. */
+  runnersFiles: string[];
+  notes: string[];
+}
+
+/** Routes whose lazy chunk the Runners page loads at once, matched by source path. */
+const runnersRoute = /(^|\/)(routes\/(runners|index)|features\/runner-groups\/)/;
+
+const gzipSize = (path: string) => gzipSync(readFileSync(path), { level: 9 }).length;
+
+/** The entry chunk and its static imports, transitively; plus any lazily loaded Runners route. */
+export function runnersPageFiles(manifest: Manifest): { files: string[]; lazyRoutes: string[] } {
+  const entry = Object.entries(manifest).find(([, c]) => c.isEntry);
+  if (!entry) throw new Error('no entry chunk in the Vite manifest');
+  const seen = new Set<string>();
+  const lazyRoutes: string[] = [];
+  const visit = (key: string) => {
+    if (seen.has(key)) return;
+    const chunk = manifest[key];
+    if (!chunk) return;
+    seen.add(key);
+    for (const k of chunk.imports ?? []) visit(k);
+  };
+  visit(entry[0]);
+  // A Runners route split into its own chunk is still part of what the page needs to show.
+  for (const key of [...seen]) {
+    for (const d of manifest[key]?.dynamicImports ?? []) {
+      if (runnersRoute.test(d) && !seen.has(d)) {
+        lazyRoutes.push(d);
+        visit(d);
+      }
+    }
+  }
+  const files = [...seen].map((k) => manifest[k]!.file).filter((f) => f.endsWith('.js'));
+  return { files, lazyRoutes };
+}
+
+async function buildWithManifest(outDir: string, config: Parameters<typeof build>[0]): Promise<Manifest> {
+  await build({
+    ...config,
+    logLevel: 'warn',
+    mode: 'production',
+    build: { ...config?.build, outDir, emptyOutDir: true, manifest: true, target: 'es2022', sourcemap: false },
+  });
+  return JSON.parse(readFileSync(join(outDir, '.vite/manifest.json'), 'utf8')) as Manifest;
+}
+
+export async function measureBundle(): Promise<BundleFigures> {
+  const notes: string[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'paddock-bench-bundle-'));
+  try {
+    let floorGzipBytes: number | null = null;
+    try {
+      const floorOut = join(tmp, 'floor');
+      const manifest = await buildWithManifest(floorOut, {
+        root: join(repoRoot, 'bench/floor'),
+        configFile: false,
+        plugins: [react()],
+      });
+      floorGzipBytes = runnersPageFiles(manifest).files.reduce((sum, f) => sum + gzipSize(join(floorOut, f)), 0);
+    } catch (e) {
+      notes.push(`floor build failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+
+    let runnersPageJsGzipBytes: number | null = null;
+    let runnersFiles: string[] = [];
+    try {
+      const consoleOut = join(tmp, 'console');
+      const manifest = await buildWithManifest(consoleOut, {
+        root: repoRoot,
+        configFile: join(repoRoot, 'vite.config.ts'),
+      });
+      const { files, lazyRoutes } = runnersPageFiles(manifest);
+      runnersFiles = files;
+      runnersPageJsGzipBytes = files.reduce((sum, f) => sum + gzipSize(join(consoleOut, f)), 0);
+      notes.push(
+        `bundle: Runners page = entry chunk + its static imports${lazyRoutes.length ? ` + lazy route ${lazyRoutes.join(', ')}` : ''} (${files.length} JS files, gzip level 9)`,
+      );
+    } catch (e) {
+      notes.push(`console build failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+    return { runnersPageJsGzipBytes, floorGzipBytes, runnersFiles, notes };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

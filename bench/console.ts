@@ -1,0 +1,200 @@
+// Runners page with 1,000 groups and the Edit dialog with 10,000 instances, in real Chromium against
+// a real control plane: DOM elements, first render after data, filter keystroke → updated list.
+// The reference is the same measurement with 10 groups and 10 instances, in the same run.
+import type { Locator, Page } from '@playwright/test';
+import { api } from '../src/contract';
+import { launchChromium, signedInContext } from './lib/browser';
+import { ApiSession, benchAdminPassword, inParallel, registerInstance, startControlPlane } from './lib/control-plane';
+import { addProbes, probe, waitForProbe } from './lib/page-probes';
+import { median, round } from './lib/stats';
+
+export interface ViewFigures {
+  domNodes: number | null;
+  firstRenderMs: number | null;
+  filterMs: number | null;
+}
+
+export interface ConsoleFigures {
+  groups: number;
+  instances: number;
+  runnersPage: ViewFigures;
+  editDialog: ViewFigures;
+  reference: { runnersPage: ViewFigures; editDialog: ViewFigures; groups: number; instances: number };
+  notes: string[];
+}
+
+export interface ConsoleOptions {
+  groups: number;
+  instances: number;
+  trials: number;
+  log: (line: string) => void;
+}
+
+const groupName = (i: number) => `Bench ${String(i).padStart(4, '0')}`;
+const groupPattern = 'Bench \\d{4}';
+const instanceName = (i: number) => `inst-${String(i).padStart(5, '0')}`;
+const instancePattern = 'inst-\\d{5}';
+const groupsPath = '^/api/v1/runner-groups$';
+const instancesPath = '^/api/v1/runner-groups/[^/]+/instances$';
+const dialog = '[role="dialog"]';
+
+/** The text field that filters a list: a search box, or a text field labelled search/filter. */
+function filterField(scope: Page | Locator): Locator {
+  return scope
+    .getByRole('searchbox')
+    .or(scope.getByRole('textbox', { name: /search|filter/i }))
+    .first();
+}
+
+async function openRunners(page: Page): Promise<void> {
+  await page.goto('/');
+  await page.getByRole('heading', { name: 'Runners', level: 1 }).waitFor();
+  await waitForProbe(page, 'renderDone', {}, 60_000);
+}
+
+async function openEdit(page: Page, name: string): Promise<void> {
+  const more = page.getByRole('button', { name: `More actions for ${name}` });
+  // With a virtualized list the group may be off screen: search for it as a user would.
+  if (!(await more.isVisible())) await filterField(page).fill(name);
+  await more.click();
+  await page.getByRole('menuitem', { name: 'Edit' }).click();
+  await page.getByRole('dialog').waitFor();
+}
+
+/** First render after data, `trials` times; `open` loads the view fresh so the data is fetched anew. */
+async function firstRender(page: Page, trials: number, open: () => Promise<void>, dataPath: string) {
+  const samples: number[] = [];
+  let dataBytes = 0;
+  for (let i = 0; i < trials; i++) {
+    await page.goto('about:blank');
+    await open();
+    const r = await waitForProbe<{ firstRenderMs: number; dataBytes: number }>(page, 'readRender', { dataPath }, 60_000);
+    samples.push(r.firstRenderMs);
+    dataBytes = r.dataBytes;
+  }
+  return { ms: round(median(samples), 0), dataBytes, samples };
+}
+
+/** Filter keystroke → updated list, `trials` times, typing one digit into an empty field each time. */
+async function filterLatency(page: Page, field: Locator, trials: number, rootSelector: string, pattern: string) {
+  const samples: number[] = [];
+  for (let i = 0; i < trials; i++) {
+    const query = String((i % 9) + 1);
+    await field.fill('');
+    await waitForProbe(page, 'listUnfiltered', { rootSelector, pattern, query }, 30_000);
+    await field.focus();
+    await probe(page, 'installFilterProbe', { rootSelector, pattern, query });
+    await page.keyboard.press(query);
+    samples.push(await waitForProbe<number>(page, 'readFilter', {}, 30_000));
+  }
+  await field.fill('');
+  return { ms: round(median(samples), 0), samples };
+}
+
+async function measureViews(page: Page, bigGroup: string, trials: number, log: (l: string) => void, label: string) {
+  const runnersPage: ViewFigures = { domNodes: null, firstRenderMs: null, filterMs: null };
+  const editDialog: ViewFigures = { domNodes: null, firstRenderMs: null, filterMs: null };
+
+  const groupsRender = await firstRender(
+    page,
+    trials,
+    async () => {
+      // The init script armed the render probe for group rows before the console's scripts ran.
+      await page.goto('/');
+      await waitForProbe(page, 'renderDone', {}, 60_000);
+    },
+    groupsPath,
+  );
+  runnersPage.firstRenderMs = groupsRender.ms;
+  runnersPage.domNodes = await probe<number>(page, 'domElements');
+  runnersPage.filterMs = (await filterLatency(page, filterField(page), trials, 'body', groupPattern)).ms;
+  log(`${label} Runners page: ${runnersPage.domNodes} elements, first render ${runnersPage.firstRenderMs} ms (${groupsRender.dataBytes} B of JSON), filter ${runnersPage.filterMs} ms`);
+
+  const editRender = await firstRender(
+    page,
+    trials,
+    async () => {
+      await openRunners(page);
+      await probe(page, 'installRenderProbe', { rootSelector: dialog, pattern: instancePattern });
+      await openEdit(page, bigGroup);
+      await waitForProbe(page, 'renderDone', {}, 60_000);
+    },
+    instancesPath,
+  );
+  editDialog.firstRenderMs = editRender.ms;
+  editDialog.domNodes = await probe<number>(page, 'domElements');
+  editDialog.filterMs = (await filterLatency(page, filterField(page.getByRole('dialog')), trials, dialog, instancePattern)).ms;
+  log(`${label} Edit dialog: ${editDialog.domNodes} elements, first render ${editDialog.firstRenderMs} ms (${editRender.dataBytes} B of JSON), filter ${editDialog.filterMs} ms`);
+  return { runnersPage, editDialog };
+}
+
+export async function measureConsole(o: ConsoleOptions): Promise<ConsoleFigures> {
+  const notes: string[] = [];
+  const smallGroups = 10;
+  const smallInstances = 10;
+  // Runners go offline after 2 s here so the 10,000 registered instances settle before measuring:
+  // the figures are about rendering, and no status sweep should land in the middle of a trial.
+  const cp = await startControlPlane({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '2' } });
+  const browser = await launchChromium();
+  try {
+    const session = await ApiSession.signIn(cp.url, 'admin', benchAdminPassword);
+    const keys: string[] = [];
+    const ids: string[] = [];
+    const createGroups = async (from: number, to: number) =>
+      inParallel(to - from, 4, async (k) => {
+        const g = await session.createGroup(groupName(from + k));
+        keys[from + k] = g.registrationKey;
+        ids[from + k] = g.id;
+      });
+    const register = async (group: number, names: string[]) =>
+      inParallel(names.length, 8, async (k) => {
+        await registerInstance(cp.url, keys[group]!, names[k]!);
+      });
+    const settle = async (group: number) => {
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline) {
+        const g = await session.request<{ connectedCount: number; instanceCount: number }>('GET', api.runnerGroup(ids[group]!));
+        if (g.connectedCount === 0) return g.instanceCount;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      throw new Error('instances did not settle to disconnected within 120 s');
+    };
+
+    // Reference: 10 groups, one with 10 instances ("Bench 0001" is the group the Edit dialog opens).
+    await createGroups(0, smallGroups);
+    await register(1, Array.from({ length: smallInstances }, (_, k) => `inst-9${String(k).padStart(4, '0')}`));
+    await settle(1);
+
+    const context = await signedInContext(browser, cp.url, benchAdminPassword);
+    const page = await context.newPage();
+    await addProbes(page, { rootSelector: 'body', pattern: groupPattern });
+    const small = await measureViews(page, groupName(1), o.trials, o.log, 'reference');
+
+    // The real figure: 1,000 groups, the Edit dialog's group with 10,000 instances.
+    const t0 = performance.now();
+    await createGroups(smallGroups, o.groups);
+    o.log(`created ${o.groups - smallGroups} more groups in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const t1 = performance.now();
+    await register(1, Array.from({ length: o.instances - smallInstances }, (_, k) => instanceName(k)));
+    o.log(`registered ${o.instances - smallInstances} more instances in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    const count = await settle(1);
+    if (count !== o.instances) notes.push(`console: the big group lists ${count} instances, expected ${o.instances}`);
+    const big = await measureViews(page, groupName(1), o.trials, o.log, 'figure');
+    await context.close();
+
+    notes.push(
+      `console: Chromium ${browser.version()}, 1280×900 viewport, median of ${o.trials}; first render = end of the data response → the frame after the first row appears; filter = keydown → the frame after every listed row matches; DOM = elements in the document (with the Edit dialog open over the Runners page for the dialog)`,
+    );
+    return {
+      groups: o.groups,
+      instances: o.instances,
+      runnersPage: big.runnersPage,
+      editDialog: big.editDialog,
+      reference: { ...small, groups: smallGroups, instances: smallInstances },
+      notes,
+    };
+  } finally {
+    await browser.close();
+    await cp.stop();
+  }
+}

@@ -1,0 +1,105 @@
+// Heartbeat ingest of one control-plane process under a closed-loop load generator on loopback,
+// beside a bare Hono "hello" endpoint measured the same way in the same run (the framework's ceiling).
+import { api } from '../src/contract';
+import { ApiSession, benchAdminPassword, inheritedEnv, inParallel, registerInstance, startControlPlane } from './lib/control-plane';
+import { type LoadResult, runLoad } from './lib/load';
+import { sampleRss, spawnNode, waitForLine } from './lib/processes';
+import type { IngestFigures } from './lib/results';
+import { round } from './lib/stats';
+
+export interface IngestOptions {
+  durationMs: number;
+  warmupMs: number;
+  connections: number;
+  /** Registered instances the heartbeats rotate over. */
+  instances: number;
+  log: (line: string) => void;
+}
+
+export interface IngestRun {
+  figures: IngestFigures;
+  notes: string[];
+}
+
+function describeErrors(label: string, r: LoadResult): string[] {
+  if (r.errors === 0) return [];
+  const kinds = Object.entries(r.errorKinds)
+    .map(([k, n]) => `${k} ×${n}`)
+    .join(', ');
+  return [`${label}: ${r.errors} errors (${kinds})`];
+}
+
+/** The framework's ceiling: a bare Hono app on @hono/node-server, in its own process. */
+export async function measureHello(o: IngestOptions): Promise<IngestRun> {
+  const child = spawnNode('bench/hello-server.ts', [], { ...inheritedEnv(), PORT: '0' });
+  try {
+    const port = Number((await waitForLine(child, /"listening":(\d+)/, 30_000))[1]);
+    const rss = sampleRss(child.pid);
+    const body = JSON.stringify({ version: '1.4.0' });
+    const r = await runLoad({
+      baseUrl: `http://127.0.0.1:${port}`,
+      connections: o.connections,
+      warmupMs: o.warmupMs,
+      durationMs: o.durationMs,
+      maxRequests: 50_000_000,
+      // Same method, headers and body size as a heartbeat, so only the work behind it differs.
+      build: () => ({
+        path: '/hello',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${'x'.repeat(50)}` },
+        body,
+      }),
+    });
+    const rssMB = rss.stop();
+    o.log(`hello: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors`);
+    return {
+      figures: { ratePerSec: r.ratePerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rssMB: round(rssMB, 0) },
+      notes: describeErrors('hello', r),
+    };
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Registers `instances` runners against a real control plane, then heartbeats them as fast as it answers. */
+export async function measureIngest(label: string, o: IngestOptions & { databaseUrl?: string }): Promise<IngestRun> {
+  const notes: string[] = [];
+  const cp = await startControlPlane({ databaseUrl: o.databaseUrl });
+  try {
+    const session = await ApiSession.signIn(cp.url, 'admin', benchAdminPassword);
+    const group = await session.createGroup(`Bench ingest ${label}`);
+    const tokens: string[] = new Array(o.instances);
+    const t0 = performance.now();
+    await inParallel(o.instances, 8, async (i) => {
+      tokens[i] = (await registerInstance(cp.url, group.registrationKey, `ingest-${i}`)).instanceToken;
+    });
+    const regSec = (performance.now() - t0) / 1000;
+    o.log(`${label}: registered ${o.instances} instances in ${regSec.toFixed(1)} s`);
+    notes.push(`${label}: ${o.instances} instances registered at ${Math.round(o.instances / regSec)}/s`);
+
+    const rss = sampleRss(cp.process.pid);
+    const body = JSON.stringify({ version: '1.4.0' });
+    const r = await runLoad({
+      baseUrl: cp.url,
+      connections: o.connections,
+      warmupMs: o.warmupMs,
+      durationMs: o.durationMs,
+      maxRequests: 50_000_000,
+      build: (i) => ({
+        path: api.runnerHeartbeat,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
+        body,
+      }),
+    });
+    const rssMB = rss.stop();
+    o.log(`${label}: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, peak RSS ${round(rssMB, 0)} MB`);
+    notes.push(...describeErrors(label, r));
+    return {
+      figures: { ratePerSec: r.ratePerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rssMB: round(rssMB, 0) },
+      notes,
+    };
+  } finally {
+    await cp.stop();
+  }
+}

@@ -1,0 +1,274 @@
+// `npm run bench`: measures every figure of PRODUCT.md §9, prints figure | measured | target |
+// reference, and writes bench/results/latest.json. Figures, never pass/fail.
+//
+//   npm run bench                      the real run (60 s of load per server, 20 trials, 5 kills)
+//   npm run bench -- --quick           a short run while developing (→ bench/results/partial.tmp, git-ignored)
+//   npm run bench -- --only heartbeat  some figures only: bundle, heartbeat, console, disconnect, live
+//
+// Environment: PADDOCK_BENCH_SECONDS (load duration), PADDOCK_BENCH_CONNECTIONS (load connections),
+// PADDOCK_BENCH_INSTANCES (instances the heartbeats rotate over), PADDOCK_BENCH_DATABASE_URL (an
+// existing PostgreSQL instead of a throwaway cluster).
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureBundle } from './bundle';
+import { type ConsoleFigures, measureConsole } from './console';
+import { type DisconnectFigures, measureDisconnect } from './disconnect';
+import { type IngestRun, measureHello, measureIngest } from './heartbeat';
+import { type LiveFigures, measureLive } from './live';
+import { startPostgres } from './lib/postgres';
+import { repoRoot } from './lib/processes';
+import { emptyResults, writeResults } from './lib/results';
+import { fmt, kib, type Row, renderTable } from './lib/table';
+
+const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live'] as const;
+type Figure = (typeof figures)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log('Usage: npm run bench [-- --quick] [-- --only bundle|heartbeat|console|disconnect|live …] [-- --out file.json]');
+  process.exit(0);
+}
+const only = (values.only ?? []).flatMap((v) => v.split(','));
+for (const f of only) {
+  if (!figures.includes(f as Figure)) {
+    console.error(`unknown figure "${f}"; choose from ${figures.join(', ')}`);
+    process.exit(2);
+  }
+}
+const selected = new Set<Figure>(only.length ? (only as Figure[]) : figures);
+const quick = values.quick;
+const envNumber = (name: string, fallback: number) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+const settings = {
+  loadSeconds: envNumber('PADDOCK_BENCH_SECONDS', quick ? 10 : 60),
+  warmupSeconds: quick ? 2 : 5,
+  connections: envNumber('PADDOCK_BENCH_CONNECTIONS', 32),
+  ingestInstances: envNumber('PADDOCK_BENCH_INSTANCES', quick ? 500 : 2_000),
+  groups: quick ? 200 : 1_000,
+  instances: quick ? 1_000 : 10_000,
+  trials: quick ? 5 : 20,
+  disconnectRuns: quick ? 2 : 5,
+  liveRuns: quick ? 5 : 10,
+};
+// A partial run must not overwrite the figures of a full one.
+const partial = quick || only.length > 0 || process.env.PADDOCK_BENCH_SECONDS !== undefined;
+const outPath = values.out ?? join(repoRoot, 'bench/results', partial ? 'partial.tmp' : 'latest.json');
+
+const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+const results = emptyResults(settings.groups, settings.instances);
+const notes: string[] = [];
+const failed = (what: string, e: unknown) => {
+  const message = (e as Error).message?.split('\n').slice(0, 3).join(' ') ?? String(e);
+  notes.push(`${what}: not measured (${message})`);
+  log(`${what} failed: ${(e as Error).stack ?? message}`);
+};
+
+if (quick) notes.push('QUICK RUN: shorter load and fewer trials than the real figures');
+notes.push(`settings: ${JSON.stringify(settings)}`);
+
+let bundleRunnersFiles = 0;
+if (selected.has('bundle')) {
+  log('bundle: building the console and the floor with Vite…');
+  try {
+    const b = await measureBundle();
+    results.bundle = { runnersPageJsGzipBytes: b.runnersPageJsGzipBytes, floorGzipBytes: b.floorGzipBytes };
+    bundleRunnersFiles = b.runnersFiles.length;
+    notes.push(...b.notes);
+  } catch (e) {
+    failed('bundle', e);
+  }
+}
+
+let hello: IngestRun | null = null;
+if (selected.has('heartbeat')) {
+  const ingest = {
+    durationMs: settings.loadSeconds * 1000,
+    warmupMs: settings.warmupSeconds * 1000,
+    connections: settings.connections,
+    instances: settings.ingestInstances,
+    log,
+  };
+  notes.push(
+    `heartbeat: closed-loop load generator in the bench process (Node http, ${settings.connections} keep-alive connections, loopback), server in its own process; ${settings.warmupSeconds} s warm-up then ${settings.loadSeconds} s measured; ${settings.ingestInstances} registered instances in rotation; RSS = server peak; on 2 cores the generator and the server share the machine, so the hello figure is also bounded by the generator`,
+  );
+  try {
+    log(`heartbeat: bare Hono hello for ${settings.loadSeconds} s…`);
+    hello = await measureHello(ingest);
+    results.heartbeat.helloRatePerSec = hello.figures.ratePerSec;
+    notes.push(...hello.notes);
+  } catch (e) {
+    failed('hello', e);
+  }
+  try {
+    log(`heartbeat: PGlite for ${settings.loadSeconds} s…`);
+    const r = await measureIngest('pglite', ingest);
+    results.heartbeat.pglite = r.figures;
+    notes.push(...r.notes);
+  } catch (e) {
+    failed('heartbeat on PGlite', e);
+  }
+  try {
+    const pg = await startPostgres();
+    try {
+      log(`heartbeat: PostgreSQL ${pg.version} for ${settings.loadSeconds} s…`);
+      const url = await pg.createDatabase(`paddock_bench_${Date.now()}`);
+      const r = await measureIngest('postgres', { ...ingest, databaseUrl: url });
+      results.heartbeat.postgres = r.figures;
+      notes.push(`postgres: PostgreSQL ${pg.version}`, ...r.notes);
+    } finally {
+      pg.stop();
+    }
+  } catch (e) {
+    failed('heartbeat on PostgreSQL', e);
+  }
+}
+
+let consoleFigures: ConsoleFigures | null = null;
+if (selected.has('console')) {
+  log(`console: ${settings.groups} groups, ${settings.instances} instances in Chromium…`);
+  try {
+    consoleFigures = await measureConsole({ groups: settings.groups, instances: settings.instances, trials: settings.trials, log });
+    const worst = (k: 'domNodes' | 'firstRenderMs' | 'filterMs') => {
+      const a = consoleFigures!.runnersPage[k];
+      const b = consoleFigures!.editDialog[k];
+      return a === null || b === null ? null : Math.max(a, b);
+    };
+    results.console = { groups: settings.groups, instances: settings.instances, domNodes: worst('domNodes'), firstRenderMs: worst('firstRenderMs'), filterMs: worst('filterMs') };
+    notes.push(
+      `console: latest.json holds the worse of the Runners page and the Edit dialog; Runners page ${JSON.stringify(consoleFigures.runnersPage)}, Edit dialog ${JSON.stringify(consoleFigures.editDialog)}; reference with ${consoleFigures.reference.groups} groups / ${consoleFigures.reference.instances} instances: Runners page ${JSON.stringify(consoleFigures.reference.runnersPage)}, Edit dialog ${JSON.stringify(consoleFigures.reference.editDialog)}`,
+      ...consoleFigures.notes,
+    );
+  } catch (e) {
+    failed('console', e);
+  }
+}
+
+let disconnect: DisconnectFigures | null = null;
+if (selected.has('disconnect')) {
+  log(`disconnect: ${settings.disconnectRuns} SIGTERM and ${settings.disconnectRuns} SIGKILL runs with the default offline window…`);
+  try {
+    disconnect = await measureDisconnect({ runs: settings.disconnectRuns, log });
+    results.disconnect = { sigkillMs: disconnect.sigkillMs, sigtermMs: disconnect.sigtermMs };
+    notes.push(...disconnect.notes);
+  } catch (e) {
+    failed('disconnect', e);
+  }
+}
+
+let live: LiveFigures | null = null;
+if (selected.has('live')) {
+  log(`live: ${settings.liveRuns} renames…`);
+  try {
+    live = await measureLive({ runs: settings.liveRuns, log });
+    results.live = { propagationMs: live.propagationMs };
+    notes.push(...live.notes);
+  } catch (e) {
+    failed('live', e);
+  }
+}
+
+results.at = new Date().toISOString();
+results.notes = notes.join('; ');
+writeResults(outPath, results);
+
+// ---- the table ----
+const h = results.heartbeat;
+const helloRate = h.helloRatePerSec;
+const pct = (rate: number | null) => (rate === null || !helloRate ? 'n/a' : `${Math.round((rate / helloRate) * 100)} % of hello`);
+const ms = (v: number | null | undefined) => fmt(v, 'ms');
+const mm = (m: { median: number | null; max: number | null } | undefined) =>
+  m ? `${ms(m.median)} median, ${ms(m.max)} max` : 'n/a';
+const cf = consoleFigures;
+const ref = cf?.reference;
+const rows: Row[] = [
+  {
+    figure: 'console JS, Runners page (gzip)',
+    measured: kib(results.bundle.runnersPageJsGzipBytes),
+    target: '≤ 150 KiB',
+    reference: `floor ${kib(results.bundle.floorGzipBytes)} (react + react-dom)${bundleRunnersFiles ? `; ${bundleRunnersFiles} files` : ''}`,
+  },
+  {
+    figure: `Runners page, ${settings.groups.toLocaleString('en-US')} groups: DOM elements`,
+    measured: fmt(cf?.runnersPage.domNodes),
+    target: '≤ 1,500',
+    reference: `${fmt(ref?.runnersPage.domNodes)} with ${ref?.groups ?? 10} groups`,
+  },
+  {
+    figure: 'Runners page: first render after data',
+    measured: ms(cf?.runnersPage.firstRenderMs),
+    target: '≤ 300 ms',
+    reference: `${ms(ref?.runnersPage.firstRenderMs)} with ${ref?.groups ?? 10} groups`,
+  },
+  {
+    figure: 'Runners page: filter keystroke → list',
+    measured: ms(cf?.runnersPage.filterMs),
+    target: '≤ 100 ms',
+    reference: `${ms(ref?.runnersPage.filterMs)} with ${ref?.groups ?? 10} groups`,
+  },
+  {
+    figure: `Edit dialog, ${settings.instances.toLocaleString('en-US')} instances: DOM elements`,
+    measured: fmt(cf?.editDialog.domNodes),
+    target: '≤ 1,500',
+    reference: `${fmt(ref?.editDialog.domNodes)} with ${ref?.instances ?? 10} instances`,
+  },
+  {
+    figure: 'Edit dialog: first render after data',
+    measured: ms(cf?.editDialog.firstRenderMs),
+    target: '≤ 300 ms',
+    reference: `${ms(ref?.editDialog.firstRenderMs)} with ${ref?.instances ?? 10} instances`,
+  },
+  {
+    figure: 'Edit dialog: filter keystroke → list',
+    measured: ms(cf?.editDialog.filterMs),
+    target: '≤ 100 ms',
+    reference: `${ms(ref?.editDialog.filterMs)} with ${ref?.instances ?? 10} instances`,
+  },
+];
+for (const [label, f] of [['PGlite', h.pglite], ['PostgreSQL', h.postgres]] as const) {
+  rows.push(
+    {
+      figure: `heartbeat ingest, ${label}: rate (${settings.loadSeconds} s)`,
+      measured: fmt(f.ratePerSec, '/s'),
+      target: '≥ 2,000/s and ≥ 25 % of hello',
+      reference: `hello ${fmt(helloRate, '/s')}; ${pct(f.ratePerSec)}`,
+    },
+    { figure: `heartbeat ingest, ${label}: p50`, measured: fmt(f.p50Ms, 'ms', 2), target: '—', reference: `hello ${fmt(hello?.figures.p50Ms, 'ms', 2)}` },
+    { figure: `heartbeat ingest, ${label}: p99`, measured: fmt(f.p99Ms, 'ms', 2), target: '≤ 50 ms', reference: `hello ${fmt(hello?.figures.p99Ms, 'ms', 2)}` },
+    { figure: `heartbeat ingest, ${label}: errors`, measured: fmt(f.errors), target: '0', reference: `hello ${fmt(hello?.figures.errors)}` },
+    { figure: `heartbeat ingest, ${label}: server RSS`, measured: fmt(f.rssMB, 'MB'), target: '—', reference: `hello ${fmt(hello?.figures.rssMB, 'MB')}` },
+  );
+}
+rows.push(
+  {
+    figure: 'disconnect shown: SIGKILL → red',
+    measured: mm(results.disconnect.sigkillMs),
+    target: '≤ 22,000 ms',
+    reference: `API ${mm(disconnect?.reference.sigkillApiMs)}; offline window 20,000 ms`,
+  },
+  {
+    figure: 'disconnect shown: SIGTERM → red',
+    measured: mm(results.disconnect.sigtermMs),
+    target: '≤ 2,000 ms',
+    reference: `API ${mm(disconnect?.reference.sigtermApiMs)}; runner exit ${mm(disconnect?.reference.sigtermExitMs)}`,
+  },
+  {
+    figure: 'live propagation: change → console',
+    measured: mm(results.live.propagationMs),
+    target: '≤ 1,000 ms',
+    reference: `the change's own request ${mm(live?.reference.requestMs)}`,
+  },
+);
+
+console.log(`\nPaddock benchmarks — ${results.at} — ${results.machine}\n`);
+console.log(renderTable(rows));
+console.log(`\nNotes: ${results.notes}`);
+console.log(`\nWritten to ${outPath}`);
