@@ -1,0 +1,95 @@
+import { Role } from '../contract';
+import { Accounts } from './accounts';
+import { systemClock } from './clock';
+import { configFromEnv } from './config';
+import { createLogger } from './logger';
+import { openStore } from './store';
+
+const usage = `Usage: npm run paddock -- users <command>
+
+  users add <name> --role viewer|admin [--password-stdin]   create a user; prints a generated password once
+  users list                                                 list users and roles
+  users remove <name>                                        delete a user
+  users reset-password <name> [--password-stdin]             set a new password; prints a generated one once
+
+Uses the same database as the server: DATABASE_URL, or PGlite under PADDOCK_DATA_DIR (./.paddock).`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Runs one CLI command; answers the exit code. */
+export async function runCli(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const [area, command, ...rest] = argv;
+  if (area !== 'users' || !command) {
+    err(usage);
+    return 2;
+  }
+  const flags = new Set(rest.filter((a) => a.startsWith('--')));
+  const roleIndex = rest.indexOf('--role');
+  const roleArg = roleIndex >= 0 ? rest[roleIndex + 1] : undefined;
+  const positional = rest.filter((a, i) => !a.startsWith('--') && !(roleIndex >= 0 && i === roleIndex + 1));
+  const name = positional[0];
+  const needsName = command !== 'list';
+  if (needsName && !name) {
+    err(`users ${command} needs a user name.\n\n${usage}`);
+    return 2;
+  }
+  const config = configFromEnv(process.env);
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const accounts = new Accounts({ db: store.db, clock: systemClock, config, logger: createLogger({ level: 'warn' }) });
+  try {
+    switch (command) {
+      case 'add': {
+        const role = Role.safeParse(roleArg ?? 'viewer');
+        if (!role.success) {
+          err('--role must be viewer or admin');
+          return 2;
+        }
+        const given = flags.has('--password-stdin') ? await readStdin() : undefined;
+        const password = await accounts.addUser(name!, role.data, given);
+        out(given ? `Added ${role.data} "${name}".` : `Added ${role.data} "${name}" with the password:\n\n    ${password}\n\nIt will not be shown again.`);
+        return 0;
+      }
+      case 'list': {
+        const users = await accounts.listUsers();
+        out(['USERNAME\tROLE\tCREATED', ...users.map((u) => `${u.username}\t${u.role}\t${u.createdAt}`)].join('\n'));
+        return 0;
+      }
+      case 'remove':
+        await accounts.removeUser(name!);
+        out(`Removed "${name}".`);
+        return 0;
+      case 'reset-password': {
+        const given = flags.has('--password-stdin') ? await readStdin() : undefined;
+        const password = await accounts.resetPassword(name!, given);
+        out(given ? `Password of "${name}" changed.` : `New password of "${name}":\n\n    ${password}\n\nIt will not be shown again.`);
+        return 0;
+      }
+      default:
+        err(`Unknown command "users ${command}".\n\n${usage}`);
+        return 2;
+    }
+  } catch (e) {
+    err(`Error: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  } finally {
+    await store.close();
+  }
+}
+
+if (process.argv[1] && /cli\.ts$/.test(process.argv[1])) {
+  runCli(
+    process.argv.slice(2),
+    (s) => process.stdout.write(`${s}\n`),
+    (s) => process.stderr.write(`${s}\n`),
+  ).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
