@@ -3,7 +3,7 @@
 import { api } from '../src/contract';
 import { ApiSession, benchAdminPassword, inheritedEnv, inParallel, registerInstance, startControlPlane } from './lib/control-plane';
 import { type LoadResult, runLoad } from './lib/load';
-import { sampleRss, spawnNode, waitForLine } from './lib/processes';
+import { sampleProcess, spawnNode, waitForLine } from './lib/processes';
 import type { IngestFigures } from './lib/results';
 import { round } from './lib/stats';
 
@@ -34,7 +34,7 @@ export async function measureHello(o: IngestOptions): Promise<IngestRun> {
   const child = spawnNode('bench/hello-server.ts', [], { ...inheritedEnv(), PORT: '0' });
   try {
     const port = Number((await waitForLine(child, /"listening":(\d+)/, 30_000))[1]);
-    const rss = sampleRss(child.pid);
+    const sampler = sampleProcess(child.pid);
     const body = JSON.stringify({ version: '1.4.0' });
     const r = await runLoad({
       baseUrl: `http://127.0.0.1:${port}`,
@@ -50,11 +50,11 @@ export async function measureHello(o: IngestOptions): Promise<IngestRun> {
         body,
       }),
     });
-    const rssMB = rss.stop();
-    o.log(`hello: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors`);
+    const { peakRssMB: rssMB, cpuPercent, selfCpuPercent } = sampler.stop();
+    o.log(`hello: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, server CPU ${cpuPercent} %, generator CPU ${selfCpuPercent} %`);
     return {
       figures: { ratePerSec: r.ratePerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rssMB: round(rssMB, 0) },
-      notes: describeErrors('hello', r),
+      notes: [`hello: server CPU ${cpuPercent} % of a core, generator CPU ${selfCpuPercent} %`, ...describeErrors('hello', r)],
     };
   } finally {
     await child.stop();
@@ -77,7 +77,7 @@ export async function measureIngest(label: string, o: IngestOptions & { database
     o.log(`${label}: registered ${o.instances} instances in ${regSec.toFixed(1)} s`);
     notes.push(`${label}: ${o.instances} instances registered at ${Math.round(o.instances / regSec)}/s`);
 
-    const rss = sampleRss(cp.process.pid);
+    const sampler = sampleProcess(cp.process.pid);
     const body = JSON.stringify({ version: '1.4.0' });
     const r = await runLoad({
       baseUrl: cp.url,
@@ -92,9 +92,11 @@ export async function measureIngest(label: string, o: IngestOptions & { database
         body,
       }),
     });
-    const rssMB = rss.stop();
-    o.log(`${label}: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, peak RSS ${round(rssMB, 0)} MB`);
-    notes.push(...describeErrors(label, r));
+    const { peakRssMB: rssMB, cpuPercent, selfCpuPercent } = sampler.stop();
+    o.log(
+      `${label}: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, peak RSS ${round(rssMB, 0)} MB, server CPU ${cpuPercent} %, generator CPU ${selfCpuPercent} %`,
+    );
+    notes.push(`${label}: server CPU ${cpuPercent} % of a core, generator CPU ${selfCpuPercent} %`, ...describeErrors(label, r));
     return {
       figures: { ratePerSec: r.ratePerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rssMB: round(rssMB, 0) },
       notes,

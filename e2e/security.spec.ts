@@ -1,0 +1,288 @@
+import { request as httpRequest } from 'node:http';
+import type { APIResponse, Page } from '@playwright/test';
+import fc from 'fast-check';
+import { api } from '../src/contract';
+import { AdminApi } from '../src/runner/testing/admin-api';
+import { expect, test } from './fixtures';
+import { type OwnServer, ownAdminPassword, startOwnServer } from './support-server';
+
+/** The §8 headers every response carries, whatever its type. */
+function expectSecurityHeaders(what: string, headers: Record<string, string>) {
+  const csp = headers['content-security-policy'] ?? '';
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...values]) => [name!, values]),
+  );
+  const scripts = directives.get('script-src') ?? directives.get('default-src') ?? [];
+  expect(scripts.length, `${what}: CSP restricts scripts`).toBeGreaterThan(0);
+  expect(scripts, `${what}: no inline script`).not.toContain("'unsafe-inline'");
+  expect(scripts, `${what}: no eval`).not.toContain("'unsafe-eval'");
+  expect(directives.get('frame-ancestors'), `${what}: frame-ancestors`).toEqual(["'none'"]);
+  expect(headers['referrer-policy'], `${what}: Referrer-Policy`).toBe('no-referrer');
+  expect(headers['x-content-type-options'], `${what}: X-Content-Type-Options`).toBe('nosniff');
+}
+
+/** Headers of an SSE response, read without waiting for a stream that never ends. */
+function sseHeaders(url: string, cookie: string): Promise<{ status: number; headers: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { cookie, accept: 'text/event-stream' } }, (res) => {
+      resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string> });
+      req.destroy();
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('no SSE headers within 10 s')));
+  });
+}
+
+async function cookieHeader(page: Page): Promise<string> {
+  return (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+}
+
+async function expectProblem(res: APIResponse, status: number) {
+  expect(res.status()).toBe(status);
+  expect(res.headers()['content-type']).toContain('application/problem+json');
+}
+
+test('the §8 security headers are on every response type', async ({ page, baseURL }) => {
+  const html = await page.request.get('/');
+  expect(html.headers()['content-type']).toContain('text/html');
+  expectSecurityHeaders('HTML', html.headers());
+
+  const script = /<script[^>]+src="([^"]+\.js)"/.exec(await html.text())?.[1];
+  expect(script, 'index.html loads a script').toBeTruthy();
+  const js = await page.request.get(script!);
+  expect(js.status()).toBe(200);
+  expect(js.headers()['content-type']).toContain('javascript');
+  expectSecurityHeaders('JS asset', js.headers());
+
+  const json = await page.request.get(api.runnerGroups);
+  expect(json.status()).toBe(200);
+  expect(json.headers()['content-type']).toContain('application/json');
+  expect(json.headers()['cache-control']).toContain('no-store');
+  expectSecurityHeaders('API JSON', json.headers());
+
+  const problem = await page.request.get('/api/v1/no-such-route');
+  await expectProblem(problem, 404);
+  expectSecurityHeaders('problem+json', problem.headers());
+
+  const sse = await sseHeaders(`${baseURL}${api.events}`, await cookieHeader(page));
+  expect(sse.status).toBe(200);
+  expect(sse.headers['content-type']).toContain('text/event-stream');
+  expectSecurityHeaders('SSE', sse.headers);
+
+  const metrics = await page.request.get('/metrics');
+  expect(metrics.status()).toBe(200);
+  expect(metrics.headers()['content-type']).toContain('text/plain');
+  expectSecurityHeaders('metrics', metrics.headers());
+});
+
+test('the session cookie is HttpOnly and SameSite=Strict, and the key response is not cached', async ({ playwright, baseURL }) => {
+  const anonymous = await playwright.request.newContext({ baseURL });
+  const res = await anonymous.post(api.session, {
+    data: { username: 'admin', password: process.env.PADDOCK_E2E_ADMIN_PASSWORD },
+    headers: { 'x-requested-with': 'paddock', origin: baseURL! },
+  });
+  expect(res.status()).toBe(200);
+  const setCookie = res.headersArray().filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value);
+  expect(setCookie.length).toBeGreaterThan(0);
+  for (const c of setCookie) {
+    expect(c).toMatch(/;\s*HttpOnly/i);
+    expect(c).toMatch(/;\s*SameSite=Strict/i);
+  }
+  const created = await anonymous.post(api.runnerGroups, {
+    data: { name: `Cache ${Date.now().toString(36)}` },
+    headers: { 'x-requested-with': 'paddock', origin: baseURL! },
+  });
+  expect(created.status()).toBe(201);
+  expect(created.headers()['cache-control']).toContain('no-store');
+  await anonymous.dispose();
+});
+
+test('CSRF attempts are refused with 403 and change nothing', async ({ page, baseURL }) => {
+  const stamp = Date.now().toString(36);
+  const attempts: Array<{ name: string; headers: Record<string, string> }> = [
+    { name: `Csrf none ${stamp}`, headers: {} },
+    { name: `Csrf wrong header ${stamp}`, headers: { 'x-requested-with': 'XMLHttpRequest' } },
+    { name: `Csrf origin ${stamp}`, headers: { 'x-requested-with': 'paddock', origin: 'https://evil.example' } },
+    { name: `Csrf site ${stamp}`, headers: { 'x-requested-with': 'paddock', 'sec-fetch-site': 'cross-site' } },
+    { name: `Csrf null origin ${stamp}`, headers: { 'x-requested-with': 'paddock', origin: 'null' } },
+  ];
+  for (const a of attempts) {
+    const res = await page.request.post(api.runnerGroups, { data: { name: a.name }, headers: a.headers });
+    await expectProblem(res, 403);
+  }
+  // The same checks guard every other mutation: a delete of a real group without the header.
+  const target = await page.request.post(api.runnerGroups, {
+    data: { name: `Csrf target ${stamp}` },
+    headers: { 'x-requested-with': 'paddock', origin: baseURL! },
+  });
+  expect(target.status()).toBe(201);
+  const { id } = (await target.json()) as { id: string };
+  await expectProblem(await page.request.delete(api.runnerGroup(id)), 403);
+  await expectProblem(await page.request.post(api.registrationKey(id), { headers: { origin: 'https://evil.example', 'x-requested-with': 'paddock' } }), 403);
+  await expectProblem(await page.request.post(api.session, { data: {}, headers: { origin: 'https://evil.example' } }), 403);
+
+  const names = ((await (await page.request.get(api.runnerGroups)).json()) as Array<{ name: string }>).map((g) => g.name);
+  for (const a of attempts) expect(names).not.toContain(a.name);
+  expect(names).toContain(`Csrf target ${stamp}`);
+});
+
+test.describe('on a control plane of its own', () => {
+  let server: OwnServer;
+  const viewerPassword = 'viewer-password-not-secret';
+
+  test.beforeAll(async () => {
+    server = await startOwnServer({ users: [{ name: 'vera', role: 'viewer', password: viewerPassword }], env: { PADDOCK_LOG_LEVEL: 'debug' } });
+  });
+  test.afterAll(async () => {
+    await server?.dispose();
+  });
+
+  test('a viewer cannot mutate anything through the API', async () => {
+    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    const group = await admin.createGroup(`Viewer target ${Date.now().toString(36)}`);
+    const before = await admin.group(group.id);
+
+    const viewer = await AdminApi.signIn(server.url, viewerPassword, 'vera');
+    expect((await viewer.request('GET', api.session)).body).toMatchObject({ username: 'vera', role: 'viewer' });
+    expect((await viewer.request('GET', api.runnerGroups)).status).toBe(200);
+    const attempts: Array<[string, string, unknown?]> = [
+      ['POST', api.runnerGroups, { name: 'Viewer made this' }],
+      ['PATCH', api.runnerGroup(group.id), { name: 'Viewer renamed this' }],
+      ['PATCH', api.runnerGroup(group.id), { isDefault: true }],
+      ['POST', api.registrationKey(group.id)],
+      ['POST', api.updates(group.id), {}],
+      ['DELETE', api.runnerGroup(group.id)],
+    ];
+    for (const [method, path, body] of attempts) {
+      const res = await viewer.request(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(JSON.stringify(res.body)).not.toContain('prk_');
+    }
+    const after = await admin.group(group.id);
+    expect(after).toEqual(before);
+    expect((await admin.groups()).map((g) => g.name)).not.toContain('Viewer made this');
+  });
+
+  test('keys and tokens never reach the server logs', async () => {
+    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    const group = await admin.createGroup(`Leak scan ${Date.now().toString(36)}`);
+    const secrets = [group.registrationKey];
+    const register = (key: string) =>
+      fetch(`${server.url}${api.runnerRegister}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ name: 'leak-1', platform: 'process', hostname: 'leak-1', address: '127.0.0.1', os: 'linux', arch: 'x64', version: '1.3.0' }),
+      });
+    const reg = await register(group.registrationKey);
+    expect(reg.status).toBe(201);
+    const { instanceToken } = (await reg.json()) as { instanceToken: string };
+    secrets.push(instanceToken);
+    const beat = await fetch(`${server.url}${api.runnerHeartbeat}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${instanceToken}` },
+      body: JSON.stringify({ version: '1.3.0' }),
+    });
+    expect(beat.status).toBe(200);
+    const rotated = await admin.rotateKey(group.id);
+    secrets.push(rotated.registrationKey);
+    // The revoked key and a forged one are refused, and logged without their text.
+    expect((await register(group.registrationKey)).status).toBe(401);
+    const forged = `prk_${'A'.repeat(46)}`;
+    expect((await register(forged)).status).toBe(401);
+    secrets.push(forged);
+    await admin.deleteGroup(group.id);
+    const gone = await fetch(`${server.url}${api.runnerHeartbeat}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${instanceToken}` },
+      body: JSON.stringify({ version: '1.3.0' }),
+    });
+    expect([401, 410]).toContain(gone.status);
+
+    const logs = server.output();
+    expect(logs.length, 'the server logged something at debug level').toBeGreaterThan(0);
+    for (const s of secrets) {
+      expect(logs.includes(s), 'a key or token in the server logs').toBe(false);
+      expect(logs.includes(s.slice(4, 30)), 'a fragment of a key or token in the server logs').toBe(false);
+    }
+    expect(logs).not.toContain(ownAdminPassword);
+  });
+
+  test('fuzzed bodies and queries on every endpoint never get a 5xx', async () => {
+    test.setTimeout(120_000);
+    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    const group = await admin.createGroup(`Fuzz ${Date.now().toString(36)}`);
+    const reg = await fetch(`${server.url}${api.runnerRegister}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${group.registrationKey}` },
+      body: JSON.stringify({ name: 'fuzz-1', platform: 'process', hostname: 'fuzz-1', address: '127.0.0.1', os: 'linux', arch: 'x64', version: '1.3.0' }),
+    });
+    const { instanceToken } = (await reg.json()) as { instanceToken: string };
+
+    const jsonish = fc.oneof(
+      fc.json().map((j) => ({ text: j })),
+      fc.jsonValue().map((v) => ({ text: JSON.stringify(v) })),
+      fc
+        .record(
+          { name: fc.oneof(fc.string(), fc.constant('<script>alert(1)</script>'), fc.integer()), isDefault: fc.anything(), targetVersion: fc.string(), version: fc.string(), type: fc.constantFrom('goodbye', 'terminated', 'update-started', 'update-failed', 'x'), username: fc.string(), password: fc.string(), platform: fc.string() },
+          { requiredKeys: [] },
+        )
+        .map((o) => ({ text: JSON.stringify(o) })),
+      fc.string({ maxLength: 200 }).map((s) => ({ text: s })),
+    );
+    const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'groupId', 'actor', 'x', 'status'), fc.string({ maxLength: 40 }), { maxKeys: 4 });
+    const cookieHeaders = async () => {
+      const res = await fetch(`${server.url}${api.session}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-requested-with': 'paddock' },
+        body: JSON.stringify({ username: 'admin', password: ownAdminPassword }),
+      });
+      return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    };
+    const cookie = await cookieHeaders();
+    const consoleHeaders = { cookie, 'x-requested-with': 'paddock', 'content-type': 'application/json' };
+    const runner = (auth: string) => ({ authorization: `Bearer ${auth}`, 'content-type': 'application/json' });
+    const bodyEndpoints: Array<{ method: string; path: string; headers: Record<string, string> }> = [
+      { method: 'POST', path: api.runnerGroups, headers: consoleHeaders },
+      { method: 'PATCH', path: api.runnerGroup(group.id), headers: consoleHeaders },
+      { method: 'POST', path: api.updates(group.id), headers: consoleHeaders },
+      { method: 'POST', path: api.registrationKey(group.id), headers: consoleHeaders },
+      { method: 'POST', path: api.runnerRegister, headers: runner(group.registrationKey) },
+      { method: 'POST', path: api.runnerHeartbeat, headers: runner(instanceToken) },
+      { method: 'POST', path: api.runnerEvents, headers: runner(instanceToken) },
+      { method: 'POST', path: api.runnerRegister, headers: runner('garbage') },
+      { method: 'PATCH', path: api.runnerGroup('not-a-real-id'), headers: consoleHeaders },
+    ];
+    const seen5xx: string[] = [];
+    const check = async (method: string, url: string, headers: Record<string, string>, body?: string) => {
+      const res = await fetch(url, { method, headers, body });
+      const text = await res.text();
+      if (res.status >= 500) seen5xx.push(`${method} ${url} ${body ?? ''} → ${res.status} ${text.slice(0, 200)}`);
+      if (res.status >= 400) expect(res.headers.get('content-type'), `${method} ${url}`).toContain('application/problem+json');
+      return res.status < 500;
+    };
+    for (const e of bodyEndpoints) {
+      await fc.assert(
+        fc.asyncProperty(jsonish, async ({ text }) => check(e.method, `${server.url}${e.path}`, e.headers, text)),
+        { numRuns: 40 },
+      );
+    }
+    const queryEndpoints = [api.auditEvents, api.runnerGroups, api.instances(group.id), api.updates(group.id), api.install('helm'), api.install('nope'), api.runnerGroup('%00'), '/metrics'];
+    for (const path of queryEndpoints) {
+      await fc.assert(
+        fc.asyncProperty(query, async (q) => check('GET', `${server.url}${path}?${new URLSearchParams(q)}`, { cookie })),
+        { numRuns: 25 },
+      );
+    }
+    // Sign-in last: failures feed its rate limiter.
+    await fc.assert(
+      fc.asyncProperty(jsonish, async ({ text }) => check('POST', `${server.url}${api.session}`, { 'x-requested-with': 'paddock', 'content-type': 'application/json' }, text)),
+      { numRuns: 30 },
+    );
+    expect(seen5xx).toEqual([]);
+    expect((await fetch(`${server.url}${api.healthz}`)).status).toBe(200);
+  });
+});

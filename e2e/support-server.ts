@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext } from '@playwright/test';
+import { api } from '../src/contract';
+
+/** Not a secret: the admin of a throwaway data dir on loopback. */
+export const ownAdminPassword = 'own-server-admin-password-not-secret';
+
+/**
+ * A control plane of a spec's own, in its own process, data dir and port, for the faults that the
+ * shared webServer cannot suffer (SIGKILL, restart, down for a while) and for users made with the CLI.
+ */
+export interface OwnServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Everything the server printed (stdout and stderr) over all its starts. */
+  output(): string;
+  /** Sends a signal to the server process and waits until it has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and data dir; resolves once it is ready. */
+  start(): Promise<void>;
+  /** Stops it (if running) and deletes its data dir. */
+  dispose(): Promise<void>;
+}
+
+/** The environment of a server child: this process's, minus anything that would configure it behind the spec's back. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('PADDOCK_') && k !== 'DATABASE_URL' && k !== 'PORT' && k !== 'HOST'),
+  );
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited while starting:\n${output().slice(-2000)}`);
+    try {
+      if ((await fetch(`${url}${api.readyz}`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the server was not ready within ${timeoutMs} ms:\n${output().slice(-2000)}`);
+}
+
+export interface OwnServerOptions {
+  /** Extra environment, e.g. a short offline window. */
+  env?: Record<string, string>;
+  /** Users to create with `npm run paddock -- users add` before the first start. */
+  users?: Array<{ name: string; role: 'admin' | 'viewer'; password: string }>;
+}
+
+export async function startOwnServer(options: OwnServerOptions = {}): Promise<OwnServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'paddock-e2e-own-'));
+  const env: NodeJS.ProcessEnv = {
+    ...cleanEnv(),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: '',
+    PADDOCK_DATA_DIR: dataDir,
+    PADDOCK_PUBLIC_URL: url,
+    PADDOCK_ADMIN_PASSWORD: ownAdminPassword,
+    PADDOCK_RUNNER_VERSION: '1.4.0',
+    ...options.env,
+  };
+  // The CLI opens the same PGlite data dir, so it runs before the server holds it.
+  for (const u of options.users ?? []) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', 'users', 'add', u.name, '--role', u.role, '--password-stdin'], {
+      env,
+      input: `${u.password}\n`,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (r.status !== 0) throw new Error(`users add ${u.name} failed (${r.status}): ${r.stderr}${r.stdout}`);
+  }
+  let out = '';
+  let child: ChildProcess | null = null;
+  const server: OwnServer = {
+    url,
+    port,
+    dataDir,
+    output: () => out,
+    async start() {
+      const c = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = c;
+      c.stdout?.on('data', (d) => { out += d; });
+      c.stderr?.on('data', (d) => { out += d; });
+      await waitReady(url, c, 90_000, () => out);
+    },
+    async kill(signal) {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill(signal);
+      await exited;
+    },
+    async dispose() {
+      await server.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+/** Signs a browser context in to a server through its real API; the cookie lands in the context. */
+export async function signIn(context: BrowserContext, url: string, username: string, password: string): Promise<void> {
+  const res = await context.request.post(`${url}${api.session}`, {
+    data: { username, password },
+    headers: { 'x-requested-with': 'paddock', origin: url },
+  });
+  if (!res.ok()) throw new Error(`sign in as ${username} failed: HTTP ${res.status()}`);
+}
