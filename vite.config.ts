@@ -1,10 +1,27 @@
+import { readFileSync } from 'node:fs';
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+
+/** Mock mode serves msw's worker straight from node_modules: no copy in public/, none in dist/. */
+function mockServiceWorker(): Plugin {
+  return {
+    name: 'paddock-mock-service-worker',
+    apply: 'serve',
+    configureServer(server) {
+      server.middlewares.use('/mockServiceWorker.js', (_req, res) => {
+        res.setHeader('Content-Type', 'text/javascript');
+        res.setHeader('Service-Worker-Allowed', '/');
+        res.end(readFileSync(new URL('./node_modules/msw/lib/mockServiceWorker.js', import.meta.url)));
+      });
+    },
+  };
+}
 
 const controlPlane = process.env.PADDOCK_DEV_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig(({ mode }) => ({
-  plugins: [react()],
+  plugins: mode === 'mock' ? [react(), mockServiceWorker()] : [react()],
   define: { 'import.meta.env.PADDOCK_MOCK': JSON.stringify(mode === 'mock') },
   build: { outDir: 'dist', sourcemap: false, target: 'es2022' },
   server: {

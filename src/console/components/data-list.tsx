@@ -1,5 +1,4 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { type CSSProperties, type ReactNode, useRef } from 'react';
+import { type CSSProperties, lazy, type ReactNode, Suspense, useRef } from 'react';
 import { cn } from '../lib/cn';
 import styles from './data-list.module.css';
 
@@ -29,6 +28,9 @@ export interface DataListProps<T> {
 /** Lists at or below this size render every row; bigger ones are virtualized. */
 const VIRTUALIZE_ABOVE = 60;
 
+// Loaded only for long lists, so the usual page never pays for the virtualizer.
+const VirtualRows = lazy(() => import('./virtual-rows').then((m) => ({ default: m.VirtualRows })));
+
 /**
  * The generic list view (Headlamp style: columns are data). It is an ARIA table of rows and cells;
  * long lists render only the rows in view, so 10,000 instances stay a few hundred DOM nodes.
@@ -45,12 +47,6 @@ export function DataList<T>({
 }: DataListProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtual = rows.length > VIRTUALIZE_ABOVE;
-  const virtualizer = useVirtualizer({
-    count: virtual ? rows.length : 0,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => rowHeight,
-    overscan: 8,
-  });
   const template = columns.map((c) => c.width).join(' ');
   const gridStyle: CSSProperties = { gridTemplateColumns: template };
 
@@ -87,20 +83,29 @@ export function DataList<T>({
             ))}
           </div>
         </div>
-        <div
-          role="rowgroup"
-          className={styles.body}
-          style={virtual ? { height: virtualizer.getTotalSize() } : undefined}
-        >
-          {virtual
-            ? virtualizer.getVirtualItems().map((item) => {
-                const row = rows[item.index];
-                return row === undefined
-                  ? null
-                  : renderRow(row, item.index, { transform: `translateY(${item.start}px)`, height: item.size });
-              })
-            : rows.map((row, index) => renderRow(row, index))}
-        </div>
+        {virtual ? (
+          <Suspense
+            fallback={
+              <div role="rowgroup" className={styles.body}>
+                {rows.slice(0, VIRTUALIZE_ABOVE).map((row, index) => renderRow(row, index))}
+              </div>
+            }
+          >
+            <VirtualRows
+              count={rows.length}
+              rowHeight={rowHeight}
+              scrollRef={scrollRef}
+              renderRow={(index, style) => {
+                const row = rows[index];
+                return row === undefined ? null : renderRow(row, index, style);
+              }}
+            />
+          </Suspense>
+        ) : (
+          <div role="rowgroup" className={styles.body}>
+            {rows.map((row, index) => renderRow(row, index))}
+          </div>
+        )}
       </div>
     </div>
   );

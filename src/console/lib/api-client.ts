@@ -1,4 +1,4 @@
-import type { Problem } from '../../contract';
+import type { Problem } from '../../contract/schemas';
 import { reportReachable, reportUnreachable } from './connection';
 
 /** An API failure: the HTTP status (0 when the control plane could not be reached) and its problem+json. */

@@ -1,5 +1,6 @@
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
-import { api, LiveEvent } from '../../contract';
+import { api } from '../../contract/paths';
+import type { LiveEvent } from '../../contract/schemas';
 import { getConnectionState, reportReachable, reportUnreachable, subscribeConnection } from './connection';
 import { queryKeys } from './query-keys';
 
@@ -15,6 +16,21 @@ export function keysForEvent(event: LiveEvent): QueryKey[] {
     case 'update':
       return [g.list(), g.updates(event.groupId), g.instances(event.groupId)];
   }
+}
+
+const kinds = new Set(['group', 'instance', 'update']);
+
+/** The event's data when it has the contract's LiveEvent shape (checked by hand: zod stays out of the first load). */
+export function parseLiveEvent(data: unknown): LiveEvent | null {
+  try {
+    const e = JSON.parse(String(data)) as Partial<LiveEvent>;
+    if (kinds.has(String(e.kind)) && (e.op === 'upsert' || e.op === 'delete') && typeof e.groupId === 'string') {
+      return { kind: e.kind as LiveEvent['kind'], op: e.op, groupId: e.groupId, entityId: String(e.entityId ?? '') };
+    }
+  } catch {
+    // not JSON: ignored
+  }
+  return null;
 }
 
 export interface LiveEventsOptions {
@@ -55,12 +71,8 @@ export function startLiveEvents(queryClient: QueryClient, options: LiveEventsOpt
   };
 
   const onEvent = (raw: MessageEvent) => {
-    let event: LiveEvent;
-    try {
-      event = LiveEvent.parse(JSON.parse(String(raw.data)));
-    } catch {
-      return;
-    }
+    const event = parseLiveEvent(raw.data);
+    if (!event) return;
     if (event.kind === 'group' && event.op === 'delete') removed.add(event.groupId);
     for (const key of keysForEvent(event)) pending.set(JSON.stringify(key), key);
     batchTimer ??= setTimeout(flush, batchMs);

@@ -1,39 +1,8 @@
 import { Toast as ToastPrimitive } from 'radix-ui';
-import * as React from 'react';
+import type * as React from 'react';
+import { dismissToast, type ToastTone, toast, useToasts } from './toast-store';
 import { cn } from '../../lib/cn';
 import styles from './toast.module.css';
-
-type ToastTone = 'info' | 'success' | 'danger';
-type ToastMessage = { id: number; title: string; description?: string; tone: ToastTone };
-
-let nextId = 1;
-let messages: ToastMessage[] = [];
-const listeners = new Set<() => void>();
-const emit = () => {
-  for (const l of listeners) l();
-};
-
-/** Shows a toast (announced politely by screen readers; `danger` ones assertively). */
-function toast(message: { title: string; description?: string; tone?: ToastTone }) {
-  messages = [...messages, { id: nextId++, tone: 'info', ...message }];
-  emit();
-}
-
-function dismissToast(id: number) {
-  messages = messages.filter((m) => m.id !== id);
-  emit();
-}
-
-function useToasts() {
-  return React.useSyncExternalStore(
-    (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    () => messages,
-    () => messages,
-  );
-}
 
 function ToastProvider(props: React.ComponentProps<typeof ToastPrimitive.Provider>) {
   return <ToastPrimitive.Provider data-slot="toast-provider" swipeDirection="right" {...props} />;
@@ -71,16 +40,16 @@ function ToastClose({ className, ...props }: React.ComponentProps<typeof ToastPr
   );
 }
 
-/** Renders the toasts raised with `toast()`; mount once, inside a ToastProvider. */
+/** Renders the toasts raised with `toast()`; mount once. */
 function Toaster() {
   const list = useToasts();
   return (
-    <>
+    <ToastProvider label="Notifications">
       {list.map((m) => (
         <Toast
           key={m.id}
           tone={m.tone}
-          duration={m.tone === 'danger' ? 15_000 : 6_000}
+          duration={m.tone === 'danger' ? 20_000 : 10_000}
           onOpenChange={(open) => {
             if (!open) dismissToast(m.id);
           }}
@@ -91,7 +60,7 @@ function Toaster() {
         </Toast>
       ))}
       <ToastViewport />
-    </>
+    </ToastProvider>
   );
 }
 

@@ -1,4 +1,5 @@
-import { compareVersions, type GroupStatus, type RunnerGroup, type Update } from '../../../contract';
+import type { GroupStatus, RunnerGroup, Update } from '../../../contract/schemas';
+import { compareVersions } from '../../../contract/version';
 
 /** The dot and its text label for a group (PRODUCT.md §2). */
 export function groupStatus(group: Pick<RunnerGroup, 'status' | 'connectedCount' | 'instanceCount'>): {

@@ -1,33 +1,32 @@
-import { z } from 'zod';
-import {
-  api,
-  type CreateGroupBody,
+import type {
+  CreateGroupBody,
   GroupWithKey,
-  type PatchGroupBody,
+  PatchGroupBody,
   RunnerGroup,
   Update,
-  type UpdateRequestBody,
-} from '../../../../contract';
+  UpdateRequestBody,
+} from '../../../../contract/schemas';
+import { api } from '../../../../contract/paths';
 import { apiRequest } from '../../../lib/api-client';
 
-const GroupList = z.array(RunnerGroup);
-const UpdateList = z.array(Update);
+// Answers are typed by the contract but not parsed at runtime: zod would add ~27 KiB gzip to the
+// Runners page's first load (PRODUCT.md §9 allows 150 KiB). The server validates with the contract.
 
 export function listGroups(signal?: AbortSignal): Promise<RunnerGroup[]> {
-  return apiRequest(api.runnerGroups, { parse: GroupList.parse, signal });
+  return apiRequest<RunnerGroup[]>(api.runnerGroups, { signal });
 }
 
 export function getGroup(id: string, signal?: AbortSignal): Promise<RunnerGroup> {
-  return apiRequest(api.runnerGroup(id), { parse: RunnerGroup.parse, signal });
+  return apiRequest<RunnerGroup>(api.runnerGroup(id), { signal });
 }
 
 /** 201 with the group and its registration key: the only answer that carries it besides rotation. */
 export function createGroup(body: CreateGroupBody): Promise<GroupWithKey> {
-  return apiRequest(api.runnerGroups, { method: 'POST', body, parse: GroupWithKey.parse });
+  return apiRequest<GroupWithKey>(api.runnerGroups, { method: 'POST', body });
 }
 
 export function patchGroup({ id, ...body }: PatchGroupBody & { id: string }): Promise<RunnerGroup> {
-  return apiRequest(api.runnerGroup(id), { method: 'PATCH', body, parse: RunnerGroup.parse });
+  return apiRequest<RunnerGroup>(api.runnerGroup(id), { method: 'PATCH', body });
 }
 
 export function deleteGroup(id: string): Promise<unknown> {
@@ -35,7 +34,7 @@ export function deleteGroup(id: string): Promise<unknown> {
 }
 
 export function rotateKey(id: string): Promise<GroupWithKey> {
-  return apiRequest(api.registrationKey(id), { method: 'POST', parse: GroupWithKey.parse });
+  return apiRequest<GroupWithKey>(api.registrationKey(id), { method: 'POST' });
 }
 
 export function requestUpdate({
@@ -43,14 +42,13 @@ export function requestUpdate({
   idempotencyKey,
   ...body
 }: UpdateRequestBody & { id: string; idempotencyKey: string }): Promise<Update> {
-  return apiRequest(api.updates(id), {
+  return apiRequest<Update>(api.updates(id), {
     method: 'POST',
     body,
-    parse: Update.parse,
     headers: { 'Idempotency-Key': idempotencyKey },
   });
 }
 
 export function listUpdates(id: string, signal?: AbortSignal): Promise<Update[]> {
-  return apiRequest(api.updates(id), { parse: UpdateList.parse, signal });
+  return apiRequest<Update[]>(api.updates(id), { signal });
 }

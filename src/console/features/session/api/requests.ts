@@ -1,10 +1,11 @@
-import { api, Session, type SignInBody } from '../../../../contract';
+import { api } from '../../../../contract/paths';
+import type { Session, SignInBody } from '../../../../contract/schemas';
 import { ApiError, apiRequest } from '../../../lib/api-client';
 
 /** Who is signed in, or null when nobody is (401). */
 export async function getSession(signal?: AbortSignal): Promise<Session | null> {
   try {
-    return await apiRequest(api.session, { parse: Session.parse, signal, quiet401: true });
+    return await apiRequest<Session>(api.session, { signal, quiet401: true });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return null;
     throw error;
@@ -12,7 +13,7 @@ export async function getSession(signal?: AbortSignal): Promise<Session | null> 
 }
 
 export function signIn(body: SignInBody): Promise<Session> {
-  return apiRequest(api.session, { method: 'POST', body, parse: Session.parse, quiet401: true });
+  return apiRequest<Session>(api.session, { method: 'POST', body, quiet401: true });
 }
 
 export function signOut(): Promise<unknown> {

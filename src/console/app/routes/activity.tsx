@@ -1,0 +1,9 @@
+import { useQuery } from '@tanstack/react-query';
+import { ActivityPage } from '../../features/activity/components/activity-page';
+import { runnerGroupsQuery } from '../../features/runner-groups/api/queries';
+
+export function Component() {
+  // The group filter offers the groups that exist now; the log also names deleted ones.
+  const groups = useQuery({ ...runnerGroupsQuery(), select: (gs) => gs.map((g) => ({ id: g.id, name: g.name })) });
+  return <ActivityPage groups={groups.data ?? []} />;
+}

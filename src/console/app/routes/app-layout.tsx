@@ -1,0 +1,62 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { ConnectionBanner } from '../../components/connection-banner';
+import { Layout } from '../../components/layout';
+import { LoadingState, StateBox } from '../../components/page-state';
+import { Button } from '../../components/ui/button';
+import { useSignOut } from '../../features/session/api/mutations';
+import { sessionQuery } from '../../features/session/api/queries';
+import { errorMessage, setUnauthorizedHandler } from '../../lib/api-client';
+import { startLiveEvents } from '../../lib/live-events';
+import { PermissionsProvider } from '../../lib/permissions';
+
+/** Signed-in frame: sends visitors to Sign in, provides the role, follows live events. */
+export function AppLayoutRoute() {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const session = useQuery(sessionQuery());
+  const signOut = useSignOut();
+  const signedIn = Boolean(session.data);
+
+  useEffect(() => {
+    // Any 401 (idle timeout, server restart with new secrets) means: sign in again.
+    setUnauthorizedHandler(() => queryClient.setQueryData(sessionQuery().queryKey, null));
+    return () => setUnauthorizedHandler(null);
+  }, [queryClient]);
+
+  useEffect(() => {
+    if (!signedIn) return;
+    return startLiveEvents(queryClient);
+  }, [signedIn, queryClient]);
+
+  if (session.isPending) return <LoadingState label="Loading Paddock…" />;
+  if (session.isError && session.data === undefined) {
+    return (
+      <main style={{ padding: '2rem' }}>
+        <StateBox tone="error" title="Paddock could not be reached" action={<Button onClick={() => void session.refetch()}>Try again</Button>}>
+          {errorMessage(session.error)}
+        </StateBox>
+      </main>
+    );
+  }
+  if (!session.data) {
+    const from = location.pathname === '/' ? undefined : location.pathname;
+    return <Navigate to={from ? `/sign-in?from=${encodeURIComponent(from)}` : '/sign-in'} replace />;
+  }
+
+  return (
+    <PermissionsProvider role={session.data.role}>
+      <Layout
+        username={session.data.username}
+        role={session.data.role}
+        signingOut={signOut.isPending}
+        onSignOut={() => signOut.mutate(undefined, { onSettled: () => navigate('/sign-in', { replace: true }) })}
+        banner={<ConnectionBanner />}
+      >
+        <Outlet />
+      </Layout>
+    </PermissionsProvider>
+  );
+}

@@ -1,0 +1,117 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { errorMessage } from '../../../lib/api-client';
+import { formatDateTime } from '../../../lib/format';
+import { LoadingState, StateBox } from '../../../components/page-state';
+import { Button } from '../../../components/ui/button';
+import { Input, NativeSelect } from '../../../components/ui/input';
+import { Label } from '../../../components/ui/label';
+import { auditEventsQuery } from '../api/queries';
+import { describeAction, describeDetail } from '../model';
+import styles from './activity-page.module.css';
+
+/** The Activity page: who did what to which group, when; filtered by group and user, paged. */
+export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; name: string }> }) {
+  const id = useId();
+  const [groupId, setGroupId] = useState('');
+  const [actorInput, setActorInput] = useState('');
+  const [actor, setActor] = useState('');
+  const query = useInfiniteQuery(auditEventsQuery({ groupId: groupId || undefined, actor: actor || undefined }));
+  const events = query.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <>
+      <h1 className={styles.title}>Activity</h1>
+      <form
+        className={styles.filters}
+        role="search"
+        aria-label="Filter activity"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setActor(actorInput.trim());
+        }}
+      >
+        <div className={styles.field}>
+          <Label htmlFor={`${id}-group`}>Group</Label>
+          <NativeSelect id={`${id}-group`} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
+            <option value="">All groups</option>
+            {groups.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </NativeSelect>
+        </div>
+        <div className={styles.field}>
+          <Label htmlFor={`${id}-actor`}>User</Label>
+          <Input
+            id={`${id}-actor`}
+            value={actorInput}
+            onChange={(e) => setActorInput(e.target.value)}
+            onBlur={() => setActor(actorInput.trim())}
+            placeholder="Any user"
+            autoComplete="off"
+          />
+        </div>
+        <Button type="submit">Apply</Button>
+      </form>
+      {query.isPending ? (
+        <LoadingState label="Loading activity…" />
+      ) : query.isError && events.length === 0 ? (
+        <StateBox
+          tone="error"
+          title="Activity could not be loaded"
+          action={<Button onClick={() => void query.refetch()}>Try again</Button>}
+        >
+          {errorMessage(query.error)}
+        </StateBox>
+      ) : events.length === 0 ? (
+        <StateBox title={groupId || actor ? 'No activity matches' : 'No activity yet'}>
+          {groupId || actor
+            ? 'Nothing was recorded for this group or user. Clear the filters to see everything.'
+            : 'Creating, renaming, updating or deleting runner groups is recorded here.'}
+        </StateBox>
+      ) : (
+        <>
+          <div className={styles.tableWrap}>
+            <table className={styles.table}>
+              <caption className="sr-only">Audit log, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">User</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Group</th>
+                  <th scope="col">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.map((e) => (
+                  <tr key={e.id}>
+                    <td className={styles.nowrap}>
+                      <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+                    </td>
+                    <td>{e.actor}</td>
+                    <td>{describeAction(e.action)}</td>
+                    <td>{e.groupName ?? <span className={styles.muted}>—</span>}</td>
+                    <td className={styles.muted}>{describeDetail(e) || '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div className={styles.more}>
+            {query.hasNextPage ? (
+              <Button onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+                {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
+              </Button>
+            ) : (
+              <span className={styles.muted}>That is everything.</span>
+            )}
+            {query.isFetchNextPageError ? <span role="alert">{errorMessage(query.error)}</span> : null}
+          </div>
+        </>
+      )}
+    </>
+  );
+}

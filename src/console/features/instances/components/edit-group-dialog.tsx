@@ -1,0 +1,264 @@
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import type { Instance, RunnerGroup } from '../../../../contract/schemas';
+import { groupSlug } from '../../../../contract/slug';
+import { ApiError, errorMessage } from '../../../lib/api-client';
+import { formatRelative, plural } from '../../../lib/format';
+import { usePermissions } from '../../../lib/permissions';
+import { type Column, DataList } from '../../../components/data-list';
+import { LoadingState, StateBox } from '../../../components/page-state';
+import { StatusDot } from '../../../components/status-dot';
+import { Button } from '../../../components/ui/button';
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '../../../components/ui/dialog';
+import { FieldError, Input, NativeSelect } from '../../../components/ui/input';
+import { Label } from '../../../components/ui/label';
+import { toast } from '../../../components/ui/toast-store';
+import { useRenameGroup } from '../api/mutations';
+import { instancesQuery } from '../api/queries';
+import { countByStatus, filterInstances, type InstanceStatusFilter, instanceStatusDot, scaleCommand } from '../model';
+import styles from './edit-group-dialog.module.css';
+import { InstanceDetail } from './instance-detail';
+
+export interface EditGroupDialogSlots {
+  /** Troubleshooting guidance for the selected instance (install-kit feature). */
+  renderInstanceGuidance?: (group: RunnerGroup, instance: Instance) => ReactNode;
+  /** A summary of the group's instances above the list. */
+  renderFleetHealth?: (instances: Instance[]) => ReactNode;
+  /** Per-instance progress of a running update, or how the last one ended. */
+  renderUpdateProgress?: (group: RunnerGroup) => ReactNode;
+}
+
+/** Edit: rename, how to add instances, and the Instances list with the detail of the selected one. */
+export function EditGroupDialog({
+  group,
+  onClose,
+  renderInstanceGuidance,
+  renderFleetHealth,
+  renderUpdateProgress,
+}: { group: RunnerGroup; onClose: () => void } & EditGroupDialogSlots) {
+  const instances = useQuery({ ...instancesQuery(group.id), refetchInterval: 15_000 });
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const selected = instances.data?.find((i) => i.id === selectedId) ?? null;
+
+  return (
+    <Dialog open onOpenChange={(open) => (open ? undefined : onClose())}>
+      <DialogContent size="wide" closeLabel="Close">
+        <DialogHeader>
+          <DialogTitle>Edit {group.name}</DialogTitle>
+          <DialogDescription>
+            {group.status === 'waiting'
+              ? 'No runner has registered yet.'
+              : `${group.connectedCount} of ${plural(group.instanceCount, 'instance')} connected.`}
+          </DialogDescription>
+        </DialogHeader>
+        <div className={styles.sections}>
+          <RenameForm group={group} />
+          {renderUpdateProgress?.(group)}
+          {instances.data && renderFleetHealth ? renderFleetHealth(instances.data) : null}
+          <InstancesSection query={instances} selectedId={selectedId} onSelect={setSelectedId} />
+          {selected ? (
+            <InstanceDetail
+              key={selected.id}
+              instance={selected}
+              onClose={() => setSelectedId(null)}
+              guidance={renderInstanceGuidance?.(group, selected)}
+            />
+          ) : null}
+          <HowToAdd group={group} />
+        </div>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function RenameForm({ group }: { group: RunnerGroup }) {
+  const id = useId();
+  const { canWrite, readOnlyReason } = usePermissions();
+  const rename = useRenameGroup(group.id);
+  const [name, setName] = useState(group.name);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    // The server checks every rule of the name and answers with a field error; only emptiness is caught here.
+    if (name.trim() === '') {
+      setError('Name must not be empty.');
+      return;
+    }
+    setError(null);
+    rename.mutate(
+      { id: group.id, name: name.trim() },
+      {
+        onSuccess: (g) => toast({ tone: 'success', title: `Renamed to ${g.name}` }),
+        onError: (e) => setError(e instanceof ApiError && e.fieldErrors.name ? `Name ${e.fieldErrors.name}.` : errorMessage(e)),
+      },
+    );
+  };
+
+  return (
+    <form className={styles.rename} onSubmit={submit} noValidate>
+      <div className={styles.renameField}>
+        <Label htmlFor={`${id}-name`}>Name</Label>
+        <Input
+          id={`${id}-name`}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          maxLength={64}
+          autoComplete="off"
+          disabled={!canWrite}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? `${id}-error` : canWrite ? undefined : `${id}-readonly`}
+        />
+      </div>
+      <Button type="submit" disabled={!canWrite || rename.isPending || name.trim() === group.name}>
+        {rename.isPending ? 'Saving…' : 'Rename'}
+      </Button>
+      {error ? <FieldError id={`${id}-error`}>{error}</FieldError> : null}
+      {canWrite ? null : (
+        <p id={`${id}-readonly`} className={styles.hint}>
+          {readOnlyReason}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function InstancesSection({
+  query,
+  selectedId,
+  onSelect,
+}: {
+  query: ReturnType<typeof useQuery<Instance[]>>;
+  selectedId: string | null;
+  onSelect: (id: string) => void;
+}) {
+  const id = useId();
+  const [status, setStatus] = useState<InstanceStatusFilter>('all');
+  const [text, setText] = useState('');
+  const all = query.data ?? [];
+  const shown = filterInstances(all, status, text);
+  const counts = countByStatus(all);
+  // Relative times ("12 s ago") move on without a refetch.
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 5_000);
+    return () => clearInterval(t);
+  }, []);
+
+  const columns: Column<Instance>[] = [
+    {
+      id: 'status',
+      header: 'Status',
+      width: '9.5rem',
+      cell: (i) => {
+        const s = instanceStatusDot(i.status);
+        return <StatusDot tone={s.tone} label={s.label} />;
+      },
+    },
+    {
+      id: 'name',
+      header: 'Name',
+      width: 'minmax(11rem, 2fr)',
+      cell: (i) => (
+        <button
+          type="button"
+          className={styles.nameButton}
+          onClick={() => onSelect(i.id)}
+          aria-pressed={selectedId === i.id}
+          title={i.name}
+        >
+          {i.name}
+        </button>
+      ),
+    },
+    { id: 'version', header: 'Version', width: '6rem', cell: (i) => i.version },
+    { id: 'platform', header: 'Platform', width: '7rem', cell: (i) => i.platform },
+    { id: 'host', header: 'Host', width: 'minmax(8rem, 1fr)', cell: (i) => <span title={i.hostname}>{i.hostname}</span> },
+    { id: 'address', header: 'Address', width: '8rem', cell: (i) => i.address || '—' },
+    { id: 'heartbeat', header: 'Last heartbeat', width: '8.5rem', cell: (i) => formatRelative(i.lastHeartbeatAt, now) },
+    { id: 'started', header: 'Started', width: '8rem', cell: (i) => formatRelative(i.startedAt, now) },
+  ];
+
+  return (
+    <section className={styles.section} aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`} className={styles.sectionTitle}>
+        Instances
+      </h3>
+      {query.isPending ? (
+        <LoadingState label="Loading instances…" />
+      ) : query.isError && !query.data ? (
+        <StateBox tone="error" title="Instances could not be loaded" headingLevel={3}>
+          {errorMessage(query.error)}
+        </StateBox>
+      ) : all.length === 0 ? (
+        <StateBox title="No instances yet" headingLevel={3}>
+          Start a runner with one of the install commands; it appears here within seconds.
+        </StateBox>
+      ) : (
+        <>
+          <div className={styles.filters}>
+            <div className={styles.field}>
+              <Label htmlFor={`${id}-status`}>Status</Label>
+              <NativeSelect id={`${id}-status`} value={status} onChange={(e) => setStatus(e.target.value as InstanceStatusFilter)}>
+                <option value="all">All ({all.length.toLocaleString()})</option>
+                <option value="connected">Connected ({counts.connected.toLocaleString()})</option>
+                <option value="disconnected">Disconnected ({counts.disconnected.toLocaleString()})</option>
+                <option value="terminated">Terminated ({counts.terminated.toLocaleString()})</option>
+              </NativeSelect>
+            </div>
+            <div className={`${styles.field} ${styles.textFilter}`}>
+              <Label htmlFor={`${id}-filter`}>Filter</Label>
+              <Input
+                id={`${id}-filter`}
+                type="search"
+                placeholder="Name, host, address or version"
+                value={text}
+                onChange={(e) => setText(e.target.value)}
+              />
+            </div>
+          </div>
+          <p className={styles.count} role="status">
+            {shown.length === all.length
+              ? plural(all.length, 'instance')
+              : `${shown.length.toLocaleString()} of ${plural(all.length, 'instance')}`}
+          </p>
+          {shown.length === 0 ? (
+            <p className={styles.hint}>No instance matches the filter.</p>
+          ) : (
+            <DataList
+              label="Instances"
+              rows={shown}
+              columns={columns}
+              rowKey={(i) => i.id}
+              rowHeight={44}
+              maxHeight="22rem"
+              selectedKey={selectedId}
+            />
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function HowToAdd({ group }: { group: RunnerGroup }) {
+  const slug = groupSlug(group.name);
+  return (
+    <section className={styles.section} aria-labelledby={`how-to-add-${group.id}`}>
+      <h3 id={`how-to-add-${group.id}`} className={styles.sectionTitle}>
+        How to add instances
+      </h3>
+      <ul className={styles.howTo}>
+        <li>
+          Kubernetes: scale the deployment to the number of runners you want.
+          <code className={styles.code}>{scaleCommand(slug)}</code>
+        </li>
+        <li>Docker: run the Docker command again on the same or another host; each run adds one instance.</li>
+        <li>
+          EC2: launch the CloudFormation stack again. <span className={styles.muted}>All of them need the registration key; if
+          it is lost, rotate it from the group's menu.</span>
+        </li>
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { buildInstance, buildTermination } from '../../testing/factories';
+import { describeExit, filterInstances, instanceStatusDot, instanceTimeline, scaleCommand } from './model';
+
+describe('filterInstances', () => {
+  const list = [
+    buildInstance({ id: 'a', name: 'web-1', hostname: 'node-a', address: '10.0.0.1', version: '1.3.0', status: 'connected' }),
+    buildInstance({ id: 'b', name: 'web-2', hostname: 'node-b', address: '10.0.0.2', version: '1.4.0', status: 'disconnected' }),
+    buildInstance({ id: 'c', name: 'batch-1', hostname: 'node-c', address: '10.0.1.9', version: '1.4.0', status: 'terminated' }),
+  ];
+  it.each([
+    ['all', '', ['a', 'b', 'c']],
+    ['connected', '', ['a']],
+    ['terminated', '', ['c']],
+    ['all', 'WEB', ['a', 'b']],
+    ['all', 'node-c', ['c']],
+    ['all', '10.0.0.', ['a', 'b']],
+    ['all', '1.3', ['a']],
+    ['disconnected', 'batch', []],
+  ] as const)('status %s text %j', (status, text, ids) => {
+    expect(filterInstances(list, status, text).map((i) => i.id)).toEqual(ids);
+  });
+});
+
+describe('describeExit', () => {
+  it.each([
+    [{ exitCode: 137, signal: null, reason: 'OOMKilled' }, 'exit code 137, reason OOMKilled'],
+    [{ exitCode: null, signal: 15, reason: null }, 'signal 15 (SIGTERM)'],
+    [{ exitCode: null, signal: null, reason: null }, 'no exit recorded'],
+  ])('%o → %s', (t, text) => {
+    expect(describeExit(buildTermination(t))).toBe(text);
+  });
+});
+
+describe('instanceTimeline', () => {
+  it('orders events and ends with the termination and its cause', () => {
+    const i = buildInstance({
+      status: 'terminated',
+      startedAt: '2026-01-01T00:00:00Z',
+      lastHeartbeatAt: '2026-01-01T01:00:00Z',
+      termination: buildTermination({ at: '2026-01-01T01:00:05Z', exitCode: 139, reason: 'Error', cause: 'crash' }),
+    });
+    const t = instanceTimeline(i);
+    expect(t.map((e) => e.title)).toEqual(['Started', 'Last heartbeat before it went quiet', 'Ended']);
+    expect(t[2]?.detail).toContain("Crash (segfault or abort): collect the runner's logs");
+  });
+
+  it('says a disconnected instance may come back', () => {
+    const t = instanceTimeline(buildInstance({ status: 'disconnected' }));
+    expect(t.at(-1)?.title).toBe('Marked disconnected');
+  });
+});
+
+it('labels instance statuses with text', () => {
+  expect(instanceStatusDot('terminated')).toEqual({ tone: 'grey', label: 'Terminated' });
+});
+
+it('builds the scale command', () => {
+  expect(scaleCommand('prod-eu')).toBe('kubectl scale deployment prod-eu-runner --replicas=N');
+});

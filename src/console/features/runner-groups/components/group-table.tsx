@@ -1,0 +1,99 @@
+import type { RunnerGroup } from '../../../../contract';
+import { type Column, DataList } from '../../../components/data-list';
+import { StatusDot } from '../../../components/status-dot';
+import { Badge } from '../../../components/ui/badge';
+import { groupStatus, updateProgress, versionInfo } from '../model';
+import { type GroupAction, GroupActionsMenu } from './group-actions-menu';
+import styles from './group-table.module.css';
+
+/** The runner groups as a table: dot and label, name, Default, counts, versions, update, 3-dot menu. */
+export function GroupTable({
+  groups,
+  onAction,
+}: {
+  groups: readonly RunnerGroup[];
+  onAction: (group: RunnerGroup, action: GroupAction) => void;
+}) {
+  const columns: Column<RunnerGroup>[] = [
+    {
+      id: 'status',
+      header: 'Status',
+      width: 'minmax(13rem, 1.2fr)',
+      cell: (g) => {
+        const s = groupStatus(g);
+        return <StatusDot tone={s.tone} label={s.label} />;
+      },
+    },
+    {
+      id: 'name',
+      header: 'Name',
+      width: 'minmax(12rem, 2fr)',
+      cell: (g) => (
+        <span className={styles.name}>
+          <span className={styles.nameText} title={g.name}>
+            {g.name}
+          </span>
+          {g.isDefault ? <Badge tone="info">Default</Badge> : null}
+        </span>
+      ),
+    },
+    {
+      id: 'instances',
+      header: 'Instances',
+      width: '9rem',
+      cell: (g) => (
+        <span>
+          {g.connectedCount} of {g.instanceCount} <span className={styles.muted}>connected</span>
+        </span>
+      ),
+    },
+    {
+      id: 'versions',
+      header: 'Versions',
+      width: 'minmax(10rem, 1fr)',
+      cell: (g) => {
+        const v = versionInfo(g);
+        if (v.versions.length === 0) return <span className={styles.muted}>—</span>;
+        return (
+          <span className={styles.versions}>
+            <span>{v.versions.join(', ')}</span>
+            {v.behind ? (
+              <Badge tone="warning" title={`Latest is ${g.latestVersion}`}>
+                behind
+              </Badge>
+            ) : null}
+          </span>
+        );
+      },
+    },
+    {
+      id: 'update',
+      header: 'Update',
+      width: 'minmax(10rem, 1fr)',
+      cell: (g) => {
+        const u = g.activeUpdate;
+        if (!u || u.state !== 'in_progress') return <span className={styles.muted}>—</span>;
+        const p = updateProgress(u);
+        return (
+          <span className={styles.progress}>
+            <span>
+              Updating to {u.targetVersion} · {p.done} of {p.total}
+            </span>
+            <progress max={Math.max(p.total, 1)} value={p.done} aria-label={`Update of ${g.name} to ${u.targetVersion}`} />
+          </span>
+        );
+      },
+    },
+    {
+      id: 'actions',
+      header: <span className="sr-only">Actions</span>,
+      width: '3.5rem',
+      cell: (g) => (
+        <span className={styles.actions}>
+          <GroupActionsMenu group={g} onAction={(a) => onAction(g, a)} />
+        </span>
+      ),
+    },
+  ];
+  return <DataList label="Runner groups" rows={groups} columns={columns} rowKey={(g) => g.id} rowHeight={60} maxHeight="calc(100vh - 14rem)" />;
+}

@@ -1,0 +1,179 @@
+import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense, useId, useState } from 'react';
+import type { RunnerGroup } from '../../../../contract';
+import { errorMessage } from '../../../lib/api-client';
+import { plural } from '../../../lib/format';
+import { usePermissions } from '../../../lib/permissions';
+import { LoadingState, StateBox } from '../../../components/page-state';
+import { Button } from '../../../components/ui/button';
+import { Input, NativeSelect } from '../../../components/ui/input';
+import { Label } from '../../../components/ui/label';
+import { toast } from '../../../components/ui/toast-store';
+import { useSetDefault } from '../api/mutations';
+import { runnerGroupsQuery } from '../api/queries';
+import { type SortKey, type StatusFilter, visibleGroups } from '../model';
+import type { GroupAction } from './group-actions-menu';
+import { GroupTable } from './group-table';
+import type { RenderInstallView } from './install-step';
+import styles from './runners-page.module.css';
+import { UpdateAnnouncer } from './update-announcer';
+
+// Dialogs load when first opened: the Runners page's initial JavaScript stays small.
+const NewGroupDialog = lazy(() => import('./new-group-dialog').then((m) => ({ default: m.NewGroupDialog })));
+const RotateKeyDialog = lazy(() => import('./rotate-key-dialog').then((m) => ({ default: m.RotateKeyDialog })));
+const UpdateDialog = lazy(() => import('./update-dialog').then((m) => ({ default: m.UpdateDialog })));
+const DeleteDialog = lazy(() => import('./delete-dialog').then((m) => ({ default: m.DeleteDialog })));
+
+type OpenDialog = { kind: 'new' } | { kind: 'update' | 'rotate-key' | 'delete'; groupId: string } | null;
+
+/** The Runners page: every runner group with its health, versions and actions. */
+export function RunnersPage({
+  onEdit,
+  renderInstallView,
+}: {
+  onEdit: (group: RunnerGroup) => void;
+  renderInstallView: RenderInstallView;
+}) {
+  const id = useId();
+  const { canWrite, readOnlyReason } = usePermissions();
+  const groups = useQuery({
+    ...runnerGroupsQuery(),
+    // While an update runs, look again every few seconds even if the live stream is quiet.
+    refetchInterval: (q) => (q.state.data?.some((g) => g.activeUpdate?.state === 'in_progress') ? 3_000 : 30_000),
+  });
+  const setDefault = useSetDefault();
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState<StatusFilter>('all');
+  const [sort, setSort] = useState<SortKey>('status');
+  const [dialog, setDialog] = useState<OpenDialog>(null);
+
+  const all = groups.data ?? [];
+  const shown = visibleGroups(all, search, status, sort);
+  // Dialogs follow the live data of their group; a deleted group closes its dialog.
+  const dialogGroup = dialog && dialog.kind !== 'new' ? all.find((g) => g.id === dialog.groupId) : undefined;
+  const close = () => setDialog(null);
+
+  const onAction = (group: RunnerGroup, action: GroupAction) => {
+    if (action === 'edit') onEdit(group);
+    else if (action === 'set-default') {
+      setDefault.mutate(group.id, {
+        onSuccess: () => toast({ tone: 'success', title: `${group.name} is now the default group` }),
+        onError: (e) => toast({ tone: 'danger', title: `Could not make ${group.name} the default`, description: errorMessage(e) }),
+      });
+    } else setDialog({ kind: action, groupId: group.id });
+  };
+
+  const newButton = (
+    <span className={styles.newWrap}>
+      <Button
+        variant="primary"
+        onClick={() => setDialog({ kind: 'new' })}
+        disabled={!canWrite}
+        aria-describedby={canWrite ? undefined : `${id}-readonly`}
+      >
+        New Runner Group
+      </Button>
+      {canWrite ? null : (
+        <span id={`${id}-readonly`} className={styles.writeHint}>
+          {readOnlyReason}
+        </span>
+      )}
+    </span>
+  );
+
+  let body: React.ReactNode;
+  if (groups.isPending) body = <LoadingState label="Loading runner groups…" />;
+  else if (groups.isError && !groups.data) {
+    body = (
+      <StateBox
+        tone="error"
+        title="Runner groups could not be loaded"
+        action={
+          <Button onClick={() => void groups.refetch()} disabled={groups.isFetching}>
+            Try again
+          </Button>
+        }
+      >
+        {errorMessage(groups.error)}
+      </StateBox>
+    );
+  } else if (all.length === 0) {
+    body = (
+      <StateBox title="No runner groups yet" action={newButton}>
+        <p>
+          A runner group is a pool of self-hosted runners installed in one place — a Kubernetes namespace, a Docker host or an
+          EC2 instance. Runners dial out to Paddock with the group's registration key; here you see whether they are
+          connected, on which version, and update them together.
+        </p>
+      </StateBox>
+    );
+  } else {
+    body = (
+      <>
+        <p className={styles.count} role="status">
+          {shown.length === all.length ? plural(all.length, 'runner group') : `${shown.length} of ${plural(all.length, 'runner group')}`}
+        </p>
+        {shown.length === 0 ? (
+          <StateBox title="No runner group matches" headingLevel={3}>
+            Clear the search or pick another status.
+          </StateBox>
+        ) : (
+          <GroupTable groups={shown} onAction={onAction} />
+        )}
+      </>
+    );
+  }
+
+  return (
+    <>
+      <div className={styles.header}>
+        <h1 className={styles.title}>Runners</h1>
+        {all.length > 0 ? newButton : null}
+      </div>
+      {all.length > 0 ? (
+        <search className={styles.toolbar}>
+          <div className={`${styles.field} ${styles.search}`}>
+            <Label htmlFor={`${id}-search`}>Search</Label>
+            <Input
+              id={`${id}-search`}
+              type="search"
+              placeholder="Group name"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
+          </div>
+          <div className={styles.field}>
+            <Label htmlFor={`${id}-status`}>Status</Label>
+            <NativeSelect id={`${id}-status`} value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
+              <option value="all">All</option>
+              <option value="connected">Connected</option>
+              <option value="disconnected">Disconnected</option>
+              <option value="waiting">Waiting for first runner</option>
+            </NativeSelect>
+          </div>
+          <div className={styles.field}>
+            <Label htmlFor={`${id}-sort`}>Sort by</Label>
+            <NativeSelect id={`${id}-sort`} value={sort} onChange={(e) => setSort(e.target.value as SortKey)}>
+              <option value="status">Status (problems first)</option>
+              <option value="name">Name</option>
+              <option value="instances">Most instances</option>
+              <option value="created">Newest</option>
+            </NativeSelect>
+          </div>
+        </search>
+      ) : null}
+      {body}
+      <UpdateAnnouncer groups={groups.data} />
+      <Suspense fallback={null}>
+        {dialog?.kind === 'new' ? (
+          <NewGroupDialog onClose={close} renderInstallView={renderInstallView} firstGroup={all.length === 0} />
+        ) : null}
+        {dialog?.kind === 'rotate-key' && dialogGroup ? (
+          <RotateKeyDialog group={dialogGroup} onClose={close} renderInstallView={renderInstallView} />
+        ) : null}
+        {dialog?.kind === 'update' && dialogGroup ? <UpdateDialog group={dialogGroup} onClose={close} /> : null}
+        {dialog?.kind === 'delete' && dialogGroup ? <DeleteDialog group={dialogGroup} onClose={close} /> : null}
+      </Suspense>
+    </>
+  );
+}

@@ -1,0 +1,74 @@
+import { useState } from 'react';
+import type { RunnerGroup } from '../../../../contract';
+import { errorMessage } from '../../../lib/api-client';
+import { plural } from '../../../lib/format';
+import {
+  AlertDialog,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogDescription,
+  AlertDialogFooter,
+  AlertDialogHeader,
+  AlertDialogTitle,
+} from '../../../components/ui/alert-dialog';
+import { Button } from '../../../components/ui/button';
+import { toast } from '../../../components/ui/toast-store';
+import { useRequestUpdate } from '../api/mutations';
+import { updateBlockedReason, versionInfo } from '../model';
+import styles from './dialogs.module.css';
+
+/** "Update {name} from {versions} to {latest}?" */
+export function UpdateDialog({ group, onClose }: { group: RunnerGroup; onClose: () => void }) {
+  const update = useRequestUpdate();
+  const [error, setError] = useState<string | null>(null);
+  // One key per dialog: a double click or a retry after a timeout replays the first answer.
+  const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const { versions } = versionInfo(group);
+  const blocked = updateBlockedReason(group);
+
+  const confirm = () => {
+    setError(null);
+    update.mutate(
+      { id: group.id, idempotencyKey },
+      {
+        onSuccess: (u) => {
+          toast({
+            title: `Update of ${group.name} to ${u.targetVersion} started`,
+            description: `${plural(u.instances.length, 'instance')} will be replaced. It rolls back by itself if not done in 5 minutes.`,
+          });
+          onClose();
+        },
+        onError: (e) => setError(errorMessage(e)),
+      },
+    );
+  };
+
+  return (
+    <AlertDialog open onOpenChange={(open) => (open ? undefined : onClose())}>
+      <AlertDialogContent>
+        <AlertDialogHeader>
+          <AlertDialogTitle>
+            Update {group.name} from {versions.join(', ') || 'no version'} to {group.latestVersion}?
+          </AlertDialogTitle>
+          <AlertDialogDescription>
+            Each connected instance on an older version starts its replacement on {group.latestVersion}, then exits. If the group
+            is not back to {plural(group.connectedCount, 'connected instance')} on {group.latestVersion} within 5 minutes, the
+            update is rolled back automatically.
+          </AlertDialogDescription>
+        </AlertDialogHeader>
+        {blocked ? <p className={styles.hint}>{blocked}</p> : null}
+        {error ? (
+          <p role="alert" className={styles.error}>
+            {error}
+          </p>
+        ) : null}
+        <AlertDialogFooter>
+          <AlertDialogCancel>Cancel</AlertDialogCancel>
+          <Button variant="primary" onClick={confirm} disabled={update.isPending || blocked !== null}>
+            {update.isPending ? 'Starting update…' : 'Update'}
+          </Button>
+        </AlertDialogFooter>
+      </AlertDialogContent>
+    </AlertDialog>
+  );
+}
