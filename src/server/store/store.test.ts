@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Backend, openTestDb, resetDb, waitFor } from '../testing/db';
+import { listAudit, recordAudit } from './audit';
+import type { Db } from './db';
+import { eventsAfter, eventsChannel, publish } from './events';
+import { findGroup, findGroupByKeyHash, insertGroup, listGroups, setDefaultGroup, softDeleteGroup } from './groups';
+import { findInstance, insertInstance, sweepDisconnected, writeHeartbeatBatch } from './instances';
+import { migrate } from './migrations';
+import { findUser, insertUser } from './users';
+
+const backends: Backend[] = ['pglite', 'postgres'];
+const t0 = new Date('2026-03-01T12:00:00.000Z');
+const sec = (s: number) => new Date(t0.getTime() + s * 1000);
+const gid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+describe.each(backends)('store on %s', (backend) => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, drop } = await openTestDb(backend));
+  });
+  afterAll(() => drop?.());
+  beforeEach(() => resetDb(db));
+
+  const group = (n: number, name: string, isDefault = false) =>
+    insertGroup(db, { id: gid(n), name, isDefault, keyHash: `hash-${n}`, keyPrefix: 'prk_abcd', at: t0 });
+  const instance = (id: string, groupId: string, at = t0) =>
+    insertInstance(db, {
+      id,
+      groupId,
+      tokenHash: `tok-${id}`,
+      name: 'r',
+      platform: 'process',
+      hostname: 'h',
+      address: '',
+      os: 'linux',
+      arch: 'x64',
+      version: '1.3.0',
+      at,
+    });
+
+  it('migrates idempotently', async () => {
+    await migrate(db);
+    await migrate(db);
+    const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
+    expect(rows.map((r) => Number(r.version))).toEqual([1]);
+  });
+
+  it('keeps names unique ignoring case among live groups, and one default', async () => {
+    await group(1, 'Prod');
+    await expect(group(2, 'PROD')).rejects.toMatchObject({ code: '23505' });
+    await group(3, 'Other', true);
+    await expect(group(4, 'Third', true)).rejects.toMatchObject({ code: '23505' });
+    await setDefaultGroup(db, gid(1), sec(1));
+    expect((await listGroups(db)).filter((g) => g.is_default).map((g) => g.id)).toEqual([gid(1)]);
+    expect(await softDeleteGroup(db, gid(1), sec(2))).toBe(gid(3));
+    await group(5, 'prod'); // a deleted group's name is free again
+    expect((await findGroup(db, gid(1)))!.deleted_at).not.toBeNull();
+    expect(await findGroupByKeyHash(db, 'hash-3')).toMatchObject({ id: gid(3) });
+  });
+
+  it('counts instances per group and writes heartbeat batches in one statement', async () => {
+    await group(1, 'G');
+    await instance('10000000-0000-4000-8000-000000000001', gid(1));
+    await instance('10000000-0000-4000-8000-000000000002', gid(1));
+    await writeHeartbeatBatch(db, [
+      { id: '10000000-0000-4000-8000-000000000001', at: sec(5), count: 3, version: '1.3.0' },
+      { id: '10000000-0000-4000-8000-000000000002', at: sec(4), count: 1, version: '9.9.9' }, // stale version: ignored
+    ]);
+    const a = await findInstance(db, '10000000-0000-4000-8000-000000000001');
+    expect(new Date(a!.last_heartbeat_at).toISOString()).toBe(sec(5).toISOString());
+    expect(a!.heartbeats_on_version).toBe(3);
+    const b = await findInstance(db, '10000000-0000-4000-8000-000000000002');
+    expect(b!.heartbeats_on_version).toBe(0);
+    const [g] = await listGroups(db);
+    expect(g).toMatchObject({ connected_count: 2, instance_count: 2, versions: ['1.3.0'] });
+  });
+
+  it('sweeps connected instances older than the cutoff, once', async () => {
+    await group(1, 'G');
+    await instance('10000000-0000-4000-8000-000000000001', gid(1), t0);
+    await instance('10000000-0000-4000-8000-000000000002', gid(1), sec(15));
+    const swept = await sweepDisconnected(db, sec(10), sec(21));
+    expect(swept).toEqual([{ id: '10000000-0000-4000-8000-000000000001', group_id: gid(1) }]);
+    expect(await sweepDisconnected(db, sec(10), sec(22))).toEqual([]);
+  });
+
+  it('pages the audit log by cursor', async () => {
+    for (let i = 0; i < 5; i++) await recordAudit(db, { at: sec(i), actor: i % 2 ? 'bob' : 'admin', action: `a${i}`, group: null });
+    const p1 = await listAudit(db, { limit: 2 });
+    expect(p1.items.map((e) => e.action)).toEqual(['a4', 'a3']);
+    const p2 = await listAudit(db, { limit: 2, cursor: p1.nextCursor! });
+    expect(p2.items.map((e) => e.action)).toEqual(['a2', 'a1']);
+    expect((await listAudit(db, { limit: 10, actor: 'bob' })).items.map((e) => e.action)).toEqual(['a3', 'a1']);
+  });
+
+  it('publishes events through the table and NOTIFY, and replays after an id', async () => {
+    const got: string[] = [];
+    const unlisten = await db.listen(eventsChannel, (p) => got.push(p));
+    await db.transaction(async (tx) => {
+      await publish(tx, t0, { kind: 'group', op: 'upsert', groupId: 'g1', entityId: 'g1' });
+      await publish(tx, t0, { kind: 'instance', op: 'upsert', groupId: 'g1', entityId: 'i1' });
+    });
+    await waitFor(() => got.length === 2, { what: 'two notifications' });
+    const parsed = got.map((p) => JSON.parse(p));
+    expect(parsed.map((e) => e.kind)).toEqual(['group', 'instance']);
+    const after = await eventsAfter(db, parsed[0].id);
+    expect(after).toEqual([{ id: parsed[1].id, kind: 'instance', op: 'upsert', groupId: 'g1', entityId: 'i1' }]);
+    await unlisten();
+  });
+
+  it('rolls a failed transaction back completely', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO users (id, username, password_hash, role, created_at) VALUES (gen_random_uuid(), 'x', 'h', 'admin', now())");
+        await tx.query('SELECT no_such_column FROM users');
+      }),
+    ).rejects.toThrow();
+    expect(await findUser(db, 'x')).toBeNull();
+    expect(await insertUser(db, { id: gid(9), username: 'Alice', passwordHash: 'h', role: 'viewer', at: t0 })).toBe(true);
+    expect(await insertUser(db, { id: gid(10), username: 'alice', passwordHash: 'h', role: 'viewer', at: t0 })).toBe(false);
+  });
+});
