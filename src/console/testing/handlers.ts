@@ -194,7 +194,8 @@ export const auditHandlers = [
 
 /** Install templates (never with the key). */
 export const installHandlers = [
-  http.get(api.install(':platform'), ({ params }) => {
+  // api.install() encodes its argument, which would turn ':platform' into '%3Aplatform'.
+  http.get(`${api.base}/install/:platform`, ({ params }) => {
     const platform = InstallPlatform.safeParse(params.platform);
     if (!platform.success) return problem(404, 'Unknown platform');
     return needsSession() ?? HttpResponse.json(buildInstallTemplate(platform.data));

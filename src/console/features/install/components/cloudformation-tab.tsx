@@ -1,0 +1,185 @@
+import { type ComponentProps, useId, useState } from 'react';
+import { Input, NativeSelect } from '../../../components/ui/input';
+import {
+  type CfnField,
+  type CfnForm,
+  createStackCommand,
+  defaultLatestAmiId,
+  describeStackCommand,
+  emptyCfnForm,
+  instanceTypes,
+  launchStackUrl,
+  sshCommand,
+  stackName,
+  validateCfnForm,
+} from '../commands';
+import { CodeBlock, KeyWarning } from './code-block';
+import { Field } from './field';
+import type { TabProps } from './install-view';
+import styles from './install-view.module.css';
+
+const fieldLabels: Record<CfnField, string> = {
+  region: 'Region',
+  diskSize: 'DiskSize (GiB)',
+  keyPair: 'EC2 key pair',
+  sshCidr: 'SSH CIDR block',
+  instanceType: 'Instance type',
+  vpcId: 'VpcId',
+  subnetId: 'SubnetId',
+  vaultUrl: 'Vault URL',
+  vaultRootToken: 'Vault root token',
+};
+
+/** CloudFormation: a form for the template's parameters, a Launch stack link and `aws cloudformation create-stack`. */
+export function CloudFormationTab({ group, registrationKey, onCopied, template }: TabProps) {
+  const [form, setForm] = useState<CfnForm>(emptyCfnForm);
+  const [touched, setTouched] = useState<Partial<Record<CfnField, boolean>>>({});
+  const [dnsName, setDnsName] = useState('');
+  const id = useId();
+  const errors = validateCfnForm(form);
+  const invalid = Object.keys(errors) as CfnField[];
+  const ctx = {
+    groupName: group.name,
+    serverUrl: template.serverUrl,
+    runnerVersion: template.runnerVersion,
+    runnerImage: template.runnerImage,
+    templateUrl: template.cfnTemplateUrl,
+  };
+
+  const input = (field: CfnField, extra: ComponentProps<'input'> = {}) => {
+    const shownError = touched[field] ? (errors[field] ?? null) : null;
+    return (
+      <Field id={`${id}-${field}`} label={fieldLabels[field]} error={shownError}>
+        <Input
+          id={`${id}-${field}`}
+          value={form[field]}
+          onChange={(e) => {
+            const value = e.target.value;
+            setForm((f) => ({ ...f, [field]: value }));
+          }}
+          onBlur={() => setTouched((t) => ({ ...t, [field]: true }))}
+          aria-invalid={shownError ? true : undefined}
+          aria-describedby={shownError ? `${id}-${field}-error` : undefined}
+          spellCheck={false}
+          autoComplete="off"
+          {...extra}
+        />
+      </Field>
+    );
+  };
+
+  return (
+    <div className={styles.tab}>
+      <p className={styles.lead}>
+        Creates an EC2 instance (and, unless you give a VPC and subnet, a VPC with a public subnet) that installs Docker and starts
+        the runner. The instance dials <code>{template.serverUrl}</code> over outbound HTTPS.
+      </p>
+      <form
+        className={styles.cfnForm}
+        aria-label="CloudFormation parameters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setTouched(Object.fromEntries(Object.keys(form).map((k) => [k, true])));
+        }}
+      >
+        <fieldset className={styles.grid}>
+          <legend>Stack</legend>
+          <Field id={`${id}-server`} label="ServerURL" error={null}>
+            <Input id={`${id}-server`} value={template.serverUrl} readOnly />
+          </Field>
+          <Field id={`${id}-stack`} label="Stack name" error={null}>
+            <Input id={`${id}-stack`} value={stackName(group.name)} readOnly />
+          </Field>
+          {input('region')}
+          <Field id={`${id}-version`} label="RunnerVersion" error={null}>
+            <Input id={`${id}-version`} value={template.runnerVersion} readOnly />
+          </Field>
+        </fieldset>
+        <fieldset className={styles.grid}>
+          <legend>Instance</legend>
+          <Field id={`${id}-instanceType`} label={fieldLabels.instanceType} error={touched.instanceType ? (errors.instanceType ?? null) : null}>
+            <NativeSelect
+              id={`${id}-instanceType`}
+              value={form.instanceType}
+              onChange={(e) => {
+                const value = e.target.value;
+                setForm((f) => ({ ...f, instanceType: value }));
+              }}
+            >
+              {instanceTypes.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </NativeSelect>
+          </Field>
+          {input('diskSize', { inputMode: 'numeric' })}
+          {input('keyPair', { placeholder: 'my-key-pair' })}
+          {input('sshCidr', { placeholder: '203.0.113.0/24' })}
+          <Field id={`${id}-ami`} label="LatestAmiId (SSM path)" error={null}>
+            <Input id={`${id}-ami`} value={defaultLatestAmiId} readOnly />
+          </Field>
+        </fieldset>
+        <fieldset className={styles.grid}>
+          <legend>Network: give both or neither (neither creates a VPC with a public subnet)</legend>
+          {input('vpcId', { placeholder: 'vpc-0abc1234def567890' })}
+          {input('subnetId', { placeholder: 'subnet-0abc1234def567890' })}
+        </fieldset>
+        <fieldset className={styles.grid}>
+          <legend>On-premises Vault: give both or neither</legend>
+          {input('vaultUrl', { placeholder: 'https://vault.example.com:8200' })}
+          {input('vaultRootToken', { type: 'password' })}
+        </fieldset>
+        {invalid.length > 0 ? (
+          <p className={styles.fixFirst}>
+              To get the Launch stack link and the command, complete:{' '}
+              {invalid.map((f, i) => (
+                <span key={f}>
+                  {i > 0 ? ', ' : ''}
+                  {fieldLabels[f]} ({errors[f]})
+                </span>
+              ))}
+              .
+          </p>
+        ) : null}
+      </form>
+
+      {invalid.length === 0 ? (
+        <>
+          <section className={styles.launch} aria-label="Launch stack">
+            <a className={styles.launchLink} href={launchStackUrl(form, ctx)} target="_blank" rel="noopener noreferrer">
+              Launch stack
+            </a>
+            <div className={styles.launchKey}>
+              <p className={styles.launchText}>
+                The link does not carry the key: paste it into the <code>RunnerApiKey</code> field of the AWS form
+                {form.vaultRootToken.trim() ? (
+                  <>
+                    , and your Vault token into <code>OnPremVaultRootToken</code>
+                  </>
+                ) : null}
+                .
+              </p>
+              <KeyWarning />
+              <CodeBlock label="RunnerApiKey" text={registrationKey} onCopied={onCopied} />
+            </div>
+          </section>
+          <p className={styles.hint}>Or create the stack from a shell with the AWS CLI:</p>
+          <CodeBlock label="aws cloudformation create-stack command" text={createStackCommand(form, ctx, registrationKey)} onCopied={onCopied} />
+          <h4 className={styles.subheading}>Once the stack is created</h4>
+          <p className={styles.hint}>
+            Read its outputs <code>Ec2InstanceUser</code> and <code>Ec2InstancePublicDnsName</code>:
+          </p>
+          <CodeBlock label="describe-stacks command" text={describeStackCommand(form, group.name)} />
+          <Field id={`${id}-dns`} label="Ec2InstancePublicDnsName (from the outputs, optional)" error={null}>
+            <Input id={`${id}-dns`} value={dnsName} onChange={(e) => setDnsName(e.target.value.trim())} spellCheck={false} />
+          </Field>
+          <CodeBlock
+            label="SSH command"
+            text={sshCommand(form.keyPair, { Ec2InstanceUser: 'ec2-user', Ec2InstancePublicDnsName: dnsName || '<Ec2InstancePublicDnsName>' })}
+          />
+        </>
+      ) : null}
+    </div>
+  );
+}
