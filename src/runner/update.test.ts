@@ -1,0 +1,114 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Update } from '../contract';
+import { waitFor } from './testing/admin-api';
+import { killAllRunners, type RunnerProcess, startRunner } from './testing/runner-process';
+import { startTestServer, type TestServer, uniqueGroupName } from './testing/server';
+
+// The latest runner version is 1.5.0; every runner here starts on 1.4.0.
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ runnerVersion: '1.5.0', updateDeadlineSeconds: 60 });
+});
+afterAll(async () => {
+  await server?.close();
+});
+afterEach(() => killAllRunners());
+
+async function registeredId(runner: RunnerProcess): Promise<string> {
+  return (await runner.waitForLog(/Registered as instance (\S+);/))[1]!;
+}
+
+async function updateSettles(groupId: string, updateId: string, timeoutMs = 20_000): Promise<Update> {
+  return waitFor(
+    async () => {
+      const u = (await server.admin.updates(groupId)).find((x) => x.id === updateId);
+      return u && u.state !== 'in_progress' ? u : undefined;
+    },
+    `update ${updateId} to finish`,
+    timeoutMs,
+    200,
+  );
+}
+
+describe('updates carried out by real runner processes', () => {
+  it('succeeds even after the key was rotated: replacement paddock-runner-1.5.0 registers, the old one exits 0', async () => {
+    const g = await server.admin.createGroup(uniqueGroupName('update-ok'));
+    const runner = startRunner({ server: server.url, key: g.registrationKey, name: 'build-1', version: '1.4.0' });
+    const oldId = await registeredId(runner);
+    await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 1, 'runner connected');
+    // A rotated key must not block the update: the replacement registers with the old instance's token.
+    await server.admin.rotateKey(g.id);
+
+    const update = await server.admin.requestUpdate(g.id);
+    expect(update).toMatchObject({ targetVersion: '1.5.0', state: 'in_progress' });
+    await runner.waitForLog(
+      new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration from container with id: ${oldId}`),
+    );
+    expect(await runner.waitForExit()).toEqual({ code: 0, signal: null });
+
+    const done = await updateSettles(g.id, update.id);
+    expect(done.state).toBe('succeeded');
+    const group = await server.admin.group(g.id);
+    expect(group).toMatchObject({ status: 'connected', connectedCount: 1, versions: ['1.5.0'] });
+    const instances = await server.admin.instances(g.id);
+    const old = instances.find((i) => i.id === oldId)!;
+    expect(old.status).toBe('terminated');
+    expect(old.termination).toMatchObject({ exitCode: 0, reason: 'Replaced', cause: 'replaced' });
+    const fresh = instances.find((i) => i.id !== oldId)!;
+    expect(fresh).toMatchObject({ name: 'paddock-runner-1.5.0', version: '1.5.0', status: 'connected', platform: 'process' });
+    // The replacement lives on after its parent exited, in the same process group, logging to the same output.
+    expect(runner.output).toMatch(new RegExp(`Registered as instance ${fresh.id};`));
+    expect(runner.output).not.toContain(g.registrationKey);
+    expect(runner.output).not.toMatch(/pit_[A-Za-z0-9]{8,}|prk_[A-Za-z0-9]{8,}/);
+  });
+
+  it('fails: the replacement crashes before registering, the update is rolled back and the group stays on 1.4.0', async () => {
+    const g = await server.admin.createGroup(uniqueGroupName('update-fail'));
+    const runner = startRunner({ server: server.url, key: g.registrationKey, version: '1.4.0', args: ['--test-fail-update'] });
+    const id = await registeredId(runner);
+    await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 1, 'runner connected');
+
+    const update = await server.admin.requestUpdate(g.id, '1.5.0');
+    await runner.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0/);
+    const done = await updateSettles(g.id, update.id);
+    expect(done.state).toBe('rolled_back');
+    expect(done.reason).toMatch(/paddock-runner-1\.5\.0 exited with code 1 before registering/);
+
+    expect(runner.exit).toBeNull();
+    const at = Date.now();
+    await waitFor(async () => {
+      const inst = (await server.admin.instances(g.id)).find((i) => i.id === id)!;
+      return inst.status === 'connected' && Date.parse(inst.lastHeartbeatAt) > at;
+    }, 'the old runner to keep heartbeating');
+    expect(await server.admin.group(g.id)).toMatchObject({ status: 'connected', connectedCount: 1, versions: ['1.4.0'], activeUpdate: null });
+  });
+
+  it('rollback: when one runner update hangs, the runner that already updated is returned to 1.4.0', async () => {
+    const g = await server.admin.createGroup(uniqueGroupName('rollback'));
+    const good = startRunner({ server: server.url, key: g.registrationKey, name: 'good', version: '1.4.0' });
+    const bad = startRunner({ server: server.url, key: g.registrationKey, name: 'bad', version: '1.4.0', args: ['--test-hang-update', '--update-timeout-seconds', '4'] });
+    await Promise.all([registeredId(good), registeredId(bad)]);
+    await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 2, 'both runners connected');
+
+    const update = await server.admin.requestUpdate(g.id);
+    // The good runner's replacement registers on 1.5.0, while the bad one's hangs until its 4 s timeout ...
+    await good.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0/);
+    expect(await good.waitForExit()).toEqual({ code: 0, signal: null });
+    const done = await updateSettles(g.id, update.id);
+    expect(done.state).toBe('rolled_back');
+    expect(done.reason).toMatch(/paddock-runner-1\.5\.0 did not register within 4 s/);
+    // ... and is then told to return: it starts paddock-runner-1.4.0 from its own configuration.
+    await good.waitForLog(/Rollback \S+: 1\.5\.0 -> 1\.4\.0/, 20_000);
+    await good.waitForLog(/Creating new container with name: paddock-runner-1\.4\.0 and configuration from container with id: \S+/);
+    await waitFor(
+      async () => {
+        const group = await server.admin.group(g.id);
+        return group.connectedCount === 2 && group.versions.length === 1 && group.versions[0] === '1.4.0' ? group : undefined;
+      },
+      'the group to be back on 1.4.0 with two connected runners',
+      20_000,
+      200,
+    );
+    expect(bad.exit).toBeNull();
+  });
+});
