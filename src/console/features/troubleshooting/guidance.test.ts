@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { classifyTermination, type Instance, type TerminationCause } from '../../../contract';
+import { ago, buildGroup, buildInstance, buildTermination, buildUpdate, factoryNow } from '../../testing/factories';
+import {
+  causeCounts,
+  disconnectedGuide,
+  type Guide,
+  guidesFor,
+  howItEndedGuide,
+  lastErrorAdvice,
+  serverEndpoint,
+  upgradeFailureGuide,
+} from './guidance';
+
+const ctx = { serverUrl: 'https://paddock.example.com' };
+const group = buildGroup({ name: 'Prod EU', instanceCount: 1 });
+
+const commands = (g: Guide | null) => (g?.blocks ?? []).flatMap((b) => (b.kind === 'command' ? [b.command] : []));
+const texts = (g: Guide | null) => (g?.blocks ?? []).map((b) => (b.kind === 'command' ? b.command : b.text)).join('\n');
+
+describe('serverEndpoint', () => {
+  it.each([
+    ['https://paddock.example.com', 'paddock.example.com', 443, 'HTTPS'],
+    ['https://paddock.example.com:8443/', 'paddock.example.com', 8443, 'HTTPS'],
+    ['http://127.0.0.1:8080', '127.0.0.1', 8080, 'HTTP'],
+    ['http://paddock.local', 'paddock.local', 80, 'HTTP'],
+  ])('%s', (url, host, port, protocol) => {
+    expect(serverEndpoint(url)).toEqual({ host, port, protocol });
+  });
+});
+
+describe('Runner disconnected', () => {
+  const disconnected = (over: Partial<Instance>) => buildInstance({ status: 'disconnected', lastHeartbeatAt: ago(60), ...over });
+
+  it.each([
+    ['dns', 'DNS: the runner could not resolve paddock.example.com'],
+    ['tls', 'TLS: the secure connection to https://paddock.example.com failed'],
+    ['timeout', 'likely a firewall. Outbound HTTPS 443 to https://paddock.example.com must be allowed'],
+    ['key_revoked', 'Key revoked or unknown'],
+    ['group_deleted', 'Group deleted'],
+    ['version_too_old', 'Version too old'],
+    ['other', 'The runner reported an error'],
+  ] as const)('last error %s → %s', (kind, advice) => {
+    expect(lastErrorAdvice(kind, ctx.serverUrl)).toContain(advice);
+    const guide = disconnectedGuide(group, disconnected({ lastError: { kind, message: `boom ${kind}`, at: ago(61) } }), ctx);
+    expect(guide?.heading).toBe('Runner disconnected');
+    expect(texts(guide)).toContain(advice);
+    expect(guide?.blocks).toContainEqual({ kind: 'logline', text: `boom ${kind}` });
+  });
+
+  it('without a reported error still names outbound HTTPS 443 to the server URL', () => {
+    const guide = disconnectedGuide(group, disconnected({ lastError: null }), ctx);
+    expect(texts(guide)).toContain('reported no error');
+    expect(texts(guide)).toContain('Outbound HTTPS 443 from the runner\'s host to https://paddock.example.com must be allowed');
+    expect(commands(guide)).toContain("curl -sS -o /dev/null -w '%{http_code}\\n' https://paddock.example.com/api/v1/healthz");
+  });
+
+  it.each([
+    ['docker', 1, { name: 'quirky_turing' }, ['docker logs quirky_turing', 'docker ps -a --filter label=paddock.runner-group=prod-eu']],
+    ['kubernetes', 1, { name: 'prod-eu-runner-7d9f-abcde' }, ['kubectl logs deployment/prod-eu-runner -n paddock']],
+    [
+      'kubernetes',
+      3,
+      { name: 'prod-eu-runner-7d9f-abcde' },
+      ['kubectl logs deployment/prod-eu-runner -n paddock', 'kubectl get pods -l app=prod-eu-runner -n paddock', 'kubectl logs prod-eu-runner-7d9f-abcde -n paddock'],
+    ],
+    ['ec2', 1, { hostname: 'ip-10-42-0-12' }, ['sudo docker ps -a --filter label=paddock.stack', 'sudo docker logs <container>']],
+  ] as const)('%s with %i instance(s): log commands with the group\'s names', (platform, count, over, expected) => {
+    const guide = disconnectedGuide({ ...group, instanceCount: count }, disconnected({ platform, ...over }), ctx);
+    for (const c of expected) expect(commands(guide)).toContain(c);
+    if (count === 1) expect(commands(guide).some((c) => c.startsWith('kubectl get pods'))).toBe(false);
+  });
+
+  it('uses the namespace it is given', () => {
+    const guide = disconnectedGuide(group, disconnected({ platform: 'kubernetes' }), { ...ctx, namespace: 'ci' });
+    expect(commands(guide)).toContain('kubectl logs deployment/prod-eu-runner -n ci');
+  });
+
+  it('quotes odd container names', () => {
+    expect(commands(disconnectedGuide(group, disconnected({ platform: 'docker', name: "a b'c" }), ctx))).toContain("docker logs 'a b'\\''c'");
+  });
+
+  it.each([
+    ['connected', { status: 'connected' as const }],
+    ['terminated', { status: 'terminated' as const, termination: buildTermination() }],
+  ])('does not apply to a %s instance', (_label, over) => {
+    expect(disconnectedGuide(group, buildInstance(over), ctx)).toBeNull();
+  });
+});
+
+describe('Runner upgrade failure', () => {
+  const instance = buildInstance({ id: 'ins_1', name: 'quirky_turing', platform: 'docker', version: '1.3.0' });
+  const rolledBack = buildUpdate({
+    state: 'rolled_back',
+    targetVersion: '1.4.0',
+    reason: 'Deadline passed: quirky_turing did not report 1.4.0 within 300 s',
+    instances: [{ instanceId: 'ins_1', name: 'quirky_turing', version: '1.3.0', state: 'rolled_back' }],
+  });
+
+  it('Docker: the two log messages with the target version, then that container', () => {
+    const guide = upgradeFailureGuide(group, instance, [rolledBack], ctx);
+    expect(guide?.heading).toBe('Runner upgrade failure');
+    expect(guide?.summary).toBe('The update to 1.4.0 was rolled back.');
+    expect(guide?.blocks).toContainEqual({ kind: 'logline', text: rolledBack.reason });
+    expect(guide?.blocks).toContainEqual({
+      kind: 'logline',
+      text: 'Creating new container with name: paddock-runner-1.4.0 and configuration from container with id: …',
+    });
+    expect(guide?.blocks).toContainEqual({ kind: 'logline', text: 'Found existing container with name: paddock-runner-1.4.0 already running with id: …' });
+    expect(texts(guide)).toContain('Docker does not use an operator');
+    expect(commands(guide)).toEqual(
+      expect.arrayContaining([
+        "docker logs quirky_turing 2>&1 | grep -E 'Creating new container|Found existing container'",
+        'docker logs paddock-runner-1.4.0',
+      ]),
+    );
+    expect(texts(guide)).toContain('trigger Update again from the console');
+  });
+
+  it('Kubernetes: the operator rolls back after 5 minutes; running → wait; not running → wait a minute, check, delete', () => {
+    const pod = { ...instance, platform: 'kubernetes' as const, name: 'prod-eu-runner-7d9f-abcde' };
+    const guide = upgradeFailureGuide(group, pod, [rolledBack], ctx);
+    const all = texts(guide);
+    expect(all).toContain('rolls the Deployment back automatically when the new pods are not ready within 5 minutes');
+    expect(all).toContain('If it is Running, wait');
+    expect(all).toContain('If it exists but is not running, wait one minute and check again. If it is still not running, delete it');
+    expect(commands(guide)).toEqual(
+      expect.arrayContaining(['kubectl get pods -l app=prod-eu-runner-operator -n paddock', 'kubectl delete pod <operator-pod> -n paddock']),
+    );
+    expect(all.indexOf('trigger Update again')).toBeGreaterThan(all.indexOf('kubectl delete pod'));
+    expect(all).not.toContain('Creating new container');
+  });
+
+  it.each([
+    ['no updates', []],
+    ['a succeeded update', [buildUpdate({ state: 'succeeded', instances: [{ instanceId: 'ins_1', name: 'x', version: '1.4.0', state: 'updated' }] })]],
+    ['a rollback of other instances', [buildUpdate({ state: 'rolled_back', instances: [{ instanceId: 'other', name: 'y', version: '1.3.0', state: 'rolled_back' }] })]],
+  ])('does not apply with %s', (_label, updates) => {
+    expect(upgradeFailureGuide(group, instance, updates, ctx)).toBeNull();
+  });
+
+  it('applies while an update is running but failed on this instance', () => {
+    const running = buildUpdate({ state: 'in_progress', targetVersion: '1.4.0', instances: [{ instanceId: 'ins_1', name: 'q', version: '1.3.0', state: 'failed' }] });
+    expect(upgradeFailureGuide(group, instance, [running], ctx)?.summary).toBe('The update to 1.4.0 failed on quirky_turing.');
+  });
+});
+
+describe('How it ended', () => {
+  // Every row of PRODUCT.md §2's table, classified by the contract, with its next step.
+  it.each([
+    [0, null, 'Completed', 'completed', 'Clean exit', 'Nothing to fix'],
+    [137, null, 'OOMKilled', 'oom_killed', 'Host out of memory', 'config.container.limit_memory'],
+    [137, null, 'Error', 'killed', 'Killed inside the guest', "dmesg -T | grep -i -E 'killed process|out of memory'"],
+    [null, 15, null, 'sigterm', 'SIGTERM: the pod was deleted', 'kubectl get events -n paddock --field-selector involvedObject.name=prod-eu-runner-x'],
+    [139, null, 'Error', 'crash', 'Crash (segfault or abort)', 'kubectl logs deployment/prod-eu-runner -n paddock'],
+    [null, null, null, 'lost', 'Lost: no exit was recorded', 'kubectl get nodes'],
+  ] as const)('exit %s signal %s reason %s → %s', (exitCode, signal, reason, cause, summary, step) => {
+    expect(classifyTermination(exitCode, signal, reason)).toBe(cause);
+    const instance = buildInstance({
+      name: 'prod-eu-runner-x',
+      platform: 'kubernetes',
+      status: 'terminated',
+      termination: buildTermination({ exitCode, signal, reason, cause: cause as TerminationCause }),
+    });
+    const guide = howItEndedGuide(group, instance, ctx);
+    expect(guide?.heading).toBe('How it ended');
+    expect(guide?.summary).toContain(summary);
+    expect(texts(guide)).toContain(step);
+    expect(guide?.blocks[0]).toEqual({
+      kind: 'logline',
+      text: `exit code ${exitCode ?? '—'} · signal ${signal === 15 ? '15 (SIGTERM)' : '—'} · reason ${reason ?? '—'}`,
+    });
+  });
+
+  it('a terminated instance without a record was lost', () => {
+    const guide = howItEndedGuide(group, buildInstance({ status: 'terminated', termination: null }), ctx);
+    expect(guide?.summary).toContain('Lost');
+    expect(guide?.blocks[0]).toEqual({ kind: 'logline', text: 'no exit was recorded' });
+  });
+
+  it('replaced by update needs nothing', () => {
+    const guide = howItEndedGuide(group, buildInstance({ status: 'terminated', termination: buildTermination({ exitCode: 0, reason: 'Replaced', cause: 'replaced' }) }), ctx);
+    expect(guide?.summary).toBe('Replaced by update: Replaced by update.');
+    expect(texts(guide)).toContain('Nothing to fix');
+  });
+
+  it('does not apply to a live instance', () => {
+    expect(howItEndedGuide(group, buildInstance(), ctx)).toBeNull();
+  });
+});
+
+describe('guidesFor', () => {
+  it('a connected instance needs no guidance', () => {
+    expect(guidesFor(group, buildInstance(), [], ctx)).toEqual([]);
+  });
+
+  it('a replaced runner of a rolled-back update gets the upgrade failure first, then how it ended', () => {
+    const instance = buildInstance({ id: 'i9', status: 'terminated', termination: buildTermination({ cause: 'crash', exitCode: 1, reason: 'Error' }) });
+    const update = buildUpdate({ state: 'rolled_back', instances: [{ instanceId: 'i9', name: 'x', version: '1.3.0', state: 'failed' }] });
+    expect(guidesFor(group, instance, [update], ctx).map((g) => g.heading)).toEqual(['Runner upgrade failure', 'How it ended']);
+  });
+});
+
+describe('causeCounts', () => {
+  const ended = (cause: TerminationCause, secondsAgo: number) =>
+    buildInstance({ status: 'terminated', termination: buildTermination({ cause, at: ago(secondsAgo) }) });
+  const day = 86_400;
+
+  it('counts ended instances by cause within the window, most frequent first', () => {
+    const instances = [
+      ended('oom_killed', day),
+      ended('oom_killed', 2 * day),
+      ended('oom_killed', 6 * day),
+      ended('crash', 3 * day),
+      ended('sigterm', 100),
+      ended('sigterm', 200),
+      ended('lost', 8 * day),
+      buildInstance(),
+    ];
+    expect(causeCounts(instances, factoryNow)).toEqual([
+      { cause: 'oom_killed', count: 3 },
+      { cause: 'sigterm', count: 2 },
+      { cause: 'crash', count: 1 },
+    ]);
+    expect(causeCounts(instances, factoryNow, 30)).toContainEqual({ cause: 'lost', count: 1 });
+  });
+
+  it('is empty when nothing ended', () => {
+    expect(causeCounts([buildInstance(), buildInstance({ status: 'disconnected' })], factoryNow)).toEqual([]);
+  });
+});

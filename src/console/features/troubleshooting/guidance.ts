@@ -1,0 +1,292 @@
+import {
+  causeText,
+  defaultRunnerNamespace,
+  groupSlug,
+  type Instance,
+  type RunnerErrorKind,
+  type RunnerGroup,
+  type TerminationCause,
+  type Update,
+} from '../../../contract';
+
+// Pure functions deriving the troubleshooting guidance of PRODUCT.md §4 from a group, one of its
+// instances and its updates, with the group's real names in every command.
+
+/** One piece of a guide: prose, a command to copy, or a log line to search for. */
+export type GuideBlock =
+  | { kind: 'text'; text: string }
+  | { kind: 'command'; label: string; command: string }
+  | { kind: 'logline'; text: string };
+
+export type GuideId = 'disconnected' | 'upgrade-failure' | 'how-it-ended';
+
+export type Guide = { id: GuideId; heading: string; summary: string; blocks: GuideBlock[] };
+
+export type GuideContext = {
+  /** The URL runners dial (the install template's serverUrl). */
+  serverUrl: string;
+  /** Namespace the Helm chart was installed into. */
+  namespace?: string;
+};
+
+const text = (t: string): GuideBlock => ({ kind: 'text', text: t });
+const command = (label: string, c: string): GuideBlock => ({ kind: 'command', label, command: c });
+
+/** Host and port a runner must reach: outbound HTTPS 443 unless the URL names another port. */
+export function serverEndpoint(serverUrl: string): { host: string; port: number; protocol: string } {
+  try {
+    const url = new URL(serverUrl);
+    const port = url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
+    return { host: url.hostname, port, protocol: url.protocol === 'http:' ? 'HTTP' : 'HTTPS' };
+  } catch {
+    return { host: serverUrl, port: 443, protocol: 'HTTPS' };
+  }
+}
+
+/** What each error kind a runner reports means and what to do about it. */
+export function lastErrorAdvice(kind: RunnerErrorKind, serverUrl: string): string {
+  const { host, port, protocol } = serverEndpoint(serverUrl);
+  switch (kind) {
+    case 'dns':
+      return `DNS: the runner could not resolve ${host}. Check the resolver of the runner's host or cluster and that ${host} has a record it can see.`;
+    case 'tls':
+      return `TLS: the secure connection to ${serverUrl} failed — usually a proxy that intercepts HTTPS, a certificate the runner does not trust, or an expired certificate.`;
+    case 'timeout':
+      return `Timeout: the network to the control plane is down or limited, likely a firewall. Outbound ${protocol} ${port} to ${serverUrl} must be allowed from the runner's host.`;
+    case 'key_revoked':
+      return 'Key revoked or unknown: the control plane refused the registration key (it was rotated, or the group was recreated). The runner stopped and will not retry: install it again with the command shown after Rotate key.';
+    case 'group_deleted':
+      return 'Group deleted: the runner was told its group no longer exists and stopped. Install it into an existing group.';
+    case 'version_too_old':
+      return 'Version too old: this control plane no longer accepts the runner\'s version. Update the group, or reinstall with the current command.';
+    case 'other':
+      return 'The runner reported an error talking to the control plane (the message is below).';
+  }
+}
+
+/** The commands that show this instance's runner logs, per platform. */
+export function logCommands(group: RunnerGroup, instance: Instance, namespace = defaultRunnerNamespace): GuideBlock[] {
+  const slug = groupSlug(group.name);
+  switch (instance.platform) {
+    case 'docker':
+      return [
+        text(`On the Docker host ${instance.hostname}, read the container's logs:`),
+        command('Container logs', `docker logs ${shellWord(instance.name)}`),
+        text('Not sure which container it is? List the group\'s containers, stopped ones included:'),
+        command('Group containers', `docker ps -a --filter label=paddock.runner-group=${slug}`),
+      ];
+    case 'kubernetes': {
+      const blocks = [text(`In namespace ${namespace}, read the runner's logs:`), command('Deployment logs', `kubectl logs deployment/${slug}-runner -n ${namespace}`)];
+      if (group.instanceCount > 1) {
+        blocks.push(
+          text('With several replicas (or an autoscaler) that shows one pod only: list the pods and read each one\'s logs, this one first.'),
+          command('Pods of the group', `kubectl get pods -l app=${slug}-runner -n ${namespace}`),
+          command('This pod\'s logs', `kubectl logs ${shellWord(instance.name)} -n ${namespace}`),
+        );
+      }
+      return blocks;
+    }
+    case 'ec2':
+      return [
+        text(`SSH to the instance (${instance.hostname}, ${instance.address}) and read the runner container's logs:`),
+        command('Runner containers', 'sudo docker ps -a --filter label=paddock.stack'),
+        command('Container logs', 'sudo docker logs <container>'),
+      ];
+    case 'process':
+      return [text(`Read the output of the runner process on ${instance.hostname} (the terminal or service that started \`npm run runner\`).`)];
+  }
+}
+
+/** "Runner disconnected": an instance that missed its heartbeats and left no termination record. */
+export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: GuideContext): Guide | null {
+  if (instance.status !== 'disconnected' || instance.termination) return null;
+  const { host, port, protocol } = serverEndpoint(ctx.serverUrl);
+  const blocks: GuideBlock[] = [];
+  if (instance.lastError) {
+    blocks.push(text(lastErrorAdvice(instance.lastError.kind, ctx.serverUrl)), { kind: 'logline', text: instance.lastError.message });
+  } else {
+    blocks.push(text('The runner reported no error before it went quiet: its process or host stopped, or the network dropped without an error reaching the control plane.'));
+  }
+  if (instance.lastError?.kind !== 'timeout') {
+    blocks.push(text(`Outbound ${protocol} ${port} from the runner's host to ${ctx.serverUrl} must be allowed (the control plane never dials in).`));
+  }
+  blocks.push(
+    text(`Check the path from the runner's host:`),
+    command('Reach the control plane', `curl -sS -o /dev/null -w '%{http_code}\\n' ${shellWord(`${ctx.serverUrl.replace(/\/+$/, '')}/api/v1/healthz`)}`),
+    ...logCommands(group, instance, ctx.namespace),
+  );
+  return {
+    id: 'disconnected',
+    heading: 'Runner disconnected',
+    summary: `${instance.name} missed its heartbeats to ${host}; it is shown connected again as soon as one arrives.`,
+    blocks,
+  };
+}
+
+/** The update that failed for this instance, if any: a rolled-back one it was part of, or one where it failed. */
+export function failedUpdateFor(instance: Instance, updates: Update[]): Update | null {
+  for (const u of updates) {
+    const mine = u.instances.find((i) => i.instanceId === instance.id);
+    if (mine?.state === 'failed') return u;
+    if (u.state === 'rolled_back' && (mine || u.instances.length === 0)) return u;
+  }
+  return null;
+}
+
+/** "Runner upgrade failure": Docker has no operator (search the logs); Kubernetes' operator rolls back after 5 minutes. */
+export function upgradeFailureGuide(group: RunnerGroup, instance: Instance, updates: Update[], ctx: GuideContext): Guide | null {
+  const update = failedUpdateFor(instance, updates);
+  if (!update) return null;
+  const slug = groupSlug(group.name);
+  const namespace = ctx.namespace ?? defaultRunnerNamespace;
+  const replacement = `paddock-runner-${update.targetVersion}`;
+  const blocks: GuideBlock[] = [];
+  if (update.reason) blocks.push({ kind: 'logline', text: update.reason });
+  if (instance.platform === 'kubernetes') {
+    blocks.push(
+      text('The upgrade operator rolls the Deployment back automatically when the new pods are not ready within 5 minutes. Find it:'),
+      command('Operator pod', `kubectl get pods -l app=${slug}-runner-operator -n ${namespace}`),
+      text('If it is Running, wait: it finishes by itself within 5 minutes of the update.'),
+      text('If it exists but is not running, wait one minute and check again. If it is still not running, delete it:'),
+      command('Delete the operator pod', `kubectl delete pod <operator-pod> -n ${namespace}`),
+      text('Then see why the new pods did not become ready:'),
+      command('Rollout status', `kubectl rollout status deployment/${slug}-runner -n ${namespace} --timeout=10s`),
+      command('Deployment logs', `kubectl logs deployment/${slug}-runner -n ${namespace}`),
+    );
+  } else {
+    const logs = instance.platform === 'ec2' ? 'sudo docker logs <container>' : `docker logs ${shellWord(instance.name)}`;
+    blocks.push(
+      text(
+        instance.platform === 'process'
+          ? "The runner process starts its replacement itself. In the runner's output, look for:"
+          : "Docker does not use an operator: the runner starts its replacement container itself. In the runner's logs, look for:",
+      ),
+      { kind: 'logline', text: `Creating new container with name: ${replacement} and configuration from container with id: …` },
+      { kind: 'logline', text: `Found existing container with name: ${replacement} already running with id: …` },
+    );
+    if (instance.platform !== 'process') {
+      blocks.push(
+        command('Search the logs', `${logs} 2>&1 | grep -E 'Creating new container|Found existing container'`),
+        text('Then inspect that container and its logs:'),
+        command('Replacement state', `docker inspect ${replacement} --format '{{.State.Status}} exit={{.State.ExitCode}}'`),
+        command('Replacement logs', `docker logs ${replacement}`),
+      );
+    } else {
+      blocks.push(text(`Then read the output of the replacement, which reports version ${update.targetVersion}.`));
+    }
+  }
+  blocks.push(text('Once the cause is fixed, trigger Update again from the console (the group\'s menu → Update).'));
+  return {
+    id: 'upgrade-failure',
+    heading: 'Runner upgrade failure',
+    summary:
+      update.state === 'rolled_back'
+        ? `The update to ${update.targetVersion} was rolled back.`
+        : `The update to ${update.targetVersion} failed on ${instance.name}.`,
+    blocks,
+  };
+}
+
+/** The next step for each termination cause (PRODUCT.md §2). */
+export function nextStep(cause: TerminationCause, group: RunnerGroup, instance: Instance, namespace = defaultRunnerNamespace): GuideBlock[] {
+  const slug = groupSlug(group.name);
+  switch (cause) {
+    case 'completed':
+      return [text('Nothing to fix: the runner finished and said so. Any "lost communication" the group showed was the completion handshake.')];
+    case 'oom_killed':
+      return instance.platform === 'kubernetes'
+        ? [
+            text('Raise the memory limit: limit_memory for the plugin containers, extra_limit_memory for the runner\'s own containers.'),
+            command('Raise limit_memory', `helm upgrade ${slug} <chart> -n ${namespace} --reuse-values --set config.container.limit_memory="2Gi"`),
+          ]
+        : [text(`Give the container more memory (or the host ${instance.hostname} more RAM), then start the runner again.`)];
+    case 'killed':
+      return [
+        text(`The host cgroup was fine: look inside ${instance.hostname} for the kernel's out-of-memory killer or whoever sent SIGKILL.`),
+        command('Kernel log', "dmesg -T | grep -i -E 'killed process|out of memory'"),
+      ];
+    case 'sigterm':
+      return instance.platform === 'kubernetes'
+        ? [
+            text('Expected when a pod is deleted, a node drains or the Deployment scales down. See what happened to it:'),
+            command('Recent events', `kubectl get events -n ${namespace} --field-selector involvedObject.name=${instance.name}`),
+          ]
+        : [text('Expected when the runner was stopped (docker stop, a reboot, a service restart). Start it again if it should still run.')];
+    case 'crash':
+    {
+      const exit = instance.termination?.exitCode;
+      const logs = logCommands(group, instance, namespace).filter((b) => b.kind === 'command');
+      return [text(`Collect the runner's logs${exit == null ? '' : ` (it exited with code ${exit})`} and report the crash:`), ...logs];
+    }
+    case 'replaced':
+      return [text('Nothing to fix: an update replaced this runner with one on the new version.')];
+    case 'lost':
+      return [
+        text('Check whether the host or node is still there and the network path to the control plane is open:'),
+        command(
+          instance.platform === 'kubernetes' ? 'Nodes' : 'Containers',
+          instance.platform === 'kubernetes' ? 'kubectl get nodes' : `docker ps -a --filter label=paddock.runner-group=${slug}`,
+        ),
+      ];
+  }
+}
+
+/** Short names of the causes, for counts ("3 OOM-killed"). */
+export const causeLabel: Record<TerminationCause, string> = {
+  completed: 'Clean exit',
+  oom_killed: 'OOM-killed',
+  killed: 'Killed (SIGKILL)',
+  sigterm: 'SIGTERM',
+  crash: 'Crashed',
+  replaced: 'Replaced by update',
+  lost: 'Lost',
+};
+
+/** "How it ended": the termination record, its cause and the next step. */
+export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: GuideContext): Guide | null {
+  const t = instance.termination;
+  if (!t && instance.status !== 'terminated') return null;
+  const cause: TerminationCause = t?.cause ?? 'lost';
+  const facts = t
+    ? [
+        `exit code ${t.exitCode ?? '—'}`,
+        `signal ${t.signal === null ? '—' : `${t.signal}${t.signal === 15 ? ' (SIGTERM)' : t.signal === 9 ? ' (SIGKILL)' : ''}`}`,
+        `reason ${t.reason ?? '—'}`,
+      ].join(' · ')
+    : 'no exit was recorded';
+  return {
+    id: 'how-it-ended',
+    heading: 'How it ended',
+    summary: `${causeLabel[cause]}: ${causeText[cause]}.`,
+    blocks: [{ kind: 'logline', text: facts }, ...nextStep(cause, group, instance, ctx.namespace)],
+  };
+}
+
+/** Every guide that fits the instance's state, most urgent first. */
+export function guidesFor(group: RunnerGroup, instance: Instance, updates: Update[], ctx: GuideContext): Guide[] {
+  return [upgradeFailureGuide(group, instance, updates, ctx), disconnectedGuide(group, instance, ctx), howItEndedGuide(group, instance, ctx)].filter(
+    (g): g is Guide => g !== null,
+  );
+}
+
+/** Counts of ended instances by cause within the retention window, most frequent first. */
+export function causeCounts(instances: Instance[], now: number, windowDays = 7): { cause: TerminationCause; count: number }[] {
+  const since = now - windowDays * 86_400_000;
+  const counts = new Map<TerminationCause, number>();
+  for (const i of instances) {
+    if (!i.termination || Date.parse(i.termination.at) < since) continue;
+    counts.set(i.termination.cause, (counts.get(i.termination.cause) ?? 0) + 1);
+  }
+  const order = Object.keys(causeLabel) as TerminationCause[];
+  return [...counts]
+    .map(([cause, count]) => ({ cause, count }))
+    .sort((a, b) => b.count - a.count || order.indexOf(a.cause) - order.indexOf(b.cause));
+}
+
+/** Causes that call for attention (the strip shows them in the danger tone). */
+export const troubleCauses: ReadonlySet<TerminationCause> = new Set(['oom_killed', 'killed', 'crash', 'lost']);
+
+/** Quotes a name for a shell when it needs it. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
