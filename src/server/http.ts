@@ -48,9 +48,34 @@ export async function parseBody<T>(c: Context, schema: ZodType<T>, options: { al
       throw badRequest([{ field: 'body', message: 'must be valid JSON' }], 'The request body is not valid JSON.');
     }
   }
+  const bad = findBadText(data, []);
+  if (bad !== null) throw badRequest([{ field: bad || 'body', message: 'must be valid Unicode text without NUL characters' }]);
   const result = schema.safeParse(data);
   if (!result.success) throw badRequest(fieldErrors(result.error.issues as never));
   return result.data;
+}
+
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const badText = { test: (s: string) => s.includes(String.fromCharCode(0)) || loneSurrogate.test(s) };
+
+/** PostgreSQL text cannot hold U+0000 or lone surrogates: find the first string (or key) carrying one, by path. */
+function findBadText(value: unknown, path: string[]): string | null {
+  if (typeof value === 'string') return badText.test(value) ? path.join('.') : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findBadText(value[i], [...path, String(i)]);
+      if (hit !== null) return hit;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (badText.test(k)) return [...path, k].join('.');
+      const hit = findBadText(v, [...path, k]);
+      if (hit !== null) return hit;
+    }
+  }
+  return null;
 }
 
 /** Validates query parameters the same way. */

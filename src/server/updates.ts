@@ -6,7 +6,7 @@ import { conflict, notFound } from './problem';
 import { recordAudit } from './store/audit';
 import type { Queryable } from './store/db';
 import { publish } from './store/events';
-import { findGroup } from './store/groups';
+import { findGroup, isUuid } from './store/groups';
 import { connectedInstances, type InstanceRow } from './store/instances';
 import {
   activeUpdates,
@@ -265,6 +265,7 @@ export class UpdateService {
 
   /** `update-started` from a runner: it took the command, so stop repeating it. */
   async started(tx: Queryable, inst: InstanceRow, updateId: string, at: Date): Promise<boolean> {
+    if (!isUuid(updateId)) return false;
     const active = await findActiveUpdate(tx, inst.group_id);
     if (!active || active.id !== updateId) return false;
     await tx.query('UPDATE instances SET update_started_id = $2 WHERE id = $1', [inst.id, updateId]);
@@ -284,6 +285,9 @@ export class UpdateService {
 
   /** `update-failed` from a runner: the update rolls back with the runner's reason. */
   async failed(tx: Queryable, inst: InstanceRow, updateId: string, reason: string, at: Date): Promise<boolean> {
+    if (!isUuid(updateId)) return false;
+    const [owner] = await tx.query<{ group_id: string }>('SELECT group_id::text AS group_id FROM updates WHERE id = $1', [updateId]);
+    if (owner?.group_id !== inst.group_id) return false;
     const changed = await setUpdateInstance(tx, updateId, inst.id, { state: 'failed' });
     const ended = await finishUpdate(tx, updateId, 'rolled_back', at, `${inst.name} reported an update failure: ${reason}`);
     if (ended) {
