@@ -1,0 +1,155 @@
+// `npm run demo`: Paddock on a throwaway embedded database with three groups of real runner processes
+// that, within the first minute, show every state the console knows. Ctrl-C stops everything.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'vite';
+import { startServer } from '../src/server/server';
+import { AdminApi, waitFor } from '../src/runner/testing/admin-api';
+import { type RunnerProcess, startRunner } from '../src/runner/testing/runner-process';
+
+const root = new URL('..', import.meta.url).pathname;
+const port = Number.parseInt(process.env.PORT ?? '8080', 10);
+const adminPassword = process.env.PADDOCK_ADMIN_PASSWORD || randomBytes(12).toString('base64url');
+const dataDir = mkdtempSync(join(tmpdir(), 'paddock-demo-'));
+const heartbeatSeconds = 2;
+const offlineAfterSeconds = 8;
+let t0 = Date.now();
+const runners: RunnerProcess[] = [];
+let server: { url: string; close(): Promise<void> } | null = null;
+let stopping = false;
+
+function say(message: string) {
+  const s = ((Date.now() - t0) / 1000).toFixed(0).padStart(3);
+  process.stdout.write(`\x1b[1m[demo +${s}s]\x1b[0m ${message}\n`);
+}
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping every runner and the control plane…');
+    for (const r of runners) r.killGroup();
+    await server?.close().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+/** Newest modification time under a path, to rebuild the console only when its sources changed. */
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let max = stat.mtimeMs;
+  for (const entry of readdirSync(path)) max = Math.max(max, newest(join(path, entry)));
+  return max;
+}
+
+async function buildConsoleIfStale() {
+  const builtAt = newest(join(root, 'dist/index.html'));
+  const changedAt = Math.max(...['src/console', 'src/contract', 'index.html', 'vite.config.ts', 'public'].map((s) => newest(join(root, s))));
+  if (builtAt === 0 || changedAt > builtAt) {
+    say(builtAt === 0 ? 'building the console…' : 'console sources changed; rebuilding…');
+    await build({ root, logLevel: 'warn', mode: 'production' });
+  }
+}
+
+/** Resolves at a moment of the timeline (seconds after every runner registered). */
+const at = (secondsFromStart: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + secondsFromStart * 1000 - Date.now())));
+
+async function main() {
+  await buildConsoleIfStale().catch((err: unknown) => say(`console build failed (${String(err)}); the API still runs`));
+  say('starting Paddock on a throwaway embedded database…');
+  const s = await startServer({
+    host: '127.0.0.1',
+    port,
+    dataDir,
+    databaseUrl: '',
+    adminPassword,
+    runnerVersion: '1.5.0',
+    heartbeatSeconds,
+    offlineAfterSeconds,
+    updateDeadlineSeconds: 120,
+  });
+  server = s;
+  const admin = await AdminApi.signIn(s.url, adminPassword);
+  process.stdout.write(
+    `\n  Paddock demo: ${s.url}\n  Sign in as \x1b[1madmin\x1b[0m with password \x1b[1m${adminPassword}\x1b[0m\n` +
+      `  Runners heartbeat every ${heartbeatSeconds} s and count as disconnected ${offlineAfterSeconds} s after the last one.\n\n`,
+  );
+
+  const spawn = (name: string, key: string, args: string[] = []) => {
+    const r = startRunner({ server: s.url, key, name, version: '1.4.0', args, echo: name });
+    runners.push(r);
+    return r;
+  };
+  const registered = (r: RunnerProcess) => r.waitForLog(/Registered as instance (\S+);/, 30_000);
+
+  const production = await admin.createGroup('production', true);
+  const staging = await admin.createGroup('staging');
+  const edge = await admin.createGroup('edge-lab');
+  say('created groups production (default), staging and edge-lab; starting 8 runner processes on version 1.4.0');
+
+  // production: three healthy runners; their update to 1.5.0 succeeds.
+  const prod = ['prod-1', 'prod-2', 'prod-3'].map((n) => spawn(n, production.registrationKey));
+  // staging: one worker runs out of memory, one runner is stopped with SIGTERM, and an update rolls back
+  // because one runner's replacement hangs (test switch) while the other's succeeds and is sent back.
+  spawn('staging-oom', staging.registrationKey, ['--test-work-oom', '--test-work-seconds', '8']);
+  const stagingStop = spawn('staging-stop', staging.registrationKey);
+  const stagingOk = spawn('staging-ok', staging.registrationKey);
+  spawn('staging-hang', staging.registrationKey, ['--test-hang-update', '--update-timeout-seconds', '12']);
+  // edge-lab: both runners are killed hard, so the group turns red ("lost").
+  const edgeRunners = ['edge-1', 'edge-2'].map((n) => spawn(n, edge.registrationKey));
+  await Promise.all([...prod, stagingOk, stagingStop, ...edgeRunners].map(registered));
+  t0 = Date.now();
+  say('every group is green now; the timeline starts');
+
+  await at(3);
+  say('edge-lab: SIGKILL both runners (and their workers): red after the offline window, cause "lost"');
+  for (const r of edgeRunners) r.killGroup();
+
+  await at(5);
+  say('production: requesting an update to 1.5.0 (each runner starts paddock-runner-1.5.0, then exits 0)');
+  const prodUpdate = await admin.requestUpdate(production.id);
+
+  await at(8);
+  say('staging: SIGTERM to staging-stop (goodbye: disconnected at once, signal 15)');
+  stagingStop.signal('SIGTERM');
+
+  await at(14);
+  say('staging: requesting an update to 1.5.0; staging-hang will not come up, so it rolls back');
+  const stagingUpdate = await admin.requestUpdate(staging.id);
+
+  const settled = async (groupId: string, updateId: string) =>
+    waitFor(
+      async () => {
+        const u = (await admin.updates(groupId)).find((x) => x.id === updateId);
+        return u && u.state !== 'in_progress' ? u : undefined;
+      },
+      'update to finish',
+      150_000,
+      500,
+    );
+  const [p, st] = await Promise.all([settled(production.id, prodUpdate.id), settled(staging.id, stagingUpdate.id)]);
+  say(`production update: ${p.state}`);
+  say(`staging update: ${st.state}${st.reason ? ` (${st.reason})` : ''}`);
+  // Let the rollback command bring the updated staging runner back before the summary.
+  await waitFor(async () => (await admin.group(staging.id)).versions.join() === '1.4.0', 'staging back on 1.4.0', 60_000, 500).catch(() => {});
+  for (const g of [production, staging, edge]) {
+    const group = await admin.group(g.id);
+    say(`${group.name}: ${group.status}, ${group.connectedCount} of ${group.instanceCount} connected, versions ${group.versions.join(', ') || '-'}`);
+    for (const i of await admin.instances(g.id)) {
+      const how = i.termination ? ` · ${i.termination.cause} (exit ${i.termination.exitCode ?? '-'}, signal ${i.termination.signal ?? '-'}, ${i.termination.reason ?? '-'})` : '';
+      say(`    ${i.name.padEnd(22)} ${i.version.padEnd(7)} ${i.status}${how}`);
+    }
+  }
+  say(`all states shown. Open ${s.url} (admin / ${adminPassword}); Ctrl-C stops everything.`);
+}
+
+main().catch(async (err: unknown) => {
+  say(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+  await stopAll(1);
+});
