@@ -21,6 +21,8 @@ export interface DataListProps<T> {
   rowHeight?: number;
   /** Height of the scrolling area (CSS length). */
   maxHeight?: string;
+  /** Below this width the list scrolls sideways instead of squeezing its columns (CSS length). */
+  minWidth?: string;
   selectedKey?: string | null;
   className?: string;
 }
@@ -42,6 +44,7 @@ export function DataList<T>({
   rowKey,
   rowHeight = 48,
   maxHeight = '32rem',
+  minWidth = '48rem',
   selectedKey,
   className,
 }: DataListProps<T>) {
@@ -73,7 +76,7 @@ export function DataList<T>({
 
   return (
     <div ref={scrollRef} className={cn(styles.scroller, className)} style={{ maxHeight }} data-scroller="">
-      <div role="table" aria-label={label} aria-rowcount={rows.length + 1} className={styles.table}>
+      <div role="table" aria-label={label} aria-rowcount={rows.length + 1} className={styles.table} style={{ minWidth }}>
         <div role="rowgroup" className={styles.header}>
           <div role="row" aria-rowindex={1} className={styles.headerRow} style={gridStyle}>
             {columns.map((c) => (

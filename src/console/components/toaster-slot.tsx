@@ -1,14 +1,6 @@
-import { lazy, Suspense } from 'react';
-import { useToasts } from './ui/toast-store';
+import { Toaster } from './ui/toast';
 
-const Toaster = lazy(() => import('./ui/toast').then((m) => ({ default: m.Toaster })));
-
-/** Loads the Radix toaster with the first toast: most visits never need it. */
+/** The app's one toaster; its live regions are mounted up front so the first toast is announced. */
 export function ToasterSlot() {
-  const shown = useToasts().length > 0;
-  return shown ? (
-    <Suspense fallback={null}>
-      <Toaster />
-    </Suspense>
-  ) : null;
+  return <Toaster />;
 }

@@ -38,8 +38,8 @@ export interface LiveEventsOptions {
   pollMs?: number;
   /** How long events are gathered before one round of invalidation (ms). */
   batchMs?: number;
-  /** Injected for tests; defaults to the browser's EventSource. */
-  EventSourceImpl?: typeof EventSource;
+  /** Injected for tests; defaults to the browser's EventSource. `null`: no stream, poll only. */
+  EventSourceImpl?: typeof EventSource | null;
 }
 
 /**
@@ -51,7 +51,10 @@ export interface LiveEventsOptions {
 export function startLiveEvents(queryClient: QueryClient, options: LiveEventsOptions = {}): () => void {
   const pollMs = options.pollMs ?? 5_000;
   const batchMs = options.batchMs ?? 150;
-  const ES = options.EventSourceImpl ?? (typeof EventSource === 'undefined' ? undefined : EventSource);
+  const ES =
+    options.EventSourceImpl === null
+      ? undefined
+      : (options.EventSourceImpl ?? (typeof EventSource === 'undefined' ? undefined : EventSource));
   let stopped = false;
   let source: EventSource | null = null;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;

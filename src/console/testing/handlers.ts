@@ -14,6 +14,9 @@ import { buildGroup, buildInstallTemplate, buildUpdate } from './factories';
 
 type FieldError = { field: string; message: string };
 
+/** An msw path pattern from an api path builder (which would encode the ':' of ':id'). */
+const route = (build: (id: string) => string, param: string) => decodeURIComponent(build(param));
+
 /** An RFC 9457 answer, as the control plane sends it. */
 export function problem(status: number, title: string, extra: { detail?: string; errors?: FieldError[]; [k: string]: unknown } = {}) {
   return HttpResponse.json(
@@ -82,11 +85,11 @@ export const runnerGroupHandlers = [
       { status: 201, headers: { 'Cache-Control': 'no-store' } },
     );
   }),
-  http.get(api.runnerGroup(':id'), ({ params }) => {
+  http.get(route(api.runnerGroup, ':id'), ({ params }) => {
     const group = findGroup(String(params.id));
     return needsSession() ?? (group ? HttpResponse.json(deriveGroup(group)) : problem(404, 'No such runner group'));
   }),
-  http.patch(api.runnerGroup(':id'), async ({ params, request }) => {
+  http.patch(route(api.runnerGroup, ':id'), async ({ params, request }) => {
     const denied = needsAdmin();
     if (denied) return denied;
     const group = findGroup(String(params.id));
@@ -108,7 +111,7 @@ export const runnerGroupHandlers = [
     group.updatedAt = new Date().toISOString();
     return HttpResponse.json(deriveGroup(group));
   }),
-  http.delete(api.runnerGroup(':id'), ({ params }) => {
+  http.delete(route(api.runnerGroup, ':id'), ({ params }) => {
     const denied = needsAdmin();
     if (denied) return denied;
     const group = findGroup(String(params.id));
@@ -117,7 +120,7 @@ export const runnerGroupHandlers = [
     audit('group.deleted', group);
     return new HttpResponse(null, { status: 204 });
   }),
-  http.post(api.registrationKey(':id'), ({ params }) => {
+  http.post(route(api.registrationKey, ':id'), ({ params }) => {
     const denied = needsAdmin();
     if (denied) return denied;
     const group = findGroup(String(params.id));
@@ -134,7 +137,7 @@ export const runnerGroupHandlers = [
 
 /** Instances of a group. */
 export const instanceHandlers = [
-  http.get(api.instances(':id'), ({ params }) => {
+  http.get(route(api.instances, ':id'), ({ params }) => {
     const id = String(params.id);
     return needsSession() ?? (findGroup(id) ? HttpResponse.json(db.instances.get(id) ?? []) : problem(404, 'No such runner group'));
   }),
@@ -142,11 +145,11 @@ export const instanceHandlers = [
 
 /** Updates: request one (with the 409 rules), list them. */
 export const updateHandlers = [
-  http.get(api.updates(':id'), ({ params }) => {
+  http.get(route(api.updates, ':id'), ({ params }) => {
     const id = String(params.id);
     return needsSession() ?? (findGroup(id) ? HttpResponse.json(db.updates.get(id) ?? []) : problem(404, 'No such runner group'));
   }),
-  http.post(api.updates(':id'), async ({ params, request }) => {
+  http.post(route(api.updates, ':id'), async ({ params, request }) => {
     const denied = needsAdmin();
     if (denied) return denied;
     const stored = findGroup(String(params.id));

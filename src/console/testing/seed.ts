@@ -4,6 +4,7 @@ import { ago, buildTermination, buildUpdate } from './factories';
 
 /** A realistic fleet for `npm run dev:mock`: every state of §2 and §3 on one screen. */
 export function seedFleet() {
+  db.session = null;
   db.users.set('viewer', { password: 'viewer-password', role: 'viewer' });
 
   const k8s = (prefix: string, n: number, over: Partial<Instance> = {}): Array<Partial<Instance>> =>

@@ -28,7 +28,8 @@ export function AppLayoutRoute() {
 
   useEffect(() => {
     if (!signedIn) return;
-    return startLiveEvents(queryClient);
+    // Mock mode has no event stream (msw cannot hold one open): it polls instead.
+    return startLiveEvents(queryClient, import.meta.env.PADDOCK_MOCK ? { EventSourceImpl: null, pollMs: 3_000 } : {});
   }, [signedIn, queryClient]);
 
   if (session.isPending) return <LoadingState label="Loading Paddock…" />;

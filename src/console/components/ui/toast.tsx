@@ -1,68 +1,46 @@
-import { Toast as ToastPrimitive } from 'radix-ui';
-import type * as React from 'react';
-import { dismissToast, type ToastTone, toast, useToasts } from './toast-store';
+import { useEffect } from 'react';
 import { cn } from '../../lib/cn';
 import styles from './toast.module.css';
+import { dismissToast, type ToastMessage, useToasts } from './toast-store';
 
-function ToastProvider(props: React.ComponentProps<typeof ToastPrimitive.Provider>) {
-  return <ToastPrimitive.Provider data-slot="toast-provider" swipeDirection="right" {...props} />;
-}
+// Not Radix Toast: its toasts are dismissable layers above any open dialog, so Escape closed the
+// toast instead of the dialog the user was in. These are plain live regions that never take focus.
 
-function ToastViewport({ className, ...props }: React.ComponentProps<typeof ToastPrimitive.Viewport>) {
-  return <ToastPrimitive.Viewport data-slot="toast-viewport" className={cn(styles.viewport, className)} {...props} />;
-}
-
-function Toast({ className, tone = 'info', ...props }: React.ComponentProps<typeof ToastPrimitive.Root> & { tone?: ToastTone }) {
+function ToastItem({ message }: { message: ToastMessage }) {
+  useEffect(() => {
+    const t = setTimeout(() => dismissToast(message.id), message.tone === 'danger' ? 20_000 : 10_000);
+    return () => clearTimeout(t);
+  }, [message.id, message.tone]);
   return (
-    <ToastPrimitive.Root
-      data-slot="toast"
-      data-tone={tone}
-      type={tone === 'danger' ? 'foreground' : 'background'}
-      className={cn(styles.root, styles[tone], className)}
-      {...props}
-    />
+    <li data-slot="toast" data-tone={message.tone} className={cn(styles.root, styles[message.tone])}>
+      <span className={styles.title}>{message.title}</span>
+      {message.description ? <span className={styles.description}>{message.description}</span> : null}
+      <button type="button" aria-label="Dismiss" className={styles.close} onClick={() => dismissToast(message.id)}>
+        <span aria-hidden="true">×</span>
+      </button>
+    </li>
   );
 }
 
-function ToastTitle({ className, ...props }: React.ComponentProps<typeof ToastPrimitive.Title>) {
-  return <ToastPrimitive.Title data-slot="toast-title" className={cn(styles.title, className)} {...props} />;
-}
-
-function ToastDescription({ className, ...props }: React.ComponentProps<typeof ToastPrimitive.Description>) {
-  return <ToastPrimitive.Description data-slot="toast-description" className={cn(styles.description, className)} {...props} />;
-}
-
-function ToastClose({ className, ...props }: React.ComponentProps<typeof ToastPrimitive.Close>) {
-  return (
-    <ToastPrimitive.Close data-slot="toast-close" aria-label="Dismiss" className={cn(styles.close, className)} {...props}>
-      <span aria-hidden="true">×</span>
-    </ToastPrimitive.Close>
-  );
-}
-
-/** Renders the toasts raised with `toast()`; mount once. */
+/** Renders the toasts raised with `toast()`: rollbacks assertively, everything else politely. */
 function Toaster() {
   const list = useToasts();
+  const urgent = list.filter((m) => m.tone === 'danger');
+  const polite = list.filter((m) => m.tone !== 'danger');
   return (
-    <ToastProvider label="Notifications">
-      {list.map((m) => (
-        <Toast
-          key={m.id}
-          tone={m.tone}
-          duration={m.tone === 'danger' ? 20_000 : 10_000}
-          onOpenChange={(open) => {
-            if (!open) dismissToast(m.id);
-          }}
-        >
-          <ToastTitle>{m.title}</ToastTitle>
-          {m.description ? <ToastDescription>{m.description}</ToastDescription> : null}
-          <ToastClose />
-        </Toast>
-      ))}
-      <ToastViewport />
-    </ToastProvider>
+    <section aria-label="Notifications" className={styles.viewport} data-slot="toast-viewport">
+      <ol role="alert" className={styles.list}>
+        {urgent.map((m) => (
+          <ToastItem key={m.id} message={m} />
+        ))}
+      </ol>
+      <ol role="status" aria-live="polite" className={styles.list}>
+        {polite.map((m) => (
+          <ToastItem key={m.id} message={m} />
+        ))}
+      </ol>
+    </section>
   );
 }
 
-export { dismissToast, Toast, ToastClose, ToastDescription, Toaster, ToastProvider, ToastTitle, ToastViewport, toast };
-export type { ToastTone };
+export { Toaster };

@@ -48,7 +48,7 @@ export function EditGroupDialog({
           <DialogDescription>
             {group.status === 'waiting'
               ? 'No runner has registered yet.'
-              : `${group.connectedCount} of ${plural(group.instanceCount, 'instance')} connected.`}
+              : `${group.connectedCount.toLocaleString()} of ${plural(group.instanceCount, 'instance')} connected.`}
           </DialogDescription>
         </DialogHeader>
         <div className={styles.sections}>
@@ -158,7 +158,7 @@ function InstancesSection({
     {
       id: 'name',
       header: 'Name',
-      width: 'minmax(11rem, 2fr)',
+      width: 'minmax(9rem, 2fr)',
       cell: (i) => (
         <button
           type="button"
@@ -171,12 +171,12 @@ function InstancesSection({
         </button>
       ),
     },
-    { id: 'version', header: 'Version', width: '6rem', cell: (i) => i.version },
-    { id: 'platform', header: 'Platform', width: '7rem', cell: (i) => i.platform },
+    { id: 'version', header: 'Version', width: '5.5rem', cell: (i) => i.version },
+    { id: 'platform', header: 'Platform', width: '6.5rem', cell: (i) => i.platform },
     { id: 'host', header: 'Host', width: 'minmax(8rem, 1fr)', cell: (i) => <span title={i.hostname}>{i.hostname}</span> },
     { id: 'address', header: 'Address', width: '8rem', cell: (i) => i.address || '—' },
-    { id: 'heartbeat', header: 'Last heartbeat', width: '8.5rem', cell: (i) => formatRelative(i.lastHeartbeatAt, now) },
-    { id: 'started', header: 'Started', width: '8rem', cell: (i) => formatRelative(i.startedAt, now) },
+    { id: 'heartbeat', header: 'Last heartbeat', width: '8rem', cell: (i) => formatRelative(i.lastHeartbeatAt, now) },
+    { id: 'started', header: 'Started', width: '7rem', cell: (i) => formatRelative(i.startedAt, now) },
   ];
 
   return (
@@ -232,6 +232,7 @@ function InstancesSection({
               rowKey={(i) => i.id}
               rowHeight={44}
               maxHeight="22rem"
+              minWidth="62rem"
               selectedKey={selectedId}
             />
           )}
@@ -244,8 +245,9 @@ function InstancesSection({
 function HowToAdd({ group }: { group: RunnerGroup }) {
   const slug = groupSlug(group.name);
   return (
-    <section className={styles.section} aria-labelledby={`how-to-add-${group.id}`}>
-      <h3 id={`how-to-add-${group.id}`} className={styles.sectionTitle}>
+    // Not a landmark: "Instances" must name exactly one region of the dialog.
+    <div className={styles.section}>
+      <h3 className={styles.sectionTitle}>
         How to add instances
       </h3>
       <ul className={styles.howTo}>
@@ -259,6 +261,6 @@ function HowToAdd({ group }: { group: RunnerGroup }) {
           it is lost, rotate it from the group's menu.</span>
         </li>
       </ul>
-    </section>
+    </div>
   );
 }

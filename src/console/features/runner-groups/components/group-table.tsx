@@ -18,7 +18,7 @@ export function GroupTable({
     {
       id: 'status',
       header: 'Status',
-      width: 'minmax(13rem, 1.2fr)',
+      width: 'minmax(14rem, 1.3fr)',
       cell: (g) => {
         const s = groupStatus(g);
         return <StatusDot tone={s.tone} label={s.label} />;
@@ -27,7 +27,7 @@ export function GroupTable({
     {
       id: 'name',
       header: 'Name',
-      width: 'minmax(12rem, 2fr)',
+      width: 'minmax(10rem, 1.5fr)',
       cell: (g) => (
         <span className={styles.name}>
           <span className={styles.nameText} title={g.name}>
@@ -40,17 +40,18 @@ export function GroupTable({
     {
       id: 'instances',
       header: 'Instances',
-      width: '9rem',
+      width: '10.5rem',
       cell: (g) => (
         <span>
-          {g.connectedCount} of {g.instanceCount} <span className={styles.muted}>connected</span>
+          {g.connectedCount.toLocaleString()} of {g.instanceCount.toLocaleString()}{' '}
+          <span className={styles.muted}>connected</span>
         </span>
       ),
     },
     {
       id: 'versions',
       header: 'Versions',
-      width: 'minmax(10rem, 1fr)',
+      width: 'minmax(9rem, 1fr)',
       cell: (g) => {
         const v = versionInfo(g);
         if (v.versions.length === 0) return <span className={styles.muted}>—</span>;
@@ -95,5 +96,5 @@ export function GroupTable({
       ),
     },
   ];
-  return <DataList label="Runner groups" rows={groups} columns={columns} rowKey={(g) => g.id} rowHeight={60} maxHeight="calc(100vh - 14rem)" />;
+  return <DataList label="Runner groups" rows={groups} columns={columns} rowKey={(g) => g.id} rowHeight={60} maxHeight="calc(100vh - 14rem)" minWidth="58rem" />;
 }
