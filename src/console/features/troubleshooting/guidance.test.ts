@@ -172,6 +172,14 @@ describe('How it ended', () => {
     });
   });
 
+  it('OOM on Kubernetes names the chart to upgrade when it is known', () => {
+    const instance = buildInstance({ platform: 'kubernetes', status: 'terminated', termination: buildTermination() });
+    const guide = howItEndedGuide(group, instance, { ...ctx, helmChart: 'oci://ghcr.io/paddock/charts/paddock-runner' });
+    expect(commands(guide)).toEqual([
+      'helm upgrade prod-eu oci://ghcr.io/paddock/charts/paddock-runner -n paddock --reuse-values --set config.container.limit_memory="2Gi"',
+    ]);
+  });
+
   it('a terminated instance without a record was lost', () => {
     const guide = howItEndedGuide(group, buildInstance({ status: 'terminated', termination: null }), ctx);
     expect(guide?.summary).toContain('Lost');

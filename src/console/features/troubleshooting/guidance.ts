@@ -27,6 +27,8 @@ export type GuideContext = {
   serverUrl: string;
   /** Namespace the Helm chart was installed into. */
   namespace?: string;
+  /** The chart reference (the install template's helmChart). */
+  helmChart?: string;
 };
 
 const text = (t: string): GuideBlock => ({ kind: 'text', text: t });
@@ -188,8 +190,9 @@ export function upgradeFailureGuide(group: RunnerGroup, instance: Instance, upda
 }
 
 /** The next step for each termination cause (PRODUCT.md §2). */
-export function nextStep(cause: TerminationCause, group: RunnerGroup, instance: Instance, namespace = defaultRunnerNamespace): GuideBlock[] {
+export function nextStep(cause: TerminationCause, group: RunnerGroup, instance: Instance, ctx: GuideContext): GuideBlock[] {
   const slug = groupSlug(group.name);
+  const namespace = ctx.namespace ?? defaultRunnerNamespace;
   switch (cause) {
     case 'completed':
       return [text('Nothing to fix: the runner finished and said so. Any "lost communication" the group showed was the completion handshake.')];
@@ -197,7 +200,7 @@ export function nextStep(cause: TerminationCause, group: RunnerGroup, instance: 
       return instance.platform === 'kubernetes'
         ? [
             text('Raise the memory limit: limit_memory for the plugin containers, extra_limit_memory for the runner\'s own containers.'),
-            command('Raise limit_memory', `helm upgrade ${slug} <chart> -n ${namespace} --reuse-values --set config.container.limit_memory="2Gi"`),
+            command('Raise limit_memory', `helm upgrade ${slug} ${ctx.helmChart ?? '<chart>'} -n ${namespace} --reuse-values --set config.container.limit_memory="2Gi"`),
           ]
         : [text(`Give the container more memory (or the host ${instance.hostname} more RAM), then start the runner again.`)];
     case 'killed':
@@ -258,7 +261,7 @@ export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: Gui
     id: 'how-it-ended',
     heading: 'How it ended',
     summary: `${causeLabel[cause]}: ${causeText[cause]}.`,
-    blocks: [{ kind: 'logline', text: facts }, ...nextStep(cause, group, instance, ctx.namespace)],
+    blocks: [{ kind: 'logline', text: facts }, ...nextStep(cause, group, instance, ctx)],
   };
 }
 

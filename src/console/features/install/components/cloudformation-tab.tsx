@@ -135,8 +135,8 @@ export function CloudFormationTab({ group, registrationKey, onCopied, template }
               To get the Launch stack link and the command, complete:{' '}
               {invalid.map((f, i) => (
                 <span key={f}>
-                  {i > 0 ? ', ' : ''}
-                  {fieldLabels[f]} ({errors[f]})
+                  {i > 0 ? '; ' : ''}
+                  {fieldLabels[f]}: {errors[f]}
                 </span>
               ))}
               .

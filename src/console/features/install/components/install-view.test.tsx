@@ -145,7 +145,7 @@ describe('InstallView', () => {
 
     await user.type(within(form).getByLabelText('VpcId'), 'vpc-0abc1234');
     await user.tab();
-    expect(screen.getByText(/SubnetId \(is required when a VPC is given/)).toBeVisible();
+    expect(screen.getByText(/To get the Launch stack link/)).toHaveTextContent("SubnetId: is required when a VPC is given (give both or neither)");
     expect(screen.queryByRole('link', { name: 'Launch stack' })).not.toBeInTheDocument();
     await user.clear(within(form).getByLabelText('VpcId'));
 

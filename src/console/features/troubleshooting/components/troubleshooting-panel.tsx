@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { Instance, RunnerGroup, Update } from '../../../../contract';
 import { Button } from '../../../components/ui/button';
-import { serverUrlQuery } from '../api/queries';
+import { installTemplateQuery } from '../api/queries';
 import { type Guide, type GuideBlock, guidesFor } from '../guidance';
 import styles from './troubleshooting.module.css';
 
@@ -13,8 +13,10 @@ export type TroubleshootingPanelProps = { group: RunnerGroup; instance: Instance
  * disconnected, How it ended — with the group's own names in every command.
  */
 export function TroubleshootingPanel({ group, instance, updates = [] }: TroubleshootingPanelProps) {
-  const serverUrl = useQuery(serverUrlQuery()).data ?? window.location.origin;
-  const guides = guidesFor(group, instance, updates, { serverUrl });
+  const template = useQuery(installTemplateQuery()).data;
+  // Until the template arrives, the console's own origin is the best guess of what runners dial.
+  const serverUrl = template?.serverUrl ?? window.location.origin;
+  const guides = guidesFor(group, instance, updates, { serverUrl, helmChart: template?.helmChart });
   if (guides.length === 0) {
     return (
       <p className={styles.allGood}>
