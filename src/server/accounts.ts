@@ -6,7 +6,6 @@ import { hashSecret, newSessionId } from './keys';
 import { HttpProblem } from './problem';
 import { recordAudit } from './store/audit';
 import {
-  countUsers,
   deleteSession,
   deleteUser,
   findSession,
@@ -31,20 +30,26 @@ export class Accounts {
     this.limiter = new LoginRateLimiter(deps.clock);
   }
 
-  /** Creates `admin` when there are no users; answers the generated password when none was configured. */
+  /**
+   * Creates the first admin, `admin`, once per database (users added with the CLI before the first
+   * start do not prevent it); answers the generated password when none was configured.
+   */
   async ensureFirstAdmin(): Promise<string | null> {
     const { db, config, clock } = this.deps;
-    if ((await countUsers(db)) > 0) return null;
+    const [done] = await db.query("SELECT 1 FROM settings WHERE key = 'first_admin_created'");
+    if (done) return null;
     const password = config.adminPassword || generatePassword();
-    const created = await insertUser(db, {
-      id: randomUUID(),
-      username: 'admin',
-      passwordHash: await hashPassword(password),
-      role: 'admin',
-      at: clock.now(),
+    const passwordHash = await hashPassword(password);
+    return db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(727276)');
+      const claimed = await tx.query(
+        "INSERT INTO settings (key, value) VALUES ('first_admin_created', 'true') ON CONFLICT DO NOTHING RETURNING key",
+      );
+      if (claimed.length === 0) return null;
+      if (await findUser(tx, 'admin')) return null;
+      await insertUser(tx, { id: randomUUID(), username: 'admin', passwordHash, role: 'admin', at: clock.now() });
+      return config.adminPassword ? null : password;
     });
-    if (!created) return null;
-    return config.adminPassword ? null : password;
   }
 
   async signIn(username: string, password: string, clientKey: string): Promise<{ sessionId: string; session: Session }> {

@@ -3,6 +3,7 @@ import { Accounts } from './accounts';
 import { systemClock } from './clock';
 import { configFromEnv } from './config';
 import { createLogger } from './logger';
+import { dataDirHolder } from './server';
 import { openStore } from './store';
 
 const usage = `Usage: npm run paddock -- users <command>
@@ -20,8 +21,19 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
+/** Where the CLI reads and writes; tests pass their own. */
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env?: NodeJS.ProcessEnv;
+  stdin?: () => Promise<string>;
+}
+
 /** Runs one CLI command; answers the exit code. */
-export async function runCli(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const { out, err } = io;
+  const env = io.env ?? process.env;
+  const stdin = io.stdin ?? readStdin;
   const [area, command, ...rest] = argv;
   if (area !== 'users' || !command) {
     err(usage);
@@ -37,7 +49,14 @@ export async function runCli(argv: string[], out: (s: string) => void, err: (s: 
     err(`users ${command} needs a user name.\n\n${usage}`);
     return 2;
   }
-  const config = configFromEnv(process.env);
+  const config = configFromEnv(env);
+  const holder = config.databaseUrl ? null : dataDirHolder(config.dataDir);
+  if (holder !== null) {
+    err(
+      `The control plane (pid ${holder}) has the embedded database in ${config.dataDir} open, and PGlite allows one process at a time. Stop it, run this command, then start it again (or use PostgreSQL through DATABASE_URL).`,
+    );
+    return 1;
+  }
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const accounts = new Accounts({ db: store.db, clock: systemClock, config, logger: createLogger({ level: 'warn' }) });
   try {
@@ -48,7 +67,7 @@ export async function runCli(argv: string[], out: (s: string) => void, err: (s: 
           err('--role must be viewer or admin');
           return 2;
         }
-        const given = flags.has('--password-stdin') ? await readStdin() : undefined;
+        const given = flags.has('--password-stdin') ? await stdin() : undefined;
         const password = await accounts.addUser(name!, role.data, given);
         out(given ? `Added ${role.data} "${name}".` : `Added ${role.data} "${name}" with the password:\n\n    ${password}\n\nIt will not be shown again.`);
         return 0;
@@ -63,7 +82,7 @@ export async function runCli(argv: string[], out: (s: string) => void, err: (s: 
         out(`Removed "${name}".`);
         return 0;
       case 'reset-password': {
-        const given = flags.has('--password-stdin') ? await readStdin() : undefined;
+        const given = flags.has('--password-stdin') ? await stdin() : undefined;
         const password = await accounts.resetPassword(name!, given);
         out(given ? `Password of "${name}" changed.` : `New password of "${name}":\n\n    ${password}\n\nIt will not be shown again.`);
         return 0;
@@ -81,11 +100,10 @@ export async function runCli(argv: string[], out: (s: string) => void, err: (s: 
 }
 
 if (process.argv[1] && /cli\.ts$/.test(process.argv[1])) {
-  runCli(
-    process.argv.slice(2),
-    (s) => process.stdout.write(`${s}\n`),
-    (s) => process.stderr.write(`${s}\n`),
-  ).then(
+  runCli(process.argv.slice(2), {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+  }).then(
     (code) => process.exit(code),
     (e) => {
       process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);

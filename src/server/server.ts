@@ -1,4 +1,6 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp, type PaddockApp } from './app';
 import { type Clock, systemClock } from './clock';
@@ -44,6 +46,9 @@ export async function startServer(
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
+  // PGlite is single-process: mark the data directory as held, so the users CLI can refuse to open it.
+  const pidFile = !config.databaseUrl && config.dataDir !== 'memory' ? join(config.dataDir, 'server.pid') : null;
+  if (pidFile) writeFileSync(pidFile, `${process.pid}\n`);
   let closing: Promise<void> | null = null;
   return {
     url,
@@ -60,8 +65,31 @@ export async function startServer(
         });
         await paddock.stop();
         await store.close();
+        if (pidFile && readPid(pidFile) === process.pid) rmSync(pidFile, { force: true });
       })();
       return closing;
     },
   };
+}
+
+/** The pid recorded in a data directory's server.pid, or null. */
+export function readPid(file: string): number | null {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The pid of a live server holding this PGlite data directory, or null. */
+export function dataDirHolder(dataDir: string): number | null {
+  const pid = readPid(join(dataDir, 'server.pid'));
+  if (pid === null || pid === process.pid) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
 }

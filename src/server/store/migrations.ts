@@ -125,6 +125,15 @@ CREATE TABLE idempotency_keys (
 );
 `,
   },
+  {
+    version: 2,
+    sql: `
+CREATE TABLE settings (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);
+`,
+  },
 ];
 
 /** Brings the schema up to date; safe when several replicas start at once (advisory lock). */
@@ -163,4 +172,5 @@ export const allTables = [
   'events',
   'idempotency_keys',
   'runner_groups',
+  'settings',
 ];

@@ -1,0 +1,101 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from './cli';
+import { memoryLogger } from './logger';
+import { startServer } from './server';
+import { waitFor } from './testing/db';
+import { signInTo } from './testing/sse';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'paddock-cli-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** Runs the CLI in this process (fast); `spawnCli` runs it as `npm run paddock` would. */
+async function cli(dataDir: string, args: string[], input?: string) {
+  let stdout = '';
+  let stderr = '';
+  const status = await runCli(args, {
+    out: (s) => {
+      stdout += `${s}\n`;
+    },
+    err: (s) => {
+      stderr += `${s}\n`;
+    },
+    env: { ...process.env, PADDOCK_DATA_DIR: dataDir, DATABASE_URL: '' },
+    stdin: async () => (input ?? '').replace(/\n$/, ''),
+  });
+  return { status, stdout, stderr };
+}
+
+function spawnCli(dataDir: string, args: string[], input?: string) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], {
+    env: { ...process.env, PADDOCK_DATA_DIR: dataDir, DATABASE_URL: '' },
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+describe('npm run paddock -- users', () => {
+  it('adds, lists, resets and removes users; they sign in; the first admin still appears', async () => {
+    const dataDir = tempDir();
+    const added = spawnCli(dataDir, ['users', 'add', 'vera', '--role', 'viewer']);
+    expect(added.status).toBe(0);
+    const generated = /\n\s+(\S{24})\n/.exec(added.stdout)?.[1];
+    expect(generated).toBeDefined();
+    expect((await cli(dataDir, ['users', 'add', 'olga', '--role', 'admin', '--password-stdin'], 'olga-password\n')).status).toBe(0);
+    expect((await cli(dataDir, ['users', 'add', 'VERA', '--role', 'viewer'])).status).toBe(1); // names are unique ignoring case
+    expect((await cli(dataDir, ['users', 'add', 'x', '--role', 'root'])).status).toBe(2);
+    const listed = await cli(dataDir, ['users', 'list']);
+    expect(listed.stdout).toMatch(/vera\tviewer/);
+    expect(listed.stdout).toMatch(/olga\tadmin/);
+
+    const server = await startServer({ port: 0, dataDir, adminPassword: 'first-admin-pw', logger: memoryLogger(), distDir: '/nonexistent' });
+    try {
+      await signInTo(server.url, 'vera', generated!);
+      await signInTo(server.url, 'olga', 'olga-password');
+      await signInTo(server.url, 'admin', 'first-admin-pw');
+    } finally {
+      await server.close();
+    }
+    expect((await cli(dataDir, ['users', 'reset-password', 'vera', '--password-stdin'], 'new-vera-password\n')).status).toBe(0);
+    expect((await cli(dataDir, ['users', 'remove', 'olga'])).status).toBe(0);
+    expect((await cli(dataDir, ['users', 'remove', 'olga'])).status).toBe(1);
+    const server2 = await startServer({ port: 0, dataDir, adminPassword: 'first-admin-pw', logger: memoryLogger(), distDir: '/nonexistent' });
+    try {
+      await signInTo(server2.url, 'vera', 'new-vera-password');
+      await expect(signInTo(server2.url, 'olga', 'olga-password')).rejects.toThrow(/401/);
+    } finally {
+      await server2.close();
+    }
+  }, 120_000);
+
+  it('refuses to open an embedded database a running server holds', async () => {
+    const dataDir = tempDir();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+      env: { ...process.env, PORT: '0', PADDOCK_DATA_DIR: dataDir, DATABASE_URL: '', PADDOCK_ADMIN_PASSWORD: 'x-password' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    try {
+      await waitFor(() => out.includes('Paddock listening on'), { timeoutMs: 60_000, what: 'the server' });
+      const r = spawnCli(dataDir, ['users', 'add', 'late', '--role', 'viewer']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/Stop it, run this command, then start it again/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
+});
