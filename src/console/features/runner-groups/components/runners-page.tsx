@@ -131,7 +131,7 @@ export function RunnersPage({
         {all.length > 0 ? newButton : null}
       </div>
       {all.length > 0 ? (
-        <search className={styles.toolbar}>
+        <div role="search" aria-label="Runner groups" className={styles.toolbar}>
           <div className={`${styles.field} ${styles.search}`}>
             <Label htmlFor={`${id}-search`}>Search</Label>
             <Input
@@ -160,7 +160,7 @@ export function RunnersPage({
               <option value="created">Newest</option>
             </NativeSelect>
           </div>
-        </search>
+        </div>
       ) : null}
       {body}
       <UpdateAnnouncer groups={groups.data} />

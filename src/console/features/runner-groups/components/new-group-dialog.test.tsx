@@ -1,0 +1,126 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { useState } from 'react';
+import { describe, expect, it } from 'vitest';
+import { db } from '../../../testing/db';
+import { createAnswersFieldError, healthyGroup, mutationsUnreachable } from '../../../testing/overrides';
+import { dumpQueryClient, renderWithProviders } from '../../../testing/render';
+import type { RenderInstallView } from './install-step';
+import { NewGroupDialog } from './new-group-dialog';
+
+/** A stand-in for the install kit's view: shows the key and a copy button. */
+const stubInstallView: RenderInstallView = ({ group, registrationKey, onCopied }) => (
+  <div>
+    <p>Key for {group.name} (it will not be shown again):</p>
+    <code>{registrationKey}</code>
+    <button type="button" onClick={onCopied}>
+      Copy command
+    </button>
+  </div>
+);
+
+function Harness() {
+  const [open, setOpen] = useState(true);
+  return open ? (
+    <NewGroupDialog onClose={() => setOpen(false)} renderInstallView={stubInstallView} />
+  ) : (
+    <p>dialog closed</p>
+  );
+}
+
+const issuedKey = () => db.issuedKeys.at(-1)!;
+
+describe('New Runner Group dialog', () => {
+  it('creates a group and turns into the install view with the key', async () => {
+    const { user } = renderWithProviders(<Harness />);
+    const dialog = screen.getByRole('dialog', { name: 'New Runner Group' });
+    await user.type(within(dialog).getByLabelText('Name'), 'Build farm');
+    await user.click(within(dialog).getByRole('checkbox', { name: 'Default' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }));
+    const install = await screen.findByRole('dialog', { name: 'Install runners for Build farm' });
+    expect(install).toHaveTextContent(issuedKey());
+    expect([...db.groups.values()].find((g) => g.name === 'Build farm')?.isDefault).toBe(true);
+  });
+
+  it('never puts the key in the query cache, and forgets it when closed', async () => {
+    healthyGroup('Production');
+    const { user, queryClient } = renderWithProviders(<Harness />);
+    await user.type(screen.getByLabelText('Name'), 'Build farm');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    await screen.findByRole('dialog', { name: 'Install runners for Build farm' });
+    const key = issuedKey();
+    expect(dumpQueryClient(queryClient)).not.toContain(key);
+    expect(dumpQueryClient(queryClient)).not.toContain('registrationKey');
+    await user.click(screen.getByRole('button', { name: 'Copy command' }));
+    await user.click(screen.getByRole('button', { name: 'Close' }));
+    expect(await screen.findByText('dialog closed')).toBeInTheDocument();
+    expect(document.body.innerHTML).not.toContain(key);
+    await waitFor(() => expect(queryClient.getMutationCache().getAll()).toHaveLength(0));
+    expect(dumpQueryClient(queryClient)).not.toContain(key);
+    expect(JSON.stringify({ ...localStorage })).not.toContain(key);
+    expect(JSON.stringify({ ...sessionStorage })).not.toContain(key);
+  });
+
+  it('asks before closing while nothing was copied: Go back keeps it, Close anyway closes', async () => {
+    const { user } = renderWithProviders(<Harness />);
+    await user.type(screen.getByLabelText('Name'), 'Build farm');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    await screen.findByRole('dialog', { name: 'Install runners for Build farm' });
+    await user.click(screen.getByRole('button', { name: 'Close' }));
+    const confirm = await screen.findByRole('alertdialog', { name: 'Close without copying the key?' });
+    await user.click(within(confirm).getByRole('button', { name: 'Go back' }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+    expect(screen.getByRole('dialog', { name: 'Install runners for Build farm' })).toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    const again = await screen.findByRole('alertdialog', { name: 'Close without copying the key?' });
+    await user.click(within(again).getByRole('button', { name: 'Close anyway' }));
+    expect(await screen.findByText('dialog closed')).toBeInTheDocument();
+    expect(document.body.innerHTML).not.toContain(issuedKey());
+  });
+
+  it('counts a manual copy (Ctrl+C) as copied', async () => {
+    const { user } = renderWithProviders(<Harness />);
+    await user.type(screen.getByLabelText('Name'), 'Build farm');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    const install = await screen.findByRole('dialog', { name: 'Install runners for Build farm' });
+    install.querySelector('code')!.dispatchEvent(new Event('copy', { bubbles: true }));
+    await user.click(screen.getByRole('button', { name: 'Close' }));
+    expect(await screen.findByText('dialog closed')).toBeInTheDocument();
+  });
+
+  it('shows a 400 field error on the Name field and creates nothing', async () => {
+    createAnswersFieldError();
+    const { user } = renderWithProviders(<Harness />);
+    await user.type(screen.getByLabelText('Name'), 'bad<name>');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    const name = screen.getByLabelText('Name');
+    await waitFor(() => expect(name).toHaveAttribute('aria-invalid', 'true'));
+    expect(name).toHaveAccessibleDescription(/Name may contain only letters, digits/);
+    expect(db.groups.size).toBe(0);
+  });
+
+  it('refuses an empty name without asking the server', async () => {
+    const { user } = renderWithProviders(<Harness />);
+    await user.type(screen.getByLabelText('Name'), '   ');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    expect(screen.getByLabelText('Name')).toHaveAccessibleDescription('Name must not be empty.');
+  });
+
+  it('shows a duplicate name as a field error (409)', async () => {
+    healthyGroup('Production');
+    const { user } = renderWithProviders(<Harness />);
+    await user.type(screen.getByLabelText('Name'), 'production');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Name')).toHaveAccessibleDescription('Name is already used by another group.'),
+    );
+  });
+
+  it('says so when the control plane cannot be reached, and changes nothing', async () => {
+    mutationsUnreachable();
+    const { user } = renderWithProviders(<Harness />);
+    await user.type(screen.getByLabelText('Name'), 'Build farm');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    expect(await screen.findByText('Cannot reach the control plane. Nothing was changed.')).toBeInTheDocument();
+    expect(db.groups.size).toBe(0);
+  });
+});
