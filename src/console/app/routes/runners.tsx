@@ -1,22 +1,28 @@
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import type { Instance, RunnerGroup } from '../../../contract/schemas';
-import { causeText } from '../../../contract/termination';
-import { runnerGroupsQuery } from '../../features/runner-groups/api/queries';
+import { InstallView } from '../../features/install/components/install-view';
+import { groupUpdatesQuery, runnerGroupsQuery } from '../../features/runner-groups/api/queries';
 import type { RenderInstallView } from '../../features/runner-groups/components/install-step';
 import { RunnersPage } from '../../features/runner-groups/components/runners-page';
 import { UpdateProgress } from '../../features/runner-groups/components/update-progress';
-import { FallbackInstallView } from './fallback-install-view';
+import { FleetHealthStrip } from '../../features/troubleshooting/components/fleet-health-strip';
+import { TroubleshootingPanel } from '../../features/troubleshooting/components/troubleshooting-panel';
 
 const EditGroupDialog = lazy(() =>
   import('../../features/instances/components/edit-group-dialog').then((m) => ({ default: m.EditGroupDialog })),
 );
 
-const renderInstallView: RenderInstallView = (props) => <FallbackInstallView {...props} />;
+const renderInstallView: RenderInstallView = (props) => <InstallView {...props} />;
 
-/** Guidance for one instance until the troubleshooting panel is wired in: the cause text. */
-function renderInstanceGuidance(_group: RunnerGroup, instance: Instance) {
-  return instance.termination ? <p>{causeText[instance.termination.cause]}</p> : null;
+/** The troubleshooting guidance of one instance, with the group's updates (for "Runner upgrade failure"). */
+function InstanceGuidance({ group, instance }: { group: RunnerGroup; instance: Instance }) {
+  const updates = useQuery(groupUpdatesQuery(group.id));
+  return <TroubleshootingPanel group={group} instance={instance} updates={updates.data ?? []} />;
+}
+
+function renderInstanceGuidance(group: RunnerGroup, instance: Instance) {
+  return <InstanceGuidance group={group} instance={instance} />;
 }
 
 /** The Runners page with its dialogs; the Edit dialog composes instances, updates and guidance. */
@@ -34,6 +40,7 @@ export function RunnersRoute() {
             onClose={() => setEditingId(null)}
             renderUpdateProgress={(g) => <UpdateProgress group={g} />}
             renderInstanceGuidance={renderInstanceGuidance}
+            renderFleetHealth={(instances) => <FleetHealthStrip instances={instances} />}
           />
         ) : null}
       </Suspense>
