@@ -106,10 +106,7 @@ function defaultTitle(status: number): string {
 
 /** A message for the user from any error a request can throw. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) {
-    const p = error.problem;
-    if (p?.detail && p.title && p.detail !== p.title) return `${p.title}: ${p.detail}`;
-    return error.message;
-  }
+  // The detail says what happened ("A runner group named … already exists"); the title is generic.
+  if (error instanceof ApiError) return error.problem?.detail ?? error.message;
   return error instanceof Error ? error.message : 'Something went wrong.';
 }

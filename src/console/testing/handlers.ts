@@ -37,6 +37,10 @@ async function readJson(request: Request): Promise<unknown> {
   }
 }
 
+/** As the control plane answers a duplicate name. */
+const duplicate = (name: string) =>
+  problem(409, 'Conflict', { detail: `A runner group named "${name}" already exists (names are compared ignoring case).` });
+
 const needsSession = () => (db.session ? null : problem(401, 'Not signed in'));
 const needsAdmin = () => needsSession() ?? (db.session?.role === 'admin' ? null : problem(403, 'Viewers cannot change runners'));
 
@@ -68,10 +72,8 @@ export const runnerGroupHandlers = [
     const denied = needsAdmin();
     if (denied) return denied;
     const body = CreateGroupBody.safeParse(await readJson(request));
-    if (!body.success) return problem(400, 'Invalid runner group', { errors: zodErrors(body.error.issues) });
-    if (nameTaken(body.data.name)) {
-      return problem(409, 'Name already taken', { errors: [{ field: 'name', message: 'is already used by another group' }] });
-    }
+    if (!body.success) return problem(400, 'Bad Request', { detail: 'The request is not valid.', errors: zodErrors(body.error.issues) });
+    if (nameTaken(body.data.name)) return duplicate(body.data.name);
     const isDefault = body.data.isDefault === true || db.groups.size === 0;
     if (isDefault) for (const g of db.groups.values()) g.isDefault = false;
     const key = newKey();
@@ -97,9 +99,7 @@ export const runnerGroupHandlers = [
     const body = PatchGroupBody.safeParse(await readJson(request));
     if (!body.success) return problem(400, 'Invalid runner group', { errors: zodErrors(body.error.issues) });
     if (body.data.name !== undefined) {
-      if (nameTaken(body.data.name, group.id)) {
-        return problem(409, 'Name already taken', { errors: [{ field: 'name', message: 'is already used by another group' }] });
-      }
+      if (nameTaken(body.data.name, group.id)) return duplicate(body.data.name);
       audit('group.renamed', group, { from: group.name, to: body.data.name });
       group.name = body.data.name;
     }

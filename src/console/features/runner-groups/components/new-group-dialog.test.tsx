@@ -111,7 +111,7 @@ describe('New Runner Group dialog', () => {
     await user.type(screen.getByLabelText('Name'), 'production');
     await user.click(screen.getByRole('button', { name: 'Create' }));
     await waitFor(() =>
-      expect(screen.getByLabelText('Name')).toHaveAccessibleDescription('Name is already used by another group.'),
+      expect(screen.getByLabelText('Name')).toHaveAccessibleDescription('A runner group named "production" already exists (names are compared ignoring case).'),
     );
   });
 

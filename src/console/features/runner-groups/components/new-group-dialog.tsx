@@ -58,6 +58,8 @@ export function NewGroupDialog({
         onError: (error) => {
           const field = error instanceof ApiError ? error.fieldErrors.name : undefined;
           if (field) setNameError(`Name ${field}.`);
+          // 409: the name is taken; the server's detail says so.
+          else if (error instanceof ApiError && error.status === 409) setNameError(errorMessage(error));
           else setFormError(errorMessage(error));
         },
       },
