@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Instance } from '../contract';
-import { tsxNodeArgs } from './node-args';
 import { waitFor } from './testing/admin-api';
-import { killAllRunners, type RunnerProcess, startRunner } from './testing/runner-process';
+import { killAllRunners, type RunnerProcess, type RunnerProcessOptions, startRunner } from './testing/runner-process';
 import { startTestServer, type TestServer, uniqueGroupName } from './testing/server';
 
 // Real runner processes against a real control plane on loopback: heartbeat 1 s, offline after 3 s.
@@ -17,15 +14,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-afterEach(() => killAllRunners());
+// Tests run concurrently (each has its own group); every runner is killed when its test ends.
+afterAll(() => killAllRunners());
+
+/** Starts a runner process that is killed (with its process group) when the test ends. */
+function runner(ctx: TestContext, opts: RunnerProcessOptions): RunnerProcess {
+  const r = startRunner(opts);
+  ctx.onTestFinished(() => r.killGroup());
+  return r;
+}
 
 async function groupWithKey(prefix: string) {
   const g = await server.admin.createGroup(uniqueGroupName(prefix));
   return { id: g.id, key: g.registrationKey };
 }
 
-async function instanceOf(groupId: string, runner: RunnerProcess): Promise<Instance> {
-  const m = await runner.waitForLog(/Registered as instance (\S+);/);
+async function instanceOf(groupId: string, r: RunnerProcess): Promise<Instance> {
+  const m = await r.waitForLog(/Registered as instance (\S+);/);
   const id = m[1]!;
   return waitFor(async () => (await server.admin.instances(groupId)).find((i) => i.id === id), `instance ${id} listed`);
 }
@@ -44,24 +49,24 @@ function expectNoSecrets(output: string, key: string) {
 }
 
 describe('runner agent against a real control plane', () => {
-  it('registers and heartbeats: connected, heartbeat advancing, identity reported, no secret printed', async () => {
+  it.concurrent('registers and heartbeats: connected, heartbeat advancing, identity reported, no secret printed', async (ctx) => {
     const { id: groupId, key } = await groupWithKey('healthy');
-    const runner = startRunner({ server: server.url, key, keyInArgs: true, name: 'alpha', version: '1.4.0' });
-    const inst = await instanceOf(groupId, runner);
+    const r = runner(ctx, { server: server.url, key, keyInArgs: true, name: 'alpha', version: '1.4.0' });
+    const inst = await instanceOf(groupId, r);
     expect(inst).toMatchObject({ name: 'alpha', platform: 'process', version: '1.4.0', status: 'connected', termination: null });
     const first = Date.parse(inst.lastHeartbeatAt);
     await waitFor(async () => Date.parse((await instanceNow(groupId, inst.id)).lastHeartbeatAt) > first + 1500, 'heartbeats to advance', 10_000);
     const group = await server.admin.group(groupId);
     expect(group).toMatchObject({ status: 'connected', connectedCount: 1, instanceCount: 1, versions: ['1.4.0'] });
-    expect(runner.exit).toBeNull();
-    expectNoSecrets(runner.output, key);
+    expect(r.exit).toBeNull();
+    expectNoSecrets(r.output, key);
   });
 
-  it('SIGKILL: disconnected after the offline window, cause "lost"', async () => {
+  it.concurrent('SIGKILL: disconnected after the offline window, cause "lost"', async (ctx) => {
     const { id: groupId, key } = await groupWithKey('sigkill');
-    const runner = startRunner({ server: server.url, key });
-    const inst = await instanceOf(groupId, runner);
-    runner.killGroup();
+    const r = runner(ctx, { server: server.url, key });
+    const inst = await instanceOf(groupId, r);
+    r.killGroup();
     const killedAt = Date.now();
     const gone = await waitFor(async () => {
       const i = await instanceNow(groupId, inst.id);
@@ -73,14 +78,14 @@ describe('runner agent against a real control plane', () => {
     expect((await server.admin.group(groupId)).status).toBe('disconnected');
   });
 
-  it('SIGTERM: says goodbye, exits within 2 s, disconnected at once with signal 15', async () => {
+  it('SIGTERM: says goodbye, exits within 2 s, disconnected at once with signal 15', async (ctx) => {
     const { id: groupId, key } = await groupWithKey('sigterm');
-    const runner = startRunner({ server: server.url, key });
-    const inst = await instanceOf(groupId, runner);
-    const workerPid = await runner.workerPid();
+    const r = runner(ctx, { server: server.url, key });
+    const inst = await instanceOf(groupId, r);
+    const workerPid = await r.workerPid();
     const t0 = Date.now();
-    runner.signal('SIGTERM');
-    const exit = await runner.waitForExit(5000);
+    r.signal('SIGTERM');
+    const exit = await r.waitForExit(5000);
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(exit).toEqual({ code: 0, signal: null });
     // Well inside the 3 s offline window: the goodbye did it, not the sweeper.
@@ -98,59 +103,59 @@ describe('runner agent against a real control plane', () => {
     expect(() => process.kill(workerPid, 0)).toThrow();
   });
 
-  it('worker killed: reports exit 137 / signal 9, termination "killed", runner exits 137', async () => {
+  it.concurrent('worker killed: reports exit 137 / signal 9, termination "killed", runner exits 137', async (ctx) => {
     const { id: groupId, key } = await groupWithKey('child-killed');
-    const runner = startRunner({ server: server.url, key });
-    const inst = await instanceOf(groupId, runner);
-    process.kill(await runner.workerPid(), 'SIGKILL');
-    expect(await runner.waitForExit()).toEqual({ code: 137, signal: null });
+    const r = runner(ctx, { server: server.url, key });
+    const inst = await instanceOf(groupId, r);
+    process.kill(await r.workerPid(), 'SIGKILL');
+    expect(await r.waitForExit()).toEqual({ code: 137, signal: null });
     const ended = await instanceNow(groupId, inst.id);
     expect(ended.status).toBe('terminated');
     expect(ended.termination).toMatchObject({ exitCode: 137, signal: 9, reason: 'Error', cause: 'killed' });
   });
 
-  it('worker out of memory: OOMKilled, exit 137', async () => {
+  it.concurrent('worker out of memory: OOMKilled, exit 137', async (ctx) => {
     const { id: groupId, key } = await groupWithKey('oom');
-    const runner = startRunner({ server: server.url, key, args: ['--test-work-oom'] });
-    const inst = await instanceOf(groupId, runner);
-    expect(await runner.waitForExit()).toEqual({ code: 137, signal: null });
+    const r = runner(ctx, { server: server.url, key, args: ['--test-work-oom'] });
+    const inst = await instanceOf(groupId, r);
+    expect(await r.waitForExit()).toEqual({ code: 137, signal: null });
     expect((await instanceNow(groupId, inst.id)).termination).toMatchObject({ exitCode: 137, signal: null, reason: 'OOMKilled', cause: 'oom_killed' });
   });
 
-  it('worker completes: Completed, exit 0', async () => {
+  it.concurrent('worker completes: Completed, exit 0', async (ctx) => {
     const { id: groupId, key } = await groupWithKey('completed');
-    const runner = startRunner({ server: server.url, key, args: ['--test-work-exit', '0', '--test-work-seconds', '0.5'] });
-    const inst = await instanceOf(groupId, runner);
-    expect(await runner.waitForExit()).toEqual({ code: 0, signal: null });
+    const r = runner(ctx, { server: server.url, key, args: ['--test-work-exit', '0', '--test-work-seconds', '0.5'] });
+    const inst = await instanceOf(groupId, r);
+    expect(await r.waitForExit()).toEqual({ code: 0, signal: null });
     expect((await instanceNow(groupId, inst.id)).termination).toMatchObject({ exitCode: 0, reason: 'Completed', cause: 'completed' });
   });
 
-  it('worker crashes with code 3: Error, exit 3', async () => {
+  it.concurrent('worker crashes with code 3: Error, exit 3', async (ctx) => {
     const { id: groupId, key } = await groupWithKey('crash');
-    const runner = startRunner({ server: server.url, key, args: ['--test-work-exit', '3'] });
-    const inst = await instanceOf(groupId, runner);
-    expect(await runner.waitForExit()).toEqual({ code: 3, signal: null });
+    const r = runner(ctx, { server: server.url, key, args: ['--test-work-exit', '3'] });
+    const inst = await instanceOf(groupId, r);
+    expect(await r.waitForExit()).toEqual({ code: 3, signal: null });
     expect((await instanceNow(groupId, inst.id)).termination).toMatchObject({ exitCode: 3, reason: 'Error', cause: 'crash' });
   });
 
-  it('an unknown key is final: one clear line, exit 1, no retry', async () => {
+  it.concurrent('an unknown key is final: one clear line, exit 1, no retry', async (ctx) => {
     const key = `prk_${'A'.repeat(46)}`;
-    const runner = startRunner({ server: server.url, key, keyInArgs: true });
-    expect(await runner.waitForExit()).toEqual({ code: 1, signal: null });
-    const refusals = runner.output.split('\n').filter((l) => /refused/.test(l));
+    const r = runner(ctx, { server: server.url, key, keyInArgs: true });
+    expect(await r.waitForExit()).toEqual({ code: 1, signal: null });
+    const refusals = r.output.split('\n').filter((l) => /refused/.test(l));
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toMatch(/registration key revoked or unknown/);
-    expect(runner.output).not.toMatch(/retrying in/);
-    expectNoSecrets(runner.output, key);
+    expect(r.output).not.toMatch(/retrying in/);
+    expectNoSecrets(r.output, key);
   });
 
-  it('keeps trying with backoff while the server cannot be reached, and says why', async () => {
+  it.concurrent('keeps trying with backoff while the server cannot be reached, and says why', async (ctx) => {
     const closed = await closedPort();
-    const runner = startRunner({ server: `http://127.0.0.1:${closed}`, key: `prk_${'B'.repeat(46)}` });
-    await runner.waitForLog(
+    const r = runner(ctx, { server: `http://127.0.0.1:${closed}`, key: `prk_${'B'.repeat(46)}` });
+    await r.waitForLog(
       new RegExp(`Registration failed \\(other\\): cannot reach 127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\); retrying in [\\d.]+ s[\\s\\S]*Registration failed`),
     );
-    expect(runner.exit).toBeNull();
+    expect(r.exit).toBeNull();
   });
 });
 
@@ -163,28 +168,45 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('runner command line', () => {
-  const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-  const run = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [...tsxNodeArgs(), cli, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 });
+async function heartbeatOf(groupId: string, id: string): Promise<number> {
+  return Date.parse((await instanceNow(groupId, id)).lastHeartbeatAt);
+}
 
-  it.each([
-    [[], /missing --server/],
-    [['--server', 'http://127.0.0.1:1'], /missing --key/],
-    [['--server', 'http://127.0.0.1:1', '--key', 'k', '--platform', 'vm'], /--platform must be one of/],
-    [['--nope'], /unknown argument/],
-  ])('%j: one-line error, exit 2', (args, message) => {
-    const r = run(args);
-    expect(r.status).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
+describe('registration keys and group deletion', () => {
+  it.concurrent('key rotated: the running runner keeps working, a new one with the old key is refused, the new key works', async (ctx) => {
+    const g = await server.admin.createGroup(uniqueGroupName('rotate'));
+    const oldKey = g.registrationKey;
+    const running = runner(ctx, { server: server.url, key: oldKey, name: 'before-rotation' });
+    const inst = await instanceOf(g.id, running);
+
+    const rotated = await server.admin.rotateKey(g.id);
+    expect(rotated.registrationKey).not.toBe(oldKey);
+    const at = await heartbeatOf(g.id, inst.id);
+    await waitFor(async () => (await heartbeatOf(g.id, inst.id)) > at + 1500, 'heartbeats after the rotation', 10_000);
+    expect(running.exit).toBeNull();
+
+    const late = runner(ctx, { server: server.url, key: oldKey, name: 'old-key' });
+    expect(await late.waitForExit()).toEqual({ code: 1, signal: null });
+    expect(late.output).toMatch(/registration key revoked or unknown/);
+    expect(late.output).not.toContain(oldKey);
+
+    const fresh = runner(ctx, { server: server.url, key: rotated.registrationKey, name: 'new-key' });
+    await instanceOf(g.id, fresh);
+    const instances = await server.admin.instances(g.id);
+    expect(instances.filter((i) => i.status === 'connected').map((i) => i.name).sort()).toEqual(['before-rotation', 'new-key']);
   });
 
-  it('--help documents the options, the environment and the test-only switches', () => {
-    const r = run(['--help']);
-    expect(r.status).toBe(0);
-    for (const word of ['--server', '--key', '--name', '--platform', 'PADDOCK_SERVER_URL', 'PADDOCK_RUNNER_KEY', 'PADDOCK_RUNNER_NAME', '--test-fail-update', 'Test-only']) {
-      expect(r.stdout).toContain(word);
-    }
+  it.concurrent('group deleted: its runner gets 410 on the next heartbeat, logs one line and exits 1 without retrying', async (ctx) => {
+    const g = await server.admin.createGroup(uniqueGroupName('deleted'));
+    const r = runner(ctx, { server: server.url, key: g.registrationKey });
+    await instanceOf(g.id, r);
+    const workerPid = await r.workerPid();
+    await server.admin.deleteGroup(g.id);
+    expect(await r.waitForExit(10_000)).toEqual({ code: 1, signal: null });
+    const lines = r.output.split('\n').filter((l) => /refused/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/deleted/);
+    expect(r.output).not.toMatch(/Heartbeat failed/);
+    expect(() => process.kill(workerPid, 0)).toThrow();
   });
 });

@@ -49,5 +49,6 @@ describe('control plane restart', () => {
       expect(r.exit).toBeNull();
       expect(r.output.match(/Registered as instance/g)).toHaveLength(1);
     }
-  });
+    // Two PGlite starts on disk: slow on a loaded 2-core machine.
+  }, 90_000);
 });

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Update } from '../contract';
 import { waitFor } from './testing/admin-api';
-import { killAllRunners, type RunnerProcess, startRunner } from './testing/runner-process';
+import { killAllRunners, type RunnerProcess, type RunnerProcessOptions, startRunner } from './testing/runner-process';
 import { startTestServer, type TestServer, uniqueGroupName } from './testing/server';
 
 // The latest runner version is 1.5.0; every runner here starts on 1.4.0.
@@ -12,10 +12,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-afterEach(() => killAllRunners());
+// Tests run concurrently (each has its own group); every runner is killed when its test ends.
+afterAll(() => killAllRunners());
 
-async function registeredId(runner: RunnerProcess): Promise<string> {
-  return (await runner.waitForLog(/Registered as instance (\S+);/))[1]!;
+/** Starts a runner process that is killed (with its process group, replacements included) when the test ends. */
+function runner(ctx: TestContext, opts: RunnerProcessOptions): RunnerProcess {
+  const r = startRunner(opts);
+  ctx.onTestFinished(() => r.killGroup());
+  return r;
+}
+
+async function registeredId(r: RunnerProcess): Promise<string> {
+  return (await r.waitForLog(/Registered as instance (\S+);/))[1]!;
 }
 
 async function updateSettles(groupId: string, updateId: string, timeoutMs = 20_000): Promise<Update> {
@@ -31,20 +39,20 @@ async function updateSettles(groupId: string, updateId: string, timeoutMs = 20_0
 }
 
 describe('updates carried out by real runner processes', () => {
-  it('succeeds even after the key was rotated: replacement paddock-runner-1.5.0 registers, the old one exits 0', async () => {
+  it.concurrent('succeeds even after the key was rotated: replacement paddock-runner-1.5.0 registers, the old one exits 0', async (ctx) => {
     const g = await server.admin.createGroup(uniqueGroupName('update-ok'));
-    const runner = startRunner({ server: server.url, key: g.registrationKey, name: 'build-1', version: '1.4.0' });
-    const oldId = await registeredId(runner);
+    const r = runner(ctx, { server: server.url, key: g.registrationKey, name: 'build-1', version: '1.4.0' });
+    const oldId = await registeredId(r);
     await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 1, 'runner connected');
     // A rotated key must not block the update: the replacement registers with the old instance's token.
     await server.admin.rotateKey(g.id);
 
     const update = await server.admin.requestUpdate(g.id);
     expect(update).toMatchObject({ targetVersion: '1.5.0', state: 'in_progress' });
-    await runner.waitForLog(
+    await r.waitForLog(
       new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration from container with id: ${oldId}`),
     );
-    expect(await runner.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(await r.waitForExit()).toEqual({ code: 0, signal: null });
 
     const done = await updateSettles(g.id, update.id);
     expect(done.state).toBe('succeeded');
@@ -57,24 +65,24 @@ describe('updates carried out by real runner processes', () => {
     const fresh = instances.find((i) => i.id !== oldId)!;
     expect(fresh).toMatchObject({ name: 'paddock-runner-1.5.0', version: '1.5.0', status: 'connected', platform: 'process' });
     // The replacement lives on after its parent exited, in the same process group, logging to the same output.
-    expect(runner.output).toMatch(new RegExp(`Registered as instance ${fresh.id};`));
-    expect(runner.output).not.toContain(g.registrationKey);
-    expect(runner.output).not.toMatch(/pit_[A-Za-z0-9]{8,}|prk_[A-Za-z0-9]{8,}/);
+    expect(r.output).toMatch(new RegExp(`Registered as instance ${fresh.id};`));
+    expect(r.output).not.toContain(g.registrationKey);
+    expect(r.output).not.toMatch(/pit_[A-Za-z0-9]{8,}|prk_[A-Za-z0-9]{8,}/);
   });
 
-  it('fails: the replacement crashes before registering, the update is rolled back and the group stays on 1.4.0', async () => {
+  it.concurrent('fails: the replacement crashes before registering, the update is rolled back and the group stays on 1.4.0', async (ctx) => {
     const g = await server.admin.createGroup(uniqueGroupName('update-fail'));
-    const runner = startRunner({ server: server.url, key: g.registrationKey, version: '1.4.0', args: ['--test-fail-update'] });
-    const id = await registeredId(runner);
+    const r = runner(ctx, { server: server.url, key: g.registrationKey, version: '1.4.0', args: ['--test-fail-update'] });
+    const id = await registeredId(r);
     await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 1, 'runner connected');
 
     const update = await server.admin.requestUpdate(g.id, '1.5.0');
-    await runner.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0/);
+    await r.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0/);
     const done = await updateSettles(g.id, update.id);
     expect(done.state).toBe('rolled_back');
     expect(done.reason).toMatch(/paddock-runner-1\.5\.0 exited with code 1 before registering/);
 
-    expect(runner.exit).toBeNull();
+    expect(r.exit).toBeNull();
     const at = Date.now();
     await waitFor(async () => {
       const inst = (await server.admin.instances(g.id)).find((i) => i.id === id)!;
@@ -83,10 +91,10 @@ describe('updates carried out by real runner processes', () => {
     expect(await server.admin.group(g.id)).toMatchObject({ status: 'connected', connectedCount: 1, versions: ['1.4.0'], activeUpdate: null });
   });
 
-  it('rollback: when one runner update hangs, the runner that already updated is returned to 1.4.0', async () => {
+  it.concurrent('rollback: when one runner update hangs, the runner that already updated is returned to 1.4.0', async (ctx) => {
     const g = await server.admin.createGroup(uniqueGroupName('rollback'));
-    const good = startRunner({ server: server.url, key: g.registrationKey, name: 'good', version: '1.4.0' });
-    const bad = startRunner({ server: server.url, key: g.registrationKey, name: 'bad', version: '1.4.0', args: ['--test-hang-update', '--update-timeout-seconds', '4'] });
+    const good = runner(ctx, { server: server.url, key: g.registrationKey, name: 'good', version: '1.4.0' });
+    const bad = runner(ctx, { server: server.url, key: g.registrationKey, name: 'bad', version: '1.4.0', args: ['--test-hang-update', '--update-timeout-seconds', '4'] });
     await Promise.all([registeredId(good), registeredId(bad)]);
     await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 2, 'both runners connected');
 
