@@ -47,7 +47,8 @@ async function code(label: string) {
 describe('InstallView', () => {
   it('shows Helm, Docker and CloudFormation tabs, Helm first, with the key and the warning', async () => {
     const { key } = setup();
-    expect(screen.getAllByRole('tab').map((t) => t.textContent)).toEqual(['Helm', 'Docker', 'CloudFormation']);
+    expect(screen.getByRole('status')).toHaveTextContent('Loading the install template…');
+    expect((await screen.findAllByRole('tab')).map((t) => t.textContent)).toEqual(['Helm', 'Docker', 'CloudFormation']);
     expect(screen.getByRole('tab', { name: 'Helm' })).toHaveAttribute('aria-selected', 'true');
     const helm = await code('Helm command');
     expect(helm).toContain(`helm upgrade --install prod-eu ${template.helmChart}`);
@@ -113,7 +114,7 @@ describe('InstallView', () => {
 
   it('Docker: docker run with the key, no container name, and says to run it again to add instances', async () => {
     const { key, onCopied, user } = setup();
-    await user.click(screen.getByRole('tab', { name: 'Docker' }));
+    await user.click(await screen.findByRole('tab', { name: 'Docker' }));
     const docker = await code('Docker command');
     expect(docker).toMatch(/^docker run -d/);
     expect(docker).toContain(`-e PADDOCK_RUNNER_KEY=${key}`);
@@ -128,7 +129,7 @@ describe('InstallView', () => {
 
   it('CloudFormation: validates the form, then offers Launch stack without the key and the key beside it', async () => {
     const { key, user } = setup();
-    await user.click(screen.getByRole('tab', { name: 'CloudFormation' }));
+    await user.click(await screen.findByRole('tab', { name: 'CloudFormation' }));
     const form = await screen.findByRole('form', { name: 'CloudFormation parameters' });
     expect(within(form).getByLabelText('DiskSize (GiB)')).toHaveValue('40');
     expect(within(form).getByLabelText('ServerURL')).toHaveAttribute('readonly');

@@ -1,6 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
-import type { InstallPlatform, InstallTemplate, RunnerGroup } from '../../../../contract';
+import { useQueries } from '@tanstack/react-query';
+import { type InstallTemplate, installPlatforms, type RunnerGroup } from '../../../../contract';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { Button } from '../../../components/ui/button';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '../../../components/ui/tabs';
@@ -18,46 +17,52 @@ export type TabProps = InstallViewProps & { template: InstallTemplate };
 
 /**
  * The install view shown once after a group is created or its key rotated: Helm, Docker and
- * CloudFormation, each with the commands carrying the key.
+ * CloudFormation, each with the commands carrying the key. The three templates load together, so
+ * every tab is ready the moment the tabs appear.
  */
 export function InstallView({ group, registrationKey, onCopied }: InstallViewProps) {
-  const props = { group, registrationKey, onCopied };
-  return (
-    <Tabs defaultValue="helm" className={styles.view}>
-      <TabsList aria-label="Install with">
-        <TabsTrigger value="helm">Helm</TabsTrigger>
-        <TabsTrigger value="docker">Docker</TabsTrigger>
-        <TabsTrigger value="cloudformation">CloudFormation</TabsTrigger>
-      </TabsList>
-      <TabsContent value="helm">
-        <WithTemplate platform="helm">{(template) => <HelmTab {...props} template={template} />}</WithTemplate>
-      </TabsContent>
-      <TabsContent value="docker">
-        <WithTemplate platform="docker">{(template) => <DockerTab {...props} template={template} />}</WithTemplate>
-      </TabsContent>
-      <TabsContent value="cloudformation">
-        <WithTemplate platform="cloudformation">{(template) => <CloudFormationTab {...props} template={template} />}</WithTemplate>
-      </TabsContent>
-    </Tabs>
-  );
-}
-
-function WithTemplate({ platform, children }: { platform: InstallPlatform; children: (template: InstallTemplate) => ReactNode }) {
-  const query = useQuery(installTemplateQuery(platform));
-  if (query.data) return children(query.data);
-  if (query.isError) {
+  const queries = useQueries({ queries: installPlatforms.map((p) => installTemplateQuery(p)) });
+  const [helm, docker, cloudformation] = queries.map((q) => q.data);
+  if (helm && docker && cloudformation) {
+    const props = { group, registrationKey, onCopied };
+    return (
+      <Tabs defaultValue="helm" className={styles.view}>
+        <TabsList aria-label="Install with">
+          <TabsTrigger value="helm">Helm</TabsTrigger>
+          <TabsTrigger value="docker">Docker</TabsTrigger>
+          <TabsTrigger value="cloudformation">CloudFormation</TabsTrigger>
+        </TabsList>
+        <TabsContent value="helm">
+          <HelmTab {...props} template={helm} />
+        </TabsContent>
+        <TabsContent value="docker">
+          <DockerTab {...props} template={docker} />
+        </TabsContent>
+        <TabsContent value="cloudformation">
+          <CloudFormationTab {...props} template={cloudformation} />
+        </TabsContent>
+      </Tabs>
+    );
+  }
+  const failed = queries.find((q) => q.isError);
+  if (failed) {
     return (
       <StateBox
         tone="error"
         headingLevel={3}
         title="Could not load the install template"
         action={
-          <Button onClick={() => query.refetch()} disabled={query.isFetching}>
+          <Button
+            onClick={() => {
+              for (const q of queries) if (q.isError) void q.refetch();
+            }}
+            disabled={queries.some((q) => q.isFetching)}
+          >
             Try again
           </Button>
         }
       >
-        {errorMessage(query.error)} The key is still here: it stays on this page until you close the dialog.
+        {errorMessage(failed.error)} The key is still here: it stays on this page until you close the dialog.
       </StateBox>
     );
   }
