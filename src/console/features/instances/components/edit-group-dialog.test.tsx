@@ -1,0 +1,140 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { db, seedGroup } from '../../../testing/db';
+import { ago, buildTermination } from '../../../testing/factories';
+import { disconnectedGroup, healthyGroup, tenThousandInstances, viewerSession, waitingGroup } from '../../../testing/overrides';
+import { renderRunners } from '../../../testing/render';
+
+async function openEdit(name: string) {
+  const r = await renderRunners();
+  await r.user.click(await screen.findByRole('button', { name: `More actions for ${name}` }));
+  await r.user.click(await screen.findByRole('menuitem', { name: 'Edit' }));
+  const dialog = await screen.findByRole('dialog', { name: `Edit ${name}` });
+  return { ...r, dialog };
+}
+
+describe('Edit dialog', () => {
+  it('lists the instances with status, name, version, platform, host, address and times', async () => {
+    healthyGroup('Production');
+    const { dialog } = await openEdit('Production');
+    const region = within(dialog).getByRole('region', { name: 'Instances' });
+    const table = await within(region).findByRole('table', { name: 'Instances' });
+    const headers = within(table)
+      .getAllByRole('columnheader')
+      .map((h) => h.textContent);
+    expect(headers).toEqual(['Status', 'Name', 'Version', 'Platform', 'Host', 'Address', 'Last heartbeat', 'Started']);
+    const row = within(table).getByRole('row', { name: /production-runner-7d9f-a/ });
+    expect(row).toHaveTextContent('Connected');
+    expect(row).toHaveTextContent('1.4.0');
+    expect(row).toHaveTextContent('kubernetes');
+    expect(row).toHaveTextContent('10.0.0.12');
+  });
+
+  it('filters by status and text', async () => {
+    disconnectedGroup('Edge');
+    const { dialog, user } = await openEdit('Edge');
+    await within(dialog).findByRole('table', { name: 'Instances' });
+    await user.selectOptions(within(dialog).getByLabelText('Status'), 'terminated');
+    expect(within(dialog).getByText('1 of 2 instances')).toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'edge-2' })).toBeInTheDocument();
+    expect(within(dialog).queryByRole('button', { name: 'edge-1' })).not.toBeInTheDocument();
+    await user.selectOptions(within(dialog).getByLabelText('Status'), 'all');
+    await user.type(within(dialog).getByLabelText('Filter'), 'edge-1');
+    expect(within(dialog).getByRole('button', { name: 'edge-1' })).toBeInTheDocument();
+    expect(within(dialog).queryByRole('button', { name: 'edge-2' })).not.toBeInTheDocument();
+    await user.type(within(dialog).getByLabelText('Filter'), 'zzz');
+    expect(within(dialog).getByText('No instance matches the filter.')).toBeInTheDocument();
+  });
+
+  it('shows an instance with its termination record, cause and timeline', async () => {
+    seedGroup({ name: 'Batch' }, [
+      {
+        name: 'batch-7',
+        status: 'terminated',
+        lastHeartbeatAt: ago(605),
+        termination: buildTermination({ exitCode: 137, reason: 'OOMKilled', cause: 'oom_killed' }),
+      },
+    ]);
+    const { dialog, user } = await openEdit('Batch');
+    await user.click(await within(dialog).findByRole('button', { name: 'batch-7' }));
+    const detail = within(dialog).getByRole('region', { name: 'Instance batch-7' });
+    expect(detail).toHaveTextContent('exit code 137, reason OOMKilled');
+    expect(detail).toHaveTextContent('Host out of memory: the container hit its memory limit (raise limit_memory)');
+    const timeline = within(detail).getByRole('list');
+    expect(within(timeline).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      expect.stringContaining('Started'),
+      expect.stringContaining('Last heartbeat before it went quiet'),
+      expect.stringContaining('Ended'),
+    ]);
+    expect(detail).toHaveFocus();
+  });
+
+  it('shows a disconnected instance with its last error and no exit', async () => {
+    disconnectedGroup('Edge');
+    const { dialog, user } = await openEdit('Edge');
+    await user.click(await within(dialog).findByRole('button', { name: 'edge-1' }));
+    const detail = within(dialog).getByRole('region', { name: 'Instance edge-1' });
+    expect(detail).toHaveTextContent('No exit recorded');
+    expect(detail).toHaveTextContent('Last error (timeout): POST /heartbeat timed out after 10s');
+  });
+
+  it('keeps 10,000 instances to a few rows in the DOM and filters them', async () => {
+    tenThousandInstances('Big fleet');
+    const { dialog, user } = await openEdit('Big fleet');
+    const table = await within(dialog).findByRole('table', { name: 'Instances' });
+    await within(table).findByRole('button', { name: 'big-runner-00000' });
+    expect(within(dialog).getByText('10,000 instances')).toBeInTheDocument();
+    // Only the rows in view (plus overscan) are in the DOM once the virtualizer has loaded.
+    await waitFor(() => expect(within(table).getAllByRole('row').length).toBeLessThan(40));
+    expect(table).toHaveAttribute('aria-rowcount', '10001');
+    await user.type(within(dialog).getByLabelText('Filter'), 'big-runner-09999');
+    expect(await within(table).findByRole('button', { name: 'big-runner-09999' })).toBeInTheDocument();
+    expect(within(dialog).getByText('1 of 10,000 instances')).toBeInTheDocument();
+  });
+
+  it('renames the group', async () => {
+    const group = healthyGroup('Production');
+    const { dialog, user } = await openEdit('Production');
+    const name = within(dialog).getByLabelText('Name');
+    await user.clear(name);
+    await user.type(name, 'Production EU');
+    await user.click(within(dialog).getByRole('button', { name: 'Rename' }));
+    expect(await screen.findByRole('dialog', { name: 'Edit Production EU' })).toBeInTheDocument();
+    expect(db.groups.get(group.id)?.name).toBe('Production EU');
+  });
+
+  it('shows a rename conflict on the field and keeps the old name', async () => {
+    const group = healthyGroup('Production');
+    waitingGroup('Staging');
+    const { dialog, user } = await openEdit('Production');
+    const name = within(dialog).getByLabelText('Name');
+    await user.clear(name);
+    await user.type(name, 'staging');
+    await user.click(within(dialog).getByRole('button', { name: 'Rename' }));
+    await waitFor(() => expect(name).toHaveAccessibleDescription(/already exists/));
+    expect(db.groups.get(group.id)?.name).toBe('Production');
+  });
+
+  it('explains how to add instances with the scale command', async () => {
+    healthyGroup('Prod EU');
+    const { dialog } = await openEdit('Prod EU');
+    expect(dialog).toHaveTextContent('kubectl scale deployment prod-eu-runner --replicas=N');
+    expect(dialog).toHaveTextContent('run the Docker command again');
+  });
+
+  it('tells a group without runners that none registered yet', async () => {
+    waitingGroup('Fresh');
+    const { dialog } = await openEdit('Fresh');
+    expect(await within(dialog).findByRole('heading', { name: 'No instances yet' })).toBeInTheDocument();
+  });
+
+  it('lets viewers look but not rename', async () => {
+    viewerSession();
+    healthyGroup('Production');
+    const { dialog } = await openEdit('Production');
+    expect(within(dialog).getByLabelText('Name')).toBeDisabled();
+    expect(within(dialog).getByRole('button', { name: 'Rename' })).toBeDisabled();
+    expect(within(dialog).getByText(/Viewers can look but not change runners/)).toBeInTheDocument();
+    expect(await within(dialog).findByRole('table', { name: 'Instances' })).toBeInTheDocument();
+  });
+});
