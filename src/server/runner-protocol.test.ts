@@ -1,216 +1,220 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Instance, RunnerGroup } from '../contract';
 import type { Db } from './store/db';
-import { openTestDb, resetDb } from './testing/db';
+import { type Backend, openTestDb, resetDb } from './testing/db';
 import { createGroup, createHarness, type Harness, heartbeat, register, runnerBody, runnerEvent } from './testing/harness';
 
-let db: Db;
-let drop: () => Promise<void>;
-let h: Harness;
+const backends: Backend[] = ['pglite', 'postgres'];
 
-beforeAll(async () => {
-  ({ db, drop } = await openTestDb('pglite'));
-});
-afterAll(() => drop());
-beforeEach(async () => {
-  await resetDb(db);
-  h = await createHarness(db);
-  await h.signIn();
-});
-afterEach(() => h.paddock.stop());
+describe.each(backends)('runner protocol on %s', (backend) => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let h: Harness;
 
-async function instances(groupId: string): Promise<Instance[]> {
-  return (await h.call('GET', `/api/v1/runner-groups/${groupId}/instances`)).json();
-}
-async function group(groupId: string): Promise<RunnerGroup> {
-  return (await h.call('GET', `/api/v1/runner-groups/${groupId}`)).json();
-}
-
-describe('register', () => {
-  it('answers 201 with an instance id, token and heartbeat interval, and the group turns green', async () => {
-    const { id, key } = await createGroup(h);
-    expect((await group(id)).status).toBe('waiting');
-    const res = await h.call('POST', '/api/v1/runner/register', { bearer: key, body: runnerBody() });
-    expect(res.status).toBe(201);
-    const body = await res.json();
-    expect(body).toMatchObject({ heartbeatSeconds: 5 });
-    expect(body.instanceToken).toMatch(/^pit_/);
-    const g = await group(id);
-    expect(g).toMatchObject({ status: 'connected', connectedCount: 1, instanceCount: 1, versions: ['1.3.0'] });
-    const [inst] = await instances(id);
-    expect(inst).toMatchObject({ id: body.instanceId, name: 'runner-1', status: 'connected', termination: null });
+  beforeAll(async () => {
+    ({ db, drop } = await openTestDb(backend));
   });
-
-  it('refuses a wrong, malformed or rotated key with 401 "registration key revoked or unknown"', async () => {
-    const { id, key } = await createGroup(h);
-    const wrongChecksum = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
-    for (const bad of ['prk_nope', wrongChecksum, 'not-a-key']) {
-      const res = await h.call('POST', '/api/v1/runner/register', { bearer: bad, body: runnerBody() });
-      expect(res.status).toBe(401);
-      expect(res.headers.get('content-type')).toBe('application/problem+json');
-      expect((await res.json()).detail).toBe('registration key revoked or unknown');
-    }
-    const first = await register(h, key);
-    const rotated = await h.call('POST', `/api/v1/runner-groups/${id}/registration-key`);
-    expect(rotated.status).toBe(201);
-    const newKey = (await rotated.json()).registrationKey;
-    const res = await h.call('POST', '/api/v1/runner/register', { bearer: key, body: runnerBody() });
-    expect(res.status).toBe(401);
-    expect((await res.json()).detail).toBe('registration key revoked or unknown');
-    // already registered instances keep working; the new key registers
-    expect((await heartbeat(h, first.instanceToken)).status).toBe(200);
-    await register(h, newKey, { name: 'runner-2' });
-  });
-
-  it('refuses a missing bearer with 401 and changes nothing', async () => {
-    const { id } = await createGroup(h);
-    const res = await h.call('POST', '/api/v1/runner/register', { body: runnerBody() });
-    expect(res.status).toBe(401);
-    expect(await instances(id)).toEqual([]);
-  });
-
-  it('registers a replacement with a live instance token and replaces; the old one ends as replaced', async () => {
-    const { id, key } = await createGroup(h);
-    const old = await register(h, key);
-    await h.call('POST', `/api/v1/runner-groups/${id}/registration-key`); // rotation must not block updates
-    const res = await h.call('POST', '/api/v1/runner/register', {
-      bearer: old.instanceToken,
-      body: runnerBody({ name: 'runner-1b', version: '1.4.0', replaces: old.instanceId }),
-    });
-    expect(res.status).toBe(201);
-    const replacement = await res.json();
-    // a later clean exit of the old instance does not overwrite "replaced"
-    await runnerEvent(h, old.instanceToken, { type: 'terminated', exitCode: 0, signal: null, reason: 'Completed' });
-    const list = await instances(id);
-    const oldView = list.find((i) => i.id === old.instanceId)!;
-    expect(oldView.status).toBe('terminated');
-    expect(oldView.termination).toMatchObject({ exitCode: 0, reason: 'Replaced', cause: 'replaced' });
-    expect(list.find((i) => i.id === replacement.instanceId)).toMatchObject({ status: 'connected', version: '1.4.0' });
-    expect(await group(id)).toMatchObject({ connectedCount: 1, instanceCount: 1, versions: ['1.4.0'] });
-  });
-
-  it('refuses an instance token without a matching replaces', async () => {
-    const { key } = await createGroup(h);
-    const old = await register(h, key);
-    const res = await h.call('POST', '/api/v1/runner/register', { bearer: old.instanceToken, body: runnerBody() });
-    expect(res.status).toBe(400);
-    expect((await res.json()).errors[0].field).toBe('replaces');
-  });
-});
-
-describe('heartbeat and events', () => {
-  it('401s an unknown token and 410s every call once the group is deleted', async () => {
-    const { id, key } = await createGroup(h);
-    const r = await register(h, key);
-    expect((await heartbeat(h, 'pit_unknown')).status).toBe(401);
-    expect((await h.call('DELETE', `/api/v1/runner-groups/${id}`)).status).toBe(204);
-    const hb = await heartbeat(h, r.instanceToken);
-    expect(hb.status).toBe(410);
-    expect(hb.headers.get('content-type')).toBe('application/problem+json');
-    expect((await runnerEvent(h, r.instanceToken, { type: 'goodbye' })).status).toBe(410);
-    expect((await h.call('POST', '/api/v1/runner/register', { bearer: key, body: runnerBody() })).status).toBe(410);
-  });
-
-  it('records a reported termination with its cause', async () => {
-    const { id, key } = await createGroup(h);
-    const cases: Array<[number | null, number | null, string | null, string]> = [
-      [137, null, 'OOMKilled', 'oom_killed'],
-      [137, null, 'Error', 'killed'],
-      [0, null, 'Completed', 'completed'],
-      [139, null, 'Error', 'crash'],
-      [null, 15, null, 'sigterm'],
-    ];
-    for (const [exitCode, signal, reason, cause] of cases) {
-      const r = await register(h, key, { name: `r-${cause}` });
-      const res = await runnerEvent(h, r.instanceToken, { type: 'terminated', exitCode, signal, reason });
-      expect(res.status).toBe(202);
-      const inst = (await instances(id)).find((i) => i.id === r.instanceId)!;
-      expect(inst.status).toBe('terminated');
-      expect(inst.termination).toMatchObject({ exitCode, signal, reason, cause, at: h.clock.now().toISOString() });
-    }
-    expect(await group(id)).toMatchObject({ status: 'disconnected', connectedCount: 0, instanceCount: 0 });
-  });
-
-  it('stores the last error a runner reports and shows it', async () => {
-    const { id, key } = await createGroup(h);
-    const r = await register(h, key);
-    const lastError = { kind: 'timeout', message: 'connect ETIMEDOUT', at: '2026-03-01T11:59:00.000Z' };
-    expect((await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError })).status).toBe(200);
-    expect((await instances(id))[0]!.lastError).toEqual(lastError);
-  });
-});
-
-describe('liveness (fake clock)', () => {
-  it('marks an instance disconnected 20 s after its last heartbeat, never before, with a "lost" record', async () => {
-    const { id, key } = await createGroup(h);
-    const r = await register(h, key);
-    h.clock.advance(25); // past the start-up grace
-    await heartbeat(h, r.instanceToken);
-    await h.paddock.tick();
-    h.clock.advance(19);
-    await h.paddock.tick();
-    expect((await instances(id))[0]!.status).toBe('connected');
-    h.clock.advance(1.5);
-    await h.paddock.tick();
-    const [inst] = await instances(id);
-    expect(inst!.status).toBe('disconnected');
-    expect(inst!.termination).toEqual({ exitCode: null, signal: null, reason: null, at: h.clock.now().toISOString(), cause: 'lost' });
-    expect(await group(id)).toMatchObject({ status: 'disconnected', connectedCount: 0, instanceCount: 1 });
-
-    // it comes back: connected again and the record is gone
-    await heartbeat(h, r.instanceToken);
-    const [back] = await instances(id);
-    expect(back).toMatchObject({ status: 'connected', termination: null });
-    expect((await group(id)).status).toBe('connected');
-  });
-
-  it('marks nothing disconnected within one offline window of start-up', async () => {
-    const { id, key } = await createGroup(h);
-    await register(h, key);
-    h.clock.advance(19.9);
-    await h.paddock.tick();
-    expect((await instances(id))[0]!.status).toBe('connected');
-    h.clock.advance(0.2);
-    await h.paddock.tick();
-    expect((await instances(id))[0]!.status).toBe('disconnected');
-  });
-
-  it('uses the configured heartbeat interval and offline window', async () => {
-    await h.paddock.stop();
-    h = await createHarness(db, { heartbeatSeconds: 2, offlineAfterSeconds: 6 });
+  afterAll(() => drop?.());
+  beforeEach(async () => {
+    await resetDb(db);
+    h = await createHarness(db);
     await h.signIn();
-    const { id, key } = await createGroup(h, 'Fast');
-    const r = await register(h, key);
-    expect(r.heartbeatSeconds).toBe(2);
-    expect((await (await heartbeat(h, r.instanceToken)).json()).heartbeatSeconds).toBe(2);
-    h.clock.advance(5);
-    await h.paddock.tick();
-    expect((await instances(id))[0]!.status).toBe('connected');
-    h.clock.advance(1.5);
-    await h.paddock.tick();
-    expect((await instances(id))[0]!.status).toBe('disconnected');
+  });
+  afterEach(() => h?.paddock.stop());
+
+  async function instances(groupId: string): Promise<Instance[]> {
+    return (await h.call('GET', `/api/v1/runner-groups/${groupId}/instances`)).json();
+  }
+  async function group(groupId: string): Promise<RunnerGroup> {
+    return (await h.call('GET', `/api/v1/runner-groups/${groupId}`)).json();
+  }
+
+  describe('register', () => {
+    it('answers 201 with an instance id, token and heartbeat interval, and the group turns green', async () => {
+      const { id, key } = await createGroup(h);
+      expect((await group(id)).status).toBe('waiting');
+      const res = await h.call('POST', '/api/v1/runner/register', { bearer: key, body: runnerBody() });
+      expect(res.status).toBe(201);
+      const body = await res.json();
+      expect(body).toMatchObject({ heartbeatSeconds: 5 });
+      expect(body.instanceToken).toMatch(/^pit_/);
+      const g = await group(id);
+      expect(g).toMatchObject({ status: 'connected', connectedCount: 1, instanceCount: 1, versions: ['1.3.0'] });
+      const [inst] = await instances(id);
+      expect(inst).toMatchObject({ id: body.instanceId, name: 'runner-1', status: 'connected', termination: null });
+    });
+
+    it('refuses a wrong, malformed or rotated key with 401 "registration key revoked or unknown"', async () => {
+      const { id, key } = await createGroup(h);
+      const wrongChecksum = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+      for (const bad of ['prk_nope', wrongChecksum, 'not-a-key']) {
+        const res = await h.call('POST', '/api/v1/runner/register', { bearer: bad, body: runnerBody() });
+        expect(res.status).toBe(401);
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+        expect((await res.json()).detail).toBe('registration key revoked or unknown');
+      }
+      const first = await register(h, key);
+      const rotated = await h.call('POST', `/api/v1/runner-groups/${id}/registration-key`);
+      expect(rotated.status).toBe(201);
+      const newKey = (await rotated.json()).registrationKey;
+      const res = await h.call('POST', '/api/v1/runner/register', { bearer: key, body: runnerBody() });
+      expect(res.status).toBe(401);
+      expect((await res.json()).detail).toBe('registration key revoked or unknown');
+      // already registered instances keep working; the new key registers
+      expect((await heartbeat(h, first.instanceToken)).status).toBe(200);
+      await register(h, newKey, { name: 'runner-2' });
+    });
+
+    it('refuses a missing bearer with 401 and changes nothing', async () => {
+      const { id } = await createGroup(h);
+      const res = await h.call('POST', '/api/v1/runner/register', { body: runnerBody() });
+      expect(res.status).toBe(401);
+      expect(await instances(id)).toEqual([]);
+    });
+
+    it('registers a replacement with a live instance token and replaces; the old one ends as replaced', async () => {
+      const { id, key } = await createGroup(h);
+      const old = await register(h, key);
+      await h.call('POST', `/api/v1/runner-groups/${id}/registration-key`); // rotation must not block updates
+      const res = await h.call('POST', '/api/v1/runner/register', {
+        bearer: old.instanceToken,
+        body: runnerBody({ name: 'runner-1b', version: '1.4.0', replaces: old.instanceId }),
+      });
+      expect(res.status).toBe(201);
+      const replacement = await res.json();
+      // a later clean exit of the old instance does not overwrite "replaced"
+      await runnerEvent(h, old.instanceToken, { type: 'terminated', exitCode: 0, signal: null, reason: 'Completed' });
+      const list = await instances(id);
+      const oldView = list.find((i) => i.id === old.instanceId)!;
+      expect(oldView.status).toBe('terminated');
+      expect(oldView.termination).toMatchObject({ exitCode: 0, reason: 'Replaced', cause: 'replaced' });
+      expect(list.find((i) => i.id === replacement.instanceId)).toMatchObject({ status: 'connected', version: '1.4.0' });
+      expect(await group(id)).toMatchObject({ connectedCount: 1, instanceCount: 1, versions: ['1.4.0'] });
+    });
+
+    it('refuses an instance token without a matching replaces', async () => {
+      const { key } = await createGroup(h);
+      const old = await register(h, key);
+      const res = await h.call('POST', '/api/v1/runner/register', { bearer: old.instanceToken, body: runnerBody() });
+      expect(res.status).toBe(400);
+      expect((await res.json()).errors[0].field).toBe('replaces');
+    });
   });
 
-  it('keeps a heartbeating instance connected although heartbeats are written in batches', async () => {
-    const { id, key } = await createGroup(h);
-    const r = await register(h, key);
-    for (let t = 0; t < 60; t += 5) {
-      h.clock.advance(5);
+  describe('heartbeat and events', () => {
+    it('401s an unknown token and 410s every call once the group is deleted', async () => {
+      const { id, key } = await createGroup(h);
+      const r = await register(h, key);
+      expect((await heartbeat(h, 'pit_unknown')).status).toBe(401);
+      expect((await h.call('DELETE', `/api/v1/runner-groups/${id}`)).status).toBe(204);
+      const hb = await heartbeat(h, r.instanceToken);
+      expect(hb.status).toBe(410);
+      expect(hb.headers.get('content-type')).toBe('application/problem+json');
+      expect((await runnerEvent(h, r.instanceToken, { type: 'goodbye' })).status).toBe(410);
+      expect((await h.call('POST', '/api/v1/runner/register', { bearer: key, body: runnerBody() })).status).toBe(410);
+    });
+
+    it('records a reported termination with its cause', async () => {
+      const { id, key } = await createGroup(h);
+      const cases: Array<[number | null, number | null, string | null, string]> = [
+        [137, null, 'OOMKilled', 'oom_killed'],
+        [137, null, 'Error', 'killed'],
+        [0, null, 'Completed', 'completed'],
+        [139, null, 'Error', 'crash'],
+        [null, 15, null, 'sigterm'],
+      ];
+      for (const [exitCode, signal, reason, cause] of cases) {
+        const r = await register(h, key, { name: `r-${cause}` });
+        const res = await runnerEvent(h, r.instanceToken, { type: 'terminated', exitCode, signal, reason });
+        expect(res.status).toBe(202);
+        const inst = (await instances(id)).find((i) => i.id === r.instanceId)!;
+        expect(inst.status).toBe('terminated');
+        expect(inst.termination).toMatchObject({ exitCode, signal, reason, cause, at: h.clock.now().toISOString() });
+      }
+      expect(await group(id)).toMatchObject({ status: 'disconnected', connectedCount: 0, instanceCount: 0 });
+    });
+
+    it('stores the last error a runner reports and shows it', async () => {
+      const { id, key } = await createGroup(h);
+      const r = await register(h, key);
+      const lastError = { kind: 'timeout', message: 'connect ETIMEDOUT', at: '2026-03-01T11:59:00.000Z' };
+      expect((await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError })).status).toBe(200);
+      expect((await instances(id))[0]!.lastError).toEqual(lastError);
+    });
+  });
+
+  describe('liveness (fake clock)', () => {
+    it('marks an instance disconnected 20 s after its last heartbeat, never before, with a "lost" record', async () => {
+      const { id, key } = await createGroup(h);
+      const r = await register(h, key);
+      h.clock.advance(25); // past the start-up grace
       await heartbeat(h, r.instanceToken);
       await h.paddock.tick();
-    }
-    const [inst] = await instances(id);
-    expect(inst!.status).toBe('connected');
-    expect(inst!.lastHeartbeatAt).toBe(h.clock.now().toISOString());
-  });
+      h.clock.advance(19);
+      await h.paddock.tick();
+      expect((await instances(id))[0]!.status).toBe('connected');
+      h.clock.advance(1.5);
+      await h.paddock.tick();
+      const [inst] = await instances(id);
+      expect(inst!.status).toBe('disconnected');
+      expect(inst!.termination).toEqual({ exitCode: null, signal: null, reason: null, at: h.clock.now().toISOString(), cause: 'lost' });
+      expect(await group(id)).toMatchObject({ status: 'disconnected', connectedCount: 0, instanceCount: 1 });
 
-  it('shows a goodbye with SIGTERM as disconnected at once, with a sigterm record', async () => {
-    const { id, key } = await createGroup(h);
-    const r = await register(h, key);
-    expect((await runnerEvent(h, r.instanceToken, { type: 'goodbye', signal: 15 })).status).toBe(202);
-    const [inst] = await instances(id);
-    expect(inst!.status).toBe('disconnected');
-    expect(inst!.termination).toMatchObject({ signal: 15, exitCode: null, cause: 'sigterm' });
-    expect((await group(id)).status).toBe('disconnected');
+      // it comes back: connected again and the record is gone
+      await heartbeat(h, r.instanceToken);
+      const [back] = await instances(id);
+      expect(back).toMatchObject({ status: 'connected', termination: null });
+      expect((await group(id)).status).toBe('connected');
+    });
+
+    it('marks nothing disconnected within one offline window of start-up', async () => {
+      const { id, key } = await createGroup(h);
+      await register(h, key);
+      h.clock.advance(19.9);
+      await h.paddock.tick();
+      expect((await instances(id))[0]!.status).toBe('connected');
+      h.clock.advance(0.2);
+      await h.paddock.tick();
+      expect((await instances(id))[0]!.status).toBe('disconnected');
+    });
+
+    it('uses the configured heartbeat interval and offline window', async () => {
+      await h.paddock.stop();
+      h = await createHarness(db, { heartbeatSeconds: 2, offlineAfterSeconds: 6 });
+      await h.signIn();
+      const { id, key } = await createGroup(h, 'Fast');
+      const r = await register(h, key);
+      expect(r.heartbeatSeconds).toBe(2);
+      expect((await (await heartbeat(h, r.instanceToken)).json()).heartbeatSeconds).toBe(2);
+      h.clock.advance(5);
+      await h.paddock.tick();
+      expect((await instances(id))[0]!.status).toBe('connected');
+      h.clock.advance(1.5);
+      await h.paddock.tick();
+      expect((await instances(id))[0]!.status).toBe('disconnected');
+    });
+
+    it('keeps a heartbeating instance connected although heartbeats are written in batches', async () => {
+      const { id, key } = await createGroup(h);
+      const r = await register(h, key);
+      for (let t = 0; t < 60; t += 5) {
+        h.clock.advance(5);
+        await heartbeat(h, r.instanceToken);
+        await h.paddock.tick();
+      }
+      const [inst] = await instances(id);
+      expect(inst!.status).toBe('connected');
+      expect(inst!.lastHeartbeatAt).toBe(h.clock.now().toISOString());
+    });
+
+    it('shows a goodbye with SIGTERM as disconnected at once, with a sigterm record', async () => {
+      const { id, key } = await createGroup(h);
+      const r = await register(h, key);
+      expect((await runnerEvent(h, r.instanceToken, { type: 'goodbye', signal: 15 })).status).toBe(202);
+      const [inst] = await instances(id);
+      expect(inst!.status).toBe('disconnected');
+      expect(inst!.termination).toMatchObject({ signal: 15, exitCode: null, cause: 'sigterm' });
+      expect((await group(id)).status).toBe('disconnected');
+    });
   });
 });

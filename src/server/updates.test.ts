@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Instance, RunnerGroup, Update } from '../contract';
 import type { Db } from './store/db';
-import { openTestDb, resetDb } from './testing/db';
+import { type Backend, openTestDb, resetDb } from './testing/db';
 import { createGroup, createHarness, type Harness, heartbeat, register, runnerBody, runnerEvent } from './testing/harness';
 import { commandsFor, updateOutcome } from './updates';
 import type { UpdateRow } from './store/updates';
@@ -57,20 +57,22 @@ describe('updateOutcome', () => {
   });
 });
 
-describe('updates through the API (fake clock)', () => {
+const backends: Backend[] = ['pglite', 'postgres'];
+
+describe.each(backends)('updates through the API on %s (fake clock)', (backend) => {
   let db: Db;
   let drop: () => Promise<void>;
   let h: Harness;
   beforeAll(async () => {
-    ({ db, drop } = await openTestDb('pglite'));
+    ({ db, drop } = await openTestDb(backend));
   });
-  afterAll(() => drop());
+  afterAll(() => drop?.());
   beforeEach(async () => {
     await resetDb(db);
     h = await createHarness(db);
     await h.signIn();
   });
-  afterEach(() => h.paddock.stop());
+  afterEach(() => h?.paddock.stop());
 
   const requestUpdate = (id: string, body?: unknown, headers?: Record<string, string>) =>
     h.call('POST', `/api/v1/runner-groups/${id}/updates`, { body, headers });
