@@ -1,0 +1,63 @@
+import { screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { db } from '../../../testing/db';
+import { healthyGroup, signedOut } from '../../../testing/overrides';
+import { renderApp } from '../../../testing/render';
+
+describe('session', () => {
+  it('sends a signed-out visitor to Sign in, then back to the page after signing in', async () => {
+    signedOut();
+    healthyGroup('Production');
+    const { user } = renderApp('/activity');
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    await user.type(screen.getByLabelText('Username'), 'admin');
+    await user.type(screen.getByLabelText('Password'), 'admin-password');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Activity', level: 1 })).toBeInTheDocument();
+    expect(screen.getByText('admin')).toBeInTheDocument();
+  });
+
+  it('shows one generic error for a wrong password', async () => {
+    signedOut();
+    const { user } = renderApp('/');
+    await user.type(await screen.findByLabelText('Username'), 'admin');
+    await user.type(screen.getByLabelText('Password'), 'wrong');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByText('Sign in failed. Check your username and password.')).toBeInTheDocument();
+    expect(db.session).toBeNull();
+  });
+
+  it('asks for both fields before calling the server', async () => {
+    signedOut();
+    const { user } = renderApp('/');
+    await user.click(await screen.findByRole('button', { name: 'Sign in' }));
+    expect(screen.getByText('Enter your username and password.')).toBeInTheDocument();
+  });
+
+  it('signs out from the navigation', async () => {
+    healthyGroup('Production');
+    const { user } = renderApp('/');
+    await screen.findByText('Production');
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(db.session).toBeNull();
+    expect(screen.queryByText('Production')).not.toBeInTheDocument();
+  });
+
+  it('goes to Sign in when the session expires (a 401 on any request)', async () => {
+    healthyGroup('Production');
+    const { queryClient } = renderApp('/');
+    await screen.findByText('Production');
+    db.session = null;
+    await queryClient.refetchQueries({ queryKey: ['runner-groups'] });
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'Sign in' })).toBeInTheDocument());
+  });
+
+  it('has the left navigation with Runners and Activity', async () => {
+    const { user } = renderApp('/');
+    expect(await screen.findByRole('navigation', { name: 'Main' })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Runners' })).toHaveAttribute('aria-current', 'page');
+    await user.click(screen.getByRole('link', { name: 'Activity' }));
+    expect(await screen.findByRole('heading', { name: 'Activity', level: 1 })).toBeInTheDocument();
+  });
+});
