@@ -80,9 +80,15 @@ describe('Runner disconnected', () => {
     expect(commands(disconnectedGuide(group, disconnected({ platform: 'docker', name: "a b'c" }), ctx))).toContain("docker logs 'a b'\\''c'");
   });
 
+  it('applies to a disconnected instance the control plane recorded as lost, and How it ended stays quiet', () => {
+    const instance = disconnected({ termination: buildTermination({ exitCode: null, signal: null, reason: null, cause: 'lost' }) });
+    expect(guidesFor(group, instance, [], ctx).map((g) => g.heading)).toEqual(['Runner disconnected']);
+  });
+
   it.each([
     ['connected', { status: 'connected' as const }],
     ['terminated', { status: 'terminated' as const, termination: buildTermination() }],
+    ['stopped (SIGTERM goodbye)', { status: 'disconnected' as const, termination: buildTermination({ exitCode: null, signal: 15, reason: null, cause: 'sigterm' }) }],
   ])('does not apply to a %s instance', (_label, over) => {
     expect(disconnectedGuide(group, buildInstance(over), ctx)).toBeNull();
   });
@@ -198,6 +204,11 @@ describe('How it ended', () => {
 });
 
 describe('guidesFor', () => {
+  it('a runner stopped with SIGTERM shows only how it ended', () => {
+    const instance = buildInstance({ status: 'disconnected', termination: buildTermination({ exitCode: null, signal: 15, reason: null, cause: 'sigterm' }) });
+    expect(guidesFor(group, instance, [], ctx).map((g) => g.heading)).toEqual(['How it ended']);
+  });
+
   it('a connected instance needs no guidance', () => {
     expect(guidesFor(group, buildInstance(), [], ctx)).toEqual([]);
   });

@@ -99,9 +99,17 @@ export function logCommands(group: RunnerGroup, instance: Instance, namespace = 
   }
 }
 
-/** "Runner disconnected": an instance that missed its heartbeats and left no termination record. */
+/**
+ * Whether an instance went quiet without saying how it ended: disconnected with no termination record,
+ * or with the provisional "lost" one the control plane records when the heartbeats stop.
+ */
+export function wentQuiet(instance: Instance): boolean {
+  return instance.status === 'disconnected' && (instance.termination === null || instance.termination.cause === 'lost');
+}
+
+/** "Runner disconnected": an instance that missed its heartbeats and left no exit record. */
 export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: GuideContext): Guide | null {
-  if (instance.status !== 'disconnected' || instance.termination) return null;
+  if (!wentQuiet(instance)) return null;
   const { host, port, protocol } = serverEndpoint(ctx.serverUrl);
   const blocks: GuideBlock[] = [];
   if (instance.lastError) {
@@ -249,6 +257,8 @@ export const causeLabel: Record<TerminationCause, string> = {
 export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: GuideContext): Guide | null {
   const t = instance.termination;
   if (!t && instance.status !== 'terminated') return null;
+  // A runner that merely went quiet may come back: "Runner disconnected" covers it.
+  if (wentQuiet(instance)) return null;
   const cause: TerminationCause = t?.cause ?? 'lost';
   const facts = t
     ? [
