@@ -77,9 +77,10 @@ export class Agent {
   stop(signalName: 'SIGTERM' | 'SIGINT'): void {
     void this.finish(0, async () => {
       this.log.info(`${signalName} received: saying goodbye and stopping`);
+      // Both in parallel, each bounded, so the process is gone well within 2 s.
       await Promise.all([
-        this.instanceId ? this.sendEvent({ type: 'goodbye', signal: 15 }, 1200) : Promise.resolve(),
-        this.worker?.stop(600),
+        this.instanceId ? this.sendEvent({ type: 'goodbye', signal: 15 }, 1000) : Promise.resolve(),
+        this.worker?.stop(500),
       ]);
     });
   }
@@ -157,7 +158,7 @@ export class Agent {
         this.log.warn(
           `Worker ended: exit code ${fp.exitCode}${fp.signal ? `, signal ${fp.signal}` : ''}, reason ${fp.reason}; reporting and exiting with ${fp.exitCode}`,
         );
-        await this.sendEvent({ type: 'terminated', exitCode: fp.exitCode, signal: fp.signal, reason: fp.reason }, 3000);
+        await this.reportTermination({ type: 'terminated', exitCode: fp.exitCode, signal: fp.signal, reason: fp.reason });
       });
     });
   }
@@ -289,6 +290,25 @@ export class Agent {
       this.log.warn(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.resolveDone(code);
+  }
+
+  /** The termination record is worth a few tries (the network may be down right now), within about 10 s. */
+  private async reportTermination(body: RunnerEventBody): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.event(this.token, body, 3000);
+        return;
+      } catch (err) {
+        const e = asCallError(err);
+        const delay = backoffDelayMs(attempt, 2, this.random);
+        if (e.status !== null || Date.now() + delay > deadline) {
+          this.log.warn(`Could not report ${body.type}: ${e.message}`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   private async sendEvent(body: RunnerEventBody, timeoutMs = 5000): Promise<void> {

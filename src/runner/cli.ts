@@ -48,10 +48,12 @@ if (startFailure === 'hang') {
     env: childEnv,
     replaces: replacesId && replacesToken ? { instanceId: replacesId, token: replacesToken } : null,
     onRegistered: (instanceId) => {
-      if (!replacesId || !process.send) return;
+      if (!replacesId || !process.send || !process.connected) return;
       const msg: RegisteredMessage = { type: 'registered', instanceId };
       // Tell the old instance, then cut the channel so this process outlives it.
-      process.send(msg, () => process.connected && process.disconnect());
+      process.send(msg, undefined, {}, () => {
+        if (process.connected) process.disconnect();
+      });
     },
   });
   process.on('SIGTERM', () => agent.stop('SIGTERM'));

@@ -8,6 +8,8 @@ const mode = process.env.PADDOCK_WORK_MODE ?? 'idle';
 const delayMs = Number(process.env.PADDOCK_WORK_SECONDS ?? '0') * 1000;
 
 process.on('disconnect', () => process.exit(0));
+// The agent may have died while this module was still loading, before the listener above existed.
+if (process.send !== undefined && !process.connected) process.exit(0);
 process.on('SIGTERM', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));
 
