@@ -80,12 +80,10 @@ export function createApp(options: { store: Store; clock: Clock; config: ServerC
     for (const [k, v] of Object.entries(securityHeaders)) c.res.headers.set(k, v);
     const path = c.req.path;
     if (path.startsWith('/api/') && !c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
-    const runnerCall = path.startsWith('/api/v1/runner/');
-    if (!runnerCall || c.res.status >= 500) {
-      const fields = { method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - started) };
-      if (c.res.status >= 500) logger.error('request failed', fields);
-      else logger.debug('request', fields);
-    }
+    const fields = { method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - started) };
+    if (c.res.status >= 500) logger.error('request failed', fields);
+    else if (c.res.status === 401 || c.res.status === 410) logger.info('request refused', fields);
+    else logger.debug('request', fields);
   });
   app.use(
     '/api/*',

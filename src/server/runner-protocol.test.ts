@@ -143,6 +143,23 @@ describe.each(backends)('runner protocol on %s', (backend) => {
     });
   });
 
+  describe('retention', () => {
+    it('keeps ended instances 7 days for post-mortems, then drops them', async () => {
+      const { id, key } = await createGroup(h);
+      const ended = await register(h, key, { name: 'ended' });
+      const alive = await register(h, key, { name: 'alive' });
+      await runnerEvent(h, ended.instanceToken, { type: 'terminated', exitCode: 139, signal: null, reason: 'Error' });
+      for (let day = 1; day <= 8; day++) {
+        h.clock.advance(24 * 3600);
+        await heartbeat(h, alive.instanceToken);
+        await h.paddock.tick();
+        await h.signIn(); // a day outlives any session
+        const names = (await instances(id)).map((i) => i.name).sort();
+        expect(names, `day ${day}`).toEqual(day <= 7 ? ['alive', 'ended'] : ['alive']);
+      }
+    });
+  });
+
   describe('liveness (fake clock)', () => {
     it('marks an instance disconnected 20 s after its last heartbeat, never before, with a "lost" record', async () => {
       const { id, key } = await createGroup(h);

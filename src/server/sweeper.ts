@@ -12,7 +12,7 @@ import type { UpdateService } from './updates';
  * start-up grace), ends updates that succeeded or ran out of time, and prunes old rows now and then.
  */
 export class Sweeper {
-  private ticks = 0;
+  private lastPrune = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | null = null;
   readonly startedAt: Date;
   onDisconnected: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
@@ -53,7 +53,8 @@ export class Sweeper {
       }
     }
     await this.updates.evaluate(now);
-    if (this.ticks++ % 60 === 0) {
+    if (now.getTime() - this.lastPrune >= 60_000) {
+      this.lastPrune = now.getTime();
       const day = 24 * 3600 * 1000;
       await pruneInstances(db, new Date(now.getTime() - config.retentionDays * day));
       await pruneEvents(db, new Date(now.getTime() - day));
