@@ -24,10 +24,12 @@ export const signInFailed = 'Wrong username or password.';
 /** Users, passwords and console sessions. */
 export class Accounts {
   readonly limiter: LoginRateLimiter;
+  readonly clientLimiter: LoginRateLimiter;
   private dummyHash: Promise<string> | null = null;
 
   constructor(private readonly deps: Deps) {
-    this.limiter = new LoginRateLimiter(deps.clock);
+    this.limiter = new LoginRateLimiter(deps.clock, 5);
+    this.clientLimiter = new LoginRateLimiter(deps.clock, 50);
   }
 
   /**
@@ -54,8 +56,10 @@ export class Accounts {
 
   async signIn(username: string, password: string, clientKey: string): Promise<{ sessionId: string; session: Session }> {
     const { db, clock } = this.deps;
-    const limitKeys = [`u:${username.toLowerCase()}`, `c:${clientKey}`];
-    const wait = Math.max(...limitKeys.map((k) => this.limiter.retryAfter(k)));
+    // Five failures per user name from one client, fifty per client whatever the name.
+    const pairKey = `u:${username.toLowerCase()}|c:${clientKey}`;
+    const clientKeyName = `c:${clientKey}`;
+    const wait = Math.max(this.limiter.retryAfter(pairKey), this.clientLimiter.retryAfter(clientKeyName));
     if (wait > 0) {
       throw new HttpProblem(429, 'Too Many Requests', 'Too many failed sign-ins. Try again later.', {}, { 'Retry-After': String(wait) });
     }
@@ -63,10 +67,11 @@ export class Accounts {
     this.dummyHash ??= hashPassword(generatePassword());
     const ok = await verifyPassword(password, user?.password_hash ?? (await this.dummyHash));
     if (!user || !ok) {
-      for (const k of limitKeys) this.limiter.fail(k);
+      this.limiter.fail(pairKey);
+      this.clientLimiter.fail(clientKeyName);
       throw new HttpProblem(401, 'Unauthorized', signInFailed);
     }
-    this.limiter.succeed(limitKeys[0]!);
+    this.limiter.succeed(pairKey);
     const sessionId = newSessionId();
     await insertSession(db, { idHash: hashSecret(sessionId), userId: user.id, at: clock.now() });
     return { sessionId, session: { username: user.username, role: user.role } };

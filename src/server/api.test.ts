@@ -177,6 +177,9 @@ describe('sessions, roles and CSRF', () => {
     });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBeTruthy();
+    // another user on the same client is not locked out by someone guessing admin's password
+    await h.paddock.accounts.addUser('olga', 'admin', 'olga-password');
+    expect((await h.call('POST', '/api/v1/session', { body: { username: 'olga', password: 'olga-password' }, cookie: null })).status).toBe(200);
     h.clock.advance(15 * 60);
     expect(
       (await h.call('POST', '/api/v1/session', { body: { username: 'admin', password: 'correct-horse-battery' }, cookie: null })).status,
