@@ -27,6 +27,9 @@ for (const name of [replacementEnv.instanceId, replacementEnv.token, replacement
   delete childEnv[name];
 }
 
+// A log reader that went away (closed pipe) must not take the runner down with it.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const log = createLogger();
 log.addSecret(options.key);
 if (replacesToken) log.addSecret(replacesToken);
