@@ -50,10 +50,15 @@ export class RunnerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       env,
     });
+    let partial = '';
     const collect = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       this.output += text;
-      if (opts.echo) process.stderr.write(text.replace(/^(?=.)/gm, `[${opts.echo}] `));
+      if (!opts.echo) return;
+      // Echo whole lines only, so that a prefix never lands in the middle of one.
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) if (line) process.stderr.write(`[${opts.echo}] ${line}\n`);
     };
     this.child.stdout!.on('data', collect);
     this.child.stderr!.on('data', collect);
