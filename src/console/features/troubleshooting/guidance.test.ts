@@ -45,7 +45,7 @@ describe('Runner disconnected', () => {
     const guide = disconnectedGuide(group, disconnected({ lastError: { kind, message: `boom ${kind}`, at: ago(61) } }), ctx);
     expect(guide?.heading).toBe('Runner disconnected');
     expect(texts(guide)).toContain(advice);
-    expect(guide?.blocks).toContainEqual({ kind: 'logline', text: `boom ${kind}` });
+    expect(guide?.blocks).toContainEqual({ kind: 'logline', text: `Last error (${kind}): boom ${kind}` });
   });
 
   it('without a reported error still names outbound HTTPS 443 to the server URL', () => {
@@ -174,7 +174,7 @@ describe('How it ended', () => {
     expect(texts(guide)).toContain(step);
     expect(guide?.blocks[0]).toEqual({
       kind: 'logline',
-      text: `exit code ${exitCode ?? '—'} · signal ${signal === 15 ? '15 (SIGTERM)' : '—'} · reason ${reason ?? '—'}`,
+      text: [exitCode === null ? null : `exit code ${exitCode}`, signal === 15 ? 'signal 15 (SIGTERM)' : null, reason ? `reason ${reason}` : null].filter(Boolean).join(', ') || 'no exit recorded',
     });
   });
 
@@ -189,7 +189,7 @@ describe('How it ended', () => {
   it('a terminated instance without a record was lost', () => {
     const guide = howItEndedGuide(group, buildInstance({ status: 'terminated', termination: null }), ctx);
     expect(guide?.summary).toContain('Lost');
-    expect(guide?.blocks[0]).toEqual({ kind: 'logline', text: 'no exit was recorded' });
+    expect(guide?.blocks[0]).toEqual({ kind: 'logline', text: 'no exit recorded' });
   });
 
   it('replaced by update needs nothing', () => {

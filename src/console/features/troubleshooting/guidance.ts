@@ -5,6 +5,7 @@ import {
   type Instance,
   type RunnerErrorKind,
   type RunnerGroup,
+  type Termination,
   type TerminationCause,
   type Update,
 } from '../../../contract';
@@ -20,7 +21,8 @@ export type GuideBlock =
 
 export type GuideId = 'disconnected' | 'upgrade-failure' | 'how-it-ended';
 
-export type Guide = { id: GuideId; heading: string; summary: string; blocks: GuideBlock[] };
+/** A guide; `at` is when the instance ended, for How it ended. */
+export type Guide = { id: GuideId; heading: string; summary: string; blocks: GuideBlock[]; at?: string };
 
 export type GuideContext = {
   /** The URL runners dial (the install template's serverUrl). */
@@ -113,7 +115,10 @@ export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: G
   const { host, port, protocol } = serverEndpoint(ctx.serverUrl);
   const blocks: GuideBlock[] = [];
   if (instance.lastError) {
-    blocks.push(text(lastErrorAdvice(instance.lastError.kind, ctx.serverUrl)), { kind: 'logline', text: instance.lastError.message });
+    blocks.push(
+      { kind: 'logline', text: `Last error (${instance.lastError.kind}): ${instance.lastError.message}` },
+      text(lastErrorAdvice(instance.lastError.kind, ctx.serverUrl)),
+    );
   } else {
     blocks.push(text('The runner reported no error before it went quiet: its process or host stopped, or the network dropped without an error reaching the control plane.'));
   }
@@ -128,7 +133,7 @@ export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: G
   return {
     id: 'disconnected',
     heading: 'Runner disconnected',
-    summary: `${instance.name} missed its heartbeats to ${host}; it is shown connected again as soon as one arrives.`,
+    summary: `No exit recorded: ${instance.name} missed its heartbeats to ${host}, so it may still come back (it turns green with its next heartbeat).`,
     blocks,
   };
 }
@@ -253,6 +258,17 @@ export const causeLabel: Record<TerminationCause, string> = {
   lost: 'Lost',
 };
 
+const signalNames: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
+
+/** The exit record in words: "exit code 137, reason OOMKilled", "signal 15 (SIGTERM)". */
+export function describeExit(t: Termination): string {
+  const parts: string[] = [];
+  if (t.exitCode !== null) parts.push(`exit code ${t.exitCode}`);
+  if (t.signal !== null) parts.push(`signal ${t.signal}${signalNames[t.signal] ? ` (${signalNames[t.signal]})` : ''}`);
+  if (t.reason) parts.push(`reason ${t.reason}`);
+  return parts.length > 0 ? parts.join(', ') : 'no exit recorded';
+}
+
 /** "How it ended": the termination record, its cause and the next step. */
 export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: GuideContext): Guide | null {
   const t = instance.termination;
@@ -260,17 +276,12 @@ export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: Gui
   // A runner that merely went quiet may come back: "Runner disconnected" covers it.
   if (wentQuiet(instance)) return null;
   const cause: TerminationCause = t?.cause ?? 'lost';
-  const facts = t
-    ? [
-        `exit code ${t.exitCode ?? '—'}`,
-        `signal ${t.signal === null ? '—' : `${t.signal}${t.signal === 15 ? ' (SIGTERM)' : t.signal === 9 ? ' (SIGKILL)' : ''}`}`,
-        `reason ${t.reason ?? '—'}`,
-      ].join(' · ')
-    : 'no exit was recorded';
+  const facts = t ? describeExit(t) : 'no exit recorded';
   return {
     id: 'how-it-ended',
     heading: 'How it ended',
     summary: `${causeLabel[cause]}: ${causeText[cause]}.`,
+    at: t?.at,
     blocks: [{ kind: 'logline', text: facts }, ...nextStep(cause, group, instance, ctx)],
   };
 }

@@ -43,7 +43,8 @@ export function InstanceDetail({ instance, onClose, guidance }: { instance: Inst
         <Fact label="Last heartbeat">{formatDateTime(instance.lastHeartbeatAt)}</Fact>
         <Fact label="Instance ID">{instance.id}</Fact>
       </dl>
-      {t ? (
+      {/* With troubleshooting guidance present, it shows the record, cause and next step itself. */}
+      {guidance ? null : t ? (
         <div className={styles.termination}>
           <h4 className={styles.subTitle}>How it ended</h4>
           <p>
