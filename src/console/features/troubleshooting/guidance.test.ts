@@ -140,6 +140,13 @@ describe('Runner upgrade failure', () => {
   it.each([
     ['no updates', []],
     ['a succeeded update', [buildUpdate({ state: 'succeeded', instances: [{ instanceId: 'ins_1', name: 'x', version: '1.4.0', state: 'updated' }] })]],
+    [
+      'an older rollback followed by a successful update',
+      [
+        buildUpdate({ state: 'succeeded', instances: [{ instanceId: 'ins_1', name: 'x', version: '1.5.0', state: 'updated' }] }),
+        buildUpdate({ state: 'rolled_back', instances: [{ instanceId: 'ins_1', name: 'x', version: '1.3.0', state: 'rolled_back' }] }),
+      ],
+    ],
     ['a rollback of other instances', [buildUpdate({ state: 'rolled_back', instances: [{ instanceId: 'other', name: 'y', version: '1.3.0', state: 'rolled_back' }] })]],
   ])('does not apply with %s', (_label, updates) => {
     expect(upgradeFailureGuide(group, instance, updates, ctx)).toBeNull();

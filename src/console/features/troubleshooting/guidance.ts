@@ -138,12 +138,15 @@ export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: G
   };
 }
 
-/** The update that failed for this instance, if any: a rolled-back one it was part of, or one where it failed. */
+/**
+ * The update that failed for this instance, if the latest update it took part in did: rolled back,
+ * or failed on it. A later successful update clears an older failure.
+ */
 export function failedUpdateFor(instance: Instance, updates: Update[]): Update | null {
   for (const u of updates) {
     const mine = u.instances.find((i) => i.instanceId === instance.id);
-    if (mine?.state === 'failed') return u;
-    if (u.state === 'rolled_back' && (mine || u.instances.length === 0)) return u;
+    if (!mine && u.instances.length > 0) continue;
+    return mine?.state === 'failed' || u.state === 'rolled_back' ? u : null;
   }
   return null;
 }
