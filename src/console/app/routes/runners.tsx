@@ -1,31 +1,34 @@
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import type { Instance, RunnerGroup } from '../../../contract/schemas';
-import { InstallView } from '../../features/install/components/install-view';
 import { groupUpdatesQuery, runnerGroupsQuery } from '../../features/runner-groups/api/queries';
 import type { RenderInstallView } from '../../features/runner-groups/components/install-step';
 import { RunnersPage } from '../../features/runner-groups/components/runners-page';
 import { UpdateProgress } from '../../features/runner-groups/components/update-progress';
-import { FleetHealthStrip } from '../../features/troubleshooting/components/fleet-health-strip';
-import { TroubleshootingPanel } from '../../features/troubleshooting/components/troubleshooting-panel';
 
+// Everything below opens in a dialog, so it loads when first needed, not with the Runners page.
 const EditGroupDialog = lazy(() =>
   import('../../features/instances/components/edit-group-dialog').then((m) => ({ default: m.EditGroupDialog })),
 );
+const InstallView = lazy(() =>
+  import('../../features/install/components/install-view').then((m) => ({ default: m.InstallView })),
+);
+const TroubleshootingPanel = lazy(() =>
+  import('../../features/troubleshooting/components/troubleshooting-panel').then((m) => ({
+    default: m.TroubleshootingPanel,
+  })),
+);
+const FleetHealthStrip = lazy(() =>
+  import('../../features/troubleshooting/components/fleet-health-strip').then((m) => ({ default: m.FleetHealthStrip })),
+);
 
-const renderInstallView: RenderInstallView = (props) => <InstallView {...props} />;
+const renderInstallView: RenderInstallView = (props) => (
+  <Suspense fallback={<p role="status">Loading install commands…</p>}>
+    <InstallView {...props} />
+  </Suspense>
+);
 
-/** The troubleshooting guidance of one instance, with the group's updates (for "Runner upgrade failure"). */
-function InstanceGuidance({ group, instance }: { group: RunnerGroup; instance: Instance }) {
-  const updates = useQuery(groupUpdatesQuery(group.id));
-  return <TroubleshootingPanel group={group} instance={instance} updates={updates.data ?? []} />;
-}
-
-function renderInstanceGuidance(group: RunnerGroup, instance: Instance) {
-  return <InstanceGuidance group={group} instance={instance} />;
-}
-
-/** The Runners page with its dialogs; the Edit dialog composes instances, updates and guidance. */
+/** The Runners page with its dialogs; the Edit dialog composes instances, updates and troubleshooting. */
 export function RunnersRoute() {
   const groups = useQuery(runnerGroupsQuery());
   const [editingId, setEditingId] = useState<string | null>(null);
@@ -33,17 +36,31 @@ export function RunnersRoute() {
   return (
     <>
       <RunnersPage onEdit={(g) => setEditingId(g.id)} renderInstallView={renderInstallView} />
-      <Suspense fallback={null}>
-        {editing ? (
-          <EditGroupDialog
-            group={editing}
-            onClose={() => setEditingId(null)}
-            renderUpdateProgress={(g) => <UpdateProgress group={g} />}
-            renderInstanceGuidance={renderInstanceGuidance}
-            renderFleetHealth={(instances) => <FleetHealthStrip instances={instances} />}
-          />
-        ) : null}
-      </Suspense>
+      {editing ? <EditGroup group={editing} onClose={() => setEditingId(null)} /> : null}
     </>
+  );
+}
+
+function EditGroup({ group, onClose }: { group: RunnerGroup; onClose: () => void }) {
+  // The guidance names the failed upgrade, so it needs the group's updates.
+  const updates = useQuery(groupUpdatesQuery(group.id));
+  return (
+    <Suspense fallback={null}>
+      <EditGroupDialog
+        group={group}
+        onClose={onClose}
+        renderUpdateProgress={(g) => <UpdateProgress group={g} />}
+        renderFleetHealth={(instances: Instance[]) => (
+          <Suspense fallback={null}>
+            <FleetHealthStrip instances={instances} />
+          </Suspense>
+        )}
+        renderInstanceGuidance={(g, instance) => (
+          <Suspense fallback={null}>
+            <TroubleshootingPanel group={g} instance={instance} updates={updates.data} />
+          </Suspense>
+        )}
+      />
+    </Suspense>
   );
 }

@@ -74,21 +74,23 @@ describe('Edit dialog', () => {
     const { dialog, user } = await openEdit('Edge');
     await user.click(await within(dialog).findByRole('button', { name: 'edge-1' }));
     const detail = within(dialog).getByRole('region', { name: 'Instance edge-1' });
-    expect(detail).toHaveTextContent('No exit recorded');
-    expect(detail).toHaveTextContent('Last error (timeout): POST /heartbeat timed out after 10s');
+    // The troubleshooting guidance (install-kit feature) explains it; the error the runner reported is shown.
+    await waitFor(() => expect(detail).toHaveTextContent('POST /heartbeat timed out after 10s'));
+    expect(within(detail).getAllByText('Disconnected').length).toBeGreaterThan(0);
   });
 
   it('keeps 10,000 instances to a few rows in the DOM and filters them', async () => {
     tenThousandInstances('Big fleet');
     const { dialog, user } = await openEdit('Big fleet');
-    const table = await within(dialog).findByRole('table', { name: 'Instances' });
-    await within(table).findByRole('button', { name: 'big-runner-00000' });
+    // 10,000 rows through msw and jsdom take a moment on a busy machine.
+    const table = await within(dialog).findByRole('table', { name: 'Instances' }, { timeout: 10_000 });
+    await within(table).findByRole('button', { name: 'big-runner-00000' }, { timeout: 10_000 });
     expect(within(dialog).getByText('10,000 instances')).toBeInTheDocument();
     // Only the rows in view (plus overscan) are in the DOM once the virtualizer has loaded.
-    await waitFor(() => expect(within(table).getAllByRole('row').length).toBeLessThan(40));
+    await waitFor(() => expect(within(table).getAllByRole('row').length).toBeLessThan(40), { timeout: 5_000 });
     expect(table).toHaveAttribute('aria-rowcount', '10001');
     await user.type(within(dialog).getByLabelText('Filter'), 'big-runner-09999');
-    expect(await within(table).findByRole('button', { name: 'big-runner-09999' })).toBeInTheDocument();
+    expect(await within(table).findByRole('button', { name: 'big-runner-09999' }, { timeout: 5_000 })).toBeInTheDocument();
     expect(within(dialog).getByText('1 of 10,000 instances')).toBeInTheDocument();
   });
 
