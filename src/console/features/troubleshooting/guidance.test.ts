@@ -4,6 +4,7 @@ import { ago, buildGroup, buildInstance, buildTermination, buildUpdate, factoryN
 import {
   causeCounts,
   disconnectedGuide,
+  firewallRule,
   type Guide,
   guidesFor,
   howItEndedGuide,
@@ -29,6 +30,16 @@ describe('serverEndpoint', () => {
   });
 });
 
+describe('firewallRule', () => {
+  it.each([
+    ['https://paddock.example.com', 'Outbound HTTPS 443 to https://paddock.example.com must be allowed'],
+    ['https://paddock.example.com:8443', 'Outbound HTTPS 443 to https://paddock.example.com:8443 must be allowed (this URL uses HTTPS on port 8443: allow that port)'],
+    ['http://127.0.0.1:8080', 'Outbound HTTPS 443 to http://127.0.0.1:8080 must be allowed (this URL uses HTTP on port 8080: allow that port)'],
+  ])('%s', (url, rule) => {
+    expect(firewallRule(url)).toBe(rule);
+  });
+});
+
 describe('Runner disconnected', () => {
   const disconnected = (over: Partial<Instance>) => buildInstance({ status: 'disconnected', lastHeartbeatAt: ago(60), ...over });
 
@@ -51,7 +62,7 @@ describe('Runner disconnected', () => {
   it('without a reported error still names outbound HTTPS 443 to the server URL', () => {
     const guide = disconnectedGuide(group, disconnected({ lastError: null }), ctx);
     expect(texts(guide)).toContain('reported no error');
-    expect(texts(guide)).toContain('Outbound HTTPS 443 from the runner\'s host to https://paddock.example.com must be allowed');
+    expect(texts(guide)).toContain("Outbound HTTPS 443 to https://paddock.example.com must be allowed from the runner's host");
     expect(commands(guide)).toContain("curl -sS -o /dev/null -w '%{http_code}\\n' https://paddock.example.com/api/v1/healthz");
   });
 

@@ -47,16 +47,23 @@ export function serverEndpoint(serverUrl: string): { host: string; port: number;
   }
 }
 
+/** "Outbound HTTPS 443 to <url> must be allowed", naming the URL's own port when it is not 443. */
+export function firewallRule(serverUrl: string): string {
+  const { port, protocol } = serverEndpoint(serverUrl);
+  const own = port === 443 && protocol === 'HTTPS' ? '' : ` (this URL uses ${protocol} on port ${port}: allow that port)`;
+  return `Outbound HTTPS 443 to ${serverUrl} must be allowed${own}`;
+}
+
 /** What each error kind a runner reports means and what to do about it. */
 export function lastErrorAdvice(kind: RunnerErrorKind, serverUrl: string): string {
-  const { host, port, protocol } = serverEndpoint(serverUrl);
+  const { host } = serverEndpoint(serverUrl);
   switch (kind) {
     case 'dns':
       return `DNS: the runner could not resolve ${host}. Check the resolver of the runner's host or cluster and that ${host} has a record it can see.`;
     case 'tls':
       return `TLS: the secure connection to ${serverUrl} failed — usually a proxy that intercepts HTTPS, a certificate the runner does not trust, or an expired certificate.`;
     case 'timeout':
-      return `Timeout: the network to the control plane is down or limited, likely a firewall. Outbound ${protocol} ${port} to ${serverUrl} must be allowed from the runner's host.`;
+      return `Timeout: the network to the control plane is down or limited, likely a firewall. ${firewallRule(serverUrl)} from the runner's host.`;
     case 'key_revoked':
       return 'Key revoked or unknown: the control plane refused the registration key (it was rotated, or the group was recreated). The runner stopped and will not retry: install it again with the command shown after Rotate key.';
     case 'group_deleted':
@@ -112,7 +119,7 @@ export function wentQuiet(instance: Instance): boolean {
 /** "Runner disconnected": an instance that missed its heartbeats and left no exit record. */
 export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: GuideContext): Guide | null {
   if (!wentQuiet(instance)) return null;
-  const { host, port, protocol } = serverEndpoint(ctx.serverUrl);
+  const { host } = serverEndpoint(ctx.serverUrl);
   const blocks: GuideBlock[] = [];
   if (instance.lastError) {
     blocks.push(
@@ -123,7 +130,7 @@ export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: G
     blocks.push(text('The runner reported no error before it went quiet: its process or host stopped, or the network dropped without an error reaching the control plane.'));
   }
   if (instance.lastError?.kind !== 'timeout') {
-    blocks.push(text(`Outbound ${protocol} ${port} from the runner's host to ${ctx.serverUrl} must be allowed (the control plane never dials in).`));
+    blocks.push(text(`${firewallRule(ctx.serverUrl)} from the runner's host; the control plane never dials in.`));
   }
   blocks.push(
     text(`Check the path from the runner's host:`),
