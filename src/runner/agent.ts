@@ -3,8 +3,9 @@ import type { RegisterBody, RunnerCommand, RunnerError, RunnerEventBody } from '
 import { backoffDelayMs, heartbeatDelayMs, type Random } from './backoff';
 import { RunnerCallError, RunnerClient } from './client';
 import type { Logger } from './log';
-import type { RunnerOptions } from './options';
-import { type Replacement, startReplacement } from './replacement';
+import { replacementName, type RunnerOptions } from './options';
+import { DockerEngine, startDockerReplacement } from './docker';
+import { type Replacement, type ReplacementSpec, startReplacement } from './replacement';
 import { startWorker, type Worker } from './supervisor';
 
 export interface AgentSetup {
@@ -19,6 +20,8 @@ export interface AgentSetup {
   /** Environment for the worker and replacements, without secrets. */
   env?: NodeJS.ProcessEnv;
   random?: Random;
+  /** The Docker engine for the docker platform's updates; default from DOCKER_HOST or the mounted socket. */
+  docker?: DockerEngine | null;
 }
 
 /**
@@ -206,7 +209,7 @@ export class Agent {
         if (!this.foundLogged.has(key)) {
           this.foundLogged.add(key);
           this.log.info(
-            `Found existing container with name: ${this.replacement.name} already running with id: ${this.replacement.instanceId ?? `pid-${this.replacement.pid}`}`,
+            `Found existing container with name: ${this.replacement.name} already running with id: ${this.replacement.id}`,
           );
         }
         continue;
@@ -229,7 +232,7 @@ export class Agent {
     await this.sendEvent({ type: 'update-started', updateId: cmd.updateId, targetVersion: cmd.targetVersion });
     if (this.stopped) return;
     const t = this.options.test;
-    const replacement = startReplacement({
+    const spec: ReplacementSpec = {
       targetVersion: cmd.targetVersion,
       oldInstanceId: this.instanceId,
       oldToken: this.token,
@@ -238,16 +241,25 @@ export class Agent {
       startFailure: cmd.type === 'update' && t.failUpdate ? 'crash' : cmd.type === 'update' && t.hangUpdate ? 'hang' : null,
       timeoutMs: this.options.updateTimeoutSeconds * 1000,
       env: this.setup.env,
-    });
+    };
+    let replacement: Replacement;
+    try {
+      replacement = await this.startReplacement(spec);
+    } catch (err) {
+      const reason = `could not start ${replacementName(cmd.targetVersion)}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+      this.log.error(`${what} ${cmd.updateId} failed: ${reason}; staying on ${this.options.version}`);
+      await this.sendEvent({ type: 'update-failed', updateId: cmd.updateId, reason });
+      return;
+    }
+    if (this.stopped) return replacement.kill();
     this.replacement = replacement;
-    this.log.info(`Creating new container with name: ${replacement.name} and configuration from container with id: ${this.instanceId}`);
     const outcome = await replacement.outcome;
     if (this.replacement !== replacement || this.stopped) return;
     if (outcome.kind === 'registered') {
       await this.finish(0, async () => {
         this.log.info(`${replacement.name} registered as instance ${outcome.instanceId}; this instance exits`);
         await Promise.all([this.worker?.stop(600), this.sendEvent({ type: 'terminated', exitCode: 0, signal: null, reason: 'Replaced' }, 1000)]);
-        replacement.release();
+        await replacement.release();
       });
       return;
     }
@@ -259,6 +271,21 @@ export class Agent {
         : `${replacement.name} exited ${outcome.signal ? `on ${outcome.signal}` : `with code ${outcome.code}`} before registering`;
     this.log.error(`${what} ${cmd.updateId} failed: ${reason}; staying on ${this.options.version}`);
     await this.sendEvent({ type: 'update-failed', updateId: cmd.updateId, reason });
+  }
+
+  /**
+   * Docker (with the engine's socket mounted): a new container from this one's configuration.
+   * Otherwise: the same program started again as a process, in this process group.
+   */
+  private async startReplacement(spec: ReplacementSpec): Promise<Replacement> {
+    if (this.options.platform === 'docker') {
+      const docker = this.setup.docker === undefined ? DockerEngine.fromEnv(process.env) : this.setup.docker;
+      if (docker) return startDockerReplacement(spec, docker, hostname(), this.log);
+      this.log.warn('No Docker socket mounted (/var/run/docker.sock or DOCKER_HOST): starting the replacement as a process');
+    }
+    const replacement = startReplacement(spec);
+    this.log.info(`Creating new container with name: ${replacement.name} and configuration from container with id: ${this.instanceId}`);
+    return replacement;
   }
 
   private remember(e: RunnerCallError): void {

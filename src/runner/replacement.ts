@@ -23,14 +23,15 @@ export type ReplacementOutcome =
 export interface Replacement {
   readonly name: string;
   readonly version: string;
-  readonly pid: number;
+  /** What identifies it on its platform: `pid-<n>` for a process, the container id for Docker. */
+  readonly id: string;
   /** Its instance id once registered, else null. */
   instanceId: string | null;
   readonly outcome: Promise<ReplacementOutcome>;
   /** Stops a replacement that will not be used. */
   kill(): void;
-  /** Lets a registered replacement live on after this process exits. */
-  release(): void;
+  /** Lets a registered replacement live on after this process exits (and keeps this one from coming back). */
+  release(): void | Promise<void>;
 }
 
 export interface ReplacementSpec {
@@ -84,7 +85,7 @@ export function startReplacement(spec: ReplacementSpec): Replacement {
   const handle: Replacement = {
     name,
     version: spec.targetVersion,
-    pid: child.pid ?? -1,
+    id: `pid-${child.pid ?? 'unknown'}`,
     instanceId: null,
     outcome,
     kill() {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Update } from '../contract';
+import { hostname } from 'node:os';
 import { waitFor } from './testing/admin-api';
+import { FakeDocker } from './testing/fake-docker';
 import { killAllRunners, type RunnerProcess, type RunnerProcessOptions, startRunner } from './testing/runner-process';
 import { startTestServer, type TestServer, uniqueGroupName } from './testing/server';
 
@@ -118,5 +120,44 @@ describe('updates carried out by real runner processes', () => {
       200,
     );
     expect(bad.exit).toBeNull();
+  });
+
+  it.concurrent('docker platform: creates container paddock-runner-1.5.0 from its own configuration through the Engine API', async (ctx) => {
+    const fake = await FakeDocker.start();
+    ctx.onTestFinished(() => fake.close());
+    const g = await server.admin.createGroup(uniqueGroupName('update-docker'));
+    const dockerHost = `unix://${fake.socketPath}`;
+    // The runner's own container, as `docker run` from the console's Docker tab would have made it.
+    const self = fake.seed({
+      Id: hostname(),
+      Name: '/eager_runner',
+      Config: {
+        Image: 'ghcr.io/paddock/runner:1.4.0',
+        Env: [`PADDOCK_SERVER_URL=${server.url}`, `PADDOCK_RUNNER_KEY=${g.registrationKey}`, 'PADDOCK_RUNNER_PLATFORM=docker', 'PADDOCK_RUNNER_VERSION=1.4.0', `DOCKER_HOST=${dockerHost}`],
+        Cmd: null,
+        Labels: { 'dev.paddock.group': g.name },
+      },
+      HostConfig: { RestartPolicy: { Name: 'unless-stopped' }, Binds: ['/var/run/docker.sock:/var/run/docker.sock'] },
+    });
+    const r = runner(ctx, { server: server.url, key: g.registrationKey, version: '1.4.0', env: { PADDOCK_RUNNER_PLATFORM: 'docker', DOCKER_HOST: dockerHost } });
+    const oldId = await registeredId(r);
+    await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 1, 'runner connected');
+
+    const update = await server.admin.requestUpdate(g.id);
+    await r.waitForLog(new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration from container with id: ${self.Id}`));
+    expect(await r.waitForExit()).toEqual({ code: 0, signal: null });
+    expect((await updateSettles(g.id, update.id)).state).toBe('succeeded');
+
+    expect(fake.calls).toContainEqual(expect.objectContaining({ method: 'POST', path: '/images/create?fromImage=ghcr.io%2Fpaddock%2Frunner&tag=1.5.0' }));
+    const created = fake.find('paddock-runner-1.5.0')!;
+    expect(created.Config).toMatchObject({ Image: 'ghcr.io/paddock/runner:1.5.0', Labels: { 'dev.paddock.group': g.name } });
+    expect(created.HostConfig).toEqual({ RestartPolicy: { Name: 'unless-stopped' }, Binds: ['/var/run/docker.sock:/var/run/docker.sock'] });
+    // The old container will not be restarted on the old version by its restart policy.
+    expect(self.HostConfig.RestartPolicy).toEqual({ Name: 'no' });
+    expect(created.Config.Env).toEqual(
+      expect.arrayContaining(['PADDOCK_RUNNER_VERSION=1.5.0', 'PADDOCK_RUNNER_NAME=paddock-runner-1.5.0', `PADDOCK_REPLACES_INSTANCE_ID=${oldId}`]),
+    );
+    const fresh = (await server.admin.instances(g.id)).find((i) => i.id !== oldId)!;
+    expect(fresh).toMatchObject({ name: 'paddock-runner-1.5.0', platform: 'docker', version: '1.5.0', status: 'connected' });
   });
 });
