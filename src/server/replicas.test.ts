@@ -34,7 +34,15 @@ describe('two replicas on one PostgreSQL', () => {
     await sse.waitFor((m) => m.event === 'group' && JSON.parse(m.data).groupId === group.id);
     const reg = await (await call(a.url, 'POST', '/api/v1/runner/register', { bearer: group.registrationKey, body: runnerBody() })).json();
     await sse.waitFor((m) => m.event === 'instance' && JSON.parse(m.data).entityId === reg.instanceId);
-    const seen = sse.messages.length;
+    let seen = sse.messages.length;
+    const isOurs = (m: { event: string; data: string }) => m.event === 'instance' && JSON.parse(m.data).entityId === reg.instanceId;
+
+    // the runner's first heartbeat, plain
+    expect((await call(a.url, 'POST', '/api/v1/runner/heartbeat', { bearer: reg.instanceToken, body: { version: '1.3.0' } })).status).toBe(200);
+    await waitFor(() => sse.messages.slice(seen).find(isOurs), { what: "the first heartbeat's instance event on replica B" });
+    seen = sse.messages.length;
+
+    // a heartbeat that reports a new version and an error
 
     const lastError = { kind: 'dns', message: 'getaddrinfo ENOTFOUND', at: new Date().toISOString() };
     const hb = await call(a.url, 'POST', '/api/v1/runner/heartbeat', { bearer: reg.instanceToken, body: { version: '1.3.1', lastError } });

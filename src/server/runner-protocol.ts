@@ -160,8 +160,10 @@ export class RunnerProtocol {
     const versionChanged = body.version !== inst.version;
     const reconnect = inst.status === 'disconnected';
     const errorChanged = body.lastError !== undefined && JSON.stringify(body.lastError) !== cached.lastErrorJson;
+    // The first heartbeat after registering is written at once (and announced): it proves the runner's loop works.
+    const firstBeat = inst.heartbeats_on_version === 0 && inst.status !== 'terminated';
     let subject = inst;
-    if (versionChanged || reconnect || errorChanged) {
+    if (versionChanged || reconnect || errorChanged || firstBeat) {
       this.batcher.forget(inst.id);
       this.batcher.received++;
       const updated = await db.transaction(async (tx) => {
