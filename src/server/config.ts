@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { defaultRunnerVersion } from '../contract';
+
+/** The built console, wherever the process was started from. */
+const repoDist = fileURLToPath(new URL('../../dist', import.meta.url));
 
 /** Everything the control plane reads from its environment (PRODUCT.md §7). */
 export interface ServerConfig {
@@ -38,7 +42,7 @@ export const defaultConfig: ServerConfig = {
   heartbeatSeconds: 5,
   offlineAfterSeconds: 20,
   updateDeadlineSeconds: 300,
-  distDir: 'dist',
+  distDir: repoDist,
   retentionDays: 7,
 };
 

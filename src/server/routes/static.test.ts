@@ -1,0 +1,38 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { staticRoutes } from './static';
+
+const root = mkdtempSync(join(tmpdir(), 'paddock-dist-'));
+const dist = join(root, 'dist');
+mkdirSync(join(dist, 'assets'), { recursive: true });
+writeFileSync(join(dist, 'index.html'), '<!doctype html><title>console</title>');
+writeFileSync(join(dist, 'assets', 'app-123.js'), 'console.log(1)');
+writeFileSync(join(root, 'secret.txt'), 'outside dist');
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('serving the built console', () => {
+  const app = staticRoutes(dist);
+  it('serves assets with their type and a long cache life', async () => {
+    const res = await app.request('http://x/assets/app-123.js');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    expect(res.headers.get('cache-control')).toMatch(/immutable/);
+  });
+  it('falls back to index.html for client-side routes', async () => {
+    const res = await app.request('http://x/runners/some-group');
+    expect(await res.text()).toContain('<title>console</title>');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+  });
+  it('never serves a file outside the dist directory', async () => {
+    for (const path of ['/../secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/%2e%2e/secret.txt']) {
+      expect(await (await app.request(`http://x${path}`)).text()).not.toContain('outside dist');
+    }
+  });
+  it('says to run npm run build when nothing is built', async () => {
+    const res = await staticRoutes(join(root, 'missing')).request('http://x/');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('npm run build');
+  });
+});
