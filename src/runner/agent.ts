@@ -5,6 +5,7 @@ import { RunnerCallError, RunnerClient } from './client';
 import type { Logger } from './log';
 import { replacementName, type RunnerOptions } from './options';
 import { DockerEngine, startDockerReplacement } from './docker';
+import { KubernetesApi, podRefFromEnv, updateOwnDeployment } from './kubernetes';
 import { type Replacement, type ReplacementSpec, startReplacement } from './replacement';
 import { startWorker, type Worker } from './supervisor';
 
@@ -22,6 +23,8 @@ export interface AgentSetup {
   random?: Random;
   /** The Docker engine for the docker platform's updates; default from DOCKER_HOST or the mounted socket. */
   docker?: DockerEngine | null;
+  /** The Kubernetes API for the kubernetes platform's updates; default the in-cluster service account. */
+  kubernetes?: KubernetesApi | null;
 }
 
 /**
@@ -242,6 +245,7 @@ export class Agent {
       timeoutMs: this.options.updateTimeoutSeconds * 1000,
       env: this.setup.env,
     };
+    if (this.options.platform === 'kubernetes' && (await this.updateDeployment(cmd, what))) return;
     let replacement: Replacement;
     try {
       replacement = await this.startReplacement(spec);
@@ -271,6 +275,28 @@ export class Agent {
         : `${replacement.name} exited ${outcome.signal ? `on ${outcome.signal}` : `with code ${outcome.code}`} before registering`;
     this.log.error(`${what} ${cmd.updateId} failed: ${reason}; staying on ${this.options.version}`);
     await this.sendEvent({ type: 'update-failed', updateId: cmd.updateId, reason });
+  }
+
+  /**
+   * Kubernetes: point this pod's Deployment at the target version and let the rollout replace the pods
+   * (this one is then stopped with SIGTERM). False when there is no in-cluster API to talk to.
+   */
+  private async updateDeployment(cmd: RunnerCommand, what: string): Promise<boolean> {
+    const api = this.setup.kubernetes === undefined ? KubernetesApi.inCluster(process.env) : this.setup.kubernetes;
+    const pod = podRefFromEnv(process.env, this.options.name ?? hostname());
+    if (!api || !pod) {
+      this.log.warn('No in-cluster Kubernetes API (service account token, PADDOCK_NAMESPACE): starting the replacement as a process');
+      return false;
+    }
+    try {
+      const deployment = await updateOwnDeployment(api, pod, cmd.targetVersion, this.log);
+      this.log.info(`deployment/${deployment} rolls out ${cmd.targetVersion}; this pod keeps working until the rollout stops it`);
+    } catch (err) {
+      const reason = `could not update the Deployment: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+      this.log.error(`${what} ${cmd.updateId} failed: ${reason}; staying on ${this.options.version}`);
+      await this.sendEvent({ type: 'update-failed', updateId: cmd.updateId, reason });
+    }
+    return true;
   }
 
   /**
