@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { LoginRateLimiter, hashPassword, sessionAlive, verifyPassword } from './auth';
+import { FakeClock } from './clock';
+import { groupStatus, groupStatusLabel, offlineCutoff, pastStartupGrace, terminationOf } from './liveness';
+import type { InstanceRow } from './store/instances';
+
+const t = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000);
+
+describe('group status', () => {
+  it.each([
+    [2, true, 'connected', 3, 'Connected · 2 of 3'],
+    [0, true, 'disconnected', 2, 'Disconnected · 0 of 2'],
+    [0, false, 'waiting', 0, 'Waiting for first runner'],
+  ] as const)('%i connected, ever registered %s → %s', (connected, ever, status, total, label) => {
+    expect(groupStatus(connected, ever)).toBe(status);
+    expect(groupStatusLabel(status, connected, total)).toBe(label);
+  });
+});
+
+describe('liveness windows', () => {
+  it('grants one offline window of grace after start-up', () => {
+    expect(pastStartupGrace(t(0), t(19.999), 20)).toBe(false);
+    expect(pastStartupGrace(t(0), t(20), 20)).toBe(true);
+    expect(offlineCutoff(t(100), 20)).toEqual(t(80));
+  });
+});
+
+describe('termination records', () => {
+  const row = (over: Partial<InstanceRow>): InstanceRow => ({
+    id: 'i',
+    group_id: 'g',
+    name: 'r',
+    platform: 'process',
+    hostname: 'h',
+    address: '',
+    os: 'linux',
+    arch: 'x64',
+    version: '1.0.0',
+    status: 'connected',
+    started_at: t(0),
+    last_heartbeat_at: t(10),
+    heartbeats_on_version: 1,
+    disconnected_at: null,
+    last_error: null,
+    term_exit_code: null,
+    term_signal: null,
+    term_reason: null,
+    term_at: null,
+    term_cause: null,
+    replaced_by: null,
+    update_started_id: null,
+    ...over,
+  });
+  it('has none while connected', () => expect(terminationOf(row({}))).toBeNull());
+  it('is "lost" for a disconnected instance without a record, dated when it went disconnected', () => {
+    expect(terminationOf(row({ status: 'disconnected', disconnected_at: t(31) }))).toEqual({
+      exitCode: null,
+      signal: null,
+      reason: null,
+      at: t(31).toISOString(),
+      cause: 'lost',
+    });
+  });
+  it('keeps a stored record as it is', () => {
+    expect(
+      terminationOf(row({ status: 'terminated', term_exit_code: 137, term_reason: 'OOMKilled', term_at: t(5), term_cause: 'oom_killed' })),
+    ).toMatchObject({ exitCode: 137, reason: 'OOMKilled', cause: 'oom_killed' });
+  });
+});
+
+describe('sessions and passwords', () => {
+  it('expire after 30 min idle or 12 h in all', () => {
+    expect(sessionAlive(t(0), t(0), t(29 * 60))).toBe(true);
+    expect(sessionAlive(t(0), t(0), t(30 * 60))).toBe(false);
+    expect(sessionAlive(t(0), t(12 * 3600 - 60), t(12 * 3600 - 1))).toBe(true);
+    expect(sessionAlive(t(0), t(12 * 3600 - 60), t(12 * 3600))).toBe(false);
+  });
+  it('hashes passwords with scrypt and verifies them', async () => {
+    const hash = await hashPassword('s3cret-pass');
+    expect(hash).toMatch(/^scrypt\$/);
+    expect(hash).not.toContain('s3cret-pass');
+    expect(await verifyPassword('s3cret-pass', hash)).toBe(true);
+    expect(await verifyPassword('s3cret-pasS', hash)).toBe(false);
+    expect(await verifyPassword('x', 'garbage')).toBe(false);
+  });
+  it('rate limits failures in a sliding window', () => {
+    const clock = new FakeClock();
+    const limiter = new LoginRateLimiter(clock, 3, 60_000);
+    for (let i = 0; i < 3; i++) limiter.fail('k');
+    expect(limiter.retryAfter('k')).toBe(60);
+    clock.advance(30);
+    expect(limiter.retryAfter('k')).toBe(30);
+    clock.advance(30);
+    expect(limiter.retryAfter('k')).toBe(0);
+  });
+});
