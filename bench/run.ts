@@ -8,13 +8,16 @@
 // Environment: PADDOCK_BENCH_SECONDS (load duration), PADDOCK_BENCH_CONNECTIONS (load connections),
 // PADDOCK_BENCH_INSTANCES (instances the heartbeats rotate over), PADDOCK_BENCH_DATABASE_URL (an
 // existing PostgreSQL instead of a throwaway cluster).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { measureBundle } from './bundle';
+import { buildConsole, measureBundle } from './bundle';
 import { type ConsoleFigures, measureConsole } from './console';
 import { type DisconnectFigures, measureDisconnect } from './disconnect';
 import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
+import { serveConsoleFrom } from './lib/control-plane';
 import { startPostgres } from './lib/postgres';
 import { repoRoot } from './lib/processes';
 import { emptyResults, writeResults } from './lib/results';
@@ -75,11 +78,21 @@ const failed = (what: string, e: unknown) => {
 if (quick) notes.push('QUICK RUN: shorter load and fewer trials than the real figures');
 notes.push(`settings: ${JSON.stringify(settings)}`);
 
+// The console is built once, into a temp dir the bench's servers serve (dist/ is left alone).
+const consoleDir = mkdtempSync(join(tmpdir(), 'paddock-bench-console-'));
+process.on('exit', () => rmSync(consoleDir, { recursive: true, force: true }));
+serveConsoleFrom(consoleDir);
+const needsConsole = selected.has('console') || selected.has('disconnect') || selected.has('live');
+
 let bundleRunnersFiles = 0;
+if (!selected.has('bundle') && needsConsole) {
+  log('building the console…');
+  await buildConsole(consoleDir);
+}
 if (selected.has('bundle')) {
   log('bundle: building the console and the floor with Vite…');
   try {
-    const b = await measureBundle();
+    const b = await measureBundle(consoleDir);
     results.bundle = { runnersPageJsGzipBytes: b.runnersPageJsGzipBytes, floorGzipBytes: b.floorGzipBytes };
     bundleRunnersFiles = b.runnersFiles.length;
     notes.push(...b.notes);

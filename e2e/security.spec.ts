@@ -25,8 +25,11 @@ function expectSecurityHeaders(what: string, headers: Record<string, string>) {
   expect(headers['x-content-type-options'], `${what}: X-Content-Type-Options`).toBe('nosniff');
 }
 
-/** Headers of an SSE response, read without waiting for a stream that never ends. */
-function sseHeaders(url: string, cookie: string): Promise<{ status: number; headers: Record<string, string> }> {
+/**
+ * Headers of an SSE response, read without waiting for a stream that never ends. `poke` makes a
+ * change once the stream is open, in case the server only sends its headers with the first event.
+ */
+function sseHeaders(url: string, cookie: string, poke: () => Promise<unknown>): Promise<{ status: number; headers: Record<string, string> }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { headers: { cookie, accept: 'text/event-stream' } }, (res) => {
       resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string> });
@@ -34,6 +37,8 @@ function sseHeaders(url: string, cookie: string): Promise<{ status: number; head
     });
     req.on('error', reject);
     req.setTimeout(10_000, () => req.destroy(new Error('no SSE headers within 10 s')));
+    req.end();
+    setTimeout(() => void poke().catch(() => {}), 500);
   });
 }
 
@@ -68,7 +73,12 @@ test('the §8 security headers are on every response type', async ({ page, baseU
   await expectProblem(problem, 404);
   expectSecurityHeaders('problem+json', problem.headers());
 
-  const sse = await sseHeaders(`${baseURL}${api.events}`, await cookieHeader(page));
+  const sse = await sseHeaders(`${baseURL}${api.events}`, await cookieHeader(page), () =>
+    page.request.post(api.runnerGroups, {
+      data: { name: `Sse poke ${Date.now().toString(36)}` },
+      headers: { 'x-requested-with': 'paddock', origin: baseURL! },
+    }),
+  );
   expect(sse.status).toBe(200);
   expect(sse.headers['content-type']).toContain('text/event-stream');
   expectSecurityHeaders('SSE', sse.headers);

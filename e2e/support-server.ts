@@ -30,7 +30,9 @@ export interface OwnServer {
 /** The environment of a server child: this process's, minus anything that would configure it behind the spec's back. */
 function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('PADDOCK_') && k !== 'DATABASE_URL' && k !== 'PORT' && k !== 'HOST'),
+    Object.entries(process.env).filter(
+      ([k]) => k === 'PADDOCK_DIST_DIR' || (!k.startsWith('PADDOCK_') && k !== 'DATABASE_URL' && k !== 'PORT' && k !== 'HOST'),
+    ),
   );
 }
 

@@ -23,6 +23,13 @@ export interface ControlPlaneOptions {
   port?: number;
 }
 
+let consoleBuild: string | undefined;
+
+/** Where the bench built the console; every control plane started afterwards serves it. */
+export function serveConsoleFrom(dir: string): void {
+  consoleBuild = dir;
+}
+
 /** Not a secret: a throwaway admin of a throwaway data dir on loopback. */
 export const benchAdminPassword = 'bench-admin-password-not-secret';
 
@@ -46,6 +53,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     PADDOCK_DATA_DIR: dataDir,
     PADDOCK_PUBLIC_URL: url,
     PADDOCK_ADMIN_PASSWORD: benchAdminPassword,
+    ...(consoleBuild ? { PADDOCK_DIST_DIR: consoleBuild } : {}),
     ...options.env,
   });
   let alive = true;
@@ -111,11 +119,11 @@ export class ApiSession {
 }
 
 /** Registers one instance through the runner protocol, as a runner process would. */
-export async function registerInstance(baseUrl: string, key: string, name: string, version = '1.4.0'): Promise<RegisterResponse> {
+export async function registerInstance(baseUrl: string, key: string, name: string, version = '1.4.0', address = '10.20.30.40'): Promise<RegisterResponse> {
   const res = await fetch(`${baseUrl}${api.runnerRegister}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ name, platform: 'process', hostname: name, address: '127.0.0.1', os: 'linux', arch: 'x64', version }),
+    body: JSON.stringify({ name, platform: 'process', hostname: name, address, os: 'linux', arch: 'x64', version }),
   });
   const text = await res.text();
   if (res.status !== 201) throw new Error(`register ${name}: HTTP ${res.status} ${text.slice(0, 300)}`);
