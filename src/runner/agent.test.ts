@@ -75,6 +75,8 @@ describe('runner agent against a real control plane', () => {
     expect(group).toMatchObject({ status: 'connected', connectedCount: 1, instanceCount: 1, versions: ['1.4.0'] });
     expect(r.exit).toBeNull();
     expectNoSecrets(r.output, key);
+    // Given with --key, the key is still not in the command line `ps` shows: the process renames itself.
+    expect(readFileSync(`/proc/${r.pid}/cmdline`, 'utf8')).not.toContain(key);
   });
 
   it.concurrent('SIGKILL: the worker does not outlive the runner; disconnected after the offline window, cause "lost"', async (ctx) => {
