@@ -2,10 +2,10 @@ import { arch, hostname, networkInterfaces, platform as osPlatform, release } fr
 import type { RegisterBody, RunnerCommand, RunnerError, RunnerEventBody } from '../contract';
 import { backoffDelayMs, heartbeatDelayMs, type Random } from './backoff';
 import { RunnerCallError, RunnerClient } from './client';
-import type { Logger } from './log';
-import { replacementName, type RunnerOptions } from './options';
 import { DockerEngine, startDockerReplacement } from './docker';
 import { KubernetesApi, podRefFromEnv, updateOwnDeployment } from './kubernetes';
+import type { Logger } from './log';
+import { replacementName, type RunnerOptions } from './options';
 import { type Replacement, type ReplacementSpec, startReplacement } from './replacement';
 import { startWorker, type Worker } from './supervisor';
 

@@ -9,7 +9,8 @@ import { startTestServer, type TestServer, uniqueGroupName } from './testing/ser
 // The latest runner version is 1.5.0; every runner here starts on 1.4.0.
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ runnerVersion: '1.5.0', updateDeadlineSeconds: 60 });
+  // A roomier offline window than the default 3 s: nothing here waits for it, and a loaded machine must not flap.
+  server = await startTestServer({ runnerVersion: '1.5.0', updateDeadlineSeconds: 60, offlineAfterSeconds: 6 });
 });
 afterAll(async () => {
   await server?.close();
