@@ -41,4 +41,12 @@ describe('GET /api/v1/events', () => {
     expect(sse.res.status).toBe(401);
     expect(sse.res.headers.get('content-type')).toBe('application/problem+json');
   });
+
+  it('ends open streams when the server shuts down, so close() does not hang', async () => {
+    const sse = await openSse(`${server.url}/api/v1/events`, { Cookie: cookie });
+    expect(sse.res.status).toBe(200);
+    const started = Date.now();
+    await server.close();
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
 });

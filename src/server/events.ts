@@ -32,6 +32,20 @@ export class EventHub {
     });
   }
 
+  private streamEnders = new Set<() => void>();
+
+  /** Registers a way to end a long-lived stream when the server shuts down. */
+  onShutdown(end: () => void): () => void {
+    this.streamEnders.add(end);
+    return () => this.streamEnders.delete(end);
+  }
+
+  /** Ends every open event stream (shutdown), so their connections can close cleanly. */
+  endStreams(): void {
+    for (const end of this.streamEnders) end();
+    this.streamEnders.clear();
+  }
+
   subscribe(fn: (event: StoredEvent) => void): () => void {
     this.subscribers.add(fn);
     return () => this.subscribers.delete(fn);

@@ -58,10 +58,18 @@ export async function startServer(
     generatedAdminPassword,
     close() {
       closing ??= (async () => {
+        const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
-          // SSE streams never end by themselves: cut open connections so close() returns.
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          // Let requests in flight finish; end event streams; then cut whatever is left.
+          paddock.hub.endStreams();
+          http.closeIdleConnections?.();
+          const idle = setInterval(() => http.closeIdleConnections?.(), 50);
+          const force = setTimeout(() => http.closeAllConnections?.(), 2000);
+          server.once('close', () => {
+            clearInterval(idle);
+            clearTimeout(force);
+          });
         });
         await paddock.stop();
         await store.close();

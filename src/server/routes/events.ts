@@ -25,10 +25,12 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
         queue.push(e);
         wake?.();
       });
-      stream.onAbort(() => {
+      const end = () => {
         closed = true;
         wake?.();
-      });
+      };
+      stream.onAbort(end);
+      const forget = hub.onShutdown(end);
       const send = (e: StoredEvent) =>
         stream.writeSSE({
           event: e.kind,
@@ -67,6 +69,7 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
         }
       } finally {
         unsubscribe();
+        forget();
       }
     });
   });
