@@ -32,13 +32,13 @@ export function InstallView({ group, registrationKey, onCopied }: InstallViewPro
           <TabsTrigger value="docker">Docker</TabsTrigger>
           <TabsTrigger value="cloudformation">CloudFormation</TabsTrigger>
         </TabsList>
-        <TabsContent value="helm">
+        <TabsContent value="helm" className={styles.panel}>
           <HelmTab {...props} template={helm} />
         </TabsContent>
-        <TabsContent value="docker">
+        <TabsContent value="docker" className={styles.panel}>
           <DockerTab {...props} template={docker} />
         </TabsContent>
-        <TabsContent value="cloudformation">
+        <TabsContent value="cloudformation" className={styles.panel}>
           <CloudFormationTab {...props} template={cloudformation} />
         </TabsContent>
       </Tabs>
