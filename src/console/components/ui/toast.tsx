@@ -29,16 +29,20 @@ function Toaster() {
   const polite = list.filter((m) => m.tone !== 'danger');
   return (
     <section aria-label="Notifications" className={styles.viewport} data-slot="toast-viewport">
-      <ol role="alert" className={styles.list}>
-        {urgent.map((m) => (
-          <ToastItem key={m.id} message={m} />
-        ))}
-      </ol>
-      <ol role="status" aria-live="polite" className={styles.list}>
-        {polite.map((m) => (
-          <ToastItem key={m.id} message={m} />
-        ))}
-      </ol>
+      <div role="alert">
+        <ol className={styles.list}>
+          {urgent.map((m) => (
+            <ToastItem key={m.id} message={m} />
+          ))}
+        </ol>
+      </div>
+      <div role="status" aria-live="polite">
+        <ol className={styles.list}>
+          {polite.map((m) => (
+            <ToastItem key={m.id} message={m} />
+          ))}
+        </ol>
+      </div>
     </section>
   );
 }
