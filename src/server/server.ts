@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp, type PaddockApp } from './app';
@@ -44,6 +45,25 @@ export async function startServer(
     const s = serve({ fetch: paddock.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
   });
+  // Own bookkeeping of connections, so shutdown can close idle ones and wait for busy ones.
+  const sockets = new Set<Socket>();
+  const busy = new Map<Socket, number>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      busy.delete(socket);
+    });
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const n = (busy.get(socket) ?? 1) - 1;
+      if (n <= 0) busy.delete(socket);
+      else busy.set(socket, n);
+    });
+  });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
   // PGlite is single-process: mark the data directory as held, so the users CLI can refuse to open it.
@@ -58,14 +78,18 @@ export async function startServer(
     generatedAdminPassword,
     close() {
       closing ??= (async () => {
-        const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
-          // Let requests in flight finish; end event streams; then cut whatever is left.
+          // Let requests in flight finish; end event streams; close idle connections; cut the rest after 2 s.
           paddock.hub.endStreams();
-          http.closeIdleConnections?.();
-          const idle = setInterval(() => http.closeIdleConnections?.(), 50);
-          const force = setTimeout(() => http.closeAllConnections?.(), 2000);
+          const closeIdle = () => {
+            for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
+          };
+          closeIdle();
+          const idle = setInterval(closeIdle, 25);
+          const force = setTimeout(() => {
+            for (const socket of sockets) socket.destroy();
+          }, 2000);
           server.once('close', () => {
             clearInterval(idle);
             clearTimeout(force);
