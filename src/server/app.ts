@@ -69,6 +69,7 @@ export function createApp(options: { store: Store; clock: Clock; config: ServerC
     if (e.kind === 'update' || e.kind === 'group') updates.invalidate(e.groupId);
     if (e.kind === 'group' && e.op === 'delete') runners.invalidateGroup(e.groupId);
   });
+  groups.onDeleted = (groupId) => runners.invalidateGroup(groupId);
   sweeper.onDisconnected = (rows) => {
     for (const r of rows) runners.invalidateInstance(r.id);
   };

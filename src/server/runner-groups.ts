@@ -27,6 +27,9 @@ const duplicate = (name: string) => conflict(`A runner group named "${name}" alr
 
 /** Runner groups: create, list, rename, default, rotate key, delete (PRODUCT.md §2, §5). */
 export class RunnerGroups {
+  /** Called after a group is deleted (the heartbeat path drops what it cached at once). */
+  onDeleted: (groupId: string) => void = () => {};
+
   constructor(
     private readonly deps: Deps,
     private readonly updates: UpdateService,
@@ -170,5 +173,6 @@ export class RunnerGroups {
       if (newDefault) await publish(tx, now, { kind: 'group', op: 'upsert', groupId: newDefault, entityId: newDefault });
     });
     this.updates.invalidate(id);
+    this.onDeleted(id);
   }
 }

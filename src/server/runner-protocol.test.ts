@@ -105,6 +105,7 @@ describe.each(backends)('runner protocol on %s', (backend) => {
     it('401s an unknown token and 410s every call once the group is deleted', async () => {
       const { id, key } = await createGroup(h);
       const r = await register(h, key);
+      expect((await heartbeat(h, r.instanceToken)).status).toBe(200); // now it is cached
       expect((await heartbeat(h, 'pit_unknown')).status).toBe(401);
       expect((await h.call('DELETE', `/api/v1/runner-groups/${id}`)).status).toBe(204);
       const hb = await heartbeat(h, r.instanceToken);
