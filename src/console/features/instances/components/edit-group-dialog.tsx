@@ -42,7 +42,15 @@ export function EditGroupDialog({
 
   return (
     <Dialog open onOpenChange={(open) => (open ? undefined : onClose())}>
-      <DialogContent size="wide" closeLabel="Close">
+      <DialogContent
+        size="wide"
+        closeLabel="Close"
+        // Open on the dialog itself, not in the Name field: most visits are to look, not to rename.
+        onOpenAutoFocus={(event) => {
+          event.preventDefault();
+          (event.currentTarget as HTMLElement | null)?.focus();
+        }}
+      >
         <DialogHeader>
           <DialogTitle>Edit {group.name}</DialogTitle>
           <DialogDescription>
@@ -252,7 +260,8 @@ function HowToAdd({ group }: { group: RunnerGroup }) {
       </h3>
       <ul className={styles.howTo}>
         <li>
-          Kubernetes: scale the deployment to the number of runners you want.
+          Kubernetes: scale the deployment to the number of runners you want (add <code>-n &lt;namespace&gt;</code> for
+          the namespace you installed into).
           <code className={styles.code}>{scaleCommand(slug)}</code>
         </li>
         <li>Docker: run the Docker command again on the same or another host; each run adds one instance.</li>
