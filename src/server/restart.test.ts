@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from './testing/db';
+import { type Backend, openTestDb, waitFor } from './testing/db';
 import { runnerBody } from './testing/harness';
 import { call, signInTo } from './testing/sse';
 
@@ -11,9 +11,9 @@ const password = 'restart-password';
 const children: ChildProcess[] = [];
 
 /** Starts `node --import tsx src/server/main.ts` and answers its URL once it prints the listening line. */
-async function startProcess(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+async function startProcess(dataDir: string, databaseUrl: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PADDOCK_DATA_DIR: dataDir, PADDOCK_ADMIN_PASSWORD: password, DATABASE_URL: '' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PADDOCK_DATA_DIR: dataDir, PADDOCK_ADMIN_PASSWORD: password, DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -32,11 +32,15 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-describe('kill -9 mid-traffic, then restart', () => {
+const backends: Backend[] = ['pglite', 'postgres'];
+
+describe.each(backends)('kill -9 mid-traffic on %s, then restart', (backend) => {
   it('keeps every acknowledged write', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'paddock-restart-'));
+    const pg = backend === 'postgres' ? await openTestDb('postgres') : null;
+    const databaseUrl = pg?.url ?? '';
     try {
-      const first = await startProcess(dataDir);
+      const first = await startProcess(dataDir, databaseUrl);
       const cookie = await signInTo(first.url, 'admin', password);
       const acked = { groups: [] as Array<{ id: string; name: string }>, instances: [] as Array<{ id: string; groupId: string; token: string }>, terminated: [] as string[] };
       let stop = false;
@@ -69,7 +73,7 @@ describe('kill -9 mid-traffic, then restart', () => {
       await traffic;
       await waitFor(() => first.child.exitCode !== null || first.child.signalCode !== null, { what: 'the process to die' });
 
-      const second = await startProcess(dataDir);
+      const second = await startProcess(dataDir, databaseUrl);
       const cookie2 = await signInTo(second.url, 'admin', password);
       const groups: Array<{ id: string; name: string }> = await (await call(second.url, 'GET', '/api/v1/runner-groups', { cookie: cookie2 })).json();
       const ids = new Set(groups.map((g) => g.id));
@@ -91,6 +95,7 @@ describe('kill -9 mid-traffic, then restart', () => {
       expect(second.child.exitCode).toBe(0);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+      await pg?.drop();
     }
   }, 120_000);
 });
