@@ -53,6 +53,13 @@ function num(value: string | undefined, fallback: number, name: string): number 
   return n;
 }
 
+function portFrom(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return defaultConfig.port;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`PORT must be a port number (0–65535), got "${value}"`);
+  return n;
+}
+
 function str(value: string | undefined, fallback: string): string {
   return value === undefined || value.trim() === '' ? fallback : value.trim();
 }
@@ -61,7 +68,7 @@ function str(value: string | undefined, fallback: string): string {
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   return {
     ...defaultConfig,
-    port: env.PORT === undefined || env.PORT === '' ? defaultConfig.port : Number.parseInt(env.PORT, 10),
+    port: portFrom(env.PORT),
     host: str(env.HOST, defaultConfig.host),
     dataDir: str(env.PADDOCK_DATA_DIR, defaultConfig.dataDir),
     databaseUrl: str(env.DATABASE_URL, ''),
