@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from './config';
+
+describe('configFromEnv (PRODUCT.md §7)', () => {
+  it('has the documented defaults', () => {
+    expect(configFromEnv({})).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: './.paddock',
+      databaseUrl: '',
+      runnerVersion: '1.4.0',
+      heartbeatSeconds: 5,
+      offlineAfterSeconds: 20,
+      updateDeadlineSeconds: 300,
+    });
+  });
+  it('reads every variable', () => {
+    const c = configFromEnv({
+      PORT: '9090',
+      HOST: '0.0.0.0',
+      PADDOCK_DATA_DIR: '/var/lib/paddock',
+      DATABASE_URL: 'postgres://db/paddock',
+      PADDOCK_PUBLIC_URL: 'https://paddock.example.com/',
+      PADDOCK_ADMIN_PASSWORD: 'pw',
+      PADDOCK_RUNNER_VERSION: '2.1.0',
+      PADDOCK_RUNNER_IMAGE: 'registry/runner',
+      PADDOCK_HELM_CHART: 'oci://charts/runner',
+      PADDOCK_CFN_TEMPLATE_URL: 'https://t/runner.yaml',
+      PADDOCK_HEARTBEAT_SECONDS: '2',
+      PADDOCK_OFFLINE_AFTER_SECONDS: '8',
+      PADDOCK_UPDATE_DEADLINE_SECONDS: '60',
+    });
+    expect(c).toMatchObject({
+      port: 9090,
+      host: '0.0.0.0',
+      dataDir: '/var/lib/paddock',
+      databaseUrl: 'postgres://db/paddock',
+      publicUrl: 'https://paddock.example.com',
+      adminPassword: 'pw',
+      runnerVersion: '2.1.0',
+      runnerImage: 'registry/runner',
+      helmChart: 'oci://charts/runner',
+      cfnTemplateUrl: 'https://t/runner.yaml',
+      heartbeatSeconds: 2,
+      offlineAfterSeconds: 8,
+      updateDeadlineSeconds: 60,
+    });
+  });
+  it('treats an empty DATABASE_URL as embedded PGlite and refuses nonsense', () => {
+    expect(configFromEnv({ DATABASE_URL: '' }).databaseUrl).toBe('');
+    expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => configFromEnv({ PADDOCK_OFFLINE_AFTER_SECONDS: '-1' })).toThrow(/PADDOCK_OFFLINE_AFTER_SECONDS/);
+  });
+});
