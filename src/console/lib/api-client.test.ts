@@ -40,8 +40,8 @@ describe('apiRequest', () => {
         ),
       ),
     );
-    const error = await apiRequest('/api/v1/probe', { method: 'POST', body: {} }).catch((e: ApiError) => e);
-    expect(error).toBeInstanceOf(ApiError);
+    const error = await apiRequest('/api/v1/probe', { method: 'POST', body: {} }).catch((e: unknown) => e);
+    if (!(error instanceof ApiError)) throw new Error('expected an ApiError');
     expect(error.status).toBe(400);
     expect(error.fieldErrors).toEqual({ name: 'must not be empty' });
     expect(errorMessage(error)).toBe('The request is not valid.');
@@ -59,8 +59,8 @@ describe('apiRequest', () => {
 
   it('reports a network failure as status 0 and the control plane as unreachable', async () => {
     server.use(http.get('/api/v1/probe', () => HttpResponse.error()));
-    const error = await apiRequest('/api/v1/probe').catch((e: ApiError) => e);
-    expect(error).toBeInstanceOf(ApiError);
+    const error = await apiRequest('/api/v1/probe').catch((e: unknown) => e);
+    if (!(error instanceof ApiError)) throw new Error('expected an ApiError');
     expect(error.isNetworkError).toBe(true);
     expect(errorMessage(error)).toBe('Cannot reach the control plane. Nothing was changed.');
     expect(getConnectionState()).toBe('reconnecting');
