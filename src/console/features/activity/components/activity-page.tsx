@@ -74,7 +74,6 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
       ) : (
         <>
           {/* Focusable so keyboard users can scroll it sideways on narrow screens. */}
-          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1) */}
           <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Audit log">
             <table className={styles.table}>
               <caption className="sr-only">Audit log, newest first</caption>

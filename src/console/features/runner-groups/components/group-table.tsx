@@ -73,7 +73,7 @@ export function GroupTable({
       width: 'minmax(10rem, 1fr)',
       cell: (g) => {
         const u = g.activeUpdate;
-        if (!u || u.state !== 'in_progress') return <span className={styles.muted}>—</span>;
+        if (u?.state !== 'in_progress') return <span className={styles.muted}>—</span>;
         const p = updateProgress(u);
         return (
           <span className={styles.progress}>
