@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import type { Role, Session } from '../contract';
 import type { Accounts } from './accounts';
 import type { ServerConfig } from './config';
-import { badRequest, forbidden, HttpProblem, unauthorized } from './problem';
+import { badRequest, forbidden, type HttpProblem, unauthorized } from './problem';
 
 /** Hono environment of the API: the signed-in user, when there is one. */
 export type AppEnv = { Variables: { session: Session | null; sessionId: string | null } };
@@ -146,4 +146,3 @@ export function guard(config: ServerConfig, role?: Role): MiddlewareHandler<AppE
   };
 }
 
-export { HttpProblem };

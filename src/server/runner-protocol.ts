@@ -18,7 +18,6 @@ import {
   disconnectInstance,
   findInstanceByToken,
   insertInstance,
-  type InstanceRow,
   type TokenInstance,
   terminateInstance,
   writeThroughHeartbeat,
@@ -252,4 +251,3 @@ async function publishUpdateOf(tx: Queryable, groupId: string, at: Date): Promis
   if (u) await publish(tx, at, { kind: 'update', op: 'upsert', groupId, entityId: u.id });
 }
 
-export type { InstanceRow };
