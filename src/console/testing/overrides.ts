@@ -139,3 +139,23 @@ export function manyGroups(count: number) {
 function slug(name: string) {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 }
+
+/** The instances of every group fail to load. */
+export function serverAnswers503ToInstances() {
+  server.use(http.get(`${api.runnerGroups}/:id/instances`, () => problem(503, 'Service Unavailable')));
+}
+
+/** The audit log never answers: the Activity page stays loading. */
+export function auditNeverLoads() {
+  server.use(
+    http.get(api.auditEvents, async () => {
+      await delay('infinite');
+      return HttpResponse.json({ items: [], nextCursor: null });
+    }),
+  );
+}
+
+/** Sign in is rate limited. */
+export function signInRateLimited() {
+  server.use(http.post(api.session, () => problem(429, 'Too Many Requests', { detail: 'Try again in a minute.' })));
+}

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { api } from '../../../../contract';
 import { db, seedGroup } from '../../../testing/db';
 import { ago, buildAuditEvent } from '../../../testing/factories';
+import { auditNeverLoads } from '../../../testing/overrides';
 import { renderApp } from '../../../testing/render';
 import { server } from '../../../testing/server';
 
@@ -69,6 +70,12 @@ describe('Activity page', () => {
     await waitFor(() => expect(rows()).toHaveLength(4));
     await user.type(screen.getByLabelText('User'), 'nobody{Enter}');
     expect(await screen.findByRole('heading', { name: 'No activity matches' })).toBeInTheDocument();
+  });
+
+  it('has a loading state', async () => {
+    auditNeverLoads();
+    renderApp('/activity');
+    expect(await screen.findByText('Loading activity…')).toBeInTheDocument();
   });
 
   it('has an empty state', async () => {

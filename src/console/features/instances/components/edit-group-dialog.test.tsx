@@ -2,7 +2,14 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { db, seedGroup } from '../../../testing/db';
 import { ago, buildTermination } from '../../../testing/factories';
-import { disconnectedGroup, healthyGroup, tenThousandInstances, viewerSession, waitingGroup } from '../../../testing/overrides';
+import {
+  disconnectedGroup,
+  healthyGroup,
+  serverAnswers503ToInstances,
+  tenThousandInstances,
+  viewerSession,
+  waitingGroup,
+} from '../../../testing/overrides';
 import { renderRunners } from '../../../testing/render';
 
 async function openEdit(name: string) {
@@ -128,6 +135,13 @@ describe('Edit dialog', () => {
     waitingGroup('Fresh');
     const { dialog } = await openEdit('Fresh');
     expect(await within(dialog).findByRole('heading', { name: 'No instances yet' })).toBeInTheDocument();
+  });
+
+  it('shows an error when the instances cannot be loaded', async () => {
+    healthyGroup('Production');
+    serverAnswers503ToInstances();
+    const { dialog } = await openEdit('Production');
+    expect(await within(dialog).findByRole('heading', { name: 'Instances could not be loaded' })).toBeInTheDocument();
   });
 
   it('lets viewers look but not rename', async () => {

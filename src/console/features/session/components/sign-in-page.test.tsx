@@ -1,7 +1,7 @@
 import { screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { db } from '../../../testing/db';
-import { healthyGroup, signedOut } from '../../../testing/overrides';
+import { healthyGroup, signedOut, signInRateLimited } from '../../../testing/overrides';
 import { renderApp } from '../../../testing/render';
 
 describe('session', () => {
@@ -25,6 +25,16 @@ describe('session', () => {
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByText('Sign in failed. Check your username and password.')).toBeInTheDocument();
     expect(db.session).toBeNull();
+  });
+
+  it('says when sign in is rate limited', async () => {
+    signedOut();
+    signInRateLimited();
+    const { user } = renderApp('/');
+    await user.type(await screen.findByLabelText('Username'), 'admin');
+    await user.type(screen.getByLabelText('Password'), 'admin-password');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByText('Too many attempts. Wait a minute and try again.')).toBeInTheDocument();
   });
 
   it('asks for both fields before calling the server', async () => {
