@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useId, useState } from 'react';
 import type { RunnerGroup } from '../../../../contract';
 import {
   AlertDialog,
@@ -12,10 +12,50 @@ import {
 } from '../../../components/ui/alert-dialog';
 import { Button } from '../../../components/ui/button';
 import { DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '../../../components/ui/dialog';
+import { Input } from '../../../components/ui/input';
+import { Label } from '../../../components/ui/label';
 import styles from './dialogs.module.css';
 
 /** What the install kit renders: the Helm / Docker / CloudFormation tabs carrying the key. */
 export type RenderInstallView = (props: { group: RunnerGroup; registrationKey: string; onCopied: () => void }) => ReactNode;
+
+/** The key on its own, read-only and kept away from password managers and spell checkers. */
+function KeyField({ registrationKey, onCopied }: { registrationKey: string; onCopied: () => void }) {
+  const id = useId();
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(registrationKey);
+      setCopied(true);
+      onCopied();
+    } catch {
+      // Clipboard refused (permissions): the field is selected for a manual copy instead.
+      (document.getElementById(`${id}-key`) as HTMLInputElement | null)?.select();
+    }
+  };
+  return (
+    <div className={styles.field}>
+      <Label htmlFor={`${id}-key`}>Registration key</Label>
+      <div className={styles.keyRow}>
+        <Input
+          id={`${id}-key`}
+          className={styles.keyInput}
+          readOnly
+          value={registrationKey}
+          autoComplete="off"
+          spellCheck={false}
+          autoCapitalize="off"
+          data-1p-ignore=""
+          data-lpignore="true"
+          data-bwignore=""
+          data-form-type="other"
+          onFocus={(e) => e.currentTarget.select()}
+        />
+        <Button onClick={() => void copy()}>{copied ? 'Copied' : 'Copy key'}</Button>
+      </div>
+    </div>
+  );
+}
 
 /**
  * The install view inside the New Runner Group and Rotate key dialogs, with the Close that asks
@@ -51,6 +91,7 @@ export function InstallStep({
           key.
         </DialogDescription>
       </DialogHeader>
+      <KeyField registrationKey={registrationKey} onCopied={onCopied} />
       <div className={styles.install}>{renderInstallView({ group, registrationKey, onCopied })}</div>
       <DialogFooter>
         <Button variant="primary" onClick={onRequestClose}>

@@ -41,6 +41,20 @@ describe('New Runner Group dialog', () => {
     expect([...db.groups.values()].find((g) => g.name === 'Build farm')?.isDefault).toBe(true);
   });
 
+  it('shows the key in a read-only field that password managers and spell checkers leave alone', async () => {
+    const { user } = renderWithProviders(<Harness />);
+    await user.type(screen.getByLabelText('Name'), 'Build farm');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    const field = await screen.findByLabelText('Registration key');
+    expect(field).toHaveValue(issuedKey());
+    expect(field).toHaveAttribute('readonly');
+    expect(field).toHaveAttribute('autocomplete', 'off');
+    expect(field).toHaveAttribute('spellcheck', 'false');
+    expect(field).toHaveAttribute('data-1p-ignore');
+    expect(field).toHaveAttribute('data-lpignore', 'true');
+    expect(field).not.toHaveAttribute('name');
+  });
+
   it('never puts the key in the query cache, and forgets it when closed', async () => {
     healthyGroup('Production');
     const { user, queryClient } = renderWithProviders(<Harness />);
