@@ -94,6 +94,13 @@ describe('npm run paddock -- users', () => {
       const r = spawnCli(dataDir, ['users', 'add', 'late', '--role', 'viewer']);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/Stop it, run this command, then start it again/);
+      const second = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+        env: { ...process.env, PORT: '0', PADDOCK_DATA_DIR: dataDir, DATABASE_URL: '' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(second.status).toBe(1);
+      expect(second.stderr).toMatch(/another control plane \(pid \d+\) is using/);
     } finally {
       child.kill('SIGKILL');
     }

@@ -30,6 +30,12 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { clock = systemClock, logger = createLogger(), timers = true, ...overrides } = options;
   const config: ServerConfig = { ...defaultConfig, ...overrides };
+  if (!config.databaseUrl && config.dataDir !== 'memory') {
+    const holder = dataDirHolder(config.dataDir);
+    if (holder !== null) {
+      throw new Error(`another control plane (pid ${holder}) is using ${config.dataDir}; PGlite allows one process per data directory`);
+    }
+  }
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let paddock: PaddockApp;
   let generatedAdminPassword: string | null;
