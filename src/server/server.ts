@@ -126,8 +126,14 @@ export function dataDirHolder(dataDir: string): number | null {
   if (pid === null || pid === process.pid) return null;
   try {
     process.kill(pid, 0);
-    return pid;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
   }
+  // A reused pid (say, after a container restart) belongs to something that is not Node: not a holder.
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node')) return null;
+  } catch {
+    // no /proc here: trust the liveness check
+  }
+  return pid;
 }
