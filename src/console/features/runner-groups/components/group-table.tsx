@@ -1,5 +1,6 @@
 import type { RunnerGroup } from '../../../../contract';
 import { type Column, DataList } from '../../../components/data-list';
+import { useMediaQuery } from '../../../lib/use-media-query';
 import { StatusDot } from '../../../components/status-dot';
 import { Badge } from '../../../components/ui/badge';
 import { groupStatus, updateProgress, versionInfo } from '../model';
@@ -14,6 +15,7 @@ export function GroupTable({
   groups: readonly RunnerGroup[];
   onAction: (group: RunnerGroup, action: GroupAction) => void;
 }) {
+  const narrow = useMediaQuery('(max-width: 640px)');
   const columns: Column<RunnerGroup>[] = [
     {
       id: 'status',
@@ -96,5 +98,38 @@ export function GroupTable({
       ),
     },
   ];
-  return <DataList label="Runner groups" rows={groups} columns={columns} rowKey={(g) => g.id} rowHeight={60} maxHeight="calc(100vh - 14rem)" minWidth="58rem" />;
+  if (narrow) {
+    // Phones: status, then the name with versions and update under it, then the menu; nothing scrolls sideways.
+    const byId = new Map(columns.map((c) => [c.id, c]));
+    const narrowColumns: Column<RunnerGroup>[] = [
+      { ...byId.get('status')!, width: 'minmax(7.5rem, 1fr)' },
+      {
+        id: 'group',
+        header: 'Group',
+        width: 'minmax(8rem, 1.4fr)',
+        cell: (g) => (
+          <span className={styles.stack}>
+            {byId.get('name')!.cell(g)}
+            {byId.get('versions')!.cell(g)}
+            {g.activeUpdate?.state === 'in_progress' ? byId.get('update')!.cell(g) : null}
+          </span>
+        ),
+      },
+      { ...byId.get('actions')!, width: '2.75rem' },
+    ];
+    return (
+      <DataList label="Runner groups" rows={groups} columns={narrowColumns} rowKey={(g) => g.id} rowHeight={96} maxHeight="75vh" minWidth="0" />
+    );
+  }
+  return (
+    <DataList
+      label="Runner groups"
+      rows={groups}
+      columns={columns}
+      rowKey={(g) => g.id}
+      rowHeight={60}
+      maxHeight="calc(100vh - 14rem)"
+      minWidth="58rem"
+    />
+  );
 }
