@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Instance, RunnerGroup } from '../contract';
 import type { Db } from './store/db';
+import { eventsAfter } from './store/events';
 import { type Backend, openTestDb, resetDb } from './testing/db';
 import { createGroup, createHarness, type Harness, heartbeat, register, runnerBody, runnerEvent } from './testing/harness';
 
@@ -177,6 +178,13 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect(inst!.status).toBe('disconnected');
       expect(inst!.termination).toEqual({ exitCode: null, signal: null, reason: null, at: h.clock.now().toISOString(), cause: 'lost' });
       expect(await group(id)).toMatchObject({ status: 'disconnected', connectedCount: 0, instanceCount: 1 });
+      // the sweep was announced as live events (what SSE streams carry)
+      const events = await eventsAfter(db, '0');
+      const last = events.slice(-2).map((e) => [e.kind, e.entityId]);
+      expect(last).toEqual([
+        ['instance', r.instanceId],
+        ['group', id],
+      ]);
 
       // it comes back: connected again and the record is gone
       await heartbeat(h, r.instanceToken);
