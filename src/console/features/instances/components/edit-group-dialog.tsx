@@ -5,6 +5,7 @@ import { groupSlug } from '../../../../contract/slug';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import { formatRelative, plural } from '../../../lib/format';
 import { usePermissions } from '../../../lib/permissions';
+import { useMediaQuery } from '../../../lib/use-media-query';
 import { type Column, DataList } from '../../../components/data-list';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { StatusDot } from '../../../components/status-dot';
@@ -153,6 +154,7 @@ function InstancesSection({
     return () => clearInterval(t);
   }, []);
 
+  const narrow = useMediaQuery('(max-width: 640px)');
   const columns: Column<Instance>[] = [
     {
       id: 'status',
@@ -236,11 +238,11 @@ function InstancesSection({
             <DataList
               label="Instances"
               rows={shown}
-              columns={columns}
+              columns={narrow ? narrowColumns(columns) : columns}
               rowKey={(i) => i.id}
-              rowHeight={44}
+              rowHeight={narrow ? 76 : 44}
               maxHeight="22rem"
-              minWidth="62rem"
+              minWidth={narrow ? '0' : '62rem'}
               selectedKey={selectedId}
             />
           )}
@@ -248,6 +250,28 @@ function InstancesSection({
       )}
     </section>
   );
+}
+
+/** Phones: status, the name with version, platform and host under it, and the last heartbeat. */
+function narrowColumns(columns: Column<Instance>[]): Column<Instance>[] {
+  const byId = new Map(columns.map((c) => [c.id, c]));
+  return [
+    { ...byId.get('status')!, width: 'minmax(7rem, 1fr)' },
+    {
+      id: 'instance',
+      header: 'Instance',
+      width: 'minmax(8rem, 1.5fr)',
+      cell: (i) => (
+        <span className={styles.stack}>
+          {byId.get('name')!.cell(i)}
+          <span className={styles.muted}>
+            {i.version} · {i.platform} · {i.hostname}
+          </span>
+        </span>
+      ),
+    },
+    { ...byId.get('heartbeat')!, width: '5.5rem' },
+  ];
 }
 
 function HowToAdd({ group }: { group: RunnerGroup }) {
