@@ -240,7 +240,7 @@ function InstancesSection({
               rows={shown}
               columns={narrow ? narrowColumns(columns) : columns}
               rowKey={(i) => i.id}
-              rowHeight={narrow ? 76 : 44}
+              rowHeight={narrow ? 96 : 44}
               maxHeight="22rem"
               minWidth={narrow ? '0' : '62rem'}
               selectedKey={selectedId}
@@ -252,25 +252,25 @@ function InstancesSection({
   );
 }
 
-/** Phones: status, the name with version, platform and host under it, and the last heartbeat. */
+/** Phones: the instance (name, status, version, platform, host) and its last heartbeat. */
 function narrowColumns(columns: Column<Instance>[]): Column<Instance>[] {
   const byId = new Map(columns.map((c) => [c.id, c]));
   return [
-    { ...byId.get('status')!, width: 'minmax(7rem, 1fr)' },
     {
       id: 'instance',
       header: 'Instance',
-      width: 'minmax(8rem, 1.5fr)',
+      width: 'minmax(0, 1fr)',
       cell: (i) => (
         <span className={styles.stack}>
           {byId.get('name')!.cell(i)}
+          {byId.get('status')!.cell(i)}
           <span className={styles.muted}>
             {i.version} · {i.platform} · {i.hostname}
           </span>
         </span>
       ),
     },
-    { ...byId.get('heartbeat')!, width: '5.5rem' },
+    { ...byId.get('heartbeat')!, width: '6rem' },
   ];
 }
 
