@@ -116,9 +116,21 @@ describe('runner groups', () => {
     const rotated = await (await h.call('POST', `/api/v1/runner-groups/${id}/registration-key`)).json();
     const r = await register(h, rotated.registrationKey);
     await heartbeat(h, r.instanceToken);
-    await h.call('POST', '/api/v1/runner/register', { bearer: key, body: { name: 'x' } });
-    await h.call('POST', '/api/v1/runner/register', { bearer: key, body: { name: 'x', platform: 'process', hostname: 'h', address: '', os: 'l', arch: 'a', version: '1.0.0' } });
     const bodies: string[] = [];
+    // error answers to calls that carried a key or token
+    for (const [bearer, body] of [
+      [key, { name: 'x' }],
+      [key, { name: 'x', platform: 'process', hostname: 'h', address: '', os: 'l', arch: 'a', version: '1.0.0' }],
+      [`${key}x`, { name: 'x', platform: 'process', hostname: 'h', address: '', os: 'l', arch: 'a', version: '1.0.0' }],
+      [r.instanceToken, { name: 'x', platform: 'process', hostname: 'h', address: '', os: 'l', arch: 'a', version: '1.0.0' }],
+    ] as const) {
+      const res = await h.call('POST', '/api/v1/runner/register', { bearer, body });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      bodies.push(await res.text());
+    }
+    const badBeat = await h.call('POST', '/api/v1/runner/heartbeat', { bearer: `${r.instanceToken}x`, body: { version: '1.0.0' } });
+    expect(badBeat.status).toBe(401);
+    bodies.push(await badBeat.text());
     for (const path of [
       '/api/v1/runner-groups',
       `/api/v1/runner-groups/${id}`,
