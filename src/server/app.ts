@@ -7,6 +7,7 @@ import type { Deps } from './deps';
 import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
 import { type AppEnv, maxBodyBytes, problemResponse, sessionMiddleware } from './http';
+import { localAdminRoutes } from './local-admin';
 import type { Logger } from './logger';
 import { HttpProblem, notFound } from './problem';
 import { auditRoutes } from './routes/audit';
@@ -52,7 +53,14 @@ export interface PaddockApp {
   stop(): Promise<void>;
 }
 
-export function createApp(options: { store: Store; clock: Clock; config: ServerConfig; logger: Logger }): PaddockApp {
+export function createApp(options: {
+  store: Store;
+  clock: Clock;
+  config: ServerConfig;
+  logger: Logger;
+  /** Enables `POST /api/v1/local/users` for the users CLI (PGlite on disk only). */
+  localSecret?: string;
+}): PaddockApp {
   const { store, clock, config, logger } = options;
   const deps: Deps = { db: store.db, clock, config, logger };
   const hub = new EventHub(store.db, logger);
@@ -95,7 +103,9 @@ export function createApp(options: { store: Store; clock: Clock; config: ServerC
   );
   app.use('/api/v1/*', async (c, next) => {
     const p = c.req.path;
-    if (p.startsWith('/api/v1/runner/') || p === '/api/v1/healthz' || p === '/api/v1/readyz') return next();
+    if (p.startsWith('/api/v1/runner/') || p.startsWith('/api/v1/local/') || p === '/api/v1/healthz' || p === '/api/v1/readyz') {
+      return next();
+    }
     return sessionMiddleware(accounts, config)(c, next);
   });
 
@@ -107,6 +117,7 @@ export function createApp(options: { store: Store; clock: Clock; config: ServerC
   app.route('/api/v1/events', eventRoutes(deps, hub, config));
   app.route('/api/v1/install', installRoutes(config));
   app.route('/metrics', metricsRoute(deps, batcher));
+  if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, options.localSecret));
   app.all('/api/*', () => {
     throw notFound('No such API route.');
   });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,7 +79,7 @@ describe('npm run paddock -- users', () => {
     }
   }, 120_000);
 
-  it('refuses to open an embedded database a running server holds', async () => {
+  it('works while a server holds the embedded database, by asking that server', async () => {
     const dataDir = tempDir();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
       env: { ...process.env, PORT: '0', PADDOCK_DATA_DIR: dataDir, DATABASE_URL: '', PADDOCK_ADMIN_PASSWORD: 'x-password' },
@@ -90,10 +90,25 @@ describe('npm run paddock -- users', () => {
       out += d;
     });
     try {
-      await waitFor(() => out.includes('Paddock listening on'), { timeoutMs: 60_000, what: 'the server' });
+      const url = await waitFor(() => /Paddock listening on (\S+)/.exec(out)?.[1], { timeoutMs: 60_000, what: 'the server' });
+      expect(statSync(join(dataDir, 'server.json')).mode & 0o077).toBe(0);
       const r = spawnCli(dataDir, ['users', 'add', 'late', '--role', 'viewer']);
-      expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/Stop it, run this command, then start it again/);
+      expect(r.status, r.stderr).toBe(0);
+      const password = /\n\s+(\S{24})\n/.exec(r.stdout)?.[1];
+      await signInTo(url, 'late', password!);
+      expect((await cli(dataDir, ['users', 'list'])).stdout).toMatch(/late\tviewer/);
+      expect((await cli(dataDir, ['users', 'add', 'late', '--role', 'viewer'])).status).toBe(1);
+      expect((await cli(dataDir, ['users', 'reset-password', 'late', '--password-stdin'], 'later-password\n')).status).toBe(0);
+      await signInTo(url, 'late', 'later-password');
+      expect((await cli(dataDir, ['users', 'remove', 'late'])).status).toBe(0);
+      await expect(signInTo(url, 'late', 'later-password')).rejects.toThrow(/401/);
+      // the local endpoint wants the secret from server.json
+      const forged = await fetch(`${url}/api/v1/local/users`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: 'Bearer plc_guess' },
+        body: JSON.stringify({ command: 'list' }),
+      });
+      expect(forged.status).toBe(401);
       const second = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
         env: { ...process.env, PORT: '0', PADDOCK_DATA_DIR: dataDir, DATABASE_URL: '' },
         encoding: 'utf8',

@@ -3,7 +3,7 @@ import { Accounts } from './accounts';
 import { systemClock } from './clock';
 import { configFromEnv } from './config';
 import { createLogger } from './logger';
-import { dataDirHolder } from './server';
+import { callHolder, type DataDirHolder, dataDirHolder } from './local-admin';
 import { openStore } from './store';
 
 const usage = `Usage: npm run paddock -- users <command>
@@ -19,6 +19,30 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** What the CLI's commands need: the database directly, or a running server that holds it. */
+type UserOps = Pick<Accounts, 'addUser' | 'listUsers' | 'removeUser' | 'resetPassword'>;
+
+function remoteOps(holder: DataDirHolder): UserOps {
+  const send = async (body: Parameters<typeof callHolder>[1]) => {
+    let answer: Awaited<ReturnType<typeof callHolder>>;
+    try {
+      answer = await callHolder(holder, body);
+    } catch (e) {
+      throw new Error(`the control plane (pid ${holder.pid}) holds the embedded database but did not answer at ${holder.url}: ${String(e)}`);
+    }
+    if (answer.status >= 400) throw new Error(String(answer.json.detail ?? `the control plane answered ${answer.status}`));
+    return answer.json;
+  };
+  return {
+    addUser: async (username, role, password) => String((await send({ command: 'add', username, role, password })).password),
+    listUsers: async () => (await send({ command: 'list' })).users as Awaited<ReturnType<UserOps['listUsers']>>,
+    removeUser: async (username) => {
+      await send({ command: 'remove', username });
+    },
+    resetPassword: async (username, password) => String((await send({ command: 'reset-password', username, password })).password),
+  };
 }
 
 /** Where the CLI reads and writes; tests pass their own. */
@@ -51,14 +75,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const config = configFromEnv(env);
   const holder = config.databaseUrl ? null : dataDirHolder(config.dataDir);
-  if (holder !== null) {
-    err(
-      `The control plane (pid ${holder}) has the embedded database in ${config.dataDir} open, and PGlite allows one process at a time. Stop it, run this command, then start it again (or use PostgreSQL through DATABASE_URL).`,
-    );
-    return 1;
+  let ops: UserOps;
+  let close = async () => {};
+  if (holder) {
+    // A running control plane holds the embedded database: ask it to do the work.
+    ops = remoteOps(holder);
+  } else {
+    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    ops = new Accounts({ db: store.db, clock: systemClock, config, logger: createLogger({ level: 'warn' }) });
+    close = () => store.close();
   }
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const accounts = new Accounts({ db: store.db, clock: systemClock, config, logger: createLogger({ level: 'warn' }) });
   try {
     switch (command) {
       case 'add': {
@@ -68,22 +94,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           return 2;
         }
         const given = flags.has('--password-stdin') ? await stdin() : undefined;
-        const password = await accounts.addUser(name!, role.data, given);
+        const password = await ops.addUser(name!, role.data, given);
         out(given ? `Added ${role.data} "${name}".` : `Added ${role.data} "${name}" with the password:\n\n    ${password}\n\nIt will not be shown again.`);
         return 0;
       }
       case 'list': {
-        const users = await accounts.listUsers();
+        const users = await ops.listUsers();
         out(['USERNAME\tROLE\tCREATED', ...users.map((u) => `${u.username}\t${u.role}\t${u.createdAt}`)].join('\n'));
         return 0;
       }
       case 'remove':
-        await accounts.removeUser(name!);
+        await ops.removeUser(name!);
         out(`Removed "${name}".`);
         return 0;
       case 'reset-password': {
         const given = flags.has('--password-stdin') ? await stdin() : undefined;
-        const password = await accounts.resetPassword(name!, given);
+        const password = await ops.resetPassword(name!, given);
         out(given ? `Password of "${name}" changed.` : `New password of "${name}":\n\n    ${password}\n\nIt will not be shown again.`);
         return 0;
       }
@@ -95,7 +121,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     err(`Error: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {
-    await store.close();
+    await close();
   }
 }
 

@@ -1,11 +1,10 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp, type PaddockApp } from './app';
 import { type Clock, systemClock } from './clock';
 import { defaultConfig, type ServerConfig } from './config';
+import { dataDirHolder, newLocalSecret, releaseHolder, writeHolder } from './local-admin';
 import { createLogger, type Logger } from './logger';
 import { openStore, type Store } from './store';
 
@@ -33,14 +32,17 @@ export async function startServer(
   if (!config.databaseUrl && config.dataDir !== 'memory') {
     const holder = dataDirHolder(config.dataDir);
     if (holder !== null) {
-      throw new Error(`another control plane (pid ${holder}) is using ${config.dataDir}; PGlite allows one process per data directory`);
+      throw new Error(`another control plane (pid ${holder.pid}) is using ${config.dataDir}; PGlite allows one process per data directory`);
     }
   }
+  // PGlite on disk: leave a note so the users CLI can reach this process instead of the database.
+  const holdsDataDir = !config.databaseUrl && config.dataDir !== 'memory';
+  const localSecret = holdsDataDir ? newLocalSecret() : undefined;
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let paddock: PaddockApp;
   let generatedAdminPassword: string | null;
   try {
-    paddock = createApp({ store, clock, config, logger });
+    paddock = createApp({ store, clock, config, logger, localSecret });
     generatedAdminPassword = await paddock.accounts.ensureFirstAdmin();
     await paddock.start({ timers });
   } catch (err) {
@@ -73,8 +75,10 @@ export async function startServer(
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
   // PGlite is single-process: mark the data directory as held, so the users CLI can refuse to open it.
-  const pidFile = !config.databaseUrl && config.dataDir !== 'memory' ? join(config.dataDir, 'server.pid') : null;
-  if (pidFile) writeFileSync(pidFile, `${process.pid}\n`);
+  if (holdsDataDir) {
+    const local = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    writeHolder(config.dataDir, { pid: process.pid, url: `http://${local.includes(':') ? `[${local}]` : local}:${port}`, secret: localSecret! });
+  }
   let closing: Promise<void> | null = null;
   return {
     url,
@@ -103,37 +107,10 @@ export async function startServer(
         });
         await paddock.stop();
         await store.close();
-        if (pidFile && readPid(pidFile) === process.pid) rmSync(pidFile, { force: true });
+        if (holdsDataDir) releaseHolder(config.dataDir);
       })();
       return closing;
     },
   };
 }
 
-/** The pid recorded in a data directory's server.pid, or null. */
-export function readPid(file: string): number | null {
-  try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The pid of a live server holding this PGlite data directory, or null. */
-export function dataDirHolder(dataDir: string): number | null {
-  const pid = readPid(join(dataDir, 'server.pid'));
-  if (pid === null || pid === process.pid) return null;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
-  }
-  // A reused pid (say, after a container restart) belongs to something that is not Node: not a holder.
-  try {
-    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node')) return null;
-  } catch {
-    // no /proc here: trust the liveness check
-  }
-  return pid;
-}
