@@ -111,7 +111,7 @@ export async function measureDisconnect(o: DisconnectOptions): Promise<Disconnec
     const kill = await Promise.all(kills);
 
     notes.push(
-      `disconnect: defaults (heartbeat ${5} s, offline after ${offlineAfterSeconds} s), ${o.runs} runs each; SIGKILL to the runner's process group, 5 runners on 5 groups killed 1.3 s apart; SIGTERM to the runner process, one at a time; reference = the API polled every 50 ms`,
+      `disconnect: defaults (heartbeat ${5} s, offline after ${offlineAfterSeconds} s), ${o.runs} runs each; SIGKILL to the runner's process group, ${o.runs} runners on ${o.runs} groups killed 1.3 s apart; SIGTERM to the runner process, one at a time; reference = the API polled every 50 ms`,
     );
     return {
       sigkillMs: medianMax(kill.map((r) => r.consoleMs)),

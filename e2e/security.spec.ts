@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { api } from '../src/contract';
 import { AdminApi } from '../src/runner/testing/admin-api';
 import { expect, test } from './fixtures';
-import { type OwnServer, ownAdminPassword, startOwnServer } from './support-server';
+import { type OwnServer, ownAdminPassword, signIn, startOwnServer } from './support-server';
 
 /** The §8 headers every response carries, whatever its type. */
 function expectSecurityHeaders(what: string, headers: Record<string, string>) {
@@ -140,6 +140,72 @@ test('CSRF attempts are refused with 403 and change nothing', async ({ page, bas
   expect(names).toContain(`Csrf target ${stamp}`);
 });
 
+test('markup and script in every text field are shown as text, never run', async ({ page, baseURL, runnersPage, newGroupDialog, editDialog }) => {
+  const payloads = {
+    name: '<img src=x onerror="window.__xss=1">',
+    hostname: '<script>window.__xss=2</script>',
+    address: '"><svg onload="window.__xss=3">',
+    os: '<iframe srcdoc="<script>parent.__xss=4</script>">',
+    arch: 'javascript:window.__xss=5',
+    lastError: '<b onmouseover="window.__xss=6">boom</b>',
+    reason: '<img src=y onerror=window.__xss=7>',
+  };
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+
+  await test.step('group names with markup are refused by the API and by the form', async () => {
+    const res = await page.request.post(api.runnerGroups, {
+      data: { name: '<script>alert(1)</script>' },
+      headers: { 'x-requested-with': 'paddock', origin: baseURL! },
+    });
+    await expectProblem(res, 400);
+    await runnersPage.goto();
+    await runnersPage.newGroupButton().click();
+    await newGroupDialog.nameField().fill('<img src=x onerror=alert(1)>');
+    await newGroupDialog.createButton().click();
+    await expect(newGroupDialog.dialog().getByText(/may contain only/i)).toBeVisible();
+    await page.keyboard.press('Escape');
+  });
+
+  const name = `Xss ${Date.now().toString(36)}`;
+  const created = await page.request.post(api.runnerGroups, { data: { name }, headers: { 'x-requested-with': 'paddock', origin: baseURL! } });
+  const group = (await created.json()) as { id: string; registrationKey: string };
+  const reg = await fetch(`${baseURL}${api.runnerRegister}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${group.registrationKey}` },
+    body: JSON.stringify({ name: payloads.name, platform: 'process', hostname: payloads.hostname, address: payloads.address, os: payloads.os, arch: payloads.arch, version: '1.3.0' }),
+  });
+  expect(reg.status).toBe(201);
+  const { instanceToken } = (await reg.json()) as { instanceToken: string };
+  const runner = (path: string, body: unknown) =>
+    fetch(`${baseURL}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${instanceToken}` },
+      body: JSON.stringify(body),
+    });
+  expect((await runner(api.runnerHeartbeat, { version: '1.3.0', lastError: { kind: 'other', message: payloads.lastError, at: new Date().toISOString() } })).status).toBe(200);
+  expect((await runner(api.runnerEvents, { type: 'terminated', exitCode: 139, signal: null, reason: payloads.reason })).status).toBeLessThan(300);
+
+  await runnersPage.goto();
+  await runnersPage.openAction(name, 'Edit');
+  const row = editDialog.instance(payloads.name);
+  await expect(row).toBeVisible();
+  await row.getByRole('button', { name: payloads.name }).click();
+  const dialog = editDialog.dialog();
+  for (const text of [payloads.name, payloads.hostname, payloads.address]) await expect(dialog.getByText(text, { exact: false }).first()).toBeVisible();
+  expect(await page.evaluate('window.__xss')).toBeUndefined();
+  expect(await dialog.locator('img, svg[onload], iframe, script, b[onmouseover]').count()).toBe(0);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await page.getByRole('link', { name: 'Activity' }).click();
+  await expect(page.getByRole('heading', { name: 'Activity', level: 1 })).toBeVisible();
+  expect(await page.evaluate('window.__xss')).toBeUndefined();
+  expect(dialogs).toEqual([]);
+});
+
 test.describe('on a control plane of its own', () => {
   let server: OwnServer;
   const viewerPassword = 'viewer-password-not-secret';
@@ -151,7 +217,7 @@ test.describe('on a control plane of its own', () => {
     await server?.dispose();
   });
 
-  test('a viewer cannot mutate anything through the API', async () => {
+  test('a viewer cannot mutate anything through the API, and the console says why', async ({ browser }) => {
     const admin = await AdminApi.signIn(server.url, ownAdminPassword);
     const group = await admin.createGroup(`Viewer target ${Date.now().toString(36)}`);
     const before = await admin.group(group.id);
@@ -175,6 +241,19 @@ test.describe('on a control plane of its own', () => {
     const after = await admin.group(group.id);
     expect(after).toEqual(before);
     expect((await admin.groups()).map((g) => g.name)).not.toContain('Viewer made this');
+
+    const context = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
+    await signIn(context, server.url, 'vera', viewerPassword);
+    const page = await context.newPage();
+    await page.goto('/');
+    await expect(page.getByRole('button', { name: 'New Runner Group' }).first()).toBeDisabled();
+    await page.getByRole('button', { name: `More actions for ${group.name}` }).click();
+    await expect(page.getByRole('menuitem', { name: 'Edit' })).toBeEnabled();
+    for (const item of ['Update', 'Set as Default', 'Rotate key', 'Delete']) {
+      await expect(page.getByRole('menuitem', { name: item })).toBeDisabled();
+    }
+    await expect(page.getByRole('menu')).toContainText(/viewer/i);
+    await context.close();
   });
 
   test('keys and tokens never reach the server logs', async () => {
