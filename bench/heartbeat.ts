@@ -1,5 +1,6 @@
 // Heartbeat ingest of one control-plane process under a closed-loop load generator on loopback,
 // beside a bare Hono "hello" endpoint measured the same way in the same run (the framework's ceiling).
+import { loadavg } from 'node:os';
 import { api } from '../src/contract';
 import { ApiSession, benchAdminPassword, inheritedEnv, inParallel, registerInstance, startControlPlane } from './lib/control-plane';
 import { type LoadResult, runLoad } from './lib/load';
@@ -54,7 +55,10 @@ export async function measureHello(o: IngestOptions): Promise<IngestRun> {
     o.log(`hello: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, server CPU ${cpuPercent} %, generator CPU ${selfCpuPercent} %`);
     return {
       figures: { ratePerSec: r.ratePerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rssMB: round(rssMB, 0) },
-      notes: [`hello: server CPU ${cpuPercent} % of a core, generator CPU ${selfCpuPercent} %`, ...describeErrors('hello', r)],
+      notes: [
+        `hello: server CPU ${cpuPercent} % of a core, generator CPU ${selfCpuPercent} %, machine load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} after the run`,
+        ...describeErrors('hello', r),
+      ],
     };
   } finally {
     await child.stop();
@@ -93,6 +97,7 @@ export async function measureIngest(label: string, o: IngestOptions & { database
       }),
     });
     const { peakRssMB: rssMB, cpuPercent, selfCpuPercent } = sampler.stop();
+    notes.push(`${label}: machine load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) after the run`);
     o.log(
       `${label}: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, peak RSS ${round(rssMB, 0)} MB, server CPU ${cpuPercent} %, generator CPU ${selfCpuPercent} %`,
     );

@@ -111,7 +111,7 @@ if (selected.has('heartbeat')) {
     log,
   };
   notes.push(
-    `heartbeat: closed-loop load generator in the bench process (Node http, ${settings.connections} keep-alive connections, loopback), server in its own process; ${settings.warmupSeconds} s warm-up then ${settings.loadSeconds} s measured; ${settings.ingestInstances} registered instances in rotation; RSS = server peak; on 2 cores the generator and the server share the machine, so the hello figure is also bounded by the generator`,
+    `heartbeat: closed-loop load generator in the bench process (Node http, ${settings.connections} keep-alive connections, loopback), server in its own process; ${settings.warmupSeconds} s warm-up then ${settings.loadSeconds} s measured; ${settings.ingestInstances} registered instances in rotation; RSS = server peak; on 2 cores the generator and the server share the machine, so the hello figure is also bounded by the generator, and on PostgreSQL the database's own processes compete for the same cores`,
   );
   try {
     log(`heartbeat: bare Hono hello for ${settings.loadSeconds} s…`);

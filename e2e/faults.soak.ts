@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { expect, test } from '@playwright/test';
+import { api } from '../src/contract';
+import { AdminApi } from '../src/runner/testing/admin-api';
+import { ownAdminPassword, signIn, startOwnServer } from './support-server';
+
+/** A real runner process dialling a server of the spec's own; killed with its process group. */
+function spawnRunner(url: string, key: string, name: string): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/runner/cli.ts', '--server', url, '--name', name, '--platform', 'process', '--runner-version', '1.4.0'], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, PADDOCK_RUNNER_KEY: key },
+  });
+}
+
+function killGroup(child: ChildProcess) {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+test('console with the control plane down for 30 s: banner throughout, data kept, recovery, runners green again', async ({ browser }) => {
+  const server = await startOwnServer({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
+  const context = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
+  const runners: ChildProcess[] = [];
+  try {
+    await signIn(context, server.url, 'admin', ownAdminPassword);
+    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    const group = await admin.createGroup('Long outage');
+    runners.push(spawnRunner(server.url, group.registrationKey, 'outage-1'), spawnRunner(server.url, group.registrationKey, 'outage-2'));
+    const page = await context.newPage();
+    await page.goto('/');
+    const row = page.getByRole('row').filter({ hasText: 'Long outage' });
+    await expect(row).toContainText('Connected · 2 of 2', { timeout: 30_000 });
+    const banner = page.getByText('Reconnecting to the control plane…');
+
+    await server.kill('SIGKILL');
+    await expect(banner).toBeVisible({ timeout: 20_000 });
+    const downUntil = Date.now() + 30_000;
+    while (Date.now() < downUntil) {
+      await expect(banner).toBeVisible();
+      await expect(row).toContainText('Long outage');
+      await page.waitForTimeout(1_000);
+    }
+
+    await server.start();
+    await expect(banner).toBeHidden({ timeout: 60_000 });
+    // The runners back off while the server is away; they come back without help and stay green.
+    await expect(row).toContainText('Connected · 2 of 2', { timeout: 60_000 });
+    await admin.request('PATCH', api.runnerGroup(group.id), { name: 'Long outage over' });
+    await expect(page.getByRole('row').filter({ hasText: 'Long outage over' })).toBeVisible({ timeout: 10_000 });
+  } finally {
+    runners.forEach(killGroup);
+    await context.close();
+    await server.dispose();
+  }
+});
+
+test('five SIGKILL and restart cycles under load: acknowledged writes kept, runners never red', async () => {
+  const server = await startOwnServer({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
+  const runners: ChildProcess[] = [];
+  try {
+    let admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    const group = await admin.createGroup('Cycles');
+    for (let i = 1; i <= 3; i++) runners.push(spawnRunner(server.url, group.registrationKey, `cycle-${i}`));
+    await expect.poll(async () => (await admin.group(group.id)).connectedCount, { timeout: 30_000 }).toBe(3);
+
+    const acked: string[] = [];
+    for (let cycle = 1; cycle <= 5; cycle++) {
+      let running = true;
+      const writer = (async () => {
+        for (let n = 0; running; n++) {
+          const name = `Cycle ${cycle} write ${n}`;
+          const res = await admin.request('POST', api.runnerGroups, { name }).catch(() => null);
+          if (res?.status === 201) acked.push(name);
+          else await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 3_000));
+      await server.kill('SIGKILL');
+      running = false;
+      await writer;
+      await server.start();
+      admin = await AdminApi.signIn(server.url, ownAdminPassword);
+      const names = new Set((await admin.groups()).map((g) => g.name));
+      expect(acked.filter((n) => !names.has(n)), `cycle ${cycle}: acknowledged writes lost`).toEqual([]);
+      const until = Date.now() + 8_000;
+      while (Date.now() < until) {
+        const g = await admin.group(group.id);
+        expect(g.status, `cycle ${cycle}: live runners shown red`).toBe('connected');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await expect.poll(async () => (await admin.group(group.id)).connectedCount, { timeout: 20_000 }).toBe(3);
+    }
+  } finally {
+    runners.forEach(killGroup);
+    await server.dispose();
+  }
+});
