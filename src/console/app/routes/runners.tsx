@@ -31,17 +31,27 @@ const renderInstallView: RenderInstallView = (props) => (
 /** The Runners page with its dialogs; the Edit dialog composes instances, updates and troubleshooting. */
 export function RunnersRoute() {
   const groups = useQuery(runnerGroupsQuery());
-  const [editingId, setEditingId] = useState<string | null>(null);
-  const editing = editingId ? groups.data?.find((g) => g.id === editingId) : undefined;
+  const [editing, setEditing] = useState<{ id: string; restoreFocus: (event: Event) => void } | null>(null);
+  const group = editing ? groups.data?.find((g) => g.id === editing.id) : undefined;
   return (
     <>
-      <RunnersPage onEdit={(g) => setEditingId(g.id)} renderInstallView={renderInstallView} />
-      {editing ? <EditGroup group={editing} onClose={() => setEditingId(null)} /> : null}
+      <RunnersPage onEdit={(g, restoreFocus) => setEditing({ id: g.id, restoreFocus })} renderInstallView={renderInstallView} />
+      {editing && group ? (
+        <EditGroup group={group} onClose={() => setEditing(null)} onCloseAutoFocus={editing.restoreFocus} />
+      ) : null}
     </>
   );
 }
 
-function EditGroup({ group, onClose }: { group: RunnerGroup; onClose: () => void }) {
+function EditGroup({
+  group,
+  onClose,
+  onCloseAutoFocus,
+}: {
+  group: RunnerGroup;
+  onClose: () => void;
+  onCloseAutoFocus: (event: Event) => void;
+}) {
   // The guidance names the failed upgrade, so it needs the group's updates.
   const updates = useQuery(groupUpdatesQuery(group.id));
   return (
@@ -49,6 +59,7 @@ function EditGroup({ group, onClose }: { group: RunnerGroup; onClose: () => void
       <EditGroupDialog
         group={group}
         onClose={onClose}
+        onCloseAutoFocus={onCloseAutoFocus}
         renderUpdateProgress={(g) => <UpdateProgress group={g} />}
         renderFleetHealth={(instances: Instance[]) => (
           <Suspense fallback={null}>

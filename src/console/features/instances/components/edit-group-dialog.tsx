@@ -36,7 +36,13 @@ export function EditGroupDialog({
   renderInstanceGuidance,
   renderFleetHealth,
   renderUpdateProgress,
-}: { group: RunnerGroup; onClose: () => void } & EditGroupDialogSlots) {
+  onCloseAutoFocus,
+}: {
+  group: RunnerGroup;
+  onClose: () => void;
+  /** Where focus goes when the dialog closes (default: where it was before). */
+  onCloseAutoFocus?: (event: Event) => void;
+} & EditGroupDialogSlots) {
   const instances = useQuery({ ...instancesQuery(group.id), refetchInterval: 15_000 });
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const selected = instances.data?.find((i) => i.id === selectedId) ?? null;
@@ -46,6 +52,7 @@ export function EditGroupDialog({
       <DialogContent
         size="wide"
         closeLabel="Close"
+        onCloseAutoFocus={onCloseAutoFocus}
         // Open on the dialog itself, not in the Name field: most visits are to look, not to rename.
         onOpenAutoFocus={(event) => {
           event.preventDefault();

@@ -17,7 +17,15 @@ import { useDeleteGroup } from '../api/mutations';
 import styles from './dialogs.module.css';
 
 /** Delete: names the group and how many instances will be cut off. */
-export function DeleteDialog({ group, onClose }: { group: RunnerGroup; onClose: () => void }) {
+export function DeleteDialog({
+  group,
+  onClose,
+  onCloseAutoFocus,
+}: {
+  group: RunnerGroup;
+  onClose: () => void;
+  onCloseAutoFocus?: (event: Event) => void;
+}) {
   const remove = useDeleteGroup();
   const [error, setError] = useState<string | null>(null);
   const cutOff = group.instanceCount;
@@ -35,7 +43,7 @@ export function DeleteDialog({ group, onClose }: { group: RunnerGroup; onClose: 
 
   return (
     <AlertDialog open onOpenChange={(open) => (open ? undefined : onClose())}>
-      <AlertDialogContent>
+      <AlertDialogContent onCloseAutoFocus={onCloseAutoFocus}>
         <AlertDialogHeader>
           <AlertDialogTitle>Delete {group.name}?</AlertDialogTitle>
           <AlertDialogDescription>

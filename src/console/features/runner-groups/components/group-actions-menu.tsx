@@ -21,7 +21,7 @@ export function GroupActionsMenu({ group, onAction }: { group: RunnerGroup; onAc
   return (
     <DropdownMenu modal={false}>
       <DropdownMenuTrigger asChild>
-        <Button variant="ghost" size="icon" aria-label={`More actions for ${group.name}`}>
+        <Button variant="ghost" size="icon" aria-label={`More actions for ${group.name}`} data-group-actions={group.id}>
           <span aria-hidden="true">⋯</span>
         </Button>
       </DropdownMenuTrigger>

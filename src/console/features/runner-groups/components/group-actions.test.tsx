@@ -105,5 +105,17 @@ describe('group menu', () => {
     await waitFor(() => expect(screen.getByRole('menuitem', { name: 'Edit' })).toHaveFocus());
     await user.keyboard('{Enter}');
     expect(await screen.findByRole('dialog', { name: 'Edit Production' })).toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    // Focus comes back to the group's 3-dot button, not to the top of the page.
+    await waitFor(() => expect(screen.getByRole('button', { name: 'More actions for Production' })).toHaveFocus());
+  });
+
+  it('after Update is cancelled, focus is back on the 3-dot button', async () => {
+    groupBehind('Staging');
+    const { user } = await renderRunners();
+    await openAction(user, 'Staging', 'Update');
+    await user.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'More actions for Staging' })).toHaveFocus());
   });
 });

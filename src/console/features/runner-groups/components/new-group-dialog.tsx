@@ -18,8 +18,11 @@ export function NewGroupDialog({
   onClose,
   renderInstallView,
   firstGroup = false,
+  onCloseAutoFocus,
 }: {
   onClose: () => void;
+  /** Where focus goes when the dialog closes (default: where it was before). */
+  onCloseAutoFocus?: (event: Event) => void;
   renderInstallView: RenderInstallView;
   firstGroup?: boolean;
 }) {
@@ -68,7 +71,12 @@ export function NewGroupDialog({
 
   return (
     <Dialog open onOpenChange={(open) => (open ? undefined : requestClose())}>
-      <DialogContent size={created ? 'wide' : 'md'} hideCloseX={created !== null} onCopy={created ? () => setCopied(true) : undefined}>
+      <DialogContent
+        size={created ? 'wide' : 'md'}
+        hideCloseX={created !== null}
+        onCopy={created ? () => setCopied(true) : undefined}
+        onCloseAutoFocus={onCloseAutoFocus}
+      >
         {created ? (
           <InstallStep
             group={withoutKey(created)}

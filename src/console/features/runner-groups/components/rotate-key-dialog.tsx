@@ -12,10 +12,12 @@ export function RotateKeyDialog({
   group,
   onClose,
   renderInstallView,
+  onCloseAutoFocus,
 }: {
   group: RunnerGroup;
   onClose: () => void;
   renderInstallView: RenderInstallView;
+  onCloseAutoFocus?: (event: Event) => void;
 }) {
   const rotate = useRotateKey();
   const [rotated, setRotated] = useState<GroupWithKey | null>(null);
@@ -41,7 +43,12 @@ export function RotateKeyDialog({
 
   return (
     <Dialog open onOpenChange={(open) => (open ? undefined : requestClose())}>
-      <DialogContent size={rotated ? 'wide' : 'md'} hideCloseX={rotated !== null} onCopy={rotated ? () => setCopied(true) : undefined}>
+      <DialogContent
+        size={rotated ? 'wide' : 'md'}
+        hideCloseX={rotated !== null}
+        onCopy={rotated ? () => setCopied(true) : undefined}
+        onCloseAutoFocus={onCloseAutoFocus}
+      >
         {rotated ? (
           <InstallStep
             group={withoutKey(rotated)}

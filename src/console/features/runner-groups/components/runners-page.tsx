@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useId, useState } from 'react';
+import { lazy, Suspense, useId, useRef, useState } from 'react';
 import type { RunnerGroup } from '../../../../contract';
 import { errorMessage } from '../../../lib/api-client';
 import { plural } from '../../../lib/format';
@@ -31,7 +31,8 @@ export function RunnersPage({
   onEdit,
   renderInstallView,
 }: {
-  onEdit: (group: RunnerGroup) => void;
+  /** Opens the Edit dialog; `restoreFocus` is its onCloseAutoFocus, back to the group's 3-dot button. */
+  onEdit: (group: RunnerGroup, restoreFocus: (event: Event) => void) => void;
   renderInstallView: RenderInstallView;
 }) {
   const id = useId();
@@ -52,9 +53,23 @@ export function RunnersPage({
   // Dialogs follow the live data of their group; a deleted group closes its dialog.
   const dialogGroup = dialog && dialog.kind !== 'new' ? all.find((g) => g.id === dialog.groupId) : undefined;
   const close = () => setDialog(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  // Closing a dialog opened from a menu puts focus back on that group's 3-dot button (or, when the
+  // group is gone, on the page heading), not on the top of the page.
+  const restoreFocus =
+    (groupId: string | null) =>
+    (event: Event): void => {
+      const trigger = groupId
+        ? document.querySelector<HTMLElement>(`[data-group-actions="${CSS.escape(groupId)}"]`)
+        : document.querySelector<HTMLElement>('[data-new-group]');
+      const target = trigger ?? headingRef.current;
+      if (!target) return;
+      event.preventDefault();
+      target.focus();
+    };
 
   const onAction = (group: RunnerGroup, action: GroupAction) => {
-    if (action === 'edit') onEdit(group);
+    if (action === 'edit') onEdit(group, restoreFocus(group.id));
     else if (action === 'set-default') {
       setDefault.mutate(group.id, {
         onSuccess: () => toast({ tone: 'success', title: `${group.name} is now the default group` }),
@@ -68,6 +83,7 @@ export function RunnersPage({
       <Button
         variant="primary"
         onClick={() => setDialog({ kind: 'new' })}
+        data-new-group=""
         disabled={!canWrite}
         aria-describedby={canWrite ? undefined : `${id}-readonly`}
       >
@@ -127,7 +143,9 @@ export function RunnersPage({
   return (
     <>
       <div className={styles.header}>
-        <h1 className={styles.title}>Runners</h1>
+        <h1 className={styles.title} ref={headingRef} tabIndex={-1}>
+          Runners
+        </h1>
         {all.length > 0 ? newButton : null}
       </div>
       {all.length > 0 ? (
@@ -166,13 +184,27 @@ export function RunnersPage({
       <UpdateAnnouncer groups={groups.data} />
       <Suspense fallback={null}>
         {dialog?.kind === 'new' ? (
-          <NewGroupDialog onClose={close} renderInstallView={renderInstallView} firstGroup={all.length === 0} />
+          <NewGroupDialog
+            onClose={close}
+            renderInstallView={renderInstallView}
+            firstGroup={all.length === 0}
+            onCloseAutoFocus={restoreFocus(null)}
+          />
         ) : null}
         {dialog?.kind === 'rotate-key' && dialogGroup ? (
-          <RotateKeyDialog group={dialogGroup} onClose={close} renderInstallView={renderInstallView} />
+          <RotateKeyDialog
+            group={dialogGroup}
+            onClose={close}
+            renderInstallView={renderInstallView}
+            onCloseAutoFocus={restoreFocus(dialogGroup.id)}
+          />
         ) : null}
-        {dialog?.kind === 'update' && dialogGroup ? <UpdateDialog group={dialogGroup} onClose={close} /> : null}
-        {dialog?.kind === 'delete' && dialogGroup ? <DeleteDialog group={dialogGroup} onClose={close} /> : null}
+        {dialog?.kind === 'update' && dialogGroup ? (
+          <UpdateDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />
+        ) : null}
+        {dialog?.kind === 'delete' && dialogGroup ? (
+          <DeleteDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />
+        ) : null}
       </Suspense>
     </>
   );

@@ -18,7 +18,15 @@ import { updateBlockedReason, versionInfo } from '../model';
 import styles from './dialogs.module.css';
 
 /** "Update {name} from {versions} to {latest}?" */
-export function UpdateDialog({ group, onClose }: { group: RunnerGroup; onClose: () => void }) {
+export function UpdateDialog({
+  group,
+  onClose,
+  onCloseAutoFocus,
+}: {
+  group: RunnerGroup;
+  onClose: () => void;
+  onCloseAutoFocus?: (event: Event) => void;
+}) {
   const update = useRequestUpdate();
   const [error, setError] = useState<string | null>(null);
   // One key per dialog: a double click or a retry after a timeout replays the first answer.
@@ -45,7 +53,7 @@ export function UpdateDialog({ group, onClose }: { group: RunnerGroup; onClose: 
 
   return (
     <AlertDialog open onOpenChange={(open) => (open ? undefined : onClose())}>
-      <AlertDialogContent>
+      <AlertDialogContent onCloseAutoFocus={onCloseAutoFocus}>
         <AlertDialogHeader>
           <AlertDialogTitle>
             Update {group.name} from {versions.join(', ') || 'no version'} to {group.latestVersion}?
