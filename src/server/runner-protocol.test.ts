@@ -91,6 +91,13 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect(oldView.termination).toMatchObject({ exitCode: 0, reason: 'Replaced', cause: 'replaced' });
       expect(list.find((i) => i.id === replacement.instanceId)).toMatchObject({ status: 'connected', version: '1.4.0' });
       expect(await group(id)).toMatchObject({ connectedCount: 1, instanceCount: 1, versions: ['1.4.0'] });
+      // the replaced token cannot register anything more
+      const again = await h.call('POST', '/api/v1/runner/register', {
+        bearer: old.instanceToken,
+        body: runnerBody({ name: 'runner-1c', version: '1.4.0', replaces: old.instanceId }),
+      });
+      expect(again.status).toBe(401);
+      expect((await instances(id)).map((i) => i.name).sort()).toEqual(['runner-1', 'runner-1b']);
     });
 
     it('refuses an instance token without a matching replaces', async () => {

@@ -105,7 +105,8 @@ export class RunnerProtocol {
       }
     } else {
       const old = await findInstanceByToken(db, hashSecret(bearer));
-      if (!old || (old.status === 'terminated' && old.term_cause !== 'replaced')) {
+      // One replacement per token: once replaced (or ended), the token registers nothing more.
+      if (!old || old.status === 'terminated' || old.replaced_by) {
         throw new HttpProblem(401, 'Unauthorized', old ? tokenRevokedDetail : keyRevokedDetail);
       }
       if (old.group_deleted) throw gone(groupGoneDetail);
