@@ -1,15 +1,14 @@
 // `npm run demo`: Paddock on a throwaway embedded database with three groups of real runner processes
 // that, within the first minute, show every state the console knows. Ctrl-C stops everything.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'vite';
 import { startServer } from '../src/server/server';
+import { buildConsoleIfStale } from './build-console';
 import { AdminApi, waitFor } from '../src/runner/testing/admin-api';
 import { type RunnerProcess, startRunner } from '../src/runner/testing/runner-process';
 
-const root = new URL('..', import.meta.url).pathname;
 const port = Number.parseInt(process.env.PORT ?? '8080', 10);
 const adminPassword = process.env.PADDOCK_ADMIN_PASSWORD || randomBytes(12).toString('base64url');
 const dataDir = mkdtempSync(join(tmpdir(), 'paddock-demo-'));
@@ -38,30 +37,11 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-/** Newest modification time under a path, to rebuild the console only when its sources changed. */
-function newest(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let max = stat.mtimeMs;
-  for (const entry of readdirSync(path)) max = Math.max(max, newest(join(path, entry)));
-  return max;
-}
-
-async function buildConsoleIfStale() {
-  const builtAt = newest(join(root, 'dist/index.html'));
-  const changedAt = Math.max(...['src/console', 'src/contract', 'index.html', 'vite.config.ts', 'public'].map((s) => newest(join(root, s))));
-  if (builtAt === 0 || changedAt > builtAt) {
-    say(builtAt === 0 ? 'building the console…' : 'console sources changed; rebuilding…');
-    await build({ root, logLevel: 'warn', mode: 'production' });
-  }
-}
-
 /** Resolves at a moment of the timeline (seconds after every runner registered). */
 const at = (secondsFromStart: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + secondsFromStart * 1000 - Date.now())));
 
 async function main() {
-  await buildConsoleIfStale().catch((err: unknown) => say(`console build failed (${String(err)}); the API still runs`));
+  await buildConsoleIfStale(say).catch((err: unknown) => say(`console build failed (${String(err)}); the API still runs`));
   say('starting Paddock on a throwaway embedded database…');
   const s = await startServer({
     host: '127.0.0.1',
