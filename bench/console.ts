@@ -75,6 +75,18 @@ async function openEdit(page: Page, name: string): Promise<void> {
   await page.getByRole('dialog').waitFor();
 }
 
+/** Elements in the document once the count has held still for half a second (lazy parts loaded). */
+async function settledDomElements(page: Page): Promise<number> {
+  let last = await probe<number>(page, 'domElements');
+  for (let stable = 0; stable < 2; ) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = await probe<number>(page, 'domElements');
+    stable = now === last ? stable + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
 /** First render after data, `trials` times; `open` loads the view fresh so the data is fetched anew. */
 async function firstRender(page: Page, trials: number, open: () => Promise<void>, dataPath: string) {
   const samples: number[] = [];
@@ -120,7 +132,7 @@ async function measureViews(page: Page, bigGroup: string, trials: number, log: (
     groupsPath,
   );
   runnersPage.firstRenderMs = groupsRender.ms;
-  runnersPage.domNodes = await probe<number>(page, 'domElements');
+  runnersPage.domNodes = await settledDomElements(page);
   runnersPage.filterMs = (await filterLatency(page, filterField(page), trials, 'body', groupPattern, groupDigits)).ms;
   log(`${label} Runners page: ${runnersPage.domNodes} elements, first render ${runnersPage.firstRenderMs} ms (${groupsRender.dataBytes} B of JSON), filter ${runnersPage.filterMs} ms`);
 
@@ -136,7 +148,7 @@ async function measureViews(page: Page, bigGroup: string, trials: number, log: (
     instancesPath,
   );
   editDialog.firstRenderMs = editRender.ms;
-  editDialog.domNodes = await probe<number>(page, 'domElements');
+  editDialog.domNodes = await settledDomElements(page);
   editDialog.filterMs = (await filterLatency(page, filterField(page.getByRole('dialog')), trials, dialog, instancePattern, instanceDigits)).ms;
   log(`${label} Edit dialog: ${editDialog.domNodes} elements, first render ${editDialog.firstRenderMs} ms (${editRender.dataBytes} B of JSON), filter ${editDialog.filterMs} ms`);
   return { runnersPage, editDialog };

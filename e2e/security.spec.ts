@@ -3,6 +3,9 @@ import type { APIResponse, Page } from '@playwright/test';
 import fc from 'fast-check';
 import { api } from '../src/contract';
 import { AdminApi } from '../src/runner/testing/admin-api';
+import { FakeClock } from '../src/server/clock';
+import { createLogger } from '../src/server/logger';
+import { startServer } from '../src/server/server';
 import { expect, test } from './fixtures';
 import { type OwnServer, ownAdminPassword, signIn, startOwnServer } from './support-server';
 
@@ -204,6 +207,71 @@ test('markup and script in every text field are shown as text, never run', async
   await expect(page.getByRole('heading', { name: 'Activity', level: 1 })).toBeVisible();
   expect(await page.evaluate('window.__xss')).toBeUndefined();
   expect(dialogs).toEqual([]);
+});
+
+test('sessions end after 30 min idle and after 12 h in all, on a fake clock', async ({ browser }) => {
+  test.setTimeout(120_000);
+  // The control plane in this process, so that its clock can be driven; real HTTP, real browser.
+  const clock = new FakeClock(new Date());
+  const server = await startServer({
+    dataDir: 'memory',
+    port: 0,
+    host: '127.0.0.1',
+    adminPassword: ownAdminPassword,
+    distDir: process.env.PADDOCK_DIST_DIR ?? 'dist',
+    clock,
+    timers: false,
+    logger: createLogger({ level: 'error' }),
+  });
+  try {
+    const signInCookie = async () => {
+      const res = await fetch(`${server.url}${api.session}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-requested-with': 'paddock' },
+        body: JSON.stringify({ username: 'admin', password: ownAdminPassword }),
+      });
+      expect(res.status).toBe(200);
+      return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    };
+    const whoami = async (cookie: string) => (await fetch(`${server.url}${api.session}`, { headers: { cookie } })).status;
+
+    await test.step('idle: activity keeps a session alive, 30 minutes without ends it', async () => {
+      const cookie = await signInCookie();
+      expect(await whoami(cookie)).toBe(200);
+      clock.advance(29 * 60);
+      expect(await whoami(cookie)).toBe(200);
+      clock.advance(29 * 60);
+      expect(await whoami(cookie)).toBe(200);
+      clock.advance(31 * 60);
+      expect(await whoami(cookie)).toBe(401);
+      expect(await whoami(cookie)).toBe(401);
+    });
+
+    await test.step('absolute: even a busy session ends after 12 hours', async () => {
+      const cookie = await signInCookie();
+      const started = clock.now().getTime();
+      while (clock.now().getTime() - started < 12 * 3600_000 - 25 * 60_000) {
+        clock.advance(25 * 60);
+        expect(await whoami(cookie)).toBe(200);
+      }
+      clock.advance(25 * 60);
+      expect(await whoami(cookie)).toBe(401);
+    });
+
+    await test.step('the console sends an idle user back to Sign in', async () => {
+      const context = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
+      await signIn(context, server.url, 'admin', ownAdminPassword);
+      const page = await context.newPage();
+      await page.goto('/');
+      await expect(page.getByRole('heading', { name: 'Runners', level: 1 })).toBeVisible();
+      clock.advance(31 * 60);
+      await page.reload();
+      await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+      await context.close();
+    });
+  } finally {
+    await server.close();
+  }
 });
 
 test.describe('on a control plane of its own', () => {
