@@ -101,13 +101,28 @@ async function firstRender(page: Page, trials: number, open: () => Promise<void>
   return { ms: round(median(samples), 0), dataBytes, samples };
 }
 
-/** Filter keystroke → updated list, `trials` times, typing one digit into an empty field each time. */
+/**
+ * Filter keystroke → updated list, `trials` times. Each trial empties the field, waits for the
+ * unfiltered list to be back, then types one digit that some listed name lacks, so that the list
+ * must change; the time is from the keydown to the frame where every listed name contains it.
+ */
 async function filterLatency(page: Page, field: Locator, trials: number, rootSelector: string, pattern: string, digits: string) {
+  const names = () => probe<string[]>(page, 'visibleNames', { rootSelector, pattern });
+  await field.fill('');
+  await waitForProbe(page, 'visibleNames', { rootSelector, pattern }, 30_000);
+  await new Promise((r) => setTimeout(r, 500));
+  const unfiltered = JSON.stringify(await names());
+  const usable = [...digits].filter((d) => (JSON.parse(unfiltered) as string[]).some((n) => !n.includes(d)));
+  if (usable.length === 0) throw new Error(`every listed name contains each of ${digits}`);
   const samples: number[] = [];
   for (let i = 0; i < trials; i++) {
-    const query = digits[i % digits.length]!;
+    const query = usable[i % usable.length]!;
     await field.fill('');
-    await waitForProbe(page, 'listUnfiltered', { rootSelector, pattern, query }, 30_000);
+    const deadline = Date.now() + 30_000;
+    while (JSON.stringify(await names()) !== unfiltered) {
+      if (Date.now() > deadline) throw new Error('the list did not come back unfiltered within 30 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await field.focus();
     await probe(page, 'installFilterProbe', { rootSelector, pattern, query });
     await page.keyboard.press(query);
@@ -117,40 +132,62 @@ async function filterLatency(page: Page, field: Locator, trials: number, rootSel
   return { ms: round(median(samples), 0), samples };
 }
 
-async function measureViews(page: Page, bigGroup: string, trials: number, log: (l: string) => void, label: string) {
+/** Runs one measurement; a failure leaves its figure null and says why in the notes. */
+async function attempt<T>(what: string, notes: string[], fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (e) {
+    notes.push(`${what}: not measured (${(e as Error).message.split('\n')[0]})`);
+    return null;
+  }
+}
+
+async function measureViews(page: Page, bigGroup: string, trials: number, log: (l: string) => void, label: string, notes: string[]) {
   const runnersPage: ViewFigures = { domNodes: null, firstRenderMs: null, filterMs: null };
   const editDialog: ViewFigures = { domNodes: null, firstRenderMs: null, filterMs: null };
 
-  const groupsRender = await firstRender(
-    page,
-    trials,
-    async () => {
-      // The init script armed the render probe for group rows before the console's scripts ran.
-      await page.goto('/');
-      await waitForProbe(page, 'renderDone', {}, 60_000);
-    },
-    groupsPath,
+  const groupsRender = await attempt(`${label} Runners page first render`, notes, () =>
+    firstRender(
+      page,
+      trials,
+      async () => {
+        // The init script armed the render probe for group rows before the console's scripts ran.
+        await page.goto('/');
+        await waitForProbe(page, 'renderDone', {}, 60_000);
+      },
+      groupsPath,
+    ),
   );
-  runnersPage.firstRenderMs = groupsRender.ms;
-  runnersPage.domNodes = await settledDomElements(page);
-  runnersPage.filterMs = (await filterLatency(page, filterField(page), trials, 'body', groupPattern, groupDigits)).ms;
-  log(`${label} Runners page: ${runnersPage.domNodes} elements, first render ${runnersPage.firstRenderMs} ms (${groupsRender.dataBytes} B of JSON), filter ${runnersPage.filterMs} ms`);
+  runnersPage.firstRenderMs = groupsRender?.ms ?? null;
+  runnersPage.domNodes = await attempt(`${label} Runners page DOM`, notes, () => settledDomElements(page));
+  runnersPage.filterMs =
+    (await attempt(`${label} Runners page filter`, notes, () => filterLatency(page, filterField(page), trials, 'body', groupPattern, groupDigits)))?.ms ??
+    null;
+  log(`${label} Runners page: ${runnersPage.domNodes} elements, first render ${runnersPage.firstRenderMs} ms (${groupsRender?.dataBytes} B of JSON), filter ${runnersPage.filterMs} ms`);
 
-  const editRender = await firstRender(
-    page,
-    trials,
-    async () => {
-      await openRunners(page);
-      await probe(page, 'installRenderProbe', { rootSelector: dialog, pattern: instancePattern });
-      await openEdit(page, bigGroup);
-      await waitForProbe(page, 'renderDone', {}, 60_000);
-    },
-    instancesPath,
+  const editRender = await attempt(`${label} Edit dialog first render`, notes, () =>
+    firstRender(
+      page,
+      trials,
+      async () => {
+        await openRunners(page);
+        await probe(page, 'installRenderProbe', { rootSelector: dialog, pattern: instancePattern });
+        await openEdit(page, bigGroup);
+        await waitForProbe(page, 'renderDone', {}, 60_000);
+      },
+      instancesPath,
+    ),
   );
-  editDialog.firstRenderMs = editRender.ms;
-  editDialog.domNodes = await settledDomElements(page);
-  editDialog.filterMs = (await filterLatency(page, filterField(page.getByRole('dialog')), trials, dialog, instancePattern, instanceDigits)).ms;
-  log(`${label} Edit dialog: ${editDialog.domNodes} elements, first render ${editDialog.firstRenderMs} ms (${editRender.dataBytes} B of JSON), filter ${editDialog.filterMs} ms`);
+  editDialog.firstRenderMs = editRender?.ms ?? null;
+  if (editRender) log(`${label} Edit dialog first render: ${editRender.samples.map((v) => Math.round(v)).join(', ')} ms`);
+  editDialog.domNodes = await attempt(`${label} Edit dialog DOM`, notes, () => settledDomElements(page));
+  editDialog.filterMs =
+    (
+      await attempt(`${label} Edit dialog filter`, notes, () =>
+        filterLatency(page, filterField(page.getByRole('dialog')), trials, dialog, instancePattern, instanceDigits),
+      )
+    )?.ms ?? null;
+  log(`${label} Edit dialog: ${editDialog.domNodes} elements, first render ${editDialog.firstRenderMs} ms (${editRender?.dataBytes} B of JSON), filter ${editDialog.filterMs} ms`);
   return { runnersPage, editDialog };
 }
 
@@ -194,7 +231,7 @@ export async function measureConsole(o: ConsoleOptions): Promise<ConsoleFigures>
     const context = await signedInContext(browser, cp.url, benchAdminPassword);
     const page = await context.newPage();
     await addProbes(page, { rootSelector: 'body', pattern: groupPattern });
-    const small = await measureViews(page, groupName(1), o.trials, o.log, 'reference');
+    const small = await measureViews(page, groupName(1), o.trials, o.log, 'reference', notes);
 
     // The real figure: 1,000 groups, the Edit dialog's group with 10,000 instances. The console is
     // closed while seeding, so its live refetches do not slow the registrations down.
@@ -207,7 +244,7 @@ export async function measureConsole(o: ConsoleOptions): Promise<ConsoleFigures>
     o.log(`registered ${o.instances - smallInstances} more instances in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     const count = await settle(1);
     if (count !== o.instances) notes.push(`console: the big group lists ${count} instances, expected ${o.instances}`);
-    const big = await measureViews(page, groupName(1), o.trials, o.log, 'figure');
+    const big = await measureViews(page, groupName(1), o.trials, o.log, 'figure', notes);
     await context.close();
 
     notes.push(

@@ -113,14 +113,20 @@ if (selected.has('heartbeat')) {
   notes.push(
     `heartbeat: closed-loop load generator in the bench process (Node http, ${settings.connections} keep-alive connections, loopback), server in its own process; ${settings.warmupSeconds} s warm-up then ${settings.loadSeconds} s measured; ${settings.ingestInstances} registered instances in rotation; RSS = server peak; on 2 cores the generator and the server share the machine, so the hello figure is also bounded by the generator, and on PostgreSQL the database's own processes compete for the same cores`,
   );
-  try {
-    log(`heartbeat: bare Hono hello for ${settings.loadSeconds} s…`);
-    hello = await measureHello(ingest);
-    results.heartbeat.helloRatePerSec = hello.figures.ratePerSec;
-    notes.push(...hello.notes);
-  } catch (e) {
-    failed('hello', e);
-  }
+  // The ceiling is measured before and after the two servers and the better run is kept: on a
+  // shared 2-core machine one run alone can land in someone else's busy minute.
+  const helloRuns: IngestRun[] = [];
+  const measureCeiling = async (when: string) => {
+    try {
+      log(`heartbeat: bare Hono hello (${when}) for ${settings.loadSeconds} s…`);
+      const run = await measureHello(ingest);
+      helloRuns.push(run);
+      notes.push(...run.notes.map((n) => `${n} (${when})`));
+    } catch (e) {
+      failed(`hello (${when})`, e);
+    }
+  };
+  await measureCeiling('first');
   try {
     log(`heartbeat: PGlite for ${settings.loadSeconds} s…`);
     const r = await measureIngest('pglite', ingest);
@@ -143,6 +149,10 @@ if (selected.has('heartbeat')) {
   } catch (e) {
     failed('heartbeat on PostgreSQL', e);
   }
+  await measureCeiling('last');
+  hello = helloRuns.reduce<IngestRun | null>((best, r) => ((r.figures.ratePerSec ?? 0) > (best?.figures.ratePerSec ?? -1) ? r : best), null);
+  results.heartbeat.helloRatePerSec = hello?.figures.ratePerSec ?? null;
+  if (helloRuns.length === 2) notes.push(`hello: ${helloRuns.map((r) => `${r.figures.ratePerSec}/s`).join(' then ')}; the better is the reference`);
 }
 
 let consoleFigures: ConsoleFigures | null = null;

@@ -58,10 +58,9 @@ const source = `
       const from = Math.max(last.responseEnd, p.inputAt ?? 0);
       return { firstRenderMs: p.shownAt - from, dataBytes: last.decodedBodySize, prefetched: from > last.responseEnd };
     },
-    listUnfiltered({ rootSelector, pattern, query }) {
+    visibleNames({ rootSelector, pattern }) {
       const names = rowNames(rootSelector, pattern);
-      const q = query.toLowerCase();
-      return names.length > 0 && names.some((n) => !n.toLowerCase().includes(q));
+      return names.length > 0 ? names : null;
     },
     // Arms a probe for one keystroke: t0 is the keydown's timestamp; shownAt the end of the frame
     // after the rows all contain the query (and at least one row is listed).
