@@ -19,7 +19,7 @@ import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
 import { serveConsoleFrom } from './lib/control-plane';
 import { startPostgres } from './lib/postgres';
-import { repoRoot } from './lib/processes';
+import { killAllChildren, repoRoot } from './lib/processes';
 import { emptyResults, writeResults } from './lib/results';
 import { fmt, kib, type Row, renderTable } from './lib/table';
 
@@ -80,7 +80,11 @@ notes.push(`settings: ${JSON.stringify(settings)}`);
 
 // The console is built once, into a temp dir the bench's servers serve (dist/ is left alone).
 const consoleDir = mkdtempSync(join(tmpdir(), 'paddock-bench-console-'));
-process.on('exit', () => rmSync(consoleDir, { recursive: true, force: true }));
+process.on('exit', () => {
+  killAllChildren();
+  rmSync(consoleDir, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 serveConsoleFrom(consoleDir);
 const needsConsole = selected.has('console') || selected.has('disconnect') || selected.has('live');
 

@@ -46,6 +46,7 @@ export async function startPostgres(): Promise<Postgres> {
   run('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/log`, '-o',
     `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`, '-w', 'start']);
   const stop = () => {
+    process.off('exit', stop);
     try {
       run('pg_ctl', ['-D', `${dir}/data`, '-m', 'immediate', 'stop']);
     } catch {
@@ -53,6 +54,8 @@ export async function startPostgres(): Promise<Postgres> {
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  // An interrupted bench still stops its cluster (the commands are synchronous, as 'exit' needs).
+  process.on('exit', stop);
   return around(`postgres://postgres@127.0.0.1:${port}/postgres`, stop);
 }
 

@@ -16,6 +16,13 @@ export interface Child {
   stop(graceMs?: number): Promise<void>;
 }
 
+const live = new Set<Child>();
+
+/** SIGKILLs every child still running (servers, runners): an interrupted bench leaves nothing behind. */
+export function killAllChildren(): void {
+  for (const c of live) c.signal('SIGKILL');
+}
+
 /** Starts `node --import tsx <script> …args` from the repository root, in a new process group. */
 export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
@@ -46,7 +53,7 @@ export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv
       // already gone
     }
   };
-  return {
+  const handle: Child = {
     child,
     pid: child.pid!,
     output: () => out,
@@ -60,6 +67,9 @@ export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv
       clearTimeout(timer);
     },
   };
+  live.add(handle);
+  void exited.then(() => live.delete(handle));
+  return handle;
 }
 
 /** Resolves with the first line of the child's stdout that matches, or rejects on exit/timeout. */
