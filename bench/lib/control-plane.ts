@@ -45,6 +45,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const url = `http://127.0.0.1:${port}`;
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'paddock-bench-data-'));
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
+  // An interrupted bench still removes the data dirs it made.
+  if (ownDir) process.on('exit', removeDir);
   const child = spawnNode('src/server/main.ts', [], {
     ...inheritedEnv(),
     PORT: String(port),
@@ -73,7 +76,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     dataDir,
     async stop() {
       await child.stop();
-      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) {
+        process.off('exit', removeDir);
+        removeDir();
+      }
     },
   };
 }
