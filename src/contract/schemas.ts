@@ -24,7 +24,7 @@ export const GroupName = z
   .trim()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
-  .regex(/^[A-Za-z0-9 ._-]+$/, 'may contain only letters, digits, space, ".", "_" and "-"');
+  .regex(/^[A-Za-z0-9 ._-]*$/, 'may contain only letters, digits, space, ".", "_" and "-"');
 
 export const GroupStatus = z.enum(['connected', 'disconnected', 'waiting']);
 export type GroupStatus = z.infer<typeof GroupStatus>;
