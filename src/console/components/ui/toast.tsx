@@ -22,21 +22,25 @@ function ToastItem({ message }: { message: ToastMessage }) {
   );
 }
 
-/** Renders the toasts raised with `toast()`: rollbacks assertively, everything else politely. */
+/**
+ * Renders the toasts raised with `toast()`: rollbacks assertively, everything else politely. The
+ * live regions stay mounted (so the first toast is announced) but take the alert/status role only
+ * while they hold a toast: an empty one must not be "the alert" next to a form's error.
+ */
 function Toaster() {
   const list = useToasts();
   const urgent = list.filter((m) => m.tone === 'danger');
   const polite = list.filter((m) => m.tone !== 'danger');
   return (
     <section aria-label="Notifications" className={styles.viewport} data-slot="toast-viewport">
-      <div role="alert">
+      <div role={urgent.length > 0 ? 'alert' : undefined} aria-live="assertive">
         <ol className={styles.list}>
           {urgent.map((m) => (
             <ToastItem key={m.id} message={m} />
           ))}
         </ol>
       </div>
-      <div role="status" aria-live="polite">
+      <div role={polite.length > 0 ? 'status' : undefined} aria-live="polite">
         <ol className={styles.list}>
           {polite.map((m) => (
             <ToastItem key={m.id} message={m} />

@@ -24,6 +24,8 @@ describe('session', () => {
     await user.type(screen.getByLabelText('Password'), 'wrong');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByText('Sign in failed. Check your username and password.')).toBeInTheDocument();
+    // The error is the page's one alert (the empty toast regions carry no role).
+    expect(screen.getByRole('alert')).toHaveTextContent('Sign in failed. Check your username and password.');
     expect(db.session).toBeNull();
   });
 
