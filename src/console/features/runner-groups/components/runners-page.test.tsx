@@ -127,6 +127,9 @@ describe('Runners page', () => {
     controlPlaneUnreachable();
     await queryClient.refetchQueries({ queryKey: ['runner-groups'] });
     expect(await screen.findByText('Reconnecting to the control plane…')).toBeInTheDocument();
+    // The whole text of one element (the icon apart), and the page's live status says it.
+    expect(screen.getByText((_, el) => el?.textContent === 'Reconnecting to the control plane…')).toBeInTheDocument();
+    expect(screen.getAllByRole('status').some((s) => s.textContent?.includes('Reconnecting to the control plane…'))).toBe(true);
     expect(screen.getByText('Connected · 3 of 3')).toBeInTheDocument();
   });
 
