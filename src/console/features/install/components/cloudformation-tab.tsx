@@ -84,14 +84,14 @@ export function CloudFormationTab({ group, registrationKey, onCopied, template }
       >
         <fieldset className={styles.grid}>
           <legend>Stack</legend>
-          <Field id={`${id}-server`} label="ServerURL" error={null}>
+          <Field id={`${id}-server`} label="Server URL (ServerURL)" error={null}>
             <Input id={`${id}-server`} value={template.serverUrl} readOnly />
           </Field>
           <Field id={`${id}-stack`} label="Stack name" error={null}>
             <Input id={`${id}-stack`} value={stackName(group.name)} readOnly />
           </Field>
           {input('region')}
-          <Field id={`${id}-version`} label="RunnerVersion" error={null}>
+          <Field id={`${id}-version`} label="Runner version (RunnerVersion)" error={null}>
             <Input id={`${id}-version`} value={template.runnerVersion} readOnly />
           </Field>
         </fieldset>
@@ -116,7 +116,7 @@ export function CloudFormationTab({ group, registrationKey, onCopied, template }
           {input('diskSize', { inputMode: 'numeric' })}
           {input('keyPair', { placeholder: 'my-key-pair' })}
           {input('sshCidr', { placeholder: '203.0.113.0/24' })}
-          <Field id={`${id}-ami`} label="LatestAmiId (SSM path)" error={null}>
+          <Field id={`${id}-ami`} label="Latest AMI SSM path (LatestAmiId)" error={null}>
             <Input id={`${id}-ami`} value={defaultLatestAmiId} readOnly />
           </Field>
         </fieldset>

@@ -132,7 +132,10 @@ describe('InstallView', () => {
     await user.click(await screen.findByRole('tab', { name: 'CloudFormation' }));
     const form = await screen.findByRole('form', { name: 'CloudFormation parameters' });
     expect(within(form).getByLabelText('DiskSize (GiB)')).toHaveValue('40');
-    expect(within(form).getByLabelText('ServerURL')).toHaveAttribute('readonly');
+    // Fixed parameters, labelled in words with the template's parameter name.
+    expect(within(form).getByLabelText('Server URL (ServerURL)')).toHaveAttribute('readonly');
+    expect(within(form).getByLabelText('Runner version (RunnerVersion)')).toHaveAttribute('readonly');
+    expect(within(form).getByLabelText('Latest AMI SSM path (LatestAmiId)')).toHaveAttribute('readonly');
     expect(screen.queryByRole('link', { name: 'Launch stack' })).not.toBeInTheDocument();
     expect(screen.getByText(/To get the Launch stack link/)).toHaveTextContent('EC2 key pair');
 
