@@ -160,6 +160,10 @@ export type AuditPage = z.infer<typeof AuditPage>;
 export const AuditQuery = z.strictObject({
   groupId: z.string().max(64).optional(),
   actor: z.string().max(128).optional(),
+  /** Alias of `groupId` that also matches the group's name (ignoring case). */
+  group: z.string().max(128).optional(),
+  /** Alias of `actor`: the user who did it. */
+  user: z.string().max(128).optional(),
   cursor: z.string().max(128).optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });

@@ -286,6 +286,14 @@ describe('audit log', () => {
     expect(page3.items).toHaveLength(1);
     const onlyA = await (await h.call('GET', `/api/v1/audit-events?groupId=${a.id}`)).json();
     expect(onlyA.items).toHaveLength(4);
+    // The same filters under the words of PRODUCT.md §3 ("filter by group and user").
+    const byGroup = await (await h.call('GET', `/api/v1/audit-events?group=${a.id}`)).json();
+    expect(byGroup.items).toHaveLength(4);
+    const byName = await (await h.call('GET', '/api/v1/audit-events?group=b')).json();
+    expect(byName.items.map((e: { action: string }) => e.action)).toEqual(['group.created']);
+    const byUser = await (await h.call('GET', '/api/v1/audit-events?user=admin')).json();
+    expect(byUser.items).toHaveLength(5);
+    expect((await (await h.call('GET', '/api/v1/audit-events?user=nobody')).json()).items).toHaveLength(0);
     expect((await h.call('GET', '/api/v1/audit-events?limit=0')).status).toBe(400);
     expect((await h.call('GET', '/api/v1/audit-events?cursor=abc')).status).toBe(400);
   });

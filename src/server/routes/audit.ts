@@ -12,7 +12,15 @@ export function auditRoutes(deps: Deps, config: ServerConfig) {
   r.get('/', guard(config, 'viewer'), async (c) => {
     const q = parseQuery(c, AuditQuery);
     if (q.cursor !== undefined && !/^\d{1,18}$/.test(q.cursor)) throw badRequest([{ field: 'cursor', message: 'is not a cursor from this log' }]);
-    return c.json(await listAudit(deps.db, { ...q, limit: q.limit ?? 50 }));
+    return c.json(
+      await listAudit(deps.db, {
+        groupId: q.groupId,
+        group: q.group,
+        actor: q.actor ?? q.user,
+        cursor: q.cursor,
+        limit: q.limit ?? 50,
+      }),
+    );
   });
   return r;
 }

@@ -19,13 +19,17 @@ export async function recordAudit(
 /** One page of the audit log, newest first; the cursor is the last id seen. */
 export async function listAudit(
   q: Queryable,
-  filter: { groupId?: string; actor?: string; cursor?: string; limit: number },
+  filter: { groupId?: string; group?: string; actor?: string; cursor?: string; limit: number },
 ): Promise<AuditPage> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.groupId) {
     params.push(filter.groupId);
     where.push(`group_id::text = $${params.length}`);
+  }
+  if (filter.group) {
+    params.push(filter.group);
+    where.push(`(group_id::text = $${params.length} OR lower(group_name) = lower($${params.length}))`);
   }
   if (filter.actor) {
     params.push(filter.actor);
