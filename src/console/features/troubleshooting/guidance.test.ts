@@ -82,6 +82,19 @@ describe('Runner disconnected', () => {
     if (count === 1) expect(commands(guide).some((c) => c.startsWith('kubectl get pods'))).toBe(false);
   });
 
+  it('a runner started by hand (process) also gets the Docker and Kubernetes ways to read its logs', () => {
+    const guide = disconnectedGuide({ ...group, instanceCount: 1 }, disconnected({ platform: 'process', name: 'edge-1' }), ctx);
+    expect(texts(guide)).toContain('npm run runner');
+    expect(commands(guide)).toEqual(
+      expect.arrayContaining([
+        'docker logs edge-1',
+        'kubectl logs deployment/prod-eu-runner -n paddock',
+        'kubectl get pods -l app=prod-eu-runner -n paddock',
+        'kubectl logs <pod> -n paddock',
+      ]),
+    );
+  });
+
   it('uses the namespace it is given', () => {
     const guide = disconnectedGuide(group, disconnected({ platform: 'kubernetes' }), { ...ctx, namespace: 'ci' });
     expect(commands(guide)).toContain('kubectl logs deployment/prod-eu-runner -n ci');
@@ -148,6 +161,15 @@ describe('Runner upgrade failure', () => {
     expect(all).not.toContain('Creating new container');
   });
 
+  it('a runner started by hand (process): the log messages, then the Kubernetes operator steps for Helm installs', () => {
+    const guide = upgradeFailureGuide(group, { ...instance, platform: 'process' }, [rolledBack], ctx);
+    const all = texts(guide);
+    expect(guide?.blocks).toContainEqual({ kind: 'logline', text: 'Found existing container with name: paddock-runner-1.4.0 already running with id: …' });
+    expect(all).toContain('rolls the Deployment back automatically when the new pods are not ready within 5 minutes');
+    expect(commands(guide)).toContain('kubectl delete pod <operator-pod> -n paddock');
+    expect(all.indexOf('trigger Update again')).toBeGreaterThan(all.indexOf('kubectl delete pod'));
+  });
+
   it.each([
     ['no updates', []],
     ['a succeeded update', [buildUpdate({ state: 'succeeded', instances: [{ instanceId: 'ins_1', name: 'x', version: '1.4.0', state: 'updated' }] })]],
@@ -189,6 +211,8 @@ describe('How it ended', () => {
     const guide = howItEndedGuide(group, instance, ctx);
     expect(guide?.heading).toBe('How it ended');
     expect(guide?.summary).toContain(summary);
+    // The cause is named once ("SIGTERM: the pod…", not "SIGTERM: SIGTERM: …").
+    expect(guide?.summary).not.toMatch(/^(\w+): \1/);
     expect(texts(guide)).toContain(step);
     expect(guide?.blocks[0]).toEqual({
       kind: 'logline',
@@ -212,7 +236,7 @@ describe('How it ended', () => {
 
   it('replaced by update needs nothing', () => {
     const guide = howItEndedGuide(group, buildInstance({ status: 'terminated', termination: buildTermination({ exitCode: 0, reason: 'Replaced', cause: 'replaced' }) }), ctx);
-    expect(guide?.summary).toBe('Replaced by update: Replaced by update.');
+    expect(guide?.summary).toBe('Replaced by update.');
     expect(texts(guide)).toContain('Nothing to fix');
   });
 

@@ -104,7 +104,17 @@ export function logCommands(group: RunnerGroup, instance: Instance, namespace = 
         command('Container logs', 'sudo docker logs <container>'),
       ];
     case 'process':
-      return [text(`Read the output of the runner process on ${instance.hostname} (the terminal or service that started \`npm run runner\`).`)];
+      // Started by hand (`npm run runner`); the same runner in a container reads its logs as Docker and Helm installs do.
+      return [
+        text(`Read the output of the runner process on ${instance.hostname} (the terminal or service that started \`npm run runner\`).`),
+        text('Running it in a container instead? With Docker, read the container\'s logs:'),
+        command('Container logs', `docker logs ${shellWord(instance.name)}`),
+        text(`With Kubernetes (Helm), in namespace ${namespace}:`),
+        command('Deployment logs', `kubectl logs deployment/${slug}-runner -n ${namespace}`),
+        text('With several replicas or an autoscaler, list the pods and read each one\'s logs:'),
+        command('Pods of the group', `kubectl get pods -l app=${slug}-runner -n ${namespace}`),
+        command('A pod\'s logs', `kubectl logs <pod> -n ${namespace}`),
+      ];
   }
 }
 
@@ -167,17 +177,18 @@ export function upgradeFailureGuide(group: RunnerGroup, instance: Instance, upda
   const replacement = `paddock-runner-${update.targetVersion}`;
   const blocks: GuideBlock[] = [];
   if (update.reason) blocks.push({ kind: 'logline', text: update.reason });
+  const kubernetesSteps = (intro: string): GuideBlock[] => [
+    text(`${intro}The upgrade operator rolls the Deployment back automatically when the new pods are not ready within 5 minutes. Find it:`),
+    command('Operator pod', `kubectl get pods -l app=${slug}-runner-operator -n ${namespace}`),
+    text('If it is Running, wait: it finishes by itself within 5 minutes of the update.'),
+    text('If it exists but is not running, wait one minute and check again. If it is still not running, delete it:'),
+    command('Delete the operator pod', `kubectl delete pod <operator-pod> -n ${namespace}`),
+    text('Then see why the new pods did not become ready:'),
+    command('Rollout status', `kubectl rollout status deployment/${slug}-runner -n ${namespace} --timeout=10s`),
+    command('Deployment logs', `kubectl logs deployment/${slug}-runner -n ${namespace}`),
+  ];
   if (instance.platform === 'kubernetes') {
-    blocks.push(
-      text('The upgrade operator rolls the Deployment back automatically when the new pods are not ready within 5 minutes. Find it:'),
-      command('Operator pod', `kubectl get pods -l app=${slug}-runner-operator -n ${namespace}`),
-      text('If it is Running, wait: it finishes by itself within 5 minutes of the update.'),
-      text('If it exists but is not running, wait one minute and check again. If it is still not running, delete it:'),
-      command('Delete the operator pod', `kubectl delete pod <operator-pod> -n ${namespace}`),
-      text('Then see why the new pods did not become ready:'),
-      command('Rollout status', `kubectl rollout status deployment/${slug}-runner -n ${namespace} --timeout=10s`),
-      command('Deployment logs', `kubectl logs deployment/${slug}-runner -n ${namespace}`),
-    );
+    blocks.push(...kubernetesSteps(''));
   } else {
     const logs = instance.platform === 'ec2' ? 'sudo docker logs <container>' : `docker logs ${shellWord(instance.name)}`;
     blocks.push(
@@ -197,7 +208,11 @@ export function upgradeFailureGuide(group: RunnerGroup, instance: Instance, upda
         command('Replacement logs', `docker logs ${replacement}`),
       );
     } else {
-      blocks.push(text(`Then read the output of the replacement, which reports version ${update.targetVersion}.`));
+      blocks.push(
+        text(`Then read the output of the replacement, which reports version ${update.targetVersion}.`),
+        // Started by hand; the same runner under Helm is updated by the operator instead.
+        ...kubernetesSteps('Installed with Helm instead? '),
+      );
     }
   }
   blocks.push(text('Once the cause is fixed, trigger Update again from the console (the group\'s menu → Update).'));
@@ -287,10 +302,12 @@ export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: Gui
   if (wentQuiet(instance)) return null;
   const cause: TerminationCause = t?.cause ?? 'lost';
   const facts = t ? describeExit(t) : 'no exit recorded';
+  // Most cause texts already start with their name ("SIGTERM: …", "Lost: …"): say it once.
+  const summary = causeText[cause].startsWith(causeLabel[cause]) ? causeText[cause] : `${causeLabel[cause]}: ${causeText[cause]}`;
   return {
     id: 'how-it-ended',
     heading: 'How it ended',
-    summary: `${causeLabel[cause]}: ${causeText[cause]}.`,
+    summary: `${summary}.`,
     at: t?.at,
     blocks: [{ kind: 'logline', text: facts }, ...nextStep(cause, group, instance, ctx)],
   };

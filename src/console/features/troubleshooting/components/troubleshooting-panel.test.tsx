@@ -85,8 +85,8 @@ describe('TroubleshootingPanel', () => {
 
   it.each([
     ['oom_killed', 137, null, 'OOMKilled', 'OOM-killed: Host out of memory: the container hit its memory limit (raise limit_memory).'],
-    ['sigterm', null, 15, null, 'SIGTERM: SIGTERM: the pod was deleted or the node drained, or the runner was stopped.'],
-    ['lost', null, null, null, 'Lost: Lost: no exit was recorded, so the host or node was killed hard or the network dropped.'],
+    ['sigterm', null, 15, null, 'SIGTERM: the pod was deleted or the node drained, or the runner was stopped.'],
+    ['lost', null, null, null, 'Lost: no exit was recorded, so the host or node was killed hard or the network dropped.'],
   ] as const)('How it ended: %s with its next step', (cause, exitCode, signal, reason, summary) => {
     const instance = buildInstance({
       name: 'prod-eu-runner-y',
