@@ -225,9 +225,10 @@ export const RunnerEventBody = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('update-failed'), updateId: z.string().max(64), reason: z.string().max(500) }),
   z.strictObject({
     type: z.literal('terminated'),
-    exitCode: z.number().int().min(0).max(255).nullable(),
-    signal: z.number().int().min(1).max(64).nullable(),
-    reason: z.string().max(64).nullable(),
+    // Each may be left out, as the "—" cells of PRODUCT.md §2's table: left out means null.
+    exitCode: z.number().int().min(0).max(255).nullable().default(null),
+    signal: z.number().int().min(1).max(64).nullable().default(null),
+    reason: z.string().max(64).nullable().default(null),
   }),
   z.strictObject({ type: z.literal('goodbye'), signal: z.number().int().min(1).max(64).optional() }),
 ]);

@@ -143,6 +143,17 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect(await group(id)).toMatchObject({ status: 'disconnected', connectedCount: 0, instanceCount: 0 });
     });
 
+    it('takes a termination with the "—" fields of §2 left out as null', async () => {
+      const { id, key } = await createGroup(h);
+      const a = await register(h, key, { name: 'a' });
+      const b = await register(h, key, { name: 'b' });
+      expect((await runnerEvent(h, a.instanceToken, { type: 'terminated', signal: 15 })).status).toBe(202);
+      expect((await runnerEvent(h, b.instanceToken, { type: 'terminated', exitCode: 0, reason: 'Completed' })).status).toBe(202);
+      const byName = new Map((await instances(id)).map((i) => [i.name, i]));
+      expect(byName.get('a')!.termination).toMatchObject({ exitCode: null, signal: 15, reason: null, cause: 'sigterm' });
+      expect(byName.get('b')!.termination).toMatchObject({ exitCode: 0, signal: null, reason: 'Completed', cause: 'completed' });
+    });
+
     it('stores the last error a runner reports and shows it', async () => {
       const { id, key } = await createGroup(h);
       const r = await register(h, key);
