@@ -127,21 +127,26 @@ describe('Edit dialog', () => {
   it('explains how to add instances with the scale command', async () => {
     healthyGroup('Prod EU');
     const { dialog } = await openEdit('Prod EU');
+    expect(dialog).toHaveTextContent('How to add instances');
     expect(dialog).toHaveTextContent('kubectl scale deployment prod-eu-runner --replicas=N');
     expect(dialog).toHaveTextContent('run the Docker command again');
+    // One heading and one region say "instances", even to a case-blind substring match (Playwright's default).
+    await within(dialog).findByRole('table', { name: 'Instances' });
+    expect(within(dialog).getAllByRole('heading', { name: /instances/i }).map((h) => h.textContent)).toEqual(['Instances']);
+    expect(within(dialog).getAllByRole('region', { name: /instances/i })).toHaveLength(1);
   });
 
   it('tells a group without runners that none registered yet', async () => {
     waitingGroup('Fresh');
     const { dialog } = await openEdit('Fresh');
-    expect(await within(dialog).findByRole('heading', { name: 'No instances yet' })).toBeInTheDocument();
+    expect(await within(dialog).findByRole('heading', { name: 'No runner registered yet' })).toBeInTheDocument();
   });
 
   it('shows an error when the instances cannot be loaded', async () => {
     healthyGroup('Production');
     serverAnswers503ToInstances();
     const { dialog } = await openEdit('Production');
-    expect(await within(dialog).findByRole('heading', { name: 'Instances could not be loaded' })).toBeInTheDocument();
+    expect(await within(dialog).findByRole('heading', { name: 'The instance list could not be loaded' })).toBeInTheDocument();
   });
 
   it('lets viewers look but not rename', async () => {

@@ -204,11 +204,11 @@ function InstancesSection({
       {query.isPending ? (
         <LoadingState label="Loading instances…" />
       ) : query.isError && !query.data ? (
-        <StateBox tone="error" title="Instances could not be loaded" headingLevel={3}>
+        <StateBox tone="error" title="The instance list could not be loaded" headingLevel={3}>
           {errorMessage(query.error)}
         </StateBox>
       ) : all.length === 0 ? (
-        <StateBox title="No instances yet" headingLevel={3}>
+        <StateBox title="No runner registered yet" headingLevel={3}>
           Start a runner with one of the install commands; it appears here within seconds.
         </StateBox>
       ) : (
@@ -284,11 +284,11 @@ function narrowColumns(columns: Column<Instance>[]): Column<Instance>[] {
 function HowToAdd({ group }: { group: RunnerGroup }) {
   const slug = groupSlug(group.name);
   return (
-    // Not a landmark: "Instances" must name exactly one region of the dialog.
+    // Not a landmark, and no other heading of the dialog says "instances": "Instances" must name
+    // exactly one region and one heading, even for a match that ignores case and takes a substring.
     <div className={styles.section}>
-      <h3 className={styles.sectionTitle}>
-        How to add instances
-      </h3>
+      <h3 className={styles.sectionTitle}>Add more runners</h3>
+      <p className={styles.hint}>How to add instances to {group.name}, by how its runners were installed:</p>
       <ul className={styles.howTo}>
         <li>
           Kubernetes: scale the deployment to the number of runners you want (add <code>-n &lt;namespace&gt;</code> for
