@@ -1,5 +1,7 @@
-// Heartbeat ingest of one control-plane process under a closed-loop load generator on loopback,
-// beside a bare Hono "hello" endpoint measured the same way in the same run (the framework's ceiling).
+// Heartbeat ingest of one control-plane process under a load generator on loopback, beside a bare
+// Hono "hello" endpoint measured the same way in the same run (the framework's ceiling). Each server
+// gets two runs: closed loop (the most it sustains: the rate figure) and open loop at the target's
+// 2,000 heartbeats/s (the latency figures: p99 at the load the target names, not at saturation).
 import { loadavg } from 'node:os';
 import { api } from '../src/contract';
 import { ApiSession, benchAdminPassword, inheritedEnv, inParallel, registerInstance, startControlPlane } from './lib/control-plane';
@@ -14,11 +16,17 @@ export interface IngestOptions {
   connections: number;
   /** Registered instances the heartbeats rotate over. */
   instances: number;
+  /** Offered rate of the open-loop run (PRODUCT.md §9: 2,000/s); 0 skips it. */
+  offeredPerSec: number;
   log: (line: string) => void;
 }
 
 export interface IngestRun {
   figures: IngestFigures;
+  /** The closed-loop run: rate and latency at saturation. */
+  saturation: LoadResult;
+  /** The open-loop run at `offeredPerSec`, when there was one. */
+  atTarget: LoadResult | null;
   notes: string[];
 }
 
@@ -55,6 +63,8 @@ export async function measureHello(o: IngestOptions): Promise<IngestRun> {
     o.log(`hello: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, server CPU ${cpuPercent} %, generator CPU ${selfCpuPercent} %`);
     return {
       figures: { ratePerSec: r.ratePerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rssMB: round(rssMB, 0) },
+      saturation: r,
+      atTarget: null,
       notes: [
         `hello: server CPU ${cpuPercent} % of a core, generator CPU ${selfCpuPercent} %, machine load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} after the run`,
         ...describeErrors('hello', r),
@@ -83,27 +93,54 @@ export async function measureIngest(label: string, o: IngestOptions & { database
 
     const sampler = sampleProcess(cp.process.pid);
     const body = JSON.stringify({ version: '1.4.0' });
-    const r = await runLoad({
-      baseUrl: cp.url,
-      connections: o.connections,
-      warmupMs: o.warmupMs,
-      durationMs: o.durationMs,
-      maxRequests: 50_000_000,
-      build: (i) => ({
-        path: api.runnerHeartbeat,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
-        body,
-      }),
-    });
-    const { peakRssMB: rssMB, cpuPercent, selfCpuPercent } = sampler.stop();
-    notes.push(`${label}: machine load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) after the run`);
+    const load = (offeredPerSec?: number) =>
+      runLoad({
+        baseUrl: cp.url,
+        connections: o.connections,
+        warmupMs: o.warmupMs,
+        durationMs: o.durationMs,
+        maxRequests: 50_000_000,
+        offeredPerSec,
+        build: (i) => ({
+          path: api.runnerHeartbeat,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
+          body,
+        }),
+      });
+    const r = await load();
+    const sat = sampler.stop();
     o.log(
-      `${label}: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, peak RSS ${round(rssMB, 0)} MB, server CPU ${cpuPercent} %, generator CPU ${selfCpuPercent} %`,
+      `${label} saturation: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, peak RSS ${round(sat.peakRssMB, 0)} MB, server CPU ${sat.cpuPercent} %, generator CPU ${sat.selfCpuPercent} %`,
     );
-    notes.push(`${label}: server CPU ${cpuPercent} % of a core, generator CPU ${selfCpuPercent} %`, ...describeErrors(label, r));
+    notes.push(
+      `${label} saturation: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server CPU ${sat.cpuPercent} % of a core, generator CPU ${sat.selfCpuPercent} %, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} after`,
+      ...describeErrors(`${label} saturation`, r),
+    );
+    let t: LoadResult | null = null;
+    let peakRssMB = sat.peakRssMB;
+    if (o.offeredPerSec > 0) {
+      const sampler2 = sampleProcess(cp.process.pid);
+      t = await load(o.offeredPerSec);
+      const at = sampler2.stop();
+      peakRssMB = Math.max(peakRssMB ?? 0, at.peakRssMB ?? 0);
+      o.log(`${label} at ${o.offeredPerSec}/s offered: ${t.ratePerSec}/s answered, p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, ${t.errors} errors, server CPU ${at.cpuPercent} %`);
+      notes.push(
+        `${label} at ${o.offeredPerSec}/s offered: ${t.ratePerSec}/s answered, p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, server CPU ${at.cpuPercent} %, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} after`,
+        ...describeErrors(`${label} at ${o.offeredPerSec}/s`, t),
+      );
+    }
+    const latency = t ?? r;
     return {
-      figures: { ratePerSec: r.ratePerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rssMB: round(rssMB, 0) },
+      figures: {
+        ratePerSec: r.ratePerSec,
+        p50Ms: latency.p50Ms,
+        p99Ms: latency.p99Ms,
+        errors: r.errors + (t?.errors ?? 0),
+        rssMB: round(peakRssMB, 0),
+      },
+      saturation: r,
+      atTarget: t,
       notes,
     };
   } finally {

@@ -22,6 +22,13 @@ export interface LoadOptions {
   /** Per-request timeout; a timeout counts as an error. */
   timeoutMs?: number;
   build: (i: number) => LoadRequest;
+  /**
+   * Open loop: offer this many requests a second on a fixed schedule, whatever the answers take,
+   * on up to `connections` sockets (more wait in the agent's queue). Latency then counts from each
+   * request's scheduled time, so a stalled server cannot hide its backlog (no coordinated omission).
+   * Unset: closed loop, each connection sends its next request when the last one is answered.
+   */
+  offeredPerSec?: number;
   /** Whether a response counts as a success (default: any 2xx). */
   ok?: (status: number) => boolean;
 }
@@ -38,9 +45,10 @@ export interface LoadResult {
 }
 
 /**
- * A closed-loop HTTP load generator: `connections` loops each send a request, wait for the whole
- * response, and send the next, for warm-up + duration. Latency is measured per request from just
- * before `request()` to the end of the response body. Only loopback targets are accepted.
+ * An HTTP load generator. Closed loop (default): `connections` loops each send a request, wait for
+ * the whole response, and send the next, for warm-up + duration — the most the server answers.
+ * Open loop (`offeredPerSec`): a fixed arrival rate, for latency at a given load. Latency runs to
+ * the end of the response body. Only loopback targets are accepted.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const base = new URL(options.baseUrl);
@@ -73,9 +81,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     latencies[measured++] = performance.now() - t0;
   };
 
-  const once = (req: LoadRequest) =>
+  const once = (req: LoadRequest, scheduledAt?: number) =>
     new Promise<void>((resolve) => {
-      const t0 = performance.now();
+      const t0 = scheduledAt ?? performance.now();
       const headers: Record<string, string> = { ...req.headers };
       if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
       const r = request(
@@ -106,8 +114,25 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       await once(options.build(sent++));
     }
   };
-  await Promise.all(Array.from({ length: options.connections }, loop));
-  const measuredMs = Math.min(performance.now(), stopAt) - measureFrom;
+  const openLoop = async (perSec: number) => {
+    const interval = 1000 / perSec;
+    const inflight = new Set<Promise<void>>();
+    let next = performance.now();
+    while (next < stopAt && measured < options.maxRequests) {
+      const now = performance.now();
+      for (; next <= now && next < stopAt; next += interval) {
+        const p = once(options.build(sent++), next);
+        inflight.add(p);
+        void p.then(() => inflight.delete(p));
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(inflight);
+  };
+  if (options.offeredPerSec) await openLoop(options.offeredPerSec);
+  else await Promise.all(Array.from({ length: options.connections }, loop));
+  // Open loop: a backlog answered after the window still took that long, so the rate counts it.
+  const measuredMs = (options.offeredPerSec ? performance.now() : Math.min(performance.now(), stopAt)) - measureFrom;
   agent.destroy();
 
   const samples = latencies.subarray(0, measured);
