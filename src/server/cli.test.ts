@@ -79,6 +79,25 @@ describe('npm run paddock -- users', () => {
     }
   }, 120_000);
 
+  it('refuses unknown commands, unknown flags and a missing --role value instead of guessing; takes --role=admin', async () => {
+    const dataDir = tempDir();
+    const frob = await cli(dataDir, ['users', 'frob', 'x']);
+    expect(frob.status).toBe(2);
+    expect(frob.stderr).toContain('Unknown command "users frob"');
+    for (const args of [
+      ['users', 'add', 'x', '--rol', 'admin'],
+      ['users', 'add', 'x', '--role'],
+      ['users', 'add', 'x', 'y'],
+      ['users', 'remove', 'x', '--force'],
+      ['users', 'list', '--role', 'admin'],
+    ]) {
+      expect((await cli(dataDir, args)).status, args.join(' ')).toBe(2);
+    }
+    expect((await cli(dataDir, ['users', 'list'])).stdout).not.toMatch(/^x\t/m);
+    expect((await cli(dataDir, ['users', 'add', 'olga', '--role=admin'])).status).toBe(0);
+    expect((await cli(dataDir, ['users', 'list'])).stdout).toMatch(/olga\tadmin/);
+  }, 60_000);
+
   it('works while a server holds the embedded database, by asking that server', async () => {
     const dataDir = tempDir();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {

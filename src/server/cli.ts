@@ -63,14 +63,43 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     err(usage);
     return 2;
   }
-  const flags = new Set(rest.filter((a) => a.startsWith('--')));
-  const roleIndex = rest.indexOf('--role');
-  const roleArg = roleIndex >= 0 ? rest[roleIndex + 1] : undefined;
-  const positional = rest.filter((a, i) => !a.startsWith('--') && !(roleIndex >= 0 && i === roleIndex + 1));
+  if (!['add', 'list', 'remove', 'reset-password'].includes(command)) {
+    err(`Unknown command "users ${command}".\n\n${usage}`);
+    return 2;
+  }
+  // Strict arguments: an unknown or misspelt flag must not silently change what is done.
+  const allowed = command === 'add' ? ['--role', '--password-stdin'] : command === 'reset-password' ? ['--password-stdin'] : [];
+  const flags = new Set<string>();
+  const positional: string[] = [];
+  let roleArg: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!allowed.includes(flag)) {
+      err(`users ${command}: unknown option "${flag}".\n\n${usage}`);
+      return 2;
+    }
+    if (flag === '--role') {
+      roleArg = eq > 0 ? arg.slice(eq + 1) : rest[++i];
+      if (roleArg === undefined) {
+        err('--role must be viewer or admin');
+        return 2;
+      }
+    } else flags.add(flag);
+  }
   const name = positional[0];
   const needsName = command !== 'list';
   if (needsName && !name) {
     err(`users ${command} needs a user name.\n\n${usage}`);
+    return 2;
+  }
+  if (positional.length > (needsName ? 1 : 0)) {
+    err(`users ${command}: unexpected argument "${positional[needsName ? 1 : 0]}".\n\n${usage}`);
     return 2;
   }
   const config = configFromEnv(env);
