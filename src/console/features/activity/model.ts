@@ -28,3 +28,13 @@ export function describeDetail(event: AuditEvent): string {
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' · ');
 }
+
+/**
+ * The loaded pages as one list, newest first, each event once. The server pages newest first; this
+ * keeps the table right even if a page comes back in another order or overlaps the previous one.
+ */
+export function newestFirst(events: readonly AuditEvent[]): AuditEvent[] {
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const idOrder = (a: string, b: string) => (/^\d+$/.test(a) && /^\d+$/.test(b) ? Number(b) - Number(a) : b.localeCompare(a));
+  return [...byId.values()].sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || idOrder(a.id, b.id));
+}

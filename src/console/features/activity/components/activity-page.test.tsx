@@ -64,6 +64,15 @@ describe('Activity page', () => {
     expect(rows()).toHaveLength(3);
   });
 
+  it('filters by user as you type, without Enter', async () => {
+    seedAudit(20);
+    const { user } = renderApp('/activity');
+    await waitFor(() => expect(rows()).toHaveLength(20));
+    await user.type(screen.getByLabelText('User'), 'dana');
+    await waitFor(() => expect(rows()).toHaveLength(7));
+    expect(rows().every((r) => r.textContent?.includes('dana'))).toBe(true);
+  });
+
   it('says when nothing matches', async () => {
     seedAudit(4);
     const { user } = renderApp('/activity');

@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { errorMessage } from '../../../lib/api-client';
 import { formatDateTime } from '../../../lib/format';
 import { LoadingState, StateBox } from '../../../components/page-state';
@@ -7,7 +7,7 @@ import { Button } from '../../../components/ui/button';
 import { Input, NativeSelect } from '../../../components/ui/input';
 import { Label } from '../../../components/ui/label';
 import { auditEventsQuery } from '../api/queries';
-import { describeAction, describeDetail } from '../model';
+import { describeAction, describeDetail, newestFirst } from '../model';
 import styles from './activity-page.module.css';
 
 /** The Activity page: who did what to which group, when; filtered by group and user, paged. */
@@ -16,8 +16,13 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
   const [groupId, setGroupId] = useState('');
   const [actorInput, setActorInput] = useState('');
   const [actor, setActor] = useState('');
+  // The user filter applies as you type (after a pause), or at once with Enter or Apply.
+  useEffect(() => {
+    const t = setTimeout(() => setActor(actorInput.trim()), 300);
+    return () => clearTimeout(t);
+  }, [actorInput]);
   const query = useInfiniteQuery(auditEventsQuery({ groupId: groupId || undefined, actor: actor || undefined }));
-  const events = query.data?.pages.flatMap((p) => p.items) ?? [];
+  const events = newestFirst(query.data?.pages.flatMap((p) => p.items) ?? []);
 
   return (
     <>
