@@ -1,25 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { api } from '../src/contract';
 import { AdminApi } from '../src/runner/testing/admin-api';
-import { ownAdminPassword, signIn, startOwnServer } from './support-server';
-
-/** A real runner process dialling a server of the spec's own; killed with its process group. */
-function spawnRunner(url: string, key: string, name: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/runner/cli.ts', '--server', url, '--name', name, '--platform', 'process', '--runner-version', '1.4.0'], {
-    detached: true,
-    stdio: 'ignore',
-    env: { ...process.env, PADDOCK_RUNNER_KEY: key },
-  });
-}
-
-function killGroup(child: ChildProcess) {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
+import { killProcessGroup, ownAdminPassword, signIn, spawnRunner, startOwnServer } from './support-server';
 
 test('console with the control plane down for 30 s: banner throughout, data kept, recovery, runners green again', async ({ browser }) => {
   const server = await startOwnServer({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
@@ -52,7 +35,7 @@ test('console with the control plane down for 30 s: banner throughout, data kept
     await admin.request('PATCH', api.runnerGroup(group.id), { name: 'Long outage over' });
     await expect(page.getByRole('row').filter({ hasText: 'Long outage over' })).toBeVisible({ timeout: 10_000 });
   } finally {
-    runners.forEach(killGroup);
+    runners.forEach(killProcessGroup);
     await context.close();
     await server.dispose();
   }
@@ -95,7 +78,7 @@ test('five SIGKILL and restart cycles under load: acknowledged writes kept, runn
       await expect.poll(async () => (await admin.group(group.id)).connectedCount, { timeout: 20_000 }).toBe(3);
     }
   } finally {
-    runners.forEach(killGroup);
+    runners.forEach(killProcessGroup);
     await server.dispose();
   }
 });

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Page, Route } from '@playwright/test';
 import { api, type GroupWithKey, type RunnerGroup, type Update } from '../src/contract';
 import { AdminApi } from '../src/runner/testing/admin-api';
 import { expect, test } from './fixtures';
-import { ownAdminPassword, signIn, startOwnServer } from './support-server';
+import { killProcessGroup, ownAdminPassword, signIn, spawnRunner, startOwnServer } from './support-server';
 
 const unreachable = 'Cannot reach the control plane. Nothing was changed.';
 
@@ -178,15 +178,6 @@ test('double clicks and two tabs on Update start exactly one update', async ({ p
   });
 });
 
-/** A real runner process dialling a server of a spec's own; killed with its process group. */
-function spawnRunner(url: string, key: string, name: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/runner/cli.ts', '--server', url, '--name', name, '--platform', 'process', '--runner-version', '1.4.0'], {
-    detached: true,
-    stdio: 'ignore',
-    env: { ...process.env, PADDOCK_RUNNER_KEY: key },
-  });
-}
-
 test('control plane SIGKILLed under heartbeat load: acknowledged writes survive, runners stay green', async () => {
   test.setTimeout(120_000);
   const server = await startOwnServer({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
@@ -274,13 +265,7 @@ test('control plane SIGKILLed under heartbeat load: acknowledged writes survive,
     }
     expect(Math.min(...seen)).toBe(2);
   } finally {
-    for (const r of runners) {
-      try {
-        process.kill(-r.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    runners.forEach(killProcessGroup);
     await server.dispose();
   }
 });

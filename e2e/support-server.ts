@@ -123,6 +123,25 @@ export async function startOwnServer(options: OwnServerOptions = {}): Promise<Ow
   return server;
 }
 
+/** A real runner process dialling `url`, in its own process group (kill it with killProcessGroup). */
+export function spawnRunner(url: string, key: string, name: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/runner/cli.ts', '--server', url, '--name', name, '--platform', 'process', '--runner-version', '1.4.0'],
+    // The key travels in the environment, as the Docker image and the Helm chart pass it.
+    { detached: true, stdio: 'ignore', env: { ...process.env, PADDOCK_RUNNER_KEY: key } },
+  );
+}
+
+/** SIGKILLs a child's whole process group (a runner and its worker). */
+export function killProcessGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 /** Signs a browser context in to a server through its real API; the cookie lands in the context. */
 export async function signIn(context: BrowserContext, url: string, username: string, password: string): Promise<void> {
   const res = await context.request.post(`${url}${api.session}`, {
