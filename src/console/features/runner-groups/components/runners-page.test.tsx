@@ -107,8 +107,9 @@ describe('Runners page', () => {
     u.reason = 'staging-2 reported an update failure: image pull failed';
     await queryClient.invalidateQueries();
     const alert = await screen.findByText('Update of Staging to 1.4.0 was rolled back');
-    expect(alert.closest('[data-slot="toast"]')).toHaveTextContent('image pull failed');
-    expect(alert.closest('[data-slot="toast"]')).toHaveTextContent('Runner upgrade failure');
+    expect(alert.closest('[data-slot="toast"]')).toHaveTextContent('image pull failed. See "Runner upgrade failure"');
+    // Announced assertively: the toast sits in the page's alert.
+    expect(screen.getByRole('alert')).toHaveTextContent('Update of Staging to 1.4.0 was rolled back');
   });
 
   it('announces success when the running update ends well', async () => {

@@ -30,7 +30,7 @@ export function UpdateAnnouncer({ groups }: { groups: readonly RunnerGroup[] | u
             toast({
               tone: 'danger',
               title: `Update of ${before.name} to ${u.targetVersion} was rolled back`,
-              description: `${u.reason ?? 'No reason was recorded.'} See "Runner upgrade failure" in the instance details (Edit).`,
+              description: `${sentence(u.reason ?? 'No reason was recorded')} See "Runner upgrade failure" in the instance details (Edit).`,
             });
           }
         })
@@ -42,4 +42,9 @@ export function UpdateAnnouncer({ groups }: { groups: readonly RunnerGroup[] | u
   }, [groups, queryClient]);
 
   return null;
+}
+
+/** The reason as a sentence: it ends with a full stop before the next one starts. */
+function sentence(text: string): string {
+  return /[.!?…]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }
