@@ -301,7 +301,7 @@ describe('audit log', () => {
 
 describe('the rest of the surface', () => {
   it('sets the security headers of §8 on API, error and page responses', async () => {
-    for (const path of ['/api/v1/runner-groups', '/api/v1/nope', '/', '/runners/x']) {
+    for (const path of ['/api/v1/runner-groups', '/api/v1/nope', '/', '/runners/x', '/activity']) {
       const res = await h.call('GET', path);
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
@@ -311,8 +311,11 @@ describe('the rest of the surface', () => {
     const missing = await h.call('GET', '/api/v1/nope');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
-    const page = await h.call('GET', '/runners/x');
+    const page = await h.call('GET', '/activity');
     expect(await page.text()).toContain('npm run build');
+    const unknown = await h.call('GET', '/runners/x');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toBe('application/problem+json');
   });
 
   it('answers healthz, readyz, install templates and metrics', async () => {

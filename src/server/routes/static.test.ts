@@ -21,9 +21,25 @@ describe('serving the built console', () => {
     expect(res.headers.get('cache-control')).toMatch(/immutable/);
   });
   it('falls back to index.html for client-side routes', async () => {
-    const res = await app.request('http://x/runners/some-group');
-    expect(await res.text()).toContain('<title>console</title>');
-    expect(res.headers.get('cache-control')).toBe('no-cache');
+    for (const path of ['/', '/activity', '/sign-in', '/activity/']) {
+      const res = await app.request(`http://x${path}`);
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toContain('<title>console</title>');
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+    }
+  });
+  it('answers an unknown route 404: problem+json, or index.html (its "Page not found") for a browser', async () => {
+    for (const path of ['/nope', '/runners/some-group', '/assets/missing.js']) {
+      const res = await app.request(`http://x${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(await res.json()).toMatchObject({ status: 404, title: 'Not Found' });
+    }
+    const page = await app.request('http://x/nope', { headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('<title>console</title>');
+    const asset = await app.request('http://x/assets/missing.js', { headers: { Accept: 'text/html' } });
+    expect(asset.headers.get('content-type')).toBe('application/problem+json');
   });
   it('never serves a file outside the dist directory', async () => {
     for (const path of ['/../secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/%2e%2e/secret.txt']) {

@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { Hono } from 'hono';
-import type { AppEnv } from '../http';
+import { type AppEnv, problemResponse } from '../http';
+import { notFound } from '../problem';
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -32,7 +33,14 @@ async function fileAt(path: string): Promise<Buffer | null> {
   }
 }
 
-/** Serves the built console from `distDir`: files as they are, every other GET gets index.html. */
+/** The console's client-side routes (src/console/app/router.tsx); anything else is an unknown route. */
+const consoleRoutes = new Set(['/', '/sign-in', '/activity']);
+
+/**
+ * Serves the built console from `distDir`: files as they are, the console's routes get index.html.
+ * An unknown route is a 404: a browser (Accept: text/html) still gets index.html, whose own page says
+ * "Page not found"; any other client gets problem+json (PRODUCT.md §8), as does a missing asset.
+ */
 export function staticRoutes(distDir: string) {
   const root = resolve(distDir);
   const r = new Hono<AppEnv>();
@@ -54,9 +62,13 @@ export function staticRoutes(distDir: string) {
         });
       }
     }
+    const known = consoleRoutes.has(pathname.replace(/\/+$/, '') || '/');
+    const wantsPage = (c.req.header('Accept') ?? '').includes('text/html');
+    if (!known && (!wantsPage || pathname.startsWith('/assets/'))) return problemResponse(notFound('No such route.'));
+    const status = known ? 200 : 404;
     const index = await fileAt(join(root, 'index.html'));
-    if (!index) return c.html(missingBuild, 200, { 'Cache-Control': 'no-store' });
-    return c.body(new Uint8Array(index), 200, { 'Content-Type': types['.html']!, 'Cache-Control': 'no-cache' });
+    if (!index) return c.html(missingBuild, status, { 'Cache-Control': 'no-store' });
+    return c.body(new Uint8Array(index), status, { 'Content-Type': types['.html']!, 'Cache-Control': 'no-cache' });
   });
   return r;
 }
