@@ -24,6 +24,11 @@ export interface DataListProps<T> {
   /** Below this width the list scrolls sideways instead of squeezing its columns (CSS length). */
   minWidth?: string;
   selectedKey?: string | null;
+  /**
+   * A click anywhere on a row (a pointer convenience: the row must also hold a button that does the
+   * same from the keyboard).
+   */
+  onRowClick?: (row: T) => void;
   className?: string;
 }
 
@@ -46,6 +51,7 @@ export function DataList<T>({
   maxHeight = '32rem',
   minWidth = '48rem',
   selectedKey,
+  onRowClick,
   className,
 }: DataListProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -56,13 +62,23 @@ export function DataList<T>({
   const renderRow = (row: T, index: number, style?: CSSProperties) => {
     const key = rowKey(row);
     return (
+      // A click handler without a key handler: the row's own button does the same from the keyboard.
       <div
         key={key}
+        onClick={
+          onRowClick
+            ? (event) => {
+                // A click on the row's own controls (or a text selection) is theirs.
+                if ((event.target as HTMLElement).closest('button, a, input, select') || window.getSelection()?.toString()) return;
+                onRowClick(row);
+              }
+            : undefined
+        }
         role="row"
         aria-rowindex={index + 2}
         aria-selected={selectedKey === undefined ? undefined : selectedKey === key}
         data-row-key={key}
-        className={cn(styles.row, style && styles.virtualRow, selectedKey === key && styles.selected)}
+        className={cn(styles.row, style && styles.virtualRow, onRowClick && styles.clickable, selectedKey === key && styles.selected)}
         style={{ ...gridStyle, minHeight: rowHeight, ...style }}
       >
         {columns.map((c) => (

@@ -76,6 +76,16 @@ describe('Edit dialog', () => {
     expect(detail).toHaveFocus();
   });
 
+  it('selects an instance by a click anywhere on its row, not only on its name', async () => {
+    disconnectedGroup('Edge');
+    const { dialog, user } = await openEdit('Edge');
+    const table = await within(dialog).findByRole('table', { name: 'Instances' });
+    const row = within(table).getByRole('row', { name: /edge-2/ });
+    await user.click(within(row).getAllByRole('cell')[2]!);
+    expect(within(dialog).getByRole('region', { name: 'Instance edge-2' })).toBeInTheDocument();
+    expect(row).toHaveAttribute('aria-selected', 'true');
+  });
+
   it('shows a disconnected instance with its last error and no exit', async () => {
     disconnectedGroup('Edge');
     const { dialog, user } = await openEdit('Edge');

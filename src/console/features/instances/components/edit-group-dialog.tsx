@@ -251,6 +251,7 @@ function InstancesSection({
               maxHeight="22rem"
               minWidth={narrow ? '0' : '62rem'}
               selectedKey={selectedId}
+              onRowClick={(i) => onSelect(i.id)}
             />
           )}
         </>
