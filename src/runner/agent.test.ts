@@ -79,7 +79,7 @@ describe('runner agent against a real control plane', () => {
     expect(readFileSync(`/proc/${r.pid}/cmdline`, 'utf8')).not.toContain(key);
   });
 
-  it.concurrent('SIGKILL: the worker does not outlive the runner; disconnected after the offline window, cause "lost"', async (ctx) => {
+  it.concurrent('SIGKILL: the worker does not outlive the runner; disconnected after the offline window, no exit recorded', async (ctx) => {
     const { id: groupId, key } = await groupWithKey('sigkill');
     const r = runner(ctx, { server: server.url, key });
     const inst = await instanceOf(groupId, r);
@@ -93,7 +93,7 @@ describe('runner agent against a real control plane', () => {
     }, 'instance to be disconnected');
     // Not before the 3 s window has passed since the last heartbeat (which was at most ~1.1 s before the kill).
     expect(Date.now() - killedAt).toBeGreaterThan(1500);
-    expect(gone.termination).toMatchObject({ exitCode: null, signal: null, reason: null, cause: 'lost' });
+    expect(gone.termination).toBeNull();
     expect((await server.admin.group(groupId)).status).toBe('disconnected');
   });
 

@@ -52,14 +52,8 @@ describe('termination records', () => {
     ...over,
   });
   it('has none while connected', () => expect(terminationOf(row({}))).toBeNull());
-  it('is "lost" for a disconnected instance without a record, dated when it went disconnected', () => {
-    expect(terminationOf(row({ status: 'disconnected', disconnected_at: t(31) }))).toEqual({
-      exitCode: null,
-      signal: null,
-      reason: null,
-      at: t(31).toISOString(),
-      cause: 'lost',
-    });
+  it('has none for a disconnected instance that reported no exit (it may come back; §4 "no termination record")', () => {
+    expect(terminationOf(row({ status: 'disconnected', disconnected_at: t(31) }))).toBeNull();
   });
   it('keeps a stored record as it is', () => {
     expect(

@@ -17,7 +17,11 @@ export function groupStatusLabel(status: GroupStatus, connected: number, total: 
   return `${status === 'connected' ? 'Connected' : 'Disconnected'} · ${connected} of ${total}`;
 }
 
-/** An instance's termination record; a disconnected instance without one was lost. */
+/**
+ * An instance's termination record. A disconnected instance that reported no exit has none: it may
+ * still come back (PRODUCT.md §2 "once it has ended", §4 "missed its heartbeats, no termination
+ * record"); the console shows it as lost from the missing record.
+ */
 export function terminationOf(row: InstanceRow): Termination | null {
   if (row.term_cause && row.term_at) {
     return {
@@ -27,9 +31,6 @@ export function terminationOf(row: InstanceRow): Termination | null {
       at: iso(row.term_at),
       cause: row.term_cause as Termination['cause'],
     };
-  }
-  if (row.status === 'disconnected') {
-    return { exitCode: null, signal: null, reason: null, at: iso(row.disconnected_at ?? row.last_heartbeat_at), cause: 'lost' };
   }
   if (row.status === 'terminated') {
     return {
