@@ -126,7 +126,8 @@ export type CreateGroupBody = z.infer<typeof CreateGroupBody>;
 export const PatchGroupBody = z
   .strictObject({
     name: GroupName.optional(),
-    isDefault: z.literal(true, { error: 'can only be set to true: make another group the default instead' }).optional(),
+    /** `true` makes this group the default; `false` is accepted only where it changes nothing (not the default). */
+    isDefault: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .refine((b) => b.name !== undefined || b.isDefault !== undefined, { message: 'give name or isDefault' });
 export type PatchGroupBody = z.infer<typeof PatchGroupBody>;

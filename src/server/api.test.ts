@@ -81,7 +81,15 @@ describe('runner groups', () => {
     expect(res.status).toBe(200);
     groups = await list();
     expect(groups.filter((g) => g.isDefault).map((g) => g.id)).toEqual([a.id]);
-    expect((await h.call('PATCH', `/api/v1/runner-groups/${a.id}`, { body: { isDefault: false } })).status).toBe(400);
+    const unset = await h.call('PATCH', `/api/v1/runner-groups/${a.id}`, { body: { name: 'A renamed', isDefault: false } });
+    expect(unset.status).toBe(400);
+    expect((await unset.json()).errors).toEqual([{ field: 'isDefault', message: expect.stringContaining('another group') }]);
+    expect((await list()).map((g) => g.name)).toEqual(['A', 'B']); // nothing written, not even the rename
+    // false on a group that is not the default changes nothing and is fine (a form sending all its fields)
+    const same = await h.call('PATCH', `/api/v1/runner-groups/${b.id}`, { body: { name: 'B2', isDefault: false } });
+    expect(same.status).toBe(200);
+    expect(await same.json()).toMatchObject({ name: 'B2', isDefault: false });
+    await h.call('PATCH', `/api/v1/runner-groups/${b.id}`, { body: { name: 'B' } });
     // deleting the default hands it to a remaining group
     await h.call('DELETE', `/api/v1/runner-groups/${a.id}`);
     groups = await list();

@@ -3,7 +3,7 @@ import { compareVersions, type CreateGroupBody, type GroupWithKey, type Instance
 import { type Deps, isUniqueViolation } from './deps';
 import { hashSecret, keyPrefix, newRegistrationKey } from './keys';
 import { groupView, instanceView } from './liveness';
-import { conflict, notFound } from './problem';
+import { badRequest, conflict, notFound } from './problem';
 import { recordAudit } from './store/audit';
 import type { Queryable } from './store/db';
 import { publish } from './store/events';
@@ -102,6 +102,9 @@ export class RunnerGroups {
         await tx.query('SELECT pg_advisory_xact_lock(727275)');
         const row = await findGroup(tx, id, { forUpdate: true });
         if (!row || row.deleted_at) throw missing();
+        if (body.isDefault === false && row.is_default) {
+          throw badRequest([{ field: 'isDefault', message: 'can only be set to true: make another group the default instead' }]);
+        }
         const now = clock.now();
         const touched = new Set<string>();
         if (body.name !== undefined && body.name !== row.name) {
