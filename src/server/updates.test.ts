@@ -215,6 +215,20 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
     expect((await requestUpdate(id, {}, { 'Idempotency-Key': 'abc-2' })).status).toBe(409);
   });
 
+  it('replays a first answer that was a 409 too, even once an update became possible', async () => {
+    const { id, key } = await createGroup(h);
+    const first = await requestUpdate(id, {}, { 'Idempotency-Key': 'early' });
+    expect(first.status).toBe(409);
+    const firstBody = await first.json();
+    await register(h, key);
+    const again = await requestUpdate(id, {}, { 'Idempotency-Key': 'early' });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toBe('application/problem+json');
+    expect(await again.json()).toEqual(firstBody);
+    expect(await updates(id)).toHaveLength(0);
+    expect((await requestUpdate(id, {}, { 'Idempotency-Key': 'fresh' })).status).toBe(202);
+  });
+
   it('enforces one active update per group in the database', async () => {
     const { id, key } = await createGroup(h);
     await register(h, key);

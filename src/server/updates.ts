@@ -150,22 +150,24 @@ export class UpdateService {
     let answer: { status: number; body: unknown };
     try {
       answer = await db.transaction(async (tx) => {
+        // A conflict is an answer too: the same Idempotency-Key replays it ("replays the first answer").
+        const refuse = async (body: unknown) => {
+          if (idempotencyKey) await saveIdempotent(tx, { actor, scope, key: idempotencyKey, status: 409, body, at: clock.now() });
+          return { status: 409, body };
+        };
         const group = await findGroup(tx, groupId, { forUpdate: true });
         if (!group || group.deleted_at) throw notFound('No runner group with this id.');
         const active = await findActiveUpdate(tx, groupId);
         if (active) {
           const [view] = await this.views(tx, [active]);
-          return {
-            status: 409,
-            body: conflict(`An update of ${group.name} is already running.`, { activeUpdate: view }).toJSON(),
-          };
+          return refuse(conflict(`An update of ${group.name} is already running.`, { activeUpdate: view }).toJSON());
         }
         const connected = await connectedInstances(tx, groupId);
         if (connected.length === 0) {
-          return { status: 409, body: conflict(`${group.name} has no connected instance to update.`).toJSON() };
+          return refuse(conflict(`${group.name} has no connected instance to update.`).toJSON());
         }
         if (connected.every((i) => i.version === target)) {
-          return { status: 409, body: conflict(`Every connected instance of ${group.name} already runs ${target}.`).toJSON() };
+          return refuse(conflict(`Every connected instance of ${group.name} already runs ${target}.`).toJSON());
         }
         const now = clock.now();
         const id = randomUUID();
