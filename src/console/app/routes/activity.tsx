@@ -1,8 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { ActivityPage } from '../../features/activity/components/activity-page';
 import { runnerGroupsQuery } from '../../features/runner-groups/api/queries';
+import { useDocumentTitle } from '../../lib/use-document-title';
 
 export function Component() {
+  useDocumentTitle('Activity');
   // The group filter offers the groups that exist now; the log also names deleted ones.
   const groups = useQuery({ ...runnerGroupsQuery(), select: (gs) => gs.map((g) => ({ id: g.id, name: g.name })) });
   return <ActivityPage groups={groups.data ?? []} />;

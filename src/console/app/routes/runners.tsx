@@ -5,6 +5,7 @@ import { groupUpdatesQuery, runnerGroupsQuery } from '../../features/runner-grou
 import type { RenderInstallView } from '../../features/runner-groups/components/install-step';
 import { RunnersPage } from '../../features/runner-groups/components/runners-page';
 import { UpdateProgress } from '../../features/runner-groups/components/update-progress';
+import { useDocumentTitle } from '../../lib/use-document-title';
 
 // Everything below opens in a dialog, so it loads when first needed, not with the Runners page.
 const EditGroupDialog = lazy(() =>
@@ -30,6 +31,7 @@ const renderInstallView: RenderInstallView = (props) => (
 
 /** The Runners page with its dialogs; the Edit dialog composes instances, updates and troubleshooting. */
 export function RunnersRoute() {
+  useDocumentTitle('Runners');
   const groups = useQuery(runnerGroupsQuery());
   const [editing, setEditing] = useState<{ id: string; restoreFocus: (event: Event) => void } | null>(null);
   const group = editing ? groups.data?.find((g) => g.id === editing.id) : undefined;

@@ -10,11 +10,13 @@ describe('session', () => {
     healthyGroup('Production');
     const { user } = renderApp('/activity');
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(document.title).toBe('Sign in · Paddock');
     await user.type(screen.getByLabelText('Username'), 'admin');
     await user.type(screen.getByLabelText('Password'), 'admin-password');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByRole('heading', { name: 'Activity', level: 1 })).toBeInTheDocument();
     expect(screen.getByText('admin')).toBeInTheDocument();
+    expect(document.title).toBe('Activity · Paddock');
   });
 
   it('shows one generic error for a wrong password', async () => {
