@@ -204,8 +204,9 @@ export type RegisterResponse = z.infer<typeof RegisterResponse>;
 
 export const HeartbeatBody = z.strictObject({
   version: Version,
+  /** The last connection error as `{kind, message, at}`, or just its message (the server then guesses the kind). */
   lastError: z
-    .strictObject({ kind: RunnerErrorKind, message: z.string().max(500), at: isoTime })
+    .union([z.strictObject({ kind: RunnerErrorKind, message: z.string().max(500), at: isoTime }), z.string().max(500)])
     .nullable()
     .optional(),
 });

@@ -161,6 +161,22 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect((await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError })).status).toBe(200);
       expect((await instances(id))[0]!.lastError).toEqual(lastError);
     });
+
+    it('takes a last error sent as plain text: kind guessed, dated when first seen, a repeat changes nothing', async () => {
+      const { id, key } = await createGroup(h);
+      const r = await register(h, key);
+      const firstSeen = h.clock.now().toISOString();
+      const text = 'getaddrinfo ENOTFOUND paddock.example.com';
+      expect((await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError: text })).status).toBe(200);
+      expect((await instances(id))[0]!.lastError).toEqual({ kind: 'dns', message: text, at: firstSeen });
+      h.clock.advance(2);
+      expect((await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError: text })).status).toBe(200);
+      expect((await instances(id))[0]!.lastError).toEqual({ kind: 'dns', message: text, at: firstSeen });
+      await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError: 'connect ETIMEDOUT 10.0.0.1:443' });
+      expect((await instances(id))[0]!.lastError).toMatchObject({ kind: 'timeout', at: h.clock.now().toISOString() });
+      await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError: null });
+      expect((await instances(id))[0]!.lastError).toBeNull();
+    });
   });
 
   describe('retention', () => {

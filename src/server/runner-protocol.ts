@@ -5,6 +5,7 @@ import {
   type HeartbeatResponse,
   type RegisterBody,
   type RegisterResponse,
+  type RunnerError,
   type RunnerEventBody,
 } from '../contract';
 import type { Deps } from './deps';
@@ -157,9 +158,10 @@ export class RunnerProtocol {
     const inst = cached.row;
     if (inst.group_deleted) throw gone(groupGoneDetail);
     const now = clock.now();
+    const lastError = typeof body.lastError === 'string' ? errorFromText(body.lastError, inst.last_error, now) : body.lastError;
     const versionChanged = body.version !== inst.version;
     const reconnect = inst.status === 'disconnected';
-    const errorChanged = body.lastError !== undefined && JSON.stringify(body.lastError) !== cached.lastErrorJson;
+    const errorChanged = lastError !== undefined && JSON.stringify(lastError) !== cached.lastErrorJson;
     // The first heartbeat after registering is written at once (and announced): it proves the runner's loop works.
     const firstBeat = inst.heartbeats_on_version === 0 && inst.status !== 'terminated';
     let subject = inst;
@@ -171,7 +173,7 @@ export class RunnerProtocol {
           at: now,
           version: body.version,
           versionChanged,
-          lastError: errorChanged ? body.lastError : undefined,
+          lastError: errorChanged ? lastError : undefined,
         });
         if (!row) return null;
         if (versionChanged && (await this.updates.onVersion(tx, inst, body.version))) {
@@ -242,6 +244,24 @@ export class RunnerProtocol {
     this.invalidateInstance(inst.id);
     this.updates.invalidate(inst.group_id);
   }
+}
+
+/**
+ * A last error sent as plain text: its kind guessed from the words, dated when first received (the
+ * same text again keeps its date, so a runner repeating it does not count as a change).
+ */
+export function errorFromText(text: string, previous: RunnerError | null | undefined, now: Date): RunnerError | null {
+  const message = text.trim();
+  if (message === '') return null;
+  if (previous && previous.message === message) return previous;
+  let kind: RunnerError['kind'] = 'other';
+  if (/ENOTFOUND|EAI_AGAIN|getaddrinfo|no such host|\bdns\b/i.test(message)) kind = 'dns';
+  else if (/certificate|x509|\btls\b|\bssl\b/i.test(message)) kind = 'tls';
+  else if (/ETIMEDOUT|timed? ?out/i.test(message)) kind = 'timeout';
+  else if (/revoked|\b401\b/i.test(message)) kind = 'key_revoked';
+  else if (/\b410\b|group deleted/i.test(message)) kind = 'group_deleted';
+  else if (/too old|version/i.test(message)) kind = 'version_too_old';
+  return { kind, message, at: now.toISOString() };
 }
 
 async function publishUpdateOf(tx: Queryable, groupId: string, at: Date): Promise<void> {
