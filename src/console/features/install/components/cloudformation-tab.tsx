@@ -144,26 +144,29 @@ export function CloudFormationTab({ group, registrationKey, onCopied, template }
         ) : null}
       </form>
 
+      {/* The key and its warning are here from the start: only the link and the command wait for the form. */}
+      <section className={styles.launch} aria-label="Launch stack">
+        {invalid.length === 0 ? (
+          <a className={styles.launchLink} href={launchStackUrl(form, ctx)} target="_blank" rel="noopener noreferrer">
+            Launch stack
+          </a>
+        ) : null}
+        <div className={styles.launchKey}>
+          <p className={styles.launchText}>
+            The Launch stack link does not carry the key: paste it into the <code>RunnerApiKey</code> field of the AWS form
+            {form.vaultRootToken.trim() ? (
+              <>
+                , and your Vault token into <code>OnPremVaultRootToken</code>
+              </>
+            ) : null}
+            .
+          </p>
+          <KeyWarning />
+          <CodeBlock label="RunnerApiKey" text={registrationKey} onCopied={onCopied} />
+        </div>
+      </section>
       {invalid.length === 0 ? (
         <>
-          <section className={styles.launch} aria-label="Launch stack">
-            <a className={styles.launchLink} href={launchStackUrl(form, ctx)} target="_blank" rel="noopener noreferrer">
-              Launch stack
-            </a>
-            <div className={styles.launchKey}>
-              <p className={styles.launchText}>
-                The link does not carry the key: paste it into the <code>RunnerApiKey</code> field of the AWS form
-                {form.vaultRootToken.trim() ? (
-                  <>
-                    , and your Vault token into <code>OnPremVaultRootToken</code>
-                  </>
-                ) : null}
-                .
-              </p>
-              <KeyWarning />
-              <CodeBlock label="RunnerApiKey" text={registrationKey} onCopied={onCopied} />
-            </div>
-          </section>
           <p className={styles.hint}>Or create the stack from a shell with the AWS CLI:</p>
           <CodeBlock label="aws cloudformation create-stack command" text={createStackCommand(form, ctx, registrationKey)} onCopied={onCopied} />
           <h4 className={styles.subheading}>Once the stack is created</h4>

@@ -138,6 +138,11 @@ describe('InstallView', () => {
     expect(within(form).getByLabelText('Latest AMI SSM path (LatestAmiId)')).toHaveAttribute('readonly');
     expect(screen.queryByRole('link', { name: 'Launch stack' })).not.toBeInTheDocument();
     expect(screen.getByText(/To get the Launch stack link/)).toHaveTextContent('EC2 key pair');
+    // Like every tab, it has the key with its warning and a copy button before the form is complete.
+    const panel = screen.getByRole('tabpanel', { name: 'CloudFormation' });
+    expect(within(panel).getByRole('note')).toHaveTextContent('will not be shown again');
+    expect(within(panel).getByRole('button', { name: 'Copy RunnerApiKey' })).toBeVisible();
+    expect(await code('RunnerApiKey')).toBe(key);
 
     await user.type(within(form).getByLabelText('EC2 key pair'), 'ops');
     const cidr = within(form).getByLabelText('SSH CIDR block');
