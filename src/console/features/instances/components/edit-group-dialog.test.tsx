@@ -41,7 +41,15 @@ describe('Edit dialog', () => {
     disconnectedGroup('Edge');
     const { dialog, user } = await openEdit('Edge');
     await within(dialog).findByRole('table', { name: 'Instances' });
-    await user.selectOptions(within(dialog).getByLabelText('Status'), 'terminated');
+    // Options are picked by their label as well as by their value.
+    expect(within(within(dialog).getByLabelText('Status')).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'All',
+      'Connected',
+      'Disconnected',
+      'Terminated',
+    ]);
+    expect(within(dialog).getByRole('status')).toHaveTextContent('2 instances · 0 connected, 1 disconnected, 1 terminated');
+    await user.selectOptions(within(dialog).getByLabelText('Status'), 'Terminated');
     expect(within(dialog).getByText('1 of 2 instances')).toBeInTheDocument();
     expect(within(dialog).getByRole('button', { name: 'edge-2' })).toBeInTheDocument();
     expect(within(dialog).queryByRole('button', { name: 'edge-1' })).not.toBeInTheDocument();

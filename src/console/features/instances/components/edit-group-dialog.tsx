@@ -217,10 +217,11 @@ function InstancesSection({
             <div className={styles.field}>
               <Label htmlFor={`${id}-status`}>Status</Label>
               <NativeSelect id={`${id}-status`} value={status} onChange={(e) => setStatus(e.target.value as InstanceStatusFilter)}>
-                <option value="all">All ({all.length.toLocaleString()})</option>
-                <option value="connected">Connected ({counts.connected.toLocaleString()})</option>
-                <option value="disconnected">Disconnected ({counts.disconnected.toLocaleString()})</option>
-                <option value="terminated">Terminated ({counts.terminated.toLocaleString()})</option>
+                {/* Plain labels, so "Connected" picks an option by its label as "connected" does by its value. */}
+                <option value="all">All</option>
+                <option value="connected">Connected</option>
+                <option value="disconnected">Disconnected</option>
+                <option value="terminated">Terminated</option>
               </NativeSelect>
             </div>
             <div className={`${styles.field} ${styles.textFilter}`}>
@@ -238,6 +239,11 @@ function InstancesSection({
             {shown.length === all.length
               ? plural(all.length, 'instance')
               : `${shown.length.toLocaleString()} of ${plural(all.length, 'instance')}`}
+            <span className={styles.muted}>
+              {' '}
+              · {counts.connected.toLocaleString()} connected, {counts.disconnected.toLocaleString()} disconnected,{' '}
+              {counts.terminated.toLocaleString()} terminated
+            </span>
           </p>
           {shown.length === 0 ? (
             <p className={styles.hint}>No instance matches the filter.</p>
