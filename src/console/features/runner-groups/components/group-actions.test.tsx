@@ -60,7 +60,7 @@ describe('group menu', () => {
     healthyGroup('Production');
     const { user, queryClient } = await renderRunners();
     await openAction(user, 'Production', 'Rotate key');
-    const confirm = await screen.findByRole('dialog', { name: 'Rotate the registration key of Production?' });
+    const confirm = await screen.findByRole('alertdialog', { name: 'Rotate the registration key of Production?' });
     expect(confirm).toHaveTextContent('Instances already registered keep working');
     await user.click(within(confirm).getByRole('button', { name: 'Rotate key' }));
     const install = await screen.findByRole('dialog', { name: 'New registration key for Production' });

@@ -36,8 +36,11 @@ describe('New Runner Group dialog', () => {
     await user.type(within(dialog).getByLabelText('Name'), 'Build farm');
     await user.click(within(dialog).getByRole('checkbox', { name: 'Default' }));
     await user.click(within(dialog).getByRole('button', { name: 'Create' }));
-    const install = await screen.findByRole('dialog', { name: 'Install runners for Build farm' });
+    const install = await screen.findByRole('dialog', { name: 'New Runner Group: install runners for Build farm' });
     expect(install).toHaveTextContent(issuedKey());
+    // The same dialog, still found by the name it opened with (a substring match, as Playwright's default).
+    expect(screen.getByRole('dialog', { name: /New Runner Group/ })).toBe(install);
+    expect(within(install).getByRole('button', { name: 'Copy command' })).toBeInTheDocument();
     expect([...db.groups.values()].find((g) => g.name === 'Build farm')?.isDefault).toBe(true);
   });
 
@@ -60,7 +63,7 @@ describe('New Runner Group dialog', () => {
     const { user, queryClient } = renderWithProviders(<Harness />);
     await user.type(screen.getByLabelText('Name'), 'Build farm');
     await user.click(screen.getByRole('button', { name: 'Create' }));
-    await screen.findByRole('dialog', { name: 'Install runners for Build farm' });
+    await screen.findByRole('dialog', { name: 'New Runner Group: install runners for Build farm' });
     const key = issuedKey();
     expect(dumpQueryClient(queryClient)).not.toContain(key);
     expect(dumpQueryClient(queryClient)).not.toContain('registrationKey');
@@ -78,12 +81,12 @@ describe('New Runner Group dialog', () => {
     const { user } = renderWithProviders(<Harness />);
     await user.type(screen.getByLabelText('Name'), 'Build farm');
     await user.click(screen.getByRole('button', { name: 'Create' }));
-    await screen.findByRole('dialog', { name: 'Install runners for Build farm' });
+    await screen.findByRole('dialog', { name: 'New Runner Group: install runners for Build farm' });
     await user.click(screen.getByRole('button', { name: 'Close' }));
     const confirm = await screen.findByRole('alertdialog', { name: 'Close without copying the key?' });
     await user.click(within(confirm).getByRole('button', { name: 'Go back' }));
     await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
-    expect(screen.getByRole('dialog', { name: 'Install runners for Build farm' })).toBeInTheDocument();
+    expect(screen.getByRole('dialog', { name: 'New Runner Group: install runners for Build farm' })).toBeInTheDocument();
     await user.keyboard('{Escape}');
     const again = await screen.findByRole('alertdialog', { name: 'Close without copying the key?' });
     await user.click(within(again).getByRole('button', { name: 'Close anyway' }));
@@ -95,7 +98,7 @@ describe('New Runner Group dialog', () => {
     const { user } = renderWithProviders(<Harness />);
     await user.type(screen.getByLabelText('Name'), 'Build farm');
     await user.click(screen.getByRole('button', { name: 'Create' }));
-    const install = await screen.findByRole('dialog', { name: 'Install runners for Build farm' });
+    const install = await screen.findByRole('dialog', { name: 'New Runner Group: install runners for Build farm' });
     install.querySelector('code')!.dispatchEvent(new Event('copy', { bubbles: true }));
     await user.click(screen.getByRole('button', { name: 'Close' }));
     expect(await screen.findByText('dialog closed')).toBeInTheDocument();

@@ -81,7 +81,8 @@ export function NewGroupDialog({
           <InstallStep
             group={withoutKey(created)}
             registrationKey={created.registrationKey}
-            title={`Install runners for ${created.name}`}
+            // Still "New Runner Group" by name: the dialog turns into the install view, it is not another one.
+            title={`New Runner Group: install runners for ${created.name}`}
             renderInstallView={renderInstallView}
             onCopied={() => setCopied(true)}
             onRequestClose={requestClose}

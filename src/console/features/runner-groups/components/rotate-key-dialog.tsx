@@ -48,6 +48,8 @@ export function RotateKeyDialog({
         hideCloseX={rotated !== null}
         onCopy={rotated ? () => setCopied(true) : undefined}
         onCloseAutoFocus={onCloseAutoFocus}
+        // The question is a confirmation like Update's and Delete's (an alert dialog); its answer, the install view, is a dialog.
+        role={rotated ? 'dialog' : 'alertdialog'}
       >
         {rotated ? (
           <InstallStep
