@@ -69,7 +69,7 @@ describe('runner image (deploy/docker/Dockerfile)', () => {
   it('bakes in only facts about the image: its platform and version', () => {
     const env = envOf(runner);
     const facts = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' && k.startsWith('PADDOCK_')));
-    expect(facts).toEqual({ PADDOCK_RUNNER_PLATFORM: 'docker', PADDOCK_RUNNER_VERSION: '${RUNNER_VERSION}' });
+    expect(facts).toEqual({ PADDOCK_RUNNER_PLATFORM: 'docker', PADDOCK_AGENT_VERSION: '${RUNNER_VERSION}' });
     const arg = runner.find((i) => i.op === 'ARG' && i.args.startsWith('RUNNER_VERSION='));
     expect(arg?.args).toBe(`RUNNER_VERSION=${defaultRunnerVersion}`);
     const chart = parseYaml(readFileSync(join(root, 'deploy/helm/paddock-runner/Chart.yaml'), 'utf8')) as { appVersion: string };

@@ -136,7 +136,7 @@ describe('rendered chart', () => {
     expect(env.PADDOCK_RUNNER_KEY).toEqual({ secretKeyRef: { name: 'prod-eu-runner-key', key: 'appKey' } });
     expect(env.PADDOCK_RUNNER_NAME).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
     expect(env.PADDOCK_RUNNER_PLATFORM).toBe('kubernetes');
-    expect(env.PADDOCK_RUNNER_VERSION).toBe('1.4.0');
+    expect(env.PADDOCK_AGENT_VERSION).toBe('1.4.0');
     expect(container.resources.limits).toEqual({ cpu: '500m', memory: '512Mi', 'ephemeral-storage': '1Gi' });
 
     const [secret] = find(documents, 'Secret');
@@ -209,14 +209,14 @@ describe('rendered chart', () => {
     expect(notes).toContain('kubectl logs deployment/prod-eu-runner -n paddock');
   });
 
-  it('the runner reads every PADDOCK_RUNNER_* / PADDOCK_SERVER_URL variable the chart sets', () => {
+  it('the runner reads every PADDOCK_RUNNER_* / PADDOCK_AGENT_VERSION / PADDOCK_SERVER_URL variable the chart sets', () => {
     const runnerSource = readdirSync(join(import.meta.dirname, '../../src/runner'))
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
       .map((f) => readFileSync(join(import.meta.dirname, '../../src/runner', f), 'utf8'))
       .join('\n');
     const { release, namespace, sets } = helmArgs(variants.inline);
     const [deployment] = find(renderChart(chartDir, release, namespace, sets).documents, 'Deployment');
-    const names = deployment.spec.template.spec.containers[0].env.map((e: Any) => e.name as string).filter((n: string) => /^PADDOCK_(RUNNER_|SERVER_URL)/.test(n));
+    const names = deployment.spec.template.spec.containers[0].env.map((e: Any) => e.name as string).filter((n: string) => /^PADDOCK_(RUNNER_|AGENT_VERSION|SERVER_URL)/.test(n));
     expect(names.length).toBe(5);
     for (const name of names) expect(runnerSource).toContain(name);
   });

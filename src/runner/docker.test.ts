@@ -27,11 +27,11 @@ describe('docker helpers', () => {
 
   it('hands over version, name and the old identity in the environment, replacing stale values', () => {
     expect(
-      replacementContainerEnv(['PADDOCK_SERVER_URL=https://p', 'PADDOCK_RUNNER_VERSION=1.4.0', 'PADDOCK_REPLACES_TOKEN=old', 'A=b=c'], spec),
+      replacementContainerEnv(['PADDOCK_SERVER_URL=https://p', 'PADDOCK_AGENT_VERSION=1.4.0', 'PADDOCK_REPLACES_TOKEN=old', 'A=b=c'], spec),
     ).toEqual([
       'PADDOCK_SERVER_URL=https://p',
       'A=b=c',
-      'PADDOCK_RUNNER_VERSION=1.5.0',
+      'PADDOCK_AGENT_VERSION=1.5.0',
       'PADDOCK_RUNNER_NAME=paddock-runner-1.5.0',
       'PADDOCK_REPLACES_INSTANCE_ID=i-old',
       'PADDOCK_REPLACES_TOKEN=pit_secret',

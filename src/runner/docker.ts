@@ -87,7 +87,7 @@ export function imageForVersion(image: string, version: string): string {
 }
 
 const handedOver = new Set<string>([
-  'PADDOCK_RUNNER_VERSION',
+  'PADDOCK_AGENT_VERSION',
   'PADDOCK_RUNNER_NAME',
   replacementEnv.instanceId,
   replacementEnv.token,
@@ -99,7 +99,7 @@ export function replacementContainerEnv(env: readonly string[], spec: Replacemen
   const kept = env.filter((e) => !handedOver.has(e.split('=')[0]!));
   return [
     ...kept,
-    `PADDOCK_RUNNER_VERSION=${spec.targetVersion}`,
+    `PADDOCK_AGENT_VERSION=${spec.targetVersion}`,
     `PADDOCK_RUNNER_NAME=${replacementName(spec.targetVersion)}`,
     `${replacementEnv.instanceId}=${spec.oldInstanceId}`,
     `${replacementEnv.token}=${spec.oldToken}`,

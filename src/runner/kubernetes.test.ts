@@ -48,7 +48,7 @@ const chain = {
         spec: {
           containers: [
             { name: 'sidecar', image: 'busybox:1' },
-            { name: 'core', image: 'ghcr.io/paddock/runner:1.4.0', env: [{ name: 'PADDOCK_RUNNER_VERSION', value: '1.4.0' }] },
+            { name: 'core', image: 'ghcr.io/paddock/runner:1.4.0', env: [{ name: 'PADDOCK_AGENT_VERSION', value: '1.4.0' }] },
           ],
         },
       },
@@ -68,7 +68,7 @@ describe('updateOwnDeployment', () => {
       path: '/apis/apps/v1/namespaces/ci/deployments/prod-runner',
       auth: 'Bearer sa-token',
       contentType: 'application/strategic-merge-patch+json',
-      body: { spec: { template: { spec: { containers: [{ name: 'core', image: 'ghcr.io/paddock/runner:1.5.0', env: [{ name: 'PADDOCK_RUNNER_VERSION', value: '1.5.0' }] }] } } } },
+      body: { spec: { template: { spec: { containers: [{ name: 'core', image: 'ghcr.io/paddock/runner:1.5.0', env: [{ name: 'PADDOCK_AGENT_VERSION', value: '1.5.0' }] }] } } } },
     });
     expect(lines.join('')).toMatch(/Updating deployment\/prod-runner in ci: container core ghcr\.io\/paddock\/runner:1\.4\.0 -> ghcr\.io\/paddock\/runner:1\.5\.0/);
     expect(lines.join('')).not.toContain('sa-token');

@@ -89,7 +89,7 @@ export function podRefFromEnv(env: NodeJS.ProcessEnv, hostname: string): PodRef 
 
 /**
  * The Kubernetes flow of an update: follow this pod's owners to its Deployment and set the runner
- * container's image tag and PADDOCK_RUNNER_VERSION to the target version. The Deployment then rolls
+ * container's image tag and PADDOCK_AGENT_VERSION to the target version. The Deployment then rolls
  * new pods out (the chart's upgrade operator rolls back when they do not become ready) and this pod is
  * stopped with SIGTERM like any other. Returns the Deployment's name.
  */
@@ -105,14 +105,14 @@ export async function updateOwnDeployment(api: KubernetesApi, pod: PodRef, targe
   const deploymentPath = `/apis/apps/v1/namespaces/${ns}/deployments/${owner(rs, 'Deployment')}`;
   const deployment = await api.call<DeploymentObject>('GET', deploymentPath);
   const containers = deployment.spec.template.spec.containers;
-  const runner = containers.find((c) => c.env?.some((e) => e.name === 'PADDOCK_RUNNER_VERSION')) ?? containers[0];
+  const runner = containers.find((c) => c.env?.some((e) => e.name === 'PADDOCK_AGENT_VERSION')) ?? containers[0];
   if (!runner) throw new Error(`deployment/${deployment.metadata.name} has no containers`);
   const image = imageForVersion(runner.image, targetVersion);
   log.info(`Updating deployment/${deployment.metadata.name} in ${pod.namespace}: container ${runner.name} ${runner.image} -> ${image}`);
   await api.call(
     'PATCH',
     deploymentPath,
-    { spec: { template: { spec: { containers: [{ name: runner.name, image, env: [{ name: 'PADDOCK_RUNNER_VERSION', value: targetVersion }] }] } } } },
+    { spec: { template: { spec: { containers: [{ name: runner.name, image, env: [{ name: 'PADDOCK_AGENT_VERSION', value: targetVersion }] }] } } } },
     'application/strategic-merge-patch+json',
   );
   return deployment.metadata.name;

@@ -18,9 +18,14 @@ describe('parseRunnerOptions', () => {
       PADDOCK_SERVER_URL: 'https://paddock.example.com',
       PADDOCK_RUNNER_KEY: key,
       PADDOCK_RUNNER_NAME: 'pod-1',
-      PADDOCK_RUNNER_VERSION: '1.5.0',
+      PADDOCK_AGENT_VERSION: '1.5.0',
     });
     expect(r.kind === 'run' && r.options).toMatchObject({ serverUrl: 'https://paddock.example.com', key, name: 'pod-1', version: '1.5.0' });
+  });
+
+  it("ignores the control plane's PADDOCK_RUNNER_VERSION (the latest version), not its own", () => {
+    const r = parseRunnerOptions(['--server', 'http://h', '--key', key], { PADDOCK_RUNNER_VERSION: '9.9.9' });
+    expect(r.kind === 'run' && r.options.version).toBe(defaultRunnerVersion);
   });
 
   it('prefers flags over the environment, and accepts --flag=value', () => {

@@ -34,7 +34,7 @@ Options (environment variable in brackets):
                                  (prefer the variable: arguments are visible in ps)
   --name <name>                  instance name, default the hostname [PADDOCK_RUNNER_NAME]
   --platform <p>                 kubernetes | docker | ec2 | process, default process [PADDOCK_RUNNER_PLATFORM]
-  --runner-version <v>           version this runner reports [PADDOCK_RUNNER_VERSION]
+  --runner-version <v>           version this runner reports [PADDOCK_AGENT_VERSION]
   --update-timeout-seconds <n>   how long an update waits for its replacement to register (300)
   --help                         this text
 
@@ -119,7 +119,9 @@ export function parseRunnerOptions(argv: readonly string[], env: Readonly<Record
     return { kind: 'error', message: `--platform must be one of ${platforms.join(', ')}` };
   }
 
-  const version = pick('--runner-version', 'PADDOCK_RUNNER_VERSION') ?? defaultRunnerVersion;
+  // Not PADDOCK_RUNNER_VERSION: that is the control plane's "latest version", and a runner started
+  // from the same shell must not take it for its own (it could then never be updated).
+  const version = pick('--runner-version', 'PADDOCK_AGENT_VERSION') ?? defaultRunnerVersion;
   if (!Version.safeParse(version).success) return { kind: 'error', message: `--runner-version must be a version such as 1.4.0` };
 
   const numbers: Record<string, number | null> = {};

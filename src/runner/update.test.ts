@@ -134,7 +134,7 @@ describe('updates carried out by real runner processes', () => {
       Name: '/eager_runner',
       Config: {
         Image: 'ghcr.io/paddock/runner:1.4.0',
-        Env: [`PADDOCK_SERVER_URL=${server.url}`, `PADDOCK_RUNNER_KEY=${g.registrationKey}`, 'PADDOCK_RUNNER_PLATFORM=docker', 'PADDOCK_RUNNER_VERSION=1.4.0', `DOCKER_HOST=${dockerHost}`],
+        Env: [`PADDOCK_SERVER_URL=${server.url}`, `PADDOCK_RUNNER_KEY=${g.registrationKey}`, 'PADDOCK_RUNNER_PLATFORM=docker', 'PADDOCK_AGENT_VERSION=1.4.0', `DOCKER_HOST=${dockerHost}`],
         Cmd: null,
         Labels: { 'dev.paddock.group': g.name },
       },
@@ -156,7 +156,7 @@ describe('updates carried out by real runner processes', () => {
     // The old container will not be restarted on the old version by its restart policy.
     expect(self.HostConfig.RestartPolicy).toEqual({ Name: 'no' });
     expect(created.Config.Env).toEqual(
-      expect.arrayContaining(['PADDOCK_RUNNER_VERSION=1.5.0', 'PADDOCK_RUNNER_NAME=paddock-runner-1.5.0', `PADDOCK_REPLACES_INSTANCE_ID=${oldId}`]),
+      expect.arrayContaining(['PADDOCK_AGENT_VERSION=1.5.0', 'PADDOCK_RUNNER_NAME=paddock-runner-1.5.0', `PADDOCK_REPLACES_INSTANCE_ID=${oldId}`]),
     );
     const fresh = (await server.admin.instances(g.id)).find((i) => i.id !== oldId)!;
     expect(fresh).toMatchObject({ name: 'paddock-runner-1.5.0', platform: 'docker', version: '1.5.0', status: 'connected' });
