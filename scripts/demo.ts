@@ -88,7 +88,7 @@ async function main() {
   say('every group is green now; the timeline starts');
 
   await at(3);
-  say('edge-lab: SIGKILL both runners (and their workers): red after the offline window, cause "lost"');
+  say('edge-lab: SIGKILL both runners (and their workers): red after the offline window, no exit recorded (lost)');
   for (const r of edgeRunners) r.killGroup();
 
   await at(5);
@@ -122,7 +122,11 @@ async function main() {
     const group = await admin.group(g.id);
     say(`${group.name}: ${group.status}, ${group.connectedCount} of ${group.instanceCount} connected, versions ${group.versions.join(', ') || '-'}`);
     for (const i of await admin.instances(g.id)) {
-      const how = i.termination ? ` · ${i.termination.cause} (exit ${i.termination.exitCode ?? '-'}, signal ${i.termination.signal ?? '-'}, ${i.termination.reason ?? '-'})` : '';
+      const how = i.termination
+        ? ` · ${i.termination.cause} (exit ${i.termination.exitCode ?? '-'}, signal ${i.termination.signal ?? '-'}, ${i.termination.reason ?? '-'})`
+        : i.status === 'disconnected'
+          ? ' · lost (no exit recorded)'
+          : '';
       say(`    ${i.name.padEnd(22)} ${i.version.padEnd(7)} ${i.status}${how}`);
     }
   }
