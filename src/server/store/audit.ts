@@ -37,7 +37,7 @@ export async function listAudit(
   }
   if (filter.cursor) {
     params.push(filter.cursor);
-    where.push(`id < $${params.length}::bigint`);
+    where.push(`audit_events.id < $${params.length}::bigint`);
   }
   params.push(filter.limit + 1);
   const rows = await q.query<{
@@ -50,7 +50,7 @@ export async function listAudit(
     detail: Record<string, unknown>;
   }>(
     `SELECT id::text AS id, at, actor, action, group_id::text AS group_id, group_name, detail FROM audit_events
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_events.id DESC LIMIT $${params.length}`,
     params,
   );
   const items: AuditEvent[] = rows.slice(0, filter.limit).map((r) => ({

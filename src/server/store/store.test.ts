@@ -94,6 +94,17 @@ describe.each(backends)('store on %s', (backend) => {
     expect((await listAudit(db, { limit: 10, actor: 'bob' })).items.map((e) => e.action)).toEqual(['a3', 'a1']);
   });
 
+  it('lists the audit log newest first by number, past ids of different lengths (9 before 10 fails as text)', async () => {
+    for (let i = 0; i < 25; i++) await recordAudit(db, { at: sec(i), actor: 'admin', action: `a${i}`, group: null });
+    const all = (await listAudit(db, { limit: 200 })).items;
+    const ids = all.map((e) => Number(e.id));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(all[0]!.action).toBe('a24');
+    const p1 = await listAudit(db, { limit: 10 });
+    const p2 = await listAudit(db, { limit: 10, cursor: p1.nextCursor! });
+    expect([...p1.items, ...p2.items].map((e) => e.action)).toEqual(all.slice(0, 20).map((e) => e.action));
+  });
+
   it('publishes events through the table and NOTIFY, and replays after an id', async () => {
     const got: string[] = [];
     const unlisten = await db.listen(eventsChannel, (p) => got.push(p));
