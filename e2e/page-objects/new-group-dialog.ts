@@ -25,7 +25,7 @@ export class NewGroupDialog {
   async readKeyFromDocker(): Promise<string> {
     return test.step('read the key from the Docker tab', async () => {
       await this.tab('Docker').click();
-      const text = await this.activePanel().innerText();
+      const text = (await this.activePanel().textContent()) ?? '';
       const key = /prk_[0-9A-Za-z]{46}/.exec(text)?.[0];
       if (!key) throw new Error('no registration key in the Docker tab');
       return key;
