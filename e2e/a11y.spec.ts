@@ -2,6 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { api, type GroupWithKey } from '../src/contract';
 import { expect, test } from './fixtures';
+import { ownAdminPassword, signIn, startOwnServer } from './support-server';
 
 const wcag22aa = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -121,6 +122,27 @@ test.describe('axe, WCAG 2.2 AA, light and dark', () => {
     runner.kill('SIGKILL');
     expect(found).toEqual([]);
   });
+});
+
+test('axe finds nothing on the empty states, light and dark', async ({ browser }) => {
+  // A control plane of its own: the shared one is never empty once other specs have run.
+  const server = await startOwnServer();
+  const context = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
+  try {
+    await signIn(context, server.url, 'admin', ownAdminPassword);
+    const page = await context.newPage();
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: 'No runner groups yet' })).toBeVisible();
+    const found = await axe(page, 'Runners, empty');
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await expect(page.getByRole('heading', { name: 'Activity', level: 1 })).toBeVisible();
+    await expect(page.getByText(/No activity yet/)).toBeVisible();
+    found.push(...(await axe(page, 'Activity, empty')));
+    expect(found).toEqual([]);
+  } finally {
+    await context.close();
+    await server.dispose();
+  }
 });
 
 test('keyboard only: create a group, read the key, close, open Edit from the menu', async ({ page }) => {
