@@ -10,7 +10,7 @@
 // PADDOCK_BENCH_INSTANCES (instances the heartbeats rotate over), PADDOCK_BENCH_DATABASE_URL (an
 // existing PostgreSQL instead of a throwaway cluster).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildConsole, measureBundle } from './bundle';
@@ -64,8 +64,11 @@ const settings = {
   disconnectRuns: quick ? 2 : 5,
   liveRuns: quick ? 5 : 10,
 };
-// A partial run must not overwrite the figures of a full one.
-const partial = quick || only.length > 0 || process.env.PADDOCK_BENCH_SECONDS !== undefined;
+// A partial run, or one with other settings, must not overwrite the figures of a real one.
+const overridden = ['PADDOCK_BENCH_SECONDS', 'PADDOCK_BENCH_CONNECTIONS', 'PADDOCK_BENCH_OFFERED', 'PADDOCK_BENCH_INSTANCES'].some(
+  (k) => process.env[k] !== undefined,
+);
+const partial = quick || only.length > 0 || overridden;
 const outPath = values.out ?? join(repoRoot, 'bench/results', partial ? 'partial.tmp' : 'latest.json');
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -79,6 +82,8 @@ const failed = (what: string, e: unknown) => {
 
 if (quick) notes.push('QUICK RUN: shorter load and fewer trials than the real figures');
 notes.push(`settings: ${JSON.stringify(settings)}`);
+// The figures are only as quiet as the machine: say how busy it was when the run began.
+notes.push(`machine load average at the start ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min)`);
 
 // The console is built once, into a temp dir the bench's servers serve (dist/ is left alone).
 const consoleDir = mkdtempSync(join(tmpdir(), 'paddock-bench-console-'));
