@@ -1,22 +1,23 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { CSSProperties, ReactNode, RefObject } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 import styles from './data-list.module.css';
 
 /** The rows of a long DataList, only those in view (loaded on demand with @tanstack/react-virtual). */
 export function VirtualRows({
   count,
   rowHeight,
-  scrollRef,
+  scrollElement,
   renderRow,
 }: {
   count: number;
   rowHeight: number;
-  scrollRef: RefObject<HTMLDivElement | null>;
+  /** The scrolling ancestor; null until it is mounted. */
+  scrollElement: HTMLElement | null;
   renderRow: (index: number, style: CSSProperties) => ReactNode;
 }) {
   const virtualizer = useVirtualizer({
     count,
-    getScrollElement: () => scrollRef.current,
+    getScrollElement: () => scrollElement,
     estimateSize: () => rowHeight,
     overscan: 8,
   });
