@@ -1,4 +1,4 @@
-import { type CSSProperties, lazy, type ReactNode, Suspense, useState } from 'react';
+import { type CSSProperties, lazy, type ReactNode, Suspense } from 'react';
 import { cn } from '../lib/cn';
 import styles from './data-list.module.css';
 
@@ -54,11 +54,6 @@ export function DataList<T>({
   onRowClick,
   className,
 }: DataListProps<T>) {
-  // State, not a ref: the virtualizer reads the scroller in its layout effect, which runs before the
-  // scroller's ref is attached when both mount in one commit (the Edit dialog opening with its data),
-  // and it would then show no row until something else re-rendered it. A state update from the ref
-  // re-renders it with the element before the first paint.
-  const [scrollElement, setScrollElement] = useState<HTMLDivElement | null>(null);
   const virtual = rows.length > VIRTUALIZE_ABOVE;
   const template = columns.map((c) => c.width).join(' ');
   const gridStyle: CSSProperties = { gridTemplateColumns: template };
@@ -95,7 +90,7 @@ export function DataList<T>({
   };
 
   return (
-    <div ref={setScrollElement} className={cn(styles.scroller, className)} style={{ maxHeight }} data-scroller="">
+    <div className={cn(styles.scroller, className)} style={{ maxHeight }} data-scroller="">
       <div role="table" aria-label={label} aria-rowcount={rows.length + 1} className={styles.table} style={{ minWidth }}>
         <div role="rowgroup" className={styles.header}>
           <div role="row" aria-rowindex={1} className={styles.headerRow} style={gridStyle}>
@@ -117,7 +112,6 @@ export function DataList<T>({
             <VirtualRows
               count={rows.length}
               rowHeight={rowHeight}
-              scrollElement={scrollElement}
               renderRow={(index, style) => {
                 const row = rows[index];
                 return row === undefined ? null : renderRow(row, index, style);
