@@ -36,7 +36,8 @@ test('console with the control plane down for 30 s: banner throughout, data kept
     await expect(page.getByRole('row').filter({ hasText: 'Long outage over' })).toBeVisible({ timeout: 10_000 });
   } finally {
     runners.forEach(killProcessGroup);
-    await context.close();
+    // A context already torn down by a failed test must not keep the server and its data dir alive.
+    await context.close().catch(() => {});
     await server.dispose();
   }
 });
