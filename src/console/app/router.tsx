@@ -1,5 +1,6 @@
 import { lazy, Suspense } from 'react';
 import { Route, Routes } from 'react-router';
+import { LoadBoundary } from '../components/load-boundary';
 import { AppLayoutRoute } from './routes/app-layout';
 import { NotFoundRoute } from './routes/not-found';
 import { RunnersRoute } from './routes/runners';
@@ -12,7 +13,8 @@ const ActivityRoute = lazy(() => import('./routes/activity').then((m) => ({ defa
 /** The console's routes. */
 export function AppRoutes() {
   return (
-    <Suspense fallback={null}>
+    <LoadBoundary>
+      <Suspense fallback={null}>
       <Routes>
         <Route path="/sign-in" element={<SignInRoute />} />
         <Route path="/" element={<AppLayoutRoute />}>
@@ -21,6 +23,7 @@ export function AppRoutes() {
           <Route path="*" element={<NotFoundRoute />} />
         </Route>
       </Routes>
-    </Suspense>
+      </Suspense>
+    </LoadBoundary>
   );
 }

@@ -6,6 +6,7 @@ import type { RenderInstallView } from '../../features/runner-groups/components/
 import { RunnersPage } from '../../features/runner-groups/components/runners-page';
 import { UpdateProgress } from '../../features/runner-groups/components/update-progress';
 import { useDocumentTitle } from '../../lib/use-document-title';
+import { LoadBoundary } from '../../components/load-boundary';
 
 // Everything below opens in a dialog, so it loads when first needed, not with the Runners page.
 const EditGroupDialog = lazy(() =>
@@ -39,7 +40,9 @@ export function RunnersRoute() {
     <>
       <RunnersPage onEdit={(g, restoreFocus) => setEditing({ id: g.id, restoreFocus })} renderInstallView={renderInstallView} />
       {editing && group ? (
-        <EditGroup group={group} onClose={() => setEditing(null)} onCloseAutoFocus={editing.restoreFocus} />
+        <LoadBoundary onDismiss={() => setEditing(null)}>
+          <EditGroup group={group} onClose={() => setEditing(null)} onCloseAutoFocus={editing.restoreFocus} />
+        </LoadBoundary>
       ) : null}
     </>
   );

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useId, useRef, useState } from 'react';
 import type { RunnerGroup } from '../../../../contract';
+import { LoadBoundary } from '../../../components/load-boundary';
 import { errorMessage } from '../../../lib/api-client';
 import { plural } from '../../../lib/format';
 import { usePermissions } from '../../../lib/permissions';
@@ -182,30 +183,32 @@ export function RunnersPage({
       ) : null}
       {body}
       <UpdateAnnouncer groups={groups.data} />
-      <Suspense fallback={null}>
-        {dialog?.kind === 'new' ? (
-          <NewGroupDialog
-            onClose={close}
-            renderInstallView={renderInstallView}
-            firstGroup={all.length === 0}
-            onCloseAutoFocus={restoreFocus(null)}
-          />
-        ) : null}
-        {dialog?.kind === 'rotate-key' && dialogGroup ? (
-          <RotateKeyDialog
-            group={dialogGroup}
-            onClose={close}
-            renderInstallView={renderInstallView}
-            onCloseAutoFocus={restoreFocus(dialogGroup.id)}
-          />
-        ) : null}
-        {dialog?.kind === 'update' && dialogGroup ? (
-          <UpdateDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />
-        ) : null}
-        {dialog?.kind === 'delete' && dialogGroup ? (
-          <DeleteDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />
-        ) : null}
-      </Suspense>
+      <LoadBoundary key={dialog?.kind ?? 'none'} onDismiss={close}>
+        <Suspense fallback={null}>
+          {dialog?.kind === 'new' ? (
+            <NewGroupDialog
+              onClose={close}
+              renderInstallView={renderInstallView}
+              firstGroup={all.length === 0}
+              onCloseAutoFocus={restoreFocus(null)}
+            />
+          ) : null}
+          {dialog?.kind === 'rotate-key' && dialogGroup ? (
+            <RotateKeyDialog
+              group={dialogGroup}
+              onClose={close}
+              renderInstallView={renderInstallView}
+              onCloseAutoFocus={restoreFocus(dialogGroup.id)}
+            />
+          ) : null}
+          {dialog?.kind === 'update' && dialogGroup ? (
+            <UpdateDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />
+          ) : null}
+          {dialog?.kind === 'delete' && dialogGroup ? (
+            <DeleteDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />
+          ) : null}
+        </Suspense>
+      </LoadBoundary>
     </>
   );
 }
