@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from '@playwright/test';
+import { freePort, waitForUrl } from '../bench/lib/processes';
 import { api } from '../src/contract';
 
 /** Not a secret: the admin of a throwaway data dir on loopback. */
@@ -34,31 +34,6 @@ function cleanEnv(): NodeJS.ProcessEnv {
       ([k]) => k === 'PADDOCK_DIST_DIR' || (!k.startsWith('PADDOCK_') && k !== 'DATABASE_URL' && k !== 'PORT' && k !== 'HOST'),
     ),
   );
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited while starting:\n${output().slice(-2000)}`);
-    try {
-      if ((await fetch(`${url}${api.readyz}`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the server was not ready within ${timeoutMs} ms:\n${output().slice(-2000)}`);
 }
 
 export interface OwnServerOptions {
@@ -105,7 +80,9 @@ export async function startOwnServer(options: OwnServerOptions = {}): Promise<Ow
       child = c;
       c.stdout?.on('data', (d) => { out += d; });
       c.stderr?.on('data', (d) => { out += d; });
-      await waitReady(url, c, 90_000, () => out);
+      await waitForUrl(`${url}${api.readyz}`, 90_000, () => c.exitCode === null && c.signalCode === null).catch((e: Error) => {
+        throw new Error(`${e.message}:\n${out.slice(-2000)}`);
+      });
     },
     async kill(signal) {
       const c = child;
