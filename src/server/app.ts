@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { Accounts } from './accounts';
 import type { Clock } from './clock';
 import type { ServerConfig } from './config';
 import type { Deps } from './deps';
 import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
-import { type AppEnv, maxBodyBytes, problemResponse, sessionMiddleware } from './http';
+import { type AppEnv, bodyLimit, problemResponse, sessionMiddleware } from './http';
 import { localAdminRoutes } from './local-admin';
 import type { Logger } from './logger';
 import { HttpProblem, notFound } from './problem';
@@ -97,13 +96,7 @@ export function createApp(options: {
     else if (c.res.status === 401 || c.res.status === 410) logger.info('request refused', fields);
     else logger.debug('request', fields);
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => problemResponse(new HttpProblem(413, 'Content Too Large', `The request body is over ${maxBodyBytes / 1024} KiB.`)),
-    }),
-  );
+  app.use('/api/*', bodyLimit());
   app.use('/api/v1/*', async (c, next) => {
     const p = c.req.path;
     if (p.startsWith('/api/v1/runner/') || p.startsWith('/api/v1/local/') || p === '/api/v1/healthz' || p === '/api/v1/readyz') {
