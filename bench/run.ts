@@ -124,7 +124,7 @@ if (selected.has('heartbeat')) {
     log,
   };
   notes.push(
-    `heartbeat: load generator in the bench process (Node http, ${settings.connections} keep-alive connections, loopback), server in its own process; per server a closed-loop run (rate = the most it sustains) then an open-loop run offering ${settings.offeredPerSec}/s (p50/p99 = latency at that load, from each request's scheduled time); errors = both runs; ${settings.warmupSeconds} s warm-up then ${settings.loadSeconds} s measured each; ${settings.ingestInstances} registered instances in rotation; RSS = server peak; on 2 cores the generator and the server share the machine, so the hello figure is also bounded by the generator, and on PostgreSQL the database's own processes compete for the same cores`,
+    `heartbeat: load generator in the bench process (raw HTTP/1.1 on ${settings.connections} keep-alive sockets, loopback), server in its own process; per server a closed-loop run (rate = the most it sustains) then an open-loop run offering ${settings.offeredPerSec}/s (p50/p99 = latency at that load, from each request's scheduled time); errors = both runs; ${settings.warmupSeconds} s warm-up then ${settings.loadSeconds} s measured each; ${settings.ingestInstances} registered instances in rotation; RSS = server peak; on 2 cores the generator and the server share the machine, so the generator CPU is printed beside each run, and on PostgreSQL the database's own processes compete for the same cores`,
   );
   // The ceiling is measured before and after the two servers and the better run is kept: on a
   // shared 2-core machine one run alone can land in someone else's busy minute.
