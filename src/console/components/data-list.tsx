@@ -1,6 +1,7 @@
-import { type CSSProperties, lazy, type ReactNode, Suspense } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 import { cn } from '../lib/cn';
 import styles from './data-list.module.css';
+import { VirtualRows } from './virtual-rows';
 
 /** One column of a DataList: a header and how to render a row's cell. */
 export interface Column<T> {
@@ -34,9 +35,6 @@ export interface DataListProps<T> {
 
 /** Lists at or below this size render every row; bigger ones are virtualized. */
 const VIRTUALIZE_ABOVE = 60;
-
-// Loaded only for long lists, so the usual page never pays for the virtualizer.
-const VirtualRows = lazy(() => import('./virtual-rows').then((m) => ({ default: m.VirtualRows })));
 
 /**
  * The generic list view (Headlamp style: columns are data). It is an ARIA table of rows and cells;
@@ -102,22 +100,16 @@ export function DataList<T>({
           </div>
         </div>
         {virtual ? (
-          <Suspense
-            fallback={
-              <div role="rowgroup" className={styles.body}>
-                {rows.slice(0, VIRTUALIZE_ABOVE).map((row, index) => renderRow(row, index))}
-              </div>
-            }
-          >
-            <VirtualRows
-              count={rows.length}
-              rowHeight={rowHeight}
-              renderRow={(index, style) => {
-                const row = rows[index];
-                return row === undefined ? null : renderRow(row, index, style);
-              }}
-            />
-          </Suspense>
+          // Part of the page's bundle, not loaded on demand: a lazy virtualizer meant a first render of
+          // stand-in rows that its rows then replaced, closing a menu or dropping the focus just opened.
+          <VirtualRows
+            count={rows.length}
+            rowHeight={rowHeight}
+            renderRow={(index, style) => {
+              const row = rows[index];
+              return row === undefined ? null : renderRow(row, index, style);
+            }}
+          />
         ) : (
           <div role="rowgroup" className={styles.body}>
             {rows.map((row, index) => renderRow(row, index))}

@@ -2,9 +2,18 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { type CSSProperties, type ReactNode, useRef } from 'react';
 import styles from './data-list.module.css';
 
+/** Rows rendered beyond each edge of the scroll area. */
+const OVERSCAN = 8;
+
 /**
- * The rows of a long DataList, only those in view (loaded on demand with @tanstack/react-virtual).
- * It scrolls with the DataList's scroller (the nearest `data-scroller` ancestor).
+ * The rows of a long DataList, only those in view (@tanstack/react-virtual). It scrolls with the
+ * DataList's scroller (the nearest `data-scroller` ancestor).
+ *
+ * Its first render already lists the rows it will keep: the scroller is not mounted yet, so the
+ * virtualizer starts from an estimate (the top of the list, as tall as the window) instead of an empty
+ * size; once the scroller is measured (in a layout effect, before the first paint) the same rows stay,
+ * with the same keys and DOM elements, and only those out of view go. A menu opened or a row focused
+ * right after the list appears is therefore never lost to a second set of rows.
  */
 export function VirtualRows({
   count,
@@ -23,7 +32,11 @@ export function VirtualRows({
     count,
     getScrollElement: () => bodyRef.current?.closest<HTMLElement>('[data-scroller]') ?? null,
     estimateSize: () => rowHeight,
-    overscan: 8,
+    overscan: OVERSCAN,
+    // No scroller size before the first commit: without these the first render would list no row.
+    // A scroller is never taller than the window, so this lists at least the rows in view.
+    initialRect: { width: 0, height: typeof window === 'undefined' ? 0 : window.innerHeight },
+    initialOffset: 0,
   });
   return (
     <div ref={bodyRef} role="rowgroup" className={styles.body} style={{ height: virtualizer.getTotalSize() }}>

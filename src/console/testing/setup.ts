@@ -12,6 +12,19 @@ Element.prototype.getBoundingClientRect = function getBoundingClientRect(this: E
   }
   return realRect.call(this);
 };
+// @tanstack/react-virtual measures its scroll area with clientWidth/clientHeight: the same 1200×600.
+for (const [prop, px] of [
+  ['clientHeight', 600],
+  ['clientWidth', 1200],
+] as const) {
+  const real = Object.getOwnPropertyDescriptor(Element.prototype, prop)!;
+  Object.defineProperty(Element.prototype, prop, {
+    configurable: true,
+    get(this: Element) {
+      return this instanceof HTMLElement && this.dataset.scroller !== undefined ? px : real.get!.call(this);
+    },
+  });
+}
 // Radix uses these pointer APIs; jsdom lacks them.
 Element.prototype.hasPointerCapture ??= () => false;
 Element.prototype.releasePointerCapture ??= () => {};
