@@ -305,6 +305,30 @@ describe('audit log', () => {
     expect((await h.call('GET', '/api/v1/audit-events?limit=0')).status).toBe(400);
     expect((await h.call('GET', '/api/v1/audit-events?cursor=abc')).status).toBe(400);
   });
+
+  // Found by fuzz.test.ts: a decoded %00 reached PostgreSQL as text and answered 500.
+  it('400s a filter holding a NUL character, naming the parameter', async () => {
+    for (const name of ['group', 'groupId', 'user', 'actor']) {
+      const res = await h.call('GET', `/api/v1/audit-events?${name}=a%00b`);
+      expect(res.status, name).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect((await res.json()).errors).toEqual([{ field: name, message: 'must be valid Unicode text without NUL characters' }]);
+    }
+  });
+});
+
+describe('junk group ids', () => {
+  // Found by fuzz.test.ts: with an Idempotency-Key, the id went into a text lookup before the group's, and a %00 answered 500.
+  it('404s an update request to a non-UUID id, with or without an Idempotency-Key, and stores nothing', async () => {
+    for (const id of ['%00', 'a%00b', 'not-a-uuid']) {
+      for (const headers of [{ 'Idempotency-Key': 'k1' }, {}] as Array<Record<string, string>>) {
+        const res = await h.call('POST', `/api/v1/runner-groups/${id}/updates`, { body: {}, headers });
+        expect(res.status, id).toBe(404);
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+      }
+    }
+    expect(await db.query('SELECT * FROM idempotency_keys')).toEqual([]);
+  });
 });
 
 describe('the rest of the surface', () => {

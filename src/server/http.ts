@@ -100,9 +100,14 @@ function findBadText(value: unknown, path: string[]): string | null {
   return null;
 }
 
-/** Validates query parameters the same way. */
+/** Validates query parameters the same way (a decoded `%00` would otherwise reach PostgreSQL and 500). */
 export function parseQuery<T>(c: Context, schema: ZodType<T>): T {
-  const result = schema.safeParse(c.req.query());
+  const query = c.req.query();
+  const bad = findBadText(query, []);
+  if (bad !== null) {
+    throw badRequest([{ field: bad, message: 'must be valid Unicode text without NUL characters' }], 'The query string is not valid.');
+  }
+  const result = schema.safeParse(query);
   if (!result.success) throw badRequest(fieldErrors(result.error.issues as never), 'The query string is not valid.');
   return result.data;
 }

@@ -141,6 +141,8 @@ export class UpdateService {
     idempotencyKey: string | undefined,
   ): Promise<{ status: number; body: unknown }> {
     const { db, clock, config } = this.deps;
+    // Before the Idempotency-Key lookup: a junk id (a decoded `%00`) must not reach the database as text.
+    if (!isUuid(groupId)) throw notFound('No runner group with this id.');
     const scope = `update:${groupId}`;
     if (idempotencyKey) {
       const replay = await findIdempotent(db, actor, scope, idempotencyKey);
