@@ -59,6 +59,12 @@ describe('Runner disconnected', () => {
     expect(guide?.blocks).toContainEqual({ kind: 'logline', text: `Last error (${kind}): boom ${kind}` });
   });
 
+  it('without a record reads Lost (PRODUCT.md §2), and that it may still come back', () => {
+    const guide = disconnectedGuide(group, disconnected({ name: 'edge-1', lastError: null }), ctx);
+    expect(guide?.summary).toMatch(/^Lost: no exit was recorded, so the host or node was killed hard or the network dropped\. /);
+    expect(guide?.summary).toContain('edge-1 missed its heartbeats to paddock.example.com and may still come back');
+  });
+
   it('without a reported error still names outbound HTTPS 443 to the server URL', () => {
     const guide = disconnectedGuide(group, disconnected({ lastError: null }), ctx);
     expect(texts(guide)).toContain('reported no error');

@@ -150,7 +150,8 @@ export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: G
   return {
     id: 'disconnected',
     heading: 'Runner disconnected',
-    summary: `No exit recorded: ${instance.name} missed its heartbeats to ${host}, so it may still come back (it turns green with its next heartbeat).`,
+    // PRODUCT.md §2: no termination record reads "Lost"; it may still come back, so say that too.
+    summary: `${causeText.lost}. ${instance.name} missed its heartbeats to ${host} and may still come back (it turns green with its next heartbeat).`,
     blocks,
   };
 }

@@ -31,7 +31,7 @@ describe('TroubleshootingPanel', () => {
     const { user } = renderWithQuery(<TroubleshootingPanel group={group} instance={instance} />);
     const section = screen.getByRole('region', { name: 'Runner disconnected' });
     expect(within(section).getByText('Last error (timeout): POST /api/v1/runner/heartbeat timed out after 10s')).toBeVisible();
-    expect(within(section).getByText(/^No exit recorded: quirky_turing missed its heartbeats/)).toBeVisible();
+    expect(within(section).getByText(/^Lost: no exit was recorded.* quirky_turing missed its heartbeats/)).toBeVisible();
     // The server URL comes from the install template once it has loaded.
     expect(
       await within(section).findByText(/Outbound HTTPS 443 to https:\/\/paddock\.example\.com must be allowed/),
