@@ -1,5 +1,6 @@
 /** `npm run runner -- --server <url> --key <key> [--name N] [--platform process]` */
 import { Agent } from './agent';
+import { procTable, watchLauncher } from './launcher-watch';
 import { createLogger } from './log';
 import { helpText, parseRunnerOptions } from './options';
 import { type RegisteredMessage, replacementEnv } from './replacement';
@@ -61,6 +62,18 @@ if (startFailure === 'hang') {
   });
   process.on('SIGTERM', () => agent.stop('SIGTERM'));
   process.on('SIGINT', () => agent.stop('SIGINT'));
+  // Started by `npm run runner` (not a replacement, whose parent exits by design): go when npm goes.
+  if (process.env.npm_lifecycle_event === 'runner' && !replacesId) {
+    watchLauncher(procTable, (how) => {
+      if (how === 'stopped') {
+        log.info('npm run runner was stopped (its shell ended without passing the signal on)');
+        agent.stop('SIGTERM');
+      } else {
+        log.warn('npm run runner was killed: stopping at once without a goodbye, as if killed with it');
+        process.kill(process.pid, 'SIGKILL');
+      }
+    });
+  }
   // A replacement whose parent went away before it registered carries on alone.
   process.on('disconnect', () => {});
   void agent.run().then((code) => process.exit(code));
