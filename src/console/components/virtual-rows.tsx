@@ -35,7 +35,7 @@ export function VirtualRows({
     overscan: OVERSCAN,
     // No scroller size before the first commit: without these the first render would list no row.
     // A scroller is never taller than the window, so this lists at least the rows in view.
-    initialRect: { width: 0, height: typeof window === 'undefined' ? 0 : window.innerHeight },
+    initialRect: { width: 0, height: window.innerHeight },
     initialOffset: 0,
   });
   return (
