@@ -60,18 +60,8 @@ async function openEdit(page: Page, name: string): Promise<void> {
   const more = page.getByRole('button', { name: `More actions for ${name}` });
   // With a virtualized list the group may be off screen: search for it as a user would.
   if (!(await more.isVisible())) await filterField(page).fill(name);
-  // Right after the first render a long list swaps in its virtualized rows, which remounts the
-  // menu: open it again when that happened.
-  for (let attempt = 1; ; attempt++) {
-    await more.click();
-    try {
-      await page.getByRole('menuitem', { name: 'Edit' }).click({ timeout: 3_000 });
-      break;
-    } catch (e) {
-      if (attempt === 5) throw e;
-      await page.keyboard.press('Escape');
-    }
-  }
+  await more.click();
+  await page.getByRole('menuitem', { name: 'Edit' }).click();
   await page.getByRole('dialog').waitFor();
 }
 
