@@ -79,6 +79,15 @@ describe('npm run paddock -- users', () => {
     }
   }, 120_000);
 
+  it('--help prints the usage on stdout and exits 0, however it is asked', async () => {
+    const dataDir = tempDir();
+    for (const args of [['--help'], ['users', '--help'], ['users', 'add', '--help'], ['-h'], ['help']]) {
+      const r = await cli(dataDir, args);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toContain('users add <name> --role viewer|admin');
+    }
+  }, 60_000);
+
   it('refuses unknown commands, unknown flags and a missing --role value instead of guessing; takes --role=admin', async () => {
     const dataDir = tempDir();
     const frob = await cli(dataDir, ['users', 'frob', 'x']);

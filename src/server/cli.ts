@@ -59,6 +59,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const env = io.env ?? process.env;
   const stdin = io.stdin ?? readStdin;
   const [area, command, ...rest] = argv;
+  // Asking for help is not a mistake: usage on stdout, exit 0.
+  if (argv.some((a) => a === '--help' || a === '-h') || (area === 'help' && argv.length === 1)) {
+    out(usage);
+    return 0;
+  }
   if (area !== 'users' || !command) {
     err(usage);
     return 2;
