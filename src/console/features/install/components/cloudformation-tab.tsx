@@ -153,7 +153,8 @@ export function CloudFormationTab({ group, registrationKey, onCopied, template }
         ) : null}
         <div className={styles.launchKey}>
           <p className={styles.launchText}>
-            The Launch stack link does not carry the key: paste it into the <code>RunnerApiKey</code> field of the AWS form
+            {/* The parameter's name is written once, as the key's own label below: one "RunnerApiKey" on the page. */}
+            The Launch stack link does not carry the key: copy it from below into the AWS form's parameter of the same name
             {form.vaultRootToken.trim() ? (
               <>
                 , and your Vault token into <code>OnPremVaultRootToken</code>

@@ -143,6 +143,8 @@ describe('InstallView', () => {
     expect(within(panel).getByRole('note')).toHaveTextContent('will not be shown again');
     expect(within(panel).getByRole('button', { name: 'Copy RunnerApiKey' })).toBeVisible();
     expect(await code('RunnerApiKey')).toBe(key);
+    // PRODUCT.md §3: the key goes into the RunnerApiKey field, "shown beside it": one such text, as the key's label.
+    expect(within(panel).getByText('RunnerApiKey')).toBeVisible();
 
     await user.type(within(form).getByLabelText('EC2 key pair'), 'ops');
     const cidr = within(form).getByLabelText('SSH CIDR block');
