@@ -1,5 +1,5 @@
 import { lazy, Suspense } from 'react';
-import { Route, Routes } from 'react-router';
+import { Navigate, Route, Routes } from 'react-router';
 import { LoadBoundary } from '../components/load-boundary';
 import { AppLayoutRoute } from './routes/app-layout';
 import { NotFoundRoute } from './routes/not-found';
@@ -20,6 +20,8 @@ export function AppRoutes() {
         <Route path="/" element={<AppLayoutRoute />}>
           <Route index element={<RunnersRoute />} />
           <Route path="activity" element={<ActivityRoute />} />
+          {/* The page the left navigation calls Runners lives at /; a typed /runners lands there too. */}
+          <Route path="runners" element={<Navigate to="/" replace />} />
           <Route path="*" element={<NotFoundRoute />} />
         </Route>
       </Routes>

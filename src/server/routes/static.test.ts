@@ -21,7 +21,7 @@ describe('serving the built console', () => {
     expect(res.headers.get('cache-control')).toMatch(/immutable/);
   });
   it('falls back to index.html for client-side routes', async () => {
-    for (const path of ['/', '/activity', '/sign-in', '/activity/']) {
+    for (const path of ['/', '/activity', '/sign-in', '/activity/', '/runners']) {
       const res = await app.request(`http://x${path}`);
       expect(res.status, path).toBe(200);
       expect(await res.text()).toContain('<title>console</title>');

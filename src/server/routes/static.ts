@@ -34,7 +34,7 @@ async function fileAt(path: string): Promise<Buffer | null> {
 }
 
 /** The console's client-side routes (src/console/app/router.tsx); anything else is an unknown route. */
-const consoleRoutes = new Set(['/', '/sign-in', '/activity']);
+const consoleRoutes = new Set(['/', '/sign-in', '/activity', '/runners']);
 
 /**
  * Serves the built console from `distDir`: files as they are, the console's routes get index.html.
