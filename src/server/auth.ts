@@ -45,35 +45,44 @@ export function sessionAlive(createdAt: Date, lastSeenAt: Date, now: Date): bool
   return now.getTime() - lastSeenAt.getTime() < sessionIdleMs && now.getTime() - createdAt.getTime() < sessionAbsoluteMs;
 }
 
-/** Counts failed sign-ins per key in a sliding window; blocks once the limit is reached. */
+/** Failed sign-ins per key (user and client, or client alone), with a lock that grows while they go on. */
 export class LoginRateLimiter {
-  private failures = new Map<string, number[]>();
+  private entries = new Map<string, { failures: number; lastFailureAt: number; lockedUntil: number }>();
+  /**
+   * `limit` failures in a row lock the key for `firstLockMs`; each failure after that (once the lock
+   * has passed) locks it twice as long, up to `maxLockMs`. A success, or `windowMs` without a
+   * failure after the last lock ended, starts over. A short first lock keeps a typo-prone user (or a test suite) from being
+   * shut out for long, while guessing slows to one try per `maxLockMs`.
+   */
   constructor(
     private readonly clock: { now(): Date },
     private readonly limit = 5,
+    private readonly firstLockMs = 30_000,
+    private readonly maxLockMs = 15 * 60 * 1000,
     private readonly windowMs = 15 * 60 * 1000,
   ) {}
 
-  private recent(key: string): number[] {
-    const now = this.clock.now().getTime();
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (list.length === 0) this.failures.delete(key);
-    else this.failures.set(key, list);
-    return list;
-  }
   /** Seconds until the key may try again, or 0 when it may try now. */
   retryAfter(key: string): number {
-    const list = this.recent(key);
-    if (list.length < this.limit) return 0;
-    return Math.max(1, Math.ceil((list[0]! + this.windowMs - this.clock.now().getTime()) / 1000));
+    const e = this.entries.get(key);
+    if (!e) return 0;
+    const left = e.lockedUntil - this.clock.now().getTime();
+    return left > 0 ? Math.ceil(left / 1000) : 0;
   }
   fail(key: string): void {
-    const list = this.recent(key);
-    list.push(this.clock.now().getTime());
-    this.failures.set(key, list);
-    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+    const now = this.clock.now().getTime();
+    let e = this.entries.get(key);
+    if (!e || now - Math.max(e.lastFailureAt, e.lockedUntil) >= this.windowMs) e = { failures: 0, lastFailureAt: now, lockedUntil: 0 };
+    e.failures++;
+    e.lastFailureAt = now;
+    if (e.failures >= this.limit) {
+      e.lockedUntil = now + Math.min(this.maxLockMs, this.firstLockMs * 2 ** Math.min(20, e.failures - this.limit));
+    }
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    if (this.entries.size > 10_000) this.entries.delete(this.entries.keys().next().value!);
   }
   succeed(key: string): void {
-    this.failures.delete(key);
+    this.entries.delete(key);
   }
 }

@@ -77,14 +77,33 @@ describe('sessions and passwords', () => {
     expect(await verifyPassword('s3cret-pasS', hash)).toBe(false);
     expect(await verifyPassword('x', 'garbage')).toBe(false);
   });
-  it('rate limits failures in a sliding window', () => {
+  it('locks a key after the limit, twice as long for each failure after that, up to the cap', () => {
     const clock = new FakeClock();
-    const limiter = new LoginRateLimiter(clock, 3, 60_000);
-    for (let i = 0; i < 3; i++) limiter.fail('k');
+    const limiter = new LoginRateLimiter(clock, 3, 60_000, 300_000, 900_000);
+    limiter.fail('k');
+    limiter.fail('k');
+    expect(limiter.retryAfter('k')).toBe(0);
+    limiter.fail('k');
     expect(limiter.retryAfter('k')).toBe(60);
+    expect(limiter.retryAfter('other')).toBe(0);
     clock.advance(30);
     expect(limiter.retryAfter('k')).toBe(30);
     clock.advance(30);
+    expect(limiter.retryAfter('k')).toBe(0);
+    const locks: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      limiter.fail('k');
+      locks.push(limiter.retryAfter('k'));
+      clock.advance(locks.at(-1)!);
+    }
+    expect(locks).toEqual([120, 240, 300, 300]);
+    // A quiet spell after the last lock, or a success, starts over.
+    clock.advance(900);
+    limiter.fail('k');
+    expect(limiter.retryAfter('k')).toBe(0);
+    limiter.fail('k');
+    limiter.succeed('k');
+    limiter.fail('k');
     expect(limiter.retryAfter('k')).toBe(0);
   });
 });
