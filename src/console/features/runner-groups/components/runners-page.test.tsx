@@ -60,6 +60,9 @@ describe('Runners page', () => {
     expect(within(row('Production')).queryByText('behind')).not.toBeInTheDocument();
     expect(within(row('Edge')).getByText('Disconnected · 0 of 1')).toBeInTheDocument();
     expect(within(row('Fresh')).getByText('Waiting for first runner')).toBeInTheDocument();
+    // Each status label is written once on the page (the Status filter's options do not repeat them).
+    expect(screen.getAllByText('Waiting for first runner')).toHaveLength(1);
+    expect(screen.getAllByText('Disconnected · 0 of 1')).toHaveLength(1);
     expect(screen.getByRole('button', { name: 'More actions for Edge' })).toBeInTheDocument();
   });
 

@@ -167,7 +167,7 @@ export function RunnersPage({
               <option value="all">All</option>
               <option value="connected">Connected</option>
               <option value="disconnected">Disconnected</option>
-              <option value="waiting">Waiting for first runner</option>
+              <option value="waiting">Waiting</option>
             </NativeSelect>
           </div>
           <div className={styles.field}>
