@@ -31,6 +31,7 @@ describe('runner groups', () => {
     expect(g.registrationKey).toMatch(/^prk_[0-9A-Za-z]{46}$/);
     expect(g.keyPrefix).toBe(g.registrationKey.slice(0, 8));
     expect(g.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get('location')).toBe(`/api/v1/runner-groups/${g.id}`);
     const again = await h.call('GET', `/api/v1/runner-groups/${g.id}`);
     expect(await again.json()).not.toHaveProperty('registrationKey');
   });

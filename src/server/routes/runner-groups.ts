@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { CreateGroupBody, PatchGroupBody, UpdateRequestBody } from '../../contract';
+import { api, CreateGroupBody, PatchGroupBody, UpdateRequestBody } from '../../contract';
 import type { ServerConfig } from '../config';
 import { type AppEnv, guard, parseBody } from '../http';
 import { badRequest } from '../problem';
@@ -18,6 +18,7 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
     const body = await parseBody(c, CreateGroupBody);
     const created = await groups.create(actor(c), body);
     c.header('Cache-Control', 'no-store');
+    c.header('Location', api.runnerGroup(created.id));
     return c.json(created, 201);
   });
   r.get('/:id', viewer, async (c) => c.json(await groups.get(c.req.param('id'))));
