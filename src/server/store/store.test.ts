@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HeartbeatBatcher } from '../heartbeats';
 import { type Backend, openTestDb, resetDb, waitFor } from '../testing/db';
 import { listAudit, recordAudit } from './audit';
 import type { Db } from './db';
@@ -74,6 +75,36 @@ describe.each(backends)('store on %s', (backend) => {
     expect(b!.heartbeats_on_version).toBe(0);
     const [g] = await listGroups(db);
     expect(g).toMatchObject({ connected_count: 2, instance_count: 2, versions: ['1.3.0'] });
+  });
+
+  it('flushes heartbeats in chunks, and keeps what a failed chunk did not write for the next flush', async () => {
+    await group(1, 'G');
+    const ids = Array.from({ length: 7 }, (_, i) => `10000000-0000-4000-8000-00000000000${i}`);
+    for (const id of ids) await instance(id, gid(1));
+    const stored = async () => Promise.all(ids.map(async (id) => (await findInstance(db, id))!.heartbeats_on_version));
+
+    const batcher = new HeartbeatBatcher(db, 3);
+    for (const id of ids) batcher.record(id, sec(5), '1.3.0');
+    batcher.record(ids[0]!, sec(6), '1.3.0');
+    await batcher.flush();
+    expect(await stored()).toEqual([2, 1, 1, 1, 1, 1, 1]);
+    expect(batcher.size).toBe(0);
+
+    // The second chunk's statement fails: the first chunk stays written, the rest waits in memory.
+    let statements = 0;
+    const failing = new HeartbeatBatcher(
+      {
+        ...db,
+        query: (sql: string, params?: unknown[]) => (++statements === 2 ? Promise.reject(new Error('connection lost')) : db.query(sql, params)),
+      } as Db,
+      3,
+    );
+    for (const id of ids) failing.record(id, sec(7), '1.3.0');
+    await expect(failing.flush()).rejects.toThrow('connection lost');
+    expect(await stored()).toEqual([3, 2, 2, 1, 1, 1, 1]);
+    expect(failing.size).toBe(4);
+    await failing.flush();
+    expect(await stored()).toEqual([3, 2, 2, 2, 2, 2, 2]);
   });
 
   it('sweeps connected instances older than the cutoff, once', async () => {
