@@ -9,7 +9,8 @@ import type { UpdateService } from './updates';
 
 /**
  * Runs once a second: writes the heartbeat batch, marks silent instances disconnected (after the
- * start-up grace), ends updates that succeeded or ran out of time, and prunes old rows now and then.
+ * start-up grace), ends updates that succeeded or ran out of time, and once a minute prunes old
+ * rows (and vacuums, on PGlite).
  */
 export class Sweeper {
   private lastPrune = Number.NEGATIVE_INFINITY;
@@ -60,6 +61,9 @@ export class Sweeper {
       await pruneEvents(db, new Date(now.getTime() - day));
       await pruneIdempotency(db, new Date(now.getTime() - day));
       await this.accounts.prune();
+      // PostgreSQL's autovacuum does this; PGlite has none, and without it the space of every
+      // updated or deleted row is never reused.
+      if (db.kind === 'pglite') await db.query('VACUUM');
     }
   }
 }

@@ -6,7 +6,7 @@ import type { Db } from './db';
 import { eventsAfter, eventsChannel, publish } from './events';
 import { findGroup, findGroupByKeyHash, insertGroup, listGroups, setDefaultGroup, softDeleteGroup } from './groups';
 import { findInstance, insertInstance, sweepDisconnected, writeHeartbeatBatch } from './instances';
-import { migrate } from './migrations';
+import { migrate, migrations } from './migrations';
 import { findUser, insertUser } from './users';
 
 const backends: Backend[] = ['pglite', 'postgres'];
@@ -44,7 +44,7 @@ describe.each(backends)('store on %s', (backend) => {
     await migrate(db);
     await migrate(db);
     const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-    expect(rows.map((r) => Number(r.version)).sort()).toEqual([1, 2]);
+    expect(rows.map((r) => Number(r.version)).sort()).toEqual(migrations.map((m) => m.version));
   });
 
   it('keeps names unique ignoring case among live groups, and one default', async () => {
@@ -105,6 +105,25 @@ describe.each(backends)('store on %s', (backend) => {
     expect(failing.size).toBe(4);
     await failing.flush();
     expect(await stored()).toEqual([3, 2, 2, 2, 2, 2, 2]);
+  });
+
+  it('writes heartbeats in place: a thousand of them grow neither the table nor its indexes', async () => {
+    await group(1, 'G');
+    const ids = Array.from({ length: 20 }, (_, i) => `10000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`);
+    for (const id of ids) await instance(id, gid(1));
+    const sizes = async () =>
+      (
+        await db.query<{ t: string; i: string }>(
+          "SELECT pg_relation_size('instances')::text AS t, pg_indexes_size('instances')::text AS i",
+        )
+      )[0];
+    await writeHeartbeatBatch(db, ids.map((id) => ({ id, at: sec(1), count: 1, version: '1.3.0' })));
+    const before = await sizes();
+    for (let round = 2; round <= 50; round++) {
+      await writeHeartbeatBatch(db, ids.map((id) => ({ id, at: sec(round), count: 1, version: '1.3.0' })));
+    }
+    expect((await findInstance(db, ids[0]!))!.heartbeats_on_version).toBe(50);
+    expect(await sizes()).toEqual(before);
   });
 
   it('sweeps connected instances older than the cutoff, once', async () => {
