@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 
-// `npm run runner` starts `sh -c "node … cli.ts"`, so the runner is npm's grandchild. A stop signal
-// sent to npm (what `child.kill()` does to a spawned `npm run runner`) is forwarded to the shell only,
-// which dies without passing it on; a `kill -9` of npm leaves both running. Either way the runner
-// would keep heartbeating as an orphan nobody can stop. It watches whoever started it instead.
+// `npm run runner` execs the runner (package.json), so a stop signal sent to npm (what `child.kill()`
+// does to a spawned `npm run runner`) is forwarded to it. A `kill -9` of npm, though, leaves the
+// runner running as an orphan nobody can stop, heartbeating on; and a launcher that runs it through
+// `sh -c` without exec forwards a stop to the shell only, which dies without passing it on. So the
+// runner watches whoever started it.
 
 /** How the process that started this runner went away. */
 export type LauncherLoss =
