@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLoad } from './load';
+import { chunkedBodyComplete, runLoad } from './load';
 
 // The generator's own correctness (counts, statuses, framing, bodies sent), not its speed.
 let server: Server;
@@ -17,8 +17,13 @@ beforeAll(async () => {
     req.on('end', () => {
       bodies.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''} ${body}`);
       if (req.url === '/chunked') {
-        res.write('{"a":');
-        res.end('1}');
+        // A chunk whose data ends like the last chunk, sent in pieces: only the real end completes it.
+        res.setHeader('keep-alive', 'timeout=10');
+        res.write('{"a":"0\r\n');
+        setImmediate(() => {
+          res.write('\r\n"}');
+          res.end();
+        });
       } else if (req.url === '/close') {
         res.setHeader('connection', 'close');
         res.end('bye');
@@ -71,5 +76,22 @@ describe('runLoad', () => {
     expect(r.requests).toBeGreaterThan(0);
     expect(r.errors).toBe(r.requests);
     expect(Object.keys(r.errorKinds)).toEqual(['ECONNREFUSED']);
+  });
+});
+
+describe('chunkedBodyComplete', () => {
+  const b = (s: string) => Buffer.from(s, 'latin1');
+  it.each([
+    ['', false],
+    ['5\r\nhello\r\n', false],
+    ['5\r\nhello\r\n0\r\n', false],
+    ['5\r\nhello\r\n0\r\n\r\n', true],
+    // data that ends like the last chunk does not end the body
+    ['9\r\n{"a":"0\r\n\r\n', false],
+    ['9\r\n{"a":"0\r\n\r\n4\r\n\r\n"}\r\n0\r\n\r\n', true],
+    ['a\r\n0123456789\r\n0\r\n\r\n', true],
+  ])('%j → %s', (body, complete) => {
+    const head = 'HTTP/1.1 200 OK\r\nkeep-alive: timeout=10\r\n\r\n';
+    expect(chunkedBodyComplete(b(head + body), head.length)).toBe(complete);
   });
 });

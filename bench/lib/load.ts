@@ -217,11 +217,25 @@ class RawConnection {
     const bodyBytes = this.buf.length - headEnd - 4;
     let complete: boolean;
     if (length) complete = bodyBytes >= Number(length[1]);
-    else if (/\r\ntransfer-encoding: *chunked/i.test(head)) complete = this.buf.subarray(this.buf.length - 5).toString('latin1') === '0\r\n\r\n';
+    else if (/\r\ntransfer-encoding: *chunked/i.test(head)) complete = chunkedBodyComplete(this.buf, headEnd + 4);
     else complete = true;
     if (!complete) return;
     if (/\r\nconnection: *close/i.test(head)) this.close();
     this.buf = Buffer.alloc(0);
     this.finish({ status });
+  }
+}
+
+/** Whether a chunked body starting at `from` has arrived whole: each chunk's size line, up to the last (0). */
+export function chunkedBodyComplete(buf: Buffer, from: number): boolean {
+  let at = from;
+  for (;;) {
+    const lineEnd = buf.indexOf('\r\n', at);
+    if (lineEnd === -1) return false;
+    const size = Number.parseInt(buf.toString('latin1', at, lineEnd), 16);
+    if (Number.isNaN(size)) return true; // not chunked after all: take what came rather than wait forever
+    if (size === 0) return buf.length >= lineEnd + 4; // no trailers here: the last CRLF ends the body
+    at = lineEnd + 2 + size + 2;
+    if (at > buf.length) return false;
   }
 }

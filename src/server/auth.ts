@@ -47,12 +47,13 @@ export function sessionAlive(createdAt: Date, lastSeenAt: Date, now: Date): bool
 
 /** Failed sign-ins per key (user and client, or client alone), with a lock that grows while they go on. */
 export class LoginRateLimiter {
-  private entries = new Map<string, { failures: number; lastFailureAt: number; lockedUntil: number }>();
+  private entries = new Map<string, { failures: number[]; locks: number; lockedUntil: number }>();
   /**
-   * `limit` failures in a row lock the key for `firstLockMs`; each failure after that (once the lock
-   * has passed) locks it twice as long, up to `maxLockMs`. A success, or `windowMs` without a
-   * failure after the last lock ended, starts over. A short first lock keeps a typo-prone user (or a test suite) from being
-   * shut out for long, while guessing slows to one try per `maxLockMs`.
+   * `limit` failures within `windowMs` lock the key: the first lock lasts `firstLockMs`, each lock
+   * after it twice as long, up to `maxLockMs`. Failures older than the window stop counting, and the
+   * lock length starts over after a window without failures. A short first lock keeps a mistyping
+   * user (or a test suite) from being shut out for long, while guessing slows to one try per
+   * `maxLockMs`.
    */
   constructor(
     private readonly clock: { now(): Date },
@@ -71,13 +72,15 @@ export class LoginRateLimiter {
   }
   fail(key: string): void {
     const now = this.clock.now().getTime();
-    let e = this.entries.get(key);
-    if (!e || now - Math.max(e.lastFailureAt, e.lockedUntil) >= this.windowMs) e = { failures: 0, lastFailureAt: now, lockedUntil: 0 };
-    e.failures++;
-    e.lastFailureAt = now;
-    if (e.failures >= this.limit) {
-      e.lockedUntil = now + Math.min(this.maxLockMs, this.firstLockMs * 2 ** Math.min(20, e.failures - this.limit));
+    const e = this.entries.get(key) ?? { failures: [], locks: 0, lockedUntil: 0 };
+    if (now - Math.max(e.failures.at(-1) ?? 0, e.lockedUntil) >= this.windowMs) e.locks = 0;
+    e.failures = e.failures.filter((t) => now - t < this.windowMs).slice(-(this.limit - 1));
+    e.failures.push(now);
+    if (e.failures.length >= this.limit) {
+      e.lockedUntil = now + Math.min(this.maxLockMs, this.firstLockMs * 2 ** Math.min(20, e.locks));
+      e.locks++;
     }
+    // Most recently failed last, so the cap drops the key quiet the longest.
     this.entries.delete(key);
     this.entries.set(key, e);
     if (this.entries.size > 10_000) this.entries.delete(this.entries.keys().next().value!);

@@ -106,4 +106,14 @@ describe('sessions and passwords', () => {
     limiter.fail('k');
     expect(limiter.retryAfter('k')).toBe(0);
   });
+
+  it('counts only the failures of the last window, so occasional typos never add up to a lock', () => {
+    const clock = new FakeClock();
+    const limiter = new LoginRateLimiter(clock, 3, 60_000, 300_000, 900_000);
+    for (let i = 0; i < 20; i++) {
+      limiter.fail('client');
+      expect(limiter.retryAfter('client')).toBe(0);
+      clock.advance(451);
+    }
+  });
 });

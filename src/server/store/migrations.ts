@@ -138,10 +138,11 @@ CREATE TABLE settings (
     // Heartbeat writes touch no indexed column, so PostgreSQL updates the rows in place (HOT) and
     // the table and its indexes stop growing by a row version per heartbeat (PGlite runs no
     // autovacuum: 2,000 heartbeats/s grew them 12 MB a minute). Room is left in each page for
-    // that. The sweeper's scan of connected instances reads the table instead of this index.
+    // that. The sweeper finds connected instances through an index that heartbeats leave alone.
     version: 3,
     sql: `
 DROP INDEX instances_connected_heartbeat;
+CREATE INDEX instances_connected ON instances (id) WHERE status = 'connected';
 ALTER TABLE instances SET (fillfactor = 70);
 `,
   },

@@ -123,7 +123,11 @@ describe.each(backends)('store on %s', (backend) => {
       await writeHeartbeatBatch(db, ids.map((id) => ({ id, at: sec(round), count: 1, version: '1.3.0' })));
     }
     expect((await findInstance(db, ids[0]!))!.heartbeats_on_version).toBe(50);
-    expect(await sizes()).toEqual(before);
+    // One page of slack: on PostgreSQL an autovacuum or analyze holding a snapshot can keep one old
+    // row version alive. Writing a new version per heartbeat grows the table by pages.
+    const after = await sizes();
+    expect(Number(after!.t)).toBeLessThanOrEqual(Number(before!.t) + 8192);
+    expect(Number(after!.i)).toBeLessThanOrEqual(Number(before!.i) + 8192);
   });
 
   it('sweeps connected instances older than the cutoff, once', async () => {
