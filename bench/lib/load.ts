@@ -152,6 +152,9 @@ function encodeRequest(host: string, req: LoadRequest): Buffer {
 
 type Answer = { status: number } | { error: string };
 
+/** How long a keep-alive socket may sit idle and still be used for the next request. */
+const idleReuseMs = 4_000;
+
 /**
  * One keep-alive HTTP/1.1 connection on a raw socket, one request at a time. Node's http client
  * costs the generator several times what the server spends on a small request, and on 2 cores the
@@ -163,6 +166,7 @@ class RawConnection {
   private buf: Buffer = Buffer.alloc(0);
   private pending: ((a: Answer) => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private lastAnswerAt = 0;
 
   constructor(
     private readonly port: string,
@@ -170,6 +174,10 @@ class RawConnection {
   ) {}
 
   send(bytes: Buffer): Promise<Answer> {
+    // A socket idle for a while may be closing on the server's side (Node's keep-alive timeout is
+    // 5 s): sending on it races the close and fails with ECONNRESET. Start afresh instead, as
+    // undici does (its keep-alive timeout is 4 s).
+    if (this.socket && performance.now() - this.lastAnswerAt > idleReuseMs) this.close();
     return new Promise((resolve) => {
       this.pending = resolve;
       this.buf = Buffer.alloc(0);
@@ -200,6 +208,7 @@ class RawConnection {
   }
 
   private finish(a: Answer): void {
+    this.lastAnswerAt = performance.now();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const p = this.pending;
