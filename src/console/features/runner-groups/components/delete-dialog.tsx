@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import type { RunnerGroup } from '../../../../contract';
 import { errorMessage } from '../../../lib/api-client';
 import { plural } from '../../../lib/format';
 import {
@@ -15,17 +14,14 @@ import { Button } from '../../../components/ui/button';
 import { toast } from '../../../components/ui/toast-store';
 import { useDeleteGroup } from '../api/mutations';
 import styles from './dialogs.module.css';
+import type { GroupDialogProps } from './group-dialog-props';
 
 /** Delete: names the group and how many instances will be cut off. */
 export function DeleteDialog({
   group,
   onClose,
   onCloseAutoFocus,
-}: {
-  group: RunnerGroup;
-  onClose: () => void;
-  onCloseAutoFocus?: (event: Event) => void;
-}) {
+}: GroupDialogProps) {
   const remove = useDeleteGroup();
   const [error, setError] = useState<string | null>(null);
   const cutOff = group.instanceCount;

@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import type { GroupWithKey, RunnerGroup } from '../../../../contract';
+import type { GroupWithKey } from '../../../../contract';
 import { errorMessage } from '../../../lib/api-client';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '../../../components/ui/dialog';
 import { useRotateKey, withoutKey } from '../api/mutations';
 import styles from './dialogs.module.css';
+import type { GroupDialogProps } from './group-dialog-props';
 import { InstallStep, type RenderInstallView } from './install-step';
 
 /** Rotate key: a confirmation, then the same once-only install view with the new key. */
@@ -13,12 +14,7 @@ export function RotateKeyDialog({
   onClose,
   renderInstallView,
   onCloseAutoFocus,
-}: {
-  group: RunnerGroup;
-  onClose: () => void;
-  renderInstallView: RenderInstallView;
-  onCloseAutoFocus?: (event: Event) => void;
-}) {
+}: GroupDialogProps & { renderInstallView: RenderInstallView }) {
   const rotate = useRotateKey();
   const [rotated, setRotated] = useState<GroupWithKey | null>(null);
   const [copied, setCopied] = useState(false);

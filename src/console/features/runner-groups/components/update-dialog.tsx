@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import type { RunnerGroup } from '../../../../contract';
 import { errorMessage } from '../../../lib/api-client';
 import { plural } from '../../../lib/format';
 import {
@@ -16,17 +15,14 @@ import { toast } from '../../../components/ui/toast-store';
 import { useRequestUpdate } from '../api/mutations';
 import { updateBlockedReason, versionInfo } from '../model';
 import styles from './dialogs.module.css';
+import type { GroupDialogProps } from './group-dialog-props';
 
 /** "Update {name} from {versions} to {latest}?" */
 export function UpdateDialog({
   group,
   onClose,
   onCloseAutoFocus,
-}: {
-  group: RunnerGroup;
-  onClose: () => void;
-  onCloseAutoFocus?: (event: Event) => void;
-}) {
+}: GroupDialogProps) {
   const update = useRequestUpdate();
   const [error, setError] = useState<string | null>(null);
   // One key per dialog: a double click or a retry after a timeout replays the first answer.
