@@ -7,7 +7,7 @@ type Pending = { at: Date; count: number; version: string };
  * Accumulates plain heartbeats in memory and writes them in one flush a second, so one process can
  * take thousands of heartbeats a second. A flush writes `chunkRows` instances per statement and
  * yields to the event loop between statements: PGlite runs in this thread, and one statement for
- * every instance held requests for as long as it took (2,000 rows ≈ 60 ms, the whole p99 budget).
+ * every instance held requests for as long as it took (2,000 rows ≈ 50 ms, the whole p99 budget).
  */
 export class HeartbeatBatcher {
   private pending = new Map<string, Pending>();
