@@ -7,7 +7,7 @@ import { KubernetesApi, podRefFromEnv, updateOwnDeployment } from './kubernetes'
 import type { Logger } from './log';
 import { replacementName, type RunnerOptions } from './options';
 import { type Replacement, type ReplacementSpec, startReplacement } from './replacement';
-import { startWorker, type Worker } from './supervisor';
+import { processExitCode, startWorker, type Worker } from './supervisor';
 
 export interface AgentSetup {
   options: RunnerOptions;
@@ -160,10 +160,10 @@ export class Agent {
     this.worker = worker;
     this.log.info(`Worker started (pid ${worker.pid})`);
     void worker.exited.then((fp) => {
-      void this.finish(fp.exitCode, async () => {
-        this.log.warn(
-          `Worker ended: exit code ${fp.exitCode}${fp.signal ? `, signal ${fp.signal}` : ''}, reason ${fp.reason}; reporting and exiting with ${fp.exitCode}`,
-        );
+      const code = processExitCode(fp);
+      void this.finish(code, async () => {
+        const how = fp.signal ? `signal ${fp.signal}` : `exit code ${fp.exitCode}, reason ${fp.reason}`;
+        this.log.warn(`Worker ended: ${how}; reporting and exiting with ${code}`);
         await this.reportTermination({ type: 'terminated', exitCode: fp.exitCode, signal: fp.signal, reason: fp.reason });
       });
     });

@@ -9,9 +9,9 @@ describe('fingerprint', () => {
   it.each([
     [0, null, false, { exitCode: 0, signal: null, reason: 'Completed' }],
     [3, null, false, { exitCode: 3, signal: null, reason: 'Error' }],
-    [null, 'SIGKILL', false, { exitCode: 137, signal: 9, reason: 'Error' }],
-    [null, 'SIGTERM', false, { exitCode: 143, signal: 15, reason: 'Error' }],
-    [null, 'SIGSEGV', false, { exitCode: 139, signal: 11, reason: 'Error' }],
+    [null, 'SIGKILL', false, { exitCode: 137, signal: null, reason: 'Error' }],
+    [null, 'SIGTERM', false, { exitCode: null, signal: 15, reason: null }],
+    [null, 'SIGSEGV', false, { exitCode: 139, signal: null, reason: 'Error' }],
     [null, 'SIGABRT', true, { exitCode: 137, signal: null, reason: 'OOMKilled' }],
     [null, 'SIGKILL', true, { exitCode: 137, signal: null, reason: 'OOMKilled' }],
   ] as const)('code %s signal %s oom %s', (code, signal, oom, expected) => {
@@ -40,10 +40,16 @@ describe('startWorker (real child processes)', () => {
     await expect(w.exited).resolves.toEqual({ exitCode: 137, signal: null, reason: 'OOMKilled' });
   });
 
-  it('reports a SIGKILLed worker as 137 / signal 9 / Error', async () => {
+  it('reports a SIGKILLed worker as 137 / Error, with no signal (PRODUCT.md §2)', async () => {
     const w = startWorker({ mode: 'idle', env }, quiet);
     process.kill(w.pid, 'SIGKILL');
-    await expect(w.exited).resolves.toEqual({ exitCode: 137, signal: 9, reason: 'Error' });
+    await expect(w.exited).resolves.toEqual({ exitCode: 137, signal: null, reason: 'Error' });
+  });
+
+  it('reports a worker stopped by someone else with SIGTERM as signal 15 alone', async () => {
+    const w = startWorker({ mode: 'idle', env }, quiet);
+    process.kill(w.pid, 'SIGTERM');
+    await expect(w.exited).resolves.toEqual({ exitCode: null, signal: 15, reason: null });
   });
 
   it('does not report a worker it stopped on purpose', async () => {

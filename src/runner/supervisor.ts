@@ -5,26 +5,27 @@ import type { Logger } from './log';
 import { runnerFile, tsxNodeArgs } from './node-args';
 
 /** How the worker ended, in the shape of a container's exit (and of the `terminated` event). */
-export interface ExitFingerprint {
-  /** The process exit code, or 128 + signal number when a signal killed it (137 for SIGKILL). */
-  exitCode: number;
-  /** The POSIX signal number when a signal killed it, else null. */
-  signal: number | null;
-  reason: 'Completed' | 'OOMKilled' | 'Error';
-}
+export type ExitFingerprint =
+  /** Exit code (128 + n when signal n killed it, 137 for SIGKILL) and reason, as a container reports them. */
+  | { exitCode: number; signal: null; reason: 'Completed' | 'OOMKilled' | 'Error' }
+  /** Stopped by SIGTERM: no exit code or reason, only the signal (PRODUCT.md §2). */
+  | { exitCode: null; signal: 15; reason: null };
 
 /**
- * Classifies a child's end. Killed for memory (V8 heap limit, or a cgroup OOM kill) is 137 with
- * reason OOMKilled and no signal, like Docker reports it; 0 is Completed; anything else is Error.
+ * Classifies a child's end in the rows of PRODUCT.md §2's table. Killed for memory (V8 heap limit, or
+ * a cgroup OOM kill) is 137 / OOMKilled, like Docker reports it; SIGTERM is signal 15 alone; any other
+ * signal is 128 + its number / Error (137 for SIGKILL); 0 is Completed; any other code is Error.
  */
 export function fingerprint(code: number | null, signal: NodeJS.Signals | null, killedForMemory: boolean): ExitFingerprint {
   if (killedForMemory) return { exitCode: 137, signal: null, reason: 'OOMKilled' };
-  if (signal) {
-    const n = constants.signals[signal] ?? 0;
-    return { exitCode: 128 + n, signal: n || null, reason: 'Error' };
-  }
-  const exitCode = code ?? 1;
+  if (signal === 'SIGTERM') return { exitCode: null, signal: 15, reason: null };
+  const exitCode = signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1);
   return { exitCode, signal: null, reason: exitCode === 0 ? 'Completed' : 'Error' };
+}
+
+/** The exit code a process reports for a fingerprint (143 for SIGTERM). */
+export function processExitCode(fp: ExitFingerprint): number {
+  return fp.exitCode ?? 128 + fp.signal;
 }
 
 /** Words V8 and the kernel print when a process dies for lack of memory. */
