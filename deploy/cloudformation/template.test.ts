@@ -14,7 +14,7 @@ import {
   instanceTypes,
   sshCommand,
   validateCfnForm,
-} from '../../src/console/features/install/commands';
+} from '../../src/contract';
 
 const templatePath = join(import.meta.dirname, 'runner.yaml');
 const source = readFileSync(templatePath, 'utf8');

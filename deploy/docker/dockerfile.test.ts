@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { dockerCommand, dockerEnvNames } from '../../src/console/features/install/commands';
+import { dockerCommand, dockerEnvNames } from '../../src/contract';
 import { defaultRunnerVersion } from '../../src/contract';
 
 const root = join(import.meta.dirname, '../..');

@@ -9,7 +9,7 @@ import {
   kubectlScaleCommand,
   resourceLimitDefaults,
   resourceLimitNames,
-} from '../../src/console/features/install/commands';
+} from '../../src/contract';
 import { renderChart } from './render';
 
 const chartDir = join(import.meta.dirname, 'paddock-runner');

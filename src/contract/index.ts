@@ -3,3 +3,4 @@ export * from './termination';
 export * from './version';
 export * from './paths';
 export * from './slug';
+export * from './install-commands';

@@ -252,7 +252,10 @@ export const installPlatforms = ['helm', 'docker', 'cloudformation'] as const;
 export const InstallPlatform = z.enum(installPlatforms);
 export type InstallPlatform = z.infer<typeof InstallPlatform>;
 
-/** What `GET /install/{platform}` answers: everything a command needs except the key. */
+/**
+ * What `GET /install/{platform}` answers: everything a command needs except the key, and the
+ * platform's command with `<registration-key>` and `<slug>` left blank.
+ */
 export const InstallTemplate = z.object({
   platform: InstallPlatform,
   serverUrl: z.string(),
@@ -260,5 +263,6 @@ export const InstallTemplate = z.object({
   runnerImage: z.string(),
   helmChart: z.string(),
   cfnTemplateUrl: z.string(),
+  command: z.string(),
 });
 export type InstallTemplate = z.infer<typeof InstallTemplate>;

@@ -360,6 +360,12 @@ describe('the rest of the surface', () => {
     expect((await h.call('GET', '/api/v1/readyz', { cookie: null })).status).toBe(200);
     const t = await (await h.call('GET', '/api/v1/install/docker')).json();
     expect(t).toMatchObject({ platform: 'docker', serverUrl: 'http://paddock.test', runnerVersion: '1.4.0' });
+    expect(t.command).toMatch(/^docker run -d .*-e PADDOCK_SERVER_URL=http:\/\/paddock\.test .*-e PADDOCK_RUNNER_KEY=<registration-key>/s);
+    for (const platform of ['helm', 'cloudformation']) {
+      const other = await (await h.call('GET', `/api/v1/install/${platform}`)).json();
+      expect(other.command).toContain(platform === 'helm' ? 'helm upgrade --install <slug>' : 'aws cloudformation create-stack');
+      expect(other.command).toContain('<registration-key>');
+    }
     expect((await h.call('GET', '/api/v1/install/windows')).status).toBe(404);
     const { key } = await createGroup(h);
     const r = await register(h, key);

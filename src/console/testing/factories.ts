@@ -8,7 +8,7 @@ import type {
   Termination,
   Update,
 } from '../../contract';
-import { defaultRunnerVersion } from '../../contract';
+import { defaultRunnerVersion, templateCommand } from '../../contract';
 
 let seq = 0;
 const nextId = (prefix: string) => `${prefix}_${(++seq).toString(36).padStart(6, '0')}`;
@@ -96,14 +96,14 @@ export function buildAuditEvent(over: Partial<AuditEvent> = {}): AuditEvent {
 }
 
 export function buildInstallTemplate(platform: InstallPlatform): InstallTemplate {
-  return {
-    platform,
+  const settings = {
     serverUrl: 'https://paddock.example.com',
     runnerVersion: defaultRunnerVersion,
     runnerImage: 'ghcr.io/example/paddock-runner',
     helmChart: 'oci://ghcr.io/example/charts/paddock-runner',
     cfnTemplateUrl: 'https://paddock-templates.s3.amazonaws.com/runner.yaml',
   };
+  return { platform, ...settings, command: templateCommand(platform, settings) };
 }
 
 const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

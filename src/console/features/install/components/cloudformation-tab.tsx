@@ -12,7 +12,7 @@ import {
   sshCommand,
   stackName,
   validateCfnForm,
-} from '../commands';
+} from '../../../../contract';
 import { CodeBlock, KeyWarning } from './code-block';
 import { Field } from './field';
 import type { TabProps } from './install-view';

@@ -1,4 +1,4 @@
-import { dockerCommand, groupSlug, runnerImageRef } from '../commands';
+import { dockerCommand, groupSlug, runnerImageRef } from '../../../../contract';
 import { CodeBlock, KeyWarning } from './code-block';
 import type { TabProps } from './install-view';
 import styles from './install-view.module.css';

@@ -1,10 +1,10 @@
 import { useId, useState } from 'react';
-import { defaultRunnerNamespace } from '../../../../contract';
 import { Checkbox } from '../../../components/ui/checkbox';
 import { Input, NativeSelect } from '../../../components/ui/input';
 import { Label } from '../../../components/ui/label';
 import {
   defaultRemoteKey,
+  defaultRunnerNamespace,
   type ExternalSecretOptions,
   externalSecretManifest,
   groupSlug,
@@ -17,7 +17,7 @@ import {
   resourceLimitNames,
   runnerSecretName,
   validateLimits,
-} from '../commands';
+} from '../../../../contract';
 import { CodeBlock, KeyWarning } from './code-block';
 import { Field } from './field';
 import type { TabProps } from './install-view';

@@ -1,6 +1,7 @@
-import { defaultRunnerNamespace, groupSlug } from '../../../contract';
+import type { InstallPlatform, InstallTemplate } from './schemas';
+import { defaultRunnerNamespace, groupSlug } from './slug';
 
-// Pure builders for the install commands the console shows. Every value that reaches a shell is
+// Pure builders for the install commands the console shows and `GET /install/{platform}` answers. Every value that reaches a shell is
 // quoted with `shellQuote`; every value that reaches Helm's `--set` parser is escaped for it too.
 
 /** Quotes a value for a POSIX shell; plain words stay bare so commands stay readable. */
@@ -18,8 +19,6 @@ function helmSetValue(value: string): string {
 function continued(lines: string[]): string {
   return lines.join(' \\\n  ');
 }
-
-export { groupSlug };
 
 // ---- Kubernetes quantities ----
 
@@ -388,4 +387,34 @@ export function sshCommand(keyPair: string, outputs: { Ec2InstanceUser: string; 
   // The tilde must stay outside quotes for the shell to expand it.
   const quotedKey = /^[A-Za-z0-9_.-]+$/.test(keyPair.trim()) ? keyFile : `~/.ssh/${shellQuote(`${keyPair.trim()}.pem`)}`;
   return `ssh -i ${keyPair.trim() ? quotedKey : keyFile} ${shellQuote(`${outputs.Ec2InstanceUser}@${outputs.Ec2InstancePublicDnsName}`)}`;
+}
+
+// ---- Templates (`GET /install/{platform}`) ----
+
+/** Settings every install command is built from. */
+export type InstallSettings = Omit<InstallTemplate, 'platform' | 'command'>;
+
+/** The blanks of a template command, in PRODUCT.md's own notation (`kubectl logs <pod>`). */
+export const templatePlaceholders = {
+  registrationKey: '<registration-key>',
+  slug: '<slug>',
+  keyPair: '<key-pair>',
+  sshCidr: '<ssh-cidr>',
+} as const;
+
+// Shell-safe stand-ins, swapped for the placeholders once the builder has quoted everything else.
+const keyStandIn = 'PADDOCKREGISTRATIONKEYBLANK';
+const slugStandIn = 'paddockslugblank';
+
+/** A platform's install command with blanks for the key and the group, never a real key. */
+export function templateCommand(platform: InstallPlatform, s: InstallSettings): string {
+  const group = { groupName: slugStandIn, serverUrl: s.serverUrl, runnerVersion: s.runnerVersion, runnerImage: s.runnerImage };
+  let command: string;
+  if (platform === 'helm') command = helmCommand({ ...group, chart: s.helmChart, registrationKey: keyStandIn });
+  else if (platform === 'docker') command = dockerCommand({ ...group, registrationKey: keyStandIn });
+  else {
+    const form = { ...emptyCfnForm(), keyPair: templatePlaceholders.keyPair, sshCidr: templatePlaceholders.sshCidr };
+    command = createStackCommand(form, { ...group, templateUrl: s.cfnTemplateUrl }, keyStandIn);
+  }
+  return command.replaceAll(keyStandIn, templatePlaceholders.registrationKey).replaceAll(slugStandIn, templatePlaceholders.slug);
 }

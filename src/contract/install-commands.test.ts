@@ -14,9 +14,10 @@ import {
   runnerImageRef,
   shellQuote,
   sshCommand,
+  templateCommand,
   validateCfnForm,
   validateQuantity,
-} from './commands';
+} from '.';
 
 /** The argv a real shell hands to the command (the first word included). */
 function argv(command: string): string[] {
@@ -279,5 +280,34 @@ describe('CloudFormation', () => {
     const cmd = sshCommand('ops', { Ec2InstanceUser: 'ec2-user', Ec2InstancePublicDnsName: 'ec2-1-2-3-4.compute-1.amazonaws.com' });
     expect(cmd).toBe('ssh -i ~/.ssh/ops.pem ec2-user@ec2-1-2-3-4.compute-1.amazonaws.com');
     expect(argv(sshCommand("my key", { Ec2InstanceUser: 'ec2-user', Ec2InstancePublicDnsName: 'h' }))[2]).toMatch(/\/\.ssh\/my key\.pem$/);
+  });
+});
+
+describe('templateCommand', () => {
+  const settings = {
+    serverUrl: base.serverUrl,
+    runnerVersion: base.runnerVersion,
+    runnerImage: base.runnerImage,
+    helmChart: base.chart,
+    cfnTemplateUrl: 'https://paddock-templates.s3.amazonaws.com/runner.yaml',
+  };
+  /** Fills a template's blanks as a user would for the group "Prod EU". */
+  const fill = (template: string) =>
+    template.replaceAll('<registration-key>', key).replaceAll('<slug>', 'prod-eu').replaceAll('<key-pair>', 'ops').replaceAll('<ssh-cidr>', '203.0.113.0/24');
+
+  it.each(['helm', 'docker', 'cloudformation'] as const)('%s: blanks for the key and the group, and no key', (platform) => {
+    const template = templateCommand(platform, settings);
+    expect(template).toContain('<registration-key>');
+    expect(template).toContain('<slug>');
+    expect(template).not.toMatch(/prk_|PADDOCK\w*BLANK|paddock\w*blank/i);
+    expect(template).toContain(settings.serverUrl);
+  });
+
+  it('filled in, is the command the console shows for that group', () => {
+    expect(fill(templateCommand('helm', settings))).toBe(helmCommand(base));
+    expect(fill(templateCommand('docker', settings))).toBe(dockerCommand(base));
+    const ctx = { groupName: base.groupName, serverUrl: base.serverUrl, runnerVersion: base.runnerVersion, runnerImage: base.runnerImage, templateUrl: settings.cfnTemplateUrl };
+    const form = { ...emptyCfnForm(), keyPair: 'ops', sshCidr: '203.0.113.0/24' };
+    expect(fill(templateCommand('cloudformation', settings))).toBe(createStackCommand(form, ctx, key));
   });
 });
