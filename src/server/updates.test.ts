@@ -93,6 +93,20 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
     expect(await updates(id)).toEqual([]);
   });
 
+  it("a group's versions are its connected instances' (what an update acts on), or all its instances' while none is connected", async () => {
+    const { id, key } = await createGroup(h);
+    const old = await register(h, key, { name: 'old', version: '1.3.0' });
+    await register(h, key, { name: 'new', version: '1.4.0' });
+    expect((await group(id)).versions).toEqual(['1.3.0', '1.4.0']);
+    await runnerEvent(h, old.instanceToken, { type: 'goodbye', signal: 15 });
+    // The disconnected 1.3.0 runner is not behind as far as Update goes: the server would answer 409.
+    expect(await group(id)).toMatchObject({ connectedCount: 1, instanceCount: 2, versions: ['1.4.0'] });
+    expect((await requestUpdate(id)).status).toBe(409);
+    h.clock.advance(60);
+    await h.paddock.tick();
+    expect(await group(id)).toMatchObject({ connectedCount: 0, versions: ['1.3.0', '1.4.0'] });
+  });
+
   it('updates a group: command repeated until taken up, replacement, success after 3 heartbeats on target', async () => {
     const { id, key } = await createGroup(h);
     const r = await register(h, key);

@@ -23,7 +23,8 @@ FROM runner_groups g
 LEFT JOIN LATERAL (
   SELECT count(*) FILTER (WHERE i.status = 'connected')::int AS connected_count,
          count(*)::int AS instance_count,
-         array_agg(DISTINCT i.version) AS versions
+         -- What an update acts on: the connected instances' versions; while none is connected, all of them.
+         coalesce(array_agg(DISTINCT i.version) FILTER (WHERE i.status = 'connected'), array_agg(DISTINCT i.version)) AS versions
   FROM instances i WHERE i.group_id = g.id AND i.status <> 'terminated'
 ) a ON true`;
 
