@@ -5,10 +5,12 @@ import {
   causeCounts,
   disconnectedGuide,
   firewallRule,
+  formatGap,
   type Guide,
   guidesFor,
   howItEndedGuide,
   lastErrorAdvice,
+  recoveredFromLastError,
   serverEndpoint,
   upgradeFailureGuide,
 } from './guidance';
@@ -57,6 +59,69 @@ describe('Runner disconnected', () => {
     expect(guide?.heading).toBe('Runner disconnected');
     expect(texts(guide)).toContain(advice);
     expect(guide?.blocks).toContainEqual({ kind: 'logline', text: `Last error (${kind}): boom ${kind}` });
+  });
+
+  it('the message of an "other" error is quoted above the advice, and the advice says so', () => {
+    const guide = disconnectedGuide(group, disconnected({ lastError: { kind: 'other', message: 'socket hang up', at: ago(61) } }), ctx);
+    const blocks = guide?.blocks ?? [];
+    const message = blocks.findIndex((b) => b.kind === 'logline' && b.text === 'Last error (other): socket hang up');
+    const advice = blocks.findIndex((b) => b.kind === 'text' && b.text.startsWith('The runner reported an error'));
+    expect(message).toBeGreaterThanOrEqual(0);
+    expect(advice).toBe(message + 1);
+    expect(texts(guide)).toContain('the message above');
+    expect(texts(guide)).not.toMatch(/below/);
+  });
+
+  // The runner reports an error in the first heartbeat that gets through after it (agent.ts), so an
+  // error that caused the silence is within about one interval of the last heartbeat; one that is
+  // more than two intervals (10 s) older was followed by heartbeats: the runner recovered from it.
+  it.each([
+    ['reported in the last heartbeat', 61, 60, false],
+    ['one interval before the last heartbeat', 65, 60, false],
+    ['exactly two intervals before it', 70, 60, false],
+    ['just over two intervals before it', 71, 60, true],
+    ['minutes before it (ECONNREFUSED in a restart, then heartbeats, then SIGKILL)', 300, 60, true],
+    ['after the last heartbeat (clock skew)', 50, 60, false],
+  ] as const)('an error %s: recovered = %s', (_label, errorAgo, heartbeatAgo, recovered) => {
+    const instance = disconnected({
+      lastHeartbeatAt: ago(heartbeatAgo),
+      lastError: { kind: 'other', message: 'connect ECONNREFUSED 127.0.0.1:8080', at: ago(errorAgo) },
+    });
+    expect(recoveredFromLastError(instance)).toBe(recovered);
+    const guide = disconnectedGuide(group, instance, ctx);
+    const lines = (guide?.blocks ?? []).flatMap((b) => (b.kind === 'logline' ? [b.text] : []));
+    if (recovered) {
+      expect(lines).toEqual(['Earlier error (other), recovered: connect ECONNREFUSED 127.0.0.1:8080']);
+      expect(texts(guide)).toContain('reported no error before it went quiet');
+      expect(texts(guide)).toContain(`kept sending heartbeats for ${formatGap((errorAgo - heartbeatAgo) * 1000)} afterwards, so that error is not why it went quiet`);
+      expect(texts(guide)).not.toContain('The runner reported an error talking to the control plane');
+    } else {
+      expect(lines).toEqual(['Last error (other): connect ECONNREFUSED 127.0.0.1:8080']);
+      expect(texts(guide)).not.toContain('reported no error');
+      expect(texts(guide)).not.toContain('recovered');
+    }
+  });
+
+  it('a recovered timeout is not offered as the firewall cause, and the firewall rule is still named', () => {
+    const guide = disconnectedGuide(
+      group,
+      disconnected({ lastHeartbeatAt: ago(60), lastError: { kind: 'timeout', message: 'POST /heartbeat timed out', at: ago(600) } }),
+      ctx,
+    );
+    expect(texts(guide)).not.toContain('Timeout: the network to the control plane is down');
+    expect(texts(guide)).toContain("Outbound HTTPS 443 to https://paddock.example.com must be allowed from the runner's host");
+  });
+
+  it.each([
+    [0, '0 s'],
+    [11_000, '11 s'],
+    [60_000, '1 min'],
+    [200_000, '3 min 20 s'],
+    [3_600_000, '1 h'],
+    [7_500_000, '2 h 5 min'],
+    [3 * 86_400_000, '3 days'],
+  ])('formatGap(%i) = %s', (ms, out) => {
+    expect(formatGap(ms)).toBe(out);
   });
 
   it('without a record reads Lost (PRODUCT.md §2), and that it may still come back', () => {

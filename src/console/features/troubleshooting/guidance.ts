@@ -71,7 +71,7 @@ export function lastErrorAdvice(kind: RunnerErrorKind, serverUrl: string): strin
     case 'version_too_old':
       return 'Version too old: this control plane no longer accepts the runner\'s version. Update the group, or reinstall with the current command.';
     case 'other':
-      return 'The runner reported an error talking to the control plane (the message is below).';
+      return 'The runner reported an error talking to the control plane: the message above is what it saw. Search its logs for that message.';
   }
 }
 
@@ -126,20 +126,55 @@ export function wentQuiet(instance: Instance): boolean {
   return instance.status === 'disconnected' && (instance.termination === null || instance.termination.cause === 'lost');
 }
 
+/**
+ * How long a runner must have kept heartbeating after its last error for that error to count as one
+ * it recovered from: two heartbeat intervals (5 s each). The runner reports an error in the first
+ * heartbeat that gets through after it, and retries at most one interval apart, so an error that
+ * is still going on when the heartbeats stop is within about one interval of the last heartbeat.
+ */
+export const recoveredErrorGapMs = 10_000;
+
+/**
+ * Whether the runner's last error is older news: it kept heartbeating for more than
+ * `recoveredErrorGapMs` after it, so it is not why the runner later went quiet.
+ */
+export function recoveredFromLastError(instance: Pick<Instance, 'lastError' | 'lastHeartbeatAt'>): boolean {
+  if (!instance.lastError) return false;
+  const gap = Date.parse(instance.lastHeartbeatAt) - Date.parse(instance.lastError.at);
+  return Number.isFinite(gap) && gap > recoveredErrorGapMs;
+}
+
+/** "45 s", "3 min 20 s", "2 h 5 min": a gap between two events, for prose. */
+export function formatGap(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  return `${Math.floor(h / 24)} days`;
+}
+
 /** "Runner disconnected": an instance that missed its heartbeats and left no exit record. */
 export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: GuideContext): Guide | null {
   if (!wentQuiet(instance)) return null;
   const { host } = serverEndpoint(ctx.serverUrl);
   const blocks: GuideBlock[] = [];
-  if (instance.lastError) {
-    blocks.push(
-      { kind: 'logline', text: `Last error (${instance.lastError.kind}): ${instance.lastError.message}` },
-      text(lastErrorAdvice(instance.lastError.kind, ctx.serverUrl)),
-    );
+  const error = instance.lastError;
+  const recovered = error !== null && recoveredFromLastError(instance);
+  if (error && !recovered) {
+    blocks.push({ kind: 'logline', text: `Last error (${error.kind}): ${error.message}` }, text(lastErrorAdvice(error.kind, ctx.serverUrl)));
   } else {
     blocks.push(text('The runner reported no error before it went quiet: its process or host stopped, or the network dropped without an error reaching the control plane.'));
   }
-  if (instance.lastError?.kind !== 'timeout') {
+  if (error && recovered) {
+    const after = formatGap(Date.parse(instance.lastHeartbeatAt) - Date.parse(error.at));
+    blocks.push(
+      text(`It did report an error earlier and recovered from it: it kept sending heartbeats for ${after} afterwards, so that error is not why it went quiet.`),
+      { kind: 'logline', text: `Earlier error (${error.kind}), recovered: ${error.message}` },
+    );
+  }
+  if (error?.kind !== 'timeout' || recovered) {
     blocks.push(text(`${firewallRule(ctx.serverUrl)} from the runner's host; the control plane never dials in.`));
   }
   blocks.push(

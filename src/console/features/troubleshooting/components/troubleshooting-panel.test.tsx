@@ -26,6 +26,8 @@ describe('TroubleshootingPanel', () => {
       name: 'quirky_turing',
       platform: 'docker',
       status: 'disconnected',
+      // Reported with its last heartbeat: the error is why it went quiet.
+      lastHeartbeatAt: ago(28),
       lastError: { kind: 'timeout', message: 'POST /api/v1/runner/heartbeat timed out after 10s', at: ago(30) },
     });
     const { user } = renderWithQuery(<TroubleshootingPanel group={group} instance={instance} />);
