@@ -106,6 +106,8 @@ export const RunnerGroup = z.object({
   instanceCount: z.number().int(),
   versions: z.array(z.string()),
   latestVersion: z.string(),
+  /** How long an Update may take before it is rolled back (`PADDOCK_UPDATE_DEADLINE_SECONDS`). */
+  updateDeadlineSeconds: z.number().int(),
   keyPrefix: z.string(),
   createdAt: isoTime,
   updatedAt: isoTime,

@@ -59,6 +59,7 @@ export function instanceView(row: InstanceRow): Instance {
     status: row.status,
     startedAt: iso(row.started_at),
     lastHeartbeatAt: iso(row.last_heartbeat_at),
+    disconnectedAt: row.status === 'connected' || !row.disconnected_at ? null : iso(row.disconnected_at),
     lastError: lastError ?? null,
     termination: terminationOf(row),
   };
@@ -82,7 +83,11 @@ export function updateView(row: UpdateRow, instances: UpdateInstanceRow[]): Upda
   };
 }
 
-export function groupView(row: GroupRow, latestVersion: string, activeUpdate: Update | null): RunnerGroup {
+export function groupView(
+  row: GroupRow,
+  settings: Pick<RunnerGroup, 'latestVersion' | 'updateDeadlineSeconds'>,
+  activeUpdate: Update | null,
+): RunnerGroup {
   return {
     id: row.id,
     name: row.name,
@@ -91,7 +96,8 @@ export function groupView(row: GroupRow, latestVersion: string, activeUpdate: Up
     connectedCount: row.connected_count,
     instanceCount: row.instance_count,
     versions: (row.versions ?? []).filter((v) => v !== null).sort(),
-    latestVersion,
+    latestVersion: settings.latestVersion,
+    updateDeadlineSeconds: settings.updateDeadlineSeconds,
     keyPrefix: row.key_prefix,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),

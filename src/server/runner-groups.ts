@@ -41,7 +41,8 @@ export class RunnerGroups {
   }
 
   private toView(row: GroupRow, active: RunnerGroup['activeUpdate']): RunnerGroup {
-    const g = groupView(row, this.deps.config.runnerVersion, active);
+    const { runnerVersion, updateDeadlineSeconds } = this.deps.config;
+    const g = groupView(row, { latestVersion: runnerVersion, updateDeadlineSeconds }, active);
     g.versions.sort(compareVersions);
     return g;
   }

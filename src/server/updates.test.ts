@@ -211,6 +211,7 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
     h = await createHarness(db, { updateDeadlineSeconds: 60, runnerVersion: '2.0.0' });
     await h.signIn();
     const { id, key } = await createGroup(h, 'Other');
+    expect(await group(id)).toMatchObject({ latestVersion: '2.0.0', updateDeadlineSeconds: 60 });
     await register(h, key);
     const u = (await (await requestUpdate(id)).json()) as Update;
     expect(u.targetVersion).toBe('2.0.0');

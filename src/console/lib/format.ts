@@ -33,3 +33,8 @@ export function formatDateTime(iso: string | null | undefined): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
+
+/** "5 minutes", "1 minute", "90 seconds": whole minutes when they are whole. */
+export function formatDuration(seconds: number): string {
+  return seconds >= 60 && seconds % 60 === 0 ? plural(seconds / 60, 'minute') : plural(seconds, 'second');
+}

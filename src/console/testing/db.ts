@@ -51,7 +51,8 @@ export function deriveGroup(group: RunnerGroup): RunnerGroup {
     status: instances.length === 0 ? 'waiting' : connected.length > 0 ? 'connected' : 'disconnected',
     connectedCount: connected.length,
     instanceCount: live.length,
-    versions: [...new Set(live.map((i) => i.version))].sort(compareVersions),
+    // Like the server: what an update acts on (connected instances), or all while none is connected.
+    versions: [...new Set((connected.length > 0 ? connected : live).map((i) => i.version))].sort(compareVersions),
     activeUpdate: active,
   };
 }

@@ -32,6 +32,7 @@ export function buildGroup(over: Partial<RunnerGroup> = {}): RunnerGroup {
     instanceCount: 0,
     versions: [],
     latestVersion: defaultRunnerVersion,
+    updateDeadlineSeconds: 300,
     keyPrefix: 'prk_Ab3d',
     createdAt: ago(86_400 * 3),
     updatedAt: ago(3_600),

@@ -169,8 +169,9 @@ export const updateHandlers = [
       fromVersions: [...new Set(old.map((i) => i.version))],
       requestedBy: db.session?.username ?? 'admin',
       requestedAt: new Date().toISOString(),
-      deadlineAt: new Date(Date.now() + 300_000).toISOString(),
-      instances: old.map((i) => ({ instanceId: i.id, name: i.name, version: i.version, state: 'pending' as const })),
+      deadlineAt: new Date(Date.now() + group.updateDeadlineSeconds * 1000).toISOString(),
+      // Like the server: every connected instance, those already on the target counted as updated.
+      instances: connected.map((i) => ({ instanceId: i.id, name: i.name, version: i.version, state: old.includes(i) ? ('pending' as const) : ('updated' as const) })),
     });
     db.updates.set(group.id, [update, ...(db.updates.get(group.id) ?? [])]);
     audit('update.requested', group, { targetVersion: target });

@@ -10,6 +10,7 @@ const group = (over: Partial<RunnerGroup>): RunnerGroup => ({
   connectedCount: 1,
   instanceCount: 1,
   versions: ['1.4.0'],
+  updateDeadlineSeconds: 300,
   latestVersion: '1.4.0',
   keyPrefix: 'prk_abcd',
   createdAt: '2026-01-01T00:00:00Z',

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { errorMessage } from '../../../lib/api-client';
-import { plural } from '../../../lib/format';
+import { formatDuration, plural } from '../../../lib/format';
 import {
   AlertDialog,
   AlertDialogCancel,
@@ -36,9 +36,11 @@ export function UpdateDialog({
       { id: group.id, idempotencyKey },
       {
         onSuccess: (u) => {
+          const replaced = u.instances.filter((i) => i.state === 'pending').length;
+          const deadline = formatDuration((Date.parse(u.deadlineAt) - Date.parse(u.requestedAt)) / 1000);
           toast({
             title: `Update of ${group.name} to ${u.targetVersion} started`,
-            description: `${plural(u.instances.length, 'instance')} will be replaced. It rolls back by itself if not done in 5 minutes.`,
+            description: `${plural(replaced, 'instance')} will be replaced. It rolls back by itself if not done in ${deadline}.`,
           });
           onClose();
         },
@@ -56,7 +58,8 @@ export function UpdateDialog({
           </AlertDialogTitle>
           <AlertDialogDescription>
             Each connected instance on an older version starts its replacement on {group.latestVersion}, then exits. If the group
-            is not back to {plural(group.connectedCount, 'connected instance')} on {group.latestVersion} within 5 minutes, the
+            is not back to {plural(group.connectedCount, 'connected instance')} on {group.latestVersion} within{' '}
+            {formatDuration(group.updateDeadlineSeconds)}, the
             update is rolled back automatically.
           </AlertDialogDescription>
         </AlertDialogHeader>
