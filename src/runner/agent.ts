@@ -5,7 +5,7 @@ import { RunnerCallError, RunnerClient } from './client';
 import { DockerEngine, startDockerReplacement } from './docker';
 import { KubernetesApi, podRefFromEnv, updateOwnDeployment } from './kubernetes';
 import type { Logger } from './log';
-import { replacementName, type RunnerOptions } from './options';
+import type { RunnerOptions } from './options';
 import { type Replacement, type ReplacementSpec, startReplacement } from './replacement';
 import { processExitCode, startWorker, type Worker } from './supervisor';
 
@@ -220,7 +220,7 @@ export class Agent {
       if (this.handledCommands.has(key)) continue;
       this.handledCommands.add(key);
       if (this.replacement) {
-        this.log.warn(`Abandoning replacement ${this.replacement.name} for a newer command toward ${cmd.targetVersion}`);
+        this.log.warn(`Abandoning ${describe(this.replacement)} for a newer command toward ${cmd.targetVersion}`);
         this.replacement.kill();
         this.replacement = null;
       }
@@ -238,6 +238,7 @@ export class Agent {
     const spec: ReplacementSpec = {
       targetVersion: cmd.targetVersion,
       oldInstanceId: this.instanceId,
+      oldName: this.identity().name,
       oldToken: this.token,
       key: this.options.key,
       argv: this.setup.argv,
@@ -250,7 +251,7 @@ export class Agent {
     try {
       replacement = await this.startReplacement(spec);
     } catch (err) {
-      const reason = `could not start ${replacementName(cmd.targetVersion)}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+      const reason = `could not start the replacement on ${cmd.targetVersion}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
       this.log.error(`${what} ${cmd.updateId} failed: ${reason}; staying on ${this.options.version}`);
       await this.sendEvent({ type: 'update-failed', updateId: cmd.updateId, reason });
       return;
@@ -261,7 +262,7 @@ export class Agent {
     if (this.replacement !== replacement || this.stopped) return;
     if (outcome.kind === 'registered') {
       await this.finish(0, async () => {
-        this.log.info(`${replacement.name} registered as instance ${outcome.instanceId}; this instance exits`);
+        this.log.info(`${describe(replacement)} registered as instance ${outcome.instanceId}; this instance exits`);
         await Promise.all([this.worker?.stop(600), this.sendEvent({ type: 'terminated', exitCode: 0, signal: null, reason: 'Replaced' }, 1000)]);
         await replacement.release();
       });
@@ -271,8 +272,8 @@ export class Agent {
     replacement.kill();
     const reason =
       outcome.kind === 'timeout'
-        ? `${replacement.name} did not register within ${this.options.updateTimeoutSeconds} s`
-        : `${replacement.name} exited ${outcome.signal ? `on ${outcome.signal}` : `with code ${outcome.code}`} before registering`;
+        ? `${describe(replacement)} did not register within ${this.options.updateTimeoutSeconds} s`
+        : `${describe(replacement)} exited ${outcome.signal ? `on ${outcome.signal}` : `with code ${outcome.code}`} before registering`;
     this.log.error(`${what} ${cmd.updateId} failed: ${reason}; staying on ${this.options.version}`);
     await this.sendEvent({ type: 'update-failed', updateId: cmd.updateId, reason });
   }
@@ -386,6 +387,11 @@ export class Agent {
       this.stopCtl.signal.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** "replacement paddock-runner-1.5.0" (Docker), "replacement build-1 on 1.5.0" (a process keeps its name). */
+function describe(r: Replacement): string {
+  return r.name.endsWith(r.version) ? `replacement ${r.name}` : `replacement ${r.name} on ${r.version}`;
 }
 
 function asCallError(err: unknown): RunnerCallError {

@@ -7,6 +7,7 @@ import { FakeDocker } from './testing/fake-docker';
 const spec: ReplacementSpec = {
   targetVersion: '1.5.0',
   oldInstanceId: 'i-old',
+  oldName: 'eager_runner',
   oldToken: 'pit_secret',
   key: 'prk_x',
   argv: [],

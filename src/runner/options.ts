@@ -171,8 +171,9 @@ export function parseRunnerOptions(argv: readonly string[], env: Readonly<Record
 }
 
 /**
- * The argument list of a replacement: the same arguments without the key (it travels in the
- * environment), without the name (the replacement is named after its version) and with the target version.
+ * The argument list of a replacement: the same arguments without the key and the name (both travel
+ * in the environment: a process replacement keeps the old name, a Docker one is named after its
+ * version) and with the target version.
  */
 export function replacementArgs(argv: readonly string[], targetVersion: string): string[] {
   const out: string[] = [];
@@ -190,7 +191,7 @@ export function replacementArgs(argv: readonly string[], targetVersion: string):
   return out;
 }
 
-/** The instance name of a replacement started by an update, as Docker would name its container. */
+/** The name of the container a Docker update creates (PRODUCT.md §2); a process replacement keeps its instance's name. */
 export function replacementName(version: string): string {
   return `paddock-runner-${version}`;
 }

@@ -67,8 +67,9 @@ describe('runner protocol on the wire', () => {
       return { status: 204, body: null };
     });
     const r = startRunner({ server: url, key, name: 'wire-1', version: '1.4.0' });
-    await r.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0 and configuration from container with id: i-old/);
-    await r.waitForLog(/Found existing container with name: paddock-runner-1\.5\.0 already running with id: pid-\d+/);
+    // On the process platform the replacement keeps the instance's name (Docker names a container after the version).
+    await r.waitForLog(/Creating new container with name: wire-1 and configuration from container with id: i-old/);
+    await r.waitForLog(/Found existing container with name: wire-1 already running with id: pid-\d+/);
     expect(await r.waitForExit(20_000)).toEqual({ code: 0, signal: null });
 
     const registers = calls.filter((c) => c.path === '/api/v1/runner/register');
@@ -77,7 +78,7 @@ describe('runner protocol on the wire', () => {
     expect(registers[0]!.body.replaces).toBeUndefined();
     expect(registers[1]).toMatchObject({
       auth: `Bearer ${oldToken}`,
-      body: { name: 'paddock-runner-1.5.0', platform: 'process', version: '1.5.0', replaces: 'i-old' },
+      body: { name: 'wire-1', platform: 'process', version: '1.5.0', replaces: 'i-old' },
     });
     const events = calls.filter((c) => c.path === '/api/v1/runner/events' && c.auth === `Bearer ${oldToken}`).map((c) => c.body);
     expect(events.filter((e) => e.type === 'update-started')).toEqual([{ type: 'update-started', updateId: 'u-1', targetVersion: '1.5.0' }]);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { replacementArgs, replacementName } from './options';
+import { replacementArgs } from './options';
 
 /** Environment variables that hand the old instance's identity to its replacement (never argv: argv shows in ps). */
 export const replacementEnv = {
@@ -37,6 +37,11 @@ export interface Replacement {
 export interface ReplacementSpec {
   targetVersion: string;
   oldInstanceId: string;
+  /**
+   * The old instance's name (its --name, or the hostname). A process replacement keeps it, so that the
+   * instances of a group stay apart after updates; a Docker replacement is named after its version.
+   */
+  oldName: string;
   oldToken: string;
   key: string;
   /** The arguments this runner was started with; rewritten for the target version. */
@@ -48,11 +53,11 @@ export interface ReplacementSpec {
 
 /**
  * Starts the replacement on the `process` platform: the same program (node, same execArgv, same
- * script) reporting the target version, in this process group (not detached), with stdout and stderr
- * shared so its log continues where this one stops.
+ * script) under the same name reporting the target version, in this process group (not detached),
+ * with stdout and stderr shared so its log continues where this one stops.
  */
 export function startReplacement(spec: ReplacementSpec): Replacement {
-  const name = replacementName(spec.targetVersion);
+  const name = spec.oldName;
   const env: NodeJS.ProcessEnv = {
     ...(spec.env ?? process.env),
     PADDOCK_RUNNER_KEY: spec.key,

@@ -25,6 +25,8 @@ function runner(ctx: TestContext, opts: RunnerProcessOptions): RunnerProcess {
   return r;
 }
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 async function registeredId(r: RunnerProcess): Promise<string> {
   return (await r.waitForLog(/Registered as instance (\S+);/))[1]!;
 }
@@ -42,7 +44,7 @@ async function updateSettles(groupId: string, updateId: string, timeoutMs = 20_0
 }
 
 describe('updates carried out by real runner processes', () => {
-  it.concurrent('succeeds even after the key was rotated: replacement paddock-runner-1.5.0 registers, the old one exits 0', async (ctx) => {
+  it.concurrent('succeeds even after the key was rotated: the replacement keeps the name build-1 on 1.5.0, the old one exits 0', async (ctx) => {
     const g = await server.admin.createGroup(uniqueGroupName('update-ok'));
     const r = runner(ctx, { server: server.url, key: g.registrationKey, name: 'build-1', version: '1.4.0' });
     const oldId = await registeredId(r);
@@ -53,7 +55,7 @@ describe('updates carried out by real runner processes', () => {
     const update = await server.admin.requestUpdate(g.id);
     expect(update).toMatchObject({ targetVersion: '1.5.0', state: 'in_progress' });
     await r.waitForLog(
-      new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration from container with id: ${oldId}`),
+      new RegExp(`Creating new container with name: build-1 and configuration from container with id: ${oldId}`),
     );
     expect(await r.waitForExit()).toEqual({ code: 0, signal: null });
 
@@ -66,7 +68,8 @@ describe('updates carried out by real runner processes', () => {
     expect(old.status).toBe('terminated');
     expect(old.termination).toMatchObject({ exitCode: 0, reason: 'Replaced', cause: 'replaced' });
     const fresh = instances.find((i) => i.id !== oldId)!;
-    expect(fresh).toMatchObject({ name: 'paddock-runner-1.5.0', version: '1.5.0', status: 'connected', platform: 'process' });
+    // On the process platform the replacement keeps the instance's name, so a group's instances stay apart.
+    expect(fresh).toMatchObject({ name: 'build-1', version: '1.5.0', status: 'connected', platform: 'process' });
     // The replacement lives on after its parent exited, in the same process group, logging to the same output.
     expect(r.output).toMatch(new RegExp(`Registered as instance ${fresh.id};`));
     expect(r.output).not.toContain(g.registrationKey);
@@ -80,10 +83,11 @@ describe('updates carried out by real runner processes', () => {
     await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 1, 'runner connected');
 
     const update = await server.admin.requestUpdate(g.id, '1.5.0');
-    await r.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0/);
+    // No --name: the instance is named after the host, and so is its replacement.
+    await r.waitForLog(new RegExp(`Creating new container with name: ${escapeRegExp(hostname())} and configuration`));
     const done = await updateSettles(g.id, update.id);
     expect(done.state).toBe('rolled_back');
-    expect(done.reason).toMatch(/paddock-runner-1\.5\.0 exited with code 1 before registering/);
+    expect(done.reason).toContain(`replacement ${hostname()} on 1.5.0 exited with code 1 before registering`);
 
     expect(r.exit).toBeNull();
     const at = Date.now();
@@ -103,14 +107,14 @@ describe('updates carried out by real runner processes', () => {
 
     const update = await server.admin.requestUpdate(g.id);
     // The good runner's replacement registers on 1.5.0, while the bad one's hangs until its 4 s timeout ...
-    await good.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0/);
+    await good.waitForLog(/Creating new container with name: good and configuration/);
     expect(await good.waitForExit()).toEqual({ code: 0, signal: null });
     const done = await updateSettles(g.id, update.id);
     expect(done.state).toBe('rolled_back');
-    expect(done.reason).toMatch(/paddock-runner-1\.5\.0 did not register within 4 s/);
-    // ... and is then told to return: it starts paddock-runner-1.4.0 from its own configuration.
+    expect(done.reason).toMatch(/replacement bad on 1\.5\.0 did not register within 4 s/);
+    // ... and is then told to return: it starts its 1.4.0 replacement, still named good, from its own configuration.
     await good.waitForLog(/Rollback \S+: 1\.5\.0 -> 1\.4\.0/, 20_000);
-    await good.waitForLog(/Creating new container with name: paddock-runner-1\.4\.0 and configuration from container with id: \S+/);
+    await good.waitForLog(/Rollback \S+: 1\.5\.0 -> 1\.4\.0[\s\S]*Creating new container with name: good and configuration from container with id: \S+/);
     await waitFor(
       async () => {
         const group = await server.admin.group(g.id);
@@ -121,6 +125,8 @@ describe('updates carried out by real runner processes', () => {
       200,
     );
     expect(bad.exit).toBeNull();
+    const connected = (await server.admin.instances(g.id)).filter((i) => i.status === 'connected').map((i) => i.name);
+    expect(connected.sort()).toEqual(['bad', 'good']);
   });
 
   it.concurrent('docker platform: creates container paddock-runner-1.5.0 from its own configuration through the Engine API', async (ctx) => {
