@@ -24,7 +24,7 @@ export const GroupName = z
   .trim()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
-  .regex(/^[A-Za-z0-9 ._-]*$/, 'may contain only letters, digits, space, ".", "_" and "-"');
+  .regex(/^[A-Za-z0-9 ._-]*$/, 'may contain only letters, digits, space, ".", "_" and "-" (letters A–Z, without accents)');
 
 export const GroupStatus = z.enum(['connected', 'disconnected', 'waiting']);
 export type GroupStatus = z.infer<typeof GroupStatus>;
@@ -72,6 +72,8 @@ export const Instance = z.object({
   status: InstanceStatus,
   startedAt: isoTime,
   lastHeartbeatAt: isoTime,
+  /** When the control plane marked it disconnected (missed heartbeats, or goodbye); null while connected. */
+  disconnectedAt: isoTime.nullable().optional(),
   lastError: RunnerError.nullable(),
   termination: Termination.nullable(),
 });
@@ -208,7 +210,9 @@ export const HeartbeatBody = z.strictObject({
   version: Version,
   /** The last connection error as `{kind, message, at}`, or just its message (the server then guesses the kind). */
   lastError: z
-    .union([z.strictObject({ kind: RunnerErrorKind, message: z.string().max(500), at: isoTime }), z.string().max(500)])
+    .union([z.strictObject({ kind: RunnerErrorKind, message: z.string().max(500), at: isoTime }), z.string().max(500)], {
+      error: 'must be an object {kind, message, at}, a string of at most 500 characters, or null',
+    })
     .nullable()
     .optional(),
 });

@@ -59,6 +59,7 @@ export function instanceView(row: InstanceRow): Instance {
     status: row.status,
     startedAt: iso(row.started_at),
     lastHeartbeatAt: iso(row.last_heartbeat_at),
+    disconnectedAt: row.status === 'connected' || !row.disconnected_at ? null : iso(row.disconnected_at),
     lastError: lastError ?? null,
     termination: terminationOf(row),
   };

@@ -45,9 +45,53 @@ describe('instanceTimeline', () => {
     expect(t[2]?.detail).toContain("Crash (segfault or abort): collect the runner's logs");
   });
 
-  it('says a disconnected instance may come back', () => {
-    const t = instanceTimeline(buildInstance({ status: 'disconnected' }));
-    expect(t.at(-1)?.title).toBe('Marked disconnected');
+  it('stamps "Marked disconnected" with when the control plane marked it, not with the last heartbeat', () => {
+    const t = instanceTimeline(
+      buildInstance({
+        status: 'disconnected',
+        startedAt: '2026-01-01T00:00:00Z',
+        lastHeartbeatAt: '2026-01-01T01:00:00Z',
+        disconnectedAt: '2026-01-01T01:00:20.400Z',
+      }),
+    );
+    expect(t.map((e) => [e.at, e.title])).toEqual([
+      ['2026-01-01T00:00:00Z', 'Started'],
+      ['2026-01-01T01:00:00Z', 'Last heartbeat before it went quiet'],
+      ['2026-01-01T01:00:20.400Z', 'Marked disconnected'],
+    ]);
+    expect(t.at(-1)?.detail).toBe('It missed its heartbeats; it may still come back.');
+    expect(t[1]?.detail).toBeUndefined();
+  });
+
+  it.each([
+    ['without disconnectedAt (an older server)', undefined],
+    ['with disconnectedAt null', null],
+  ])('%s, says a disconnected instance may come back without claiming a time for it', (_label, disconnectedAt) => {
+    const i = buildInstance({ status: 'disconnected', startedAt: '2026-01-01T00:00:00Z', lastHeartbeatAt: '2026-01-01T01:00:00Z', disconnectedAt });
+    const t = instanceTimeline(i);
+    expect(t.map((e) => e.title)).not.toContain('Marked disconnected');
+    expect(t.filter((e) => e.at === i.lastHeartbeatAt).map((e) => e.title)).toEqual(['Last heartbeat before it went quiet']);
+    expect(t.at(-1)).toEqual({
+      at: '2026-01-01T01:00:00Z',
+      title: 'Last heartbeat before it went quiet',
+      detail: 'Then it missed its heartbeats and was marked disconnected; it may still come back.',
+    });
+  });
+
+  it('has no disconnect entry for a connected instance or one that ended', () => {
+    const connected = instanceTimeline(buildInstance({ status: 'connected', disconnectedAt: null }));
+    expect(connected.map((e) => e.title)).toEqual(['Started', 'Last heartbeat']);
+    expect(connected.at(-1)?.detail).toBeUndefined();
+    const stopped = instanceTimeline(
+      buildInstance({
+        status: 'disconnected',
+        startedAt: '2026-01-01T00:00:00Z',
+        lastHeartbeatAt: '2026-01-01T01:00:00Z',
+        disconnectedAt: '2026-01-01T01:00:02Z',
+        termination: buildTermination({ at: '2026-01-01T01:00:02Z', exitCode: null, signal: 15, reason: null, cause: 'sigterm' }),
+      }),
+    );
+    expect(stopped.map((e) => e.title)).toEqual(['Started', 'Last heartbeat before it went quiet', 'Ended']);
   });
 });
 

@@ -55,9 +55,14 @@ export function instanceTimeline(instance: Instance): TimelineEntry[] {
   if (instance.lastError) {
     entries.push({ at: instance.lastError.at, title: `Reported an error (${instance.lastError.kind})`, detail: instance.lastError.message });
   }
+  const quiet = !instance.termination && instance.status === 'disconnected';
+  const markedAt = quiet ? instance.disconnectedAt : null;
   entries.push({
     at: instance.lastHeartbeatAt,
     title: instance.status === 'connected' ? 'Last heartbeat' : 'Last heartbeat before it went quiet',
+    // Without the control plane's own time for it, the disconnect is told here rather than stamped
+    // with a time it did not happen at (it happens one offline window later).
+    ...(quiet && !markedAt ? { detail: 'Then it missed its heartbeats and was marked disconnected; it may still come back.' } : {}),
   });
   if (instance.termination) {
     entries.push({
@@ -65,10 +70,10 @@ export function instanceTimeline(instance: Instance): TimelineEntry[] {
       title: 'Ended',
       detail: `${describeExit(instance.termination)}. ${causeText[instance.termination.cause]}`,
     });
-  } else if (instance.status === 'disconnected') {
-    entries.push({ at: instance.lastHeartbeatAt, title: 'Marked disconnected', detail: 'It missed its heartbeats; it may still come back.' });
+  } else if (markedAt) {
+    entries.push({ at: markedAt, title: 'Marked disconnected', detail: 'It missed its heartbeats; it may still come back.' });
   }
-  return entries.sort((a, b) => a.at.localeCompare(b.at));
+  return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
 /** The scale command for Kubernetes installs of a group (PRODUCT.md §3). */
