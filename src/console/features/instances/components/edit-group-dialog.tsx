@@ -119,7 +119,6 @@ function RenameForm({ group }: { group: RunnerGroup }) {
           id={`${id}-name`}
           value={name}
           onChange={(e) => setName(e.target.value)}
-          maxLength={64}
           autoComplete="off"
           disabled={!canWrite}
           aria-invalid={error ? true : undefined}

@@ -115,6 +115,16 @@ describe('New Runner Group dialog', () => {
     expect(db.groups.size).toBe(0);
   });
 
+  it('keeps a 65-character name as typed and says it is too long, instead of cutting it', async () => {
+    const { user } = renderWithProviders(<Harness />);
+    await user.type(screen.getByLabelText('Name'), 'a'.repeat(65));
+    expect(screen.getByLabelText('Name')).toHaveValue('a'.repeat(65));
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    const name = screen.getByLabelText('Name');
+    await waitFor(() => expect(name).toHaveAccessibleDescription('Name must be at most 64 characters.'));
+    expect(db.groups.size).toBe(0);
+  });
+
   it('refuses an empty name without asking the server', async () => {
     const { user } = renderWithProviders(<Harness />);
     await user.type(screen.getByLabelText('Name'), '   ');

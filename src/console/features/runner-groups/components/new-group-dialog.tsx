@@ -109,7 +109,6 @@ export function NewGroupDialog({
                 id={`${id}-name`}
                 name="name"
                 autoComplete="off"
-                maxLength={64}
                 required
                 aria-invalid={nameError ? true : undefined}
                 aria-describedby={nameError ? `${id}-name-error` : `${id}-name-hint`}
@@ -119,7 +118,7 @@ export function NewGroupDialog({
                 <FieldError id={`${id}-name-error`}>{nameError}</FieldError>
               ) : (
                 <p id={`${id}-name-hint`} className={styles.hint}>
-                  Up to 64 letters, digits, spaces, ".", "_" or "-".
+                  Up to 64 characters: letters A–Z, digits, spaces, ".", "_" or "-".
                 </p>
               )}
             </div>
