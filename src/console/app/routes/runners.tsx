@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import type { Instance, RunnerGroup } from '../../../contract/schemas';
 import { groupUpdatesQuery, runnerGroupsQuery } from '../../features/runner-groups/api/queries';
 import type { RenderInstallView } from '../../features/runner-groups/components/install-step';
@@ -7,6 +7,7 @@ import { RunnersPage } from '../../features/runner-groups/components/runners-pag
 import { UpdateProgress } from '../../features/runner-groups/components/update-progress';
 import { useDocumentTitle } from '../../lib/use-document-title';
 import { LoadBoundary } from '../../components/load-boundary';
+import { toast } from '../../components/ui/toast-store';
 
 // Everything below opens in a dialog, so it loads when first needed, not with the Runners page.
 const EditGroupDialog = lazy(() =>
@@ -34,11 +35,18 @@ const renderInstallView: RenderInstallView = (props) => (
 export function RunnersRoute() {
   useDocumentTitle('Runners');
   const groups = useQuery(runnerGroupsQuery());
-  const [editing, setEditing] = useState<{ id: string; restoreFocus: (event: Event) => void } | null>(null);
+  const [editing, setEditing] = useState<{ id: string; name: string; restoreFocus: (event: Event) => void } | null>(null);
   const group = editing ? groups.data?.find((g) => g.id === editing.id) : undefined;
+  // Someone else deleted the group while its Edit dialog was open: say so instead of just vanishing.
+  const deletedName = editing && groups.data && !group ? editing.name : null;
+  useEffect(() => {
+    if (deletedName === null) return;
+    toast({ title: `${deletedName} was deleted`, description: 'It was deleted while you had it open; its instances were cut off.', tone: 'danger' });
+    setEditing(null);
+  }, [deletedName]);
   return (
     <>
-      <RunnersPage onEdit={(g, restoreFocus) => setEditing({ id: g.id, restoreFocus })} renderInstallView={renderInstallView} />
+      <RunnersPage onEdit={(g, restoreFocus) => setEditing({ id: g.id, name: g.name, restoreFocus })} renderInstallView={renderInstallView} />
       {editing && group ? (
         <LoadBoundary onDismiss={() => setEditing(null)}>
           <EditGroup group={group} onClose={() => setEditing(null)} onCloseAutoFocus={editing.restoreFocus} />

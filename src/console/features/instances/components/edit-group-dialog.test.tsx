@@ -177,3 +177,14 @@ describe('Edit dialog', () => {
     expect(await within(dialog).findByRole('table', { name: 'Instances' })).toBeInTheDocument();
   });
 });
+
+describe('Edit dialog of a group deleted elsewhere', () => {
+  it('closes with a notice naming the group, instead of vanishing', async () => {
+    const group = healthyGroup('Production');
+    const { dialog, queryClient } = await openEdit('Production');
+    db.groups.delete(group.id);
+    await queryClient.invalidateQueries();
+    await waitFor(() => expect(dialog).not.toBeInTheDocument());
+    expect(await screen.findByText('Production was deleted')).toBeInTheDocument();
+  });
+});
