@@ -8,6 +8,7 @@ export const api = {
   instances: (id: string) => `/api/v1/runner-groups/${encodeURIComponent(id)}/instances`,
   updates: (id: string) => `/api/v1/runner-groups/${encodeURIComponent(id)}/updates`,
   auditEvents: '/api/v1/audit-events',
+  auditGroups: '/api/v1/audit-events/groups',
   events: '/api/v1/events',
   install: (platform: string) => `/api/v1/install/${encodeURIComponent(platform)}`,
   healthz: '/api/v1/healthz',

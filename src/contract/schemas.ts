@@ -174,6 +174,13 @@ export const AuditQuery = z.strictObject({
 });
 export type AuditQuery = z.infer<typeof AuditQuery>;
 
+/** A group the audit log names, for the Activity page's filter: deleted ones keep the name they had last. */
+export const AuditGroup = z.object({ id: z.string(), name: z.string(), deleted: z.boolean() });
+export type AuditGroup = z.infer<typeof AuditGroup>;
+
+/** `GET /audit-events/groups` takes no parameters. */
+export const AuditGroupsQuery = z.strictObject({});
+
 /** RFC 9457 problem details, with field errors for 400s. */
 export const Problem = z.object({
   type: z.string(),

@@ -1,12 +1,15 @@
 import { Hono } from 'hono';
-import { AuditQuery } from '../../contract';
+import { AuditGroupsQuery, AuditQuery } from '../../contract';
 import type { ServerConfig } from '../config';
 import type { Deps } from '../deps';
 import { type AppEnv, guard, parseQuery } from '../http';
 import { badRequest } from '../problem';
-import { listAudit } from '../store/audit';
+import { listAudit, listAuditGroups } from '../store/audit';
 
-/** `GET /api/v1/audit-events`: the audit log, newest first, paged by cursor. */
+/**
+ * `GET /api/v1/audit-events`: the audit log, newest first, paged by cursor; `GET …/groups`: the
+ * groups it names, deleted ones included (for the group filter).
+ */
 export function auditRoutes(deps: Deps, config: ServerConfig) {
   const r = new Hono<AppEnv>();
   r.get('/', guard(config, 'viewer'), async (c) => {
@@ -21,6 +24,10 @@ export function auditRoutes(deps: Deps, config: ServerConfig) {
         limit: q.limit ?? 50,
       }),
     );
+  });
+  r.get('/groups', guard(config, 'viewer'), async (c) => {
+    parseQuery(c, AuditGroupsQuery);
+    return c.json(await listAuditGroups(deps.db));
   });
   return r;
 }

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditPage } from '../../contract';
+import type { AuditEvent, AuditGroup, AuditPage } from '../../contract';
 import type { Queryable } from './db';
 
 /** Records who did what to which group. */
@@ -32,8 +32,9 @@ export async function listAudit(
     where.push(`(group_id::text = $${params.length} OR lower(group_name) = lower($${params.length}))`);
   }
   if (filter.actor) {
+    // Usernames are unique ignoring case (users_username_ci), so "ADMIN" is admin.
     params.push(filter.actor);
-    where.push(`actor = $${params.length}`);
+    where.push(`lower(actor) = lower($${params.length})`);
   }
   if (filter.cursor) {
     params.push(filter.cursor);
@@ -63,4 +64,19 @@ export async function listAudit(
     detail: typeof r.detail === 'string' ? JSON.parse(r.detail) : (r.detail ?? {}),
   }));
   return { items, nextCursor: rows.length > filter.limit ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+/**
+ * Every group the audit log names, deleted ones included, for the Activity page's group filter:
+ * its current name, or for a deleted group the name it had last.
+ */
+export async function listAuditGroups(q: Queryable): Promise<AuditGroup[]> {
+  const rows = await q.query<{ id: string; name: string; deleted: boolean }>(
+    `SELECT a.group_id::text AS id, coalesce(g.name, a.group_name, a.group_id::text) AS name,
+       (g.id IS NULL OR g.deleted_at IS NOT NULL) AS deleted
+     FROM (SELECT DISTINCT ON (group_id) group_id, group_name FROM audit_events WHERE group_id IS NOT NULL ORDER BY group_id, id DESC) a
+     LEFT JOIN runner_groups g ON g.id = a.group_id
+     ORDER BY deleted, lower(coalesce(g.name, a.group_name, a.group_id::text)), a.group_id`,
+  );
+  return rows.map((r) => ({ id: r.id, name: r.name, deleted: r.deleted }));
 }
