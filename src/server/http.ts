@@ -42,18 +42,117 @@ export function problemResponse(p: HttpProblem): Response {
   });
 }
 
-/** Turns zod issues into `errors: [{field, message}]`. */
-export function fieldErrors(issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }>) {
+/** The parts of a zod issue that say which rule was broken. */
+export interface ZodIssueLike {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  keys?: string[];
+  expected?: string;
+  origin?: string;
+  format?: string;
+  pattern?: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  inclusive?: boolean;
+  divisor?: number;
+  values?: unknown[];
+  options?: unknown[];
+  input?: unknown;
+  errors?: ZodIssueLike[][];
+}
+
+/**
+ * Turns zod issues into `errors: [{field, message}]`, each message stating the rule (PRODUCT.md §8):
+ * a schema's own message is kept; zod's defaults ("Invalid input", "Too big: …") are rewritten from
+ * the issue's details, and a union names what it accepts or, when the value took one branch's shape,
+ * reports that branch's broken fields.
+ */
+export function fieldErrors(issues: ReadonlyArray<ZodIssueLike>, prefix: readonly PropertyKey[] = []): Array<{ field: string; message: string }> {
   const out: Array<{ field: string; message: string }> = [];
   for (const issue of issues) {
+    const path = [...prefix, ...issue.path].map(String);
     if (issue.code === 'unrecognized_keys' && issue.keys) {
-      for (const k of issue.keys) out.push({ field: [...issue.path.map(String), k].join('.'), message: 'is not a known field' });
+      for (const k of issue.keys) out.push({ field: [...path, k].join('.'), message: 'is not a known field' });
       continue;
     }
-    const field = issue.path.map(String).join('.') || 'body';
-    out.push({ field, message: issue.path.length === 0 && issue.code === 'invalid_type' ? 'must be a JSON object' : issue.message });
+    if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 0) {
+      // A branch whose issues all sit below the value matched its shape: its field errors say more.
+      const closest = issue.errors
+        .filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0))
+        .sort((a, b) => a.length - b.length)[0];
+      if (closest) {
+        out.push(...fieldErrors(closest, [...prefix, ...issue.path]));
+        continue;
+      }
+    }
+    out.push({ field: path.join('.') || 'body', message: isZodDefault(issue.message) ? ruleOf(issue) : issue.message });
   }
   return out;
+}
+
+/** zod's English defaults start with a capital ("Invalid input", "Too big: …"); Paddock's own messages never do. */
+function isZodDefault(message: string): boolean {
+  return /^(Invalid|Too (big|small)|Unrecognized|Expected)\b/.test(message);
+}
+
+const typeNames: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  bigint: 'an integer',
+  boolean: 'true or false',
+  object: 'a JSON object',
+  array: 'an array',
+  null: 'null',
+  date: 'a date',
+};
+
+const typeName = (expected: string | undefined) => typeNames[expected ?? ''] ?? (expected ? `of type ${expected}` : 'valid');
+const listOf = (values: readonly unknown[]) => values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+
+/** The rule a zod issue with a default message broke, as "must …". */
+function ruleOf(issue: ZodIssueLike): string {
+  const { origin } = issue;
+  const unit = origin === 'string' ? ' characters' : origin === 'array' || origin === 'set' ? ' items' : '';
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.path.length === 0 && issue.expected === 'object') return 'must be a JSON object';
+      return issue.message.endsWith('received undefined') ? `is required and must be ${typeName(issue.expected)}` : `must be ${typeName(issue.expected)}`;
+    case 'too_big':
+      return issue.inclusive === false ? `must be less than ${issue.maximum}${unit}` : `must be at most ${issue.maximum}${unit}`;
+    case 'too_small':
+      if (origin === 'string' && Number(issue.minimum) === 1 && issue.inclusive !== false) return 'must not be empty';
+      return issue.inclusive === false ? `must be more than ${issue.minimum}${unit}` : `must be at least ${issue.minimum}${unit}`;
+    case 'invalid_value':
+      return issue.values && issue.values.length === 1 ? `must be ${listOf(issue.values)}` : `must be one of ${listOf(issue.values ?? [])}`;
+    case 'invalid_format':
+      if (issue.format === 'datetime') return 'must be an ISO 8601 date and time such as 2026-01-01T00:00:00Z';
+      if (issue.format === 'regex' && issue.pattern) return `must match ${issue.pattern}`;
+      return `must be a valid ${issue.format ?? 'value'}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${issue.divisor}`;
+    case 'invalid_union':
+      if (issue.options && issue.options.length > 0) return `must be one of ${listOf(issue.options)}`;
+      return `must be ${unionTypes(issue.errors ?? [])}`;
+    case 'invalid_key':
+      return 'has a key that breaks its rule';
+    case 'invalid_element':
+      return 'has an element that breaks its rule';
+    default:
+      return 'breaks its rule';
+  }
+}
+
+/** "a JSON object or a string": the types a union's branches expected, from their root issues. */
+function unionTypes(branches: readonly ZodIssueLike[][]): string {
+  const names = new Set<string>();
+  for (const branch of branches) {
+    const root = branch.find((i) => i.path.length === 0);
+    if (root?.code === 'invalid_type') names.add(typeName(root.expected));
+    else if (root?.code === 'invalid_value' && root.values) names.add(listOf(root.values));
+  }
+  return names.size > 0 ? [...names].join(' or ') : 'one of the accepted shapes';
 }
 
 /** Reads and validates a JSON body; 400 problem+json for malformed JSON or any broken rule. */

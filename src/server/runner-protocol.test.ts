@@ -162,6 +162,59 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect((await instances(id))[0]!.lastError).toEqual(lastError);
     });
 
+    it('answers every malformed field of the runner protocol with 400 naming the field and its rule, and changes nothing', async () => {
+      const { id, key } = await createGroup(h);
+      const r = await register(h, key);
+      const before = await instances(id);
+      const ruleOf = (field: string, rule: RegExp) => ({ field, message: expect.stringMatching(rule) });
+      const cases: Array<[string, string, Record<string, unknown>, Array<{ field: string; message: unknown }>]> = [
+        ['heartbeat', r.instanceToken, { version: '1.3.0', lastError: 42 }, [ruleOf('lastError', /^must be an object \{kind, message, at\}/)]],
+        ['heartbeat', r.instanceToken, { version: '1.3.0', lastError: [] }, [ruleOf('lastError', /^must be an object \{kind, message, at\}/)]],
+        [
+          'heartbeat',
+          r.instanceToken,
+          { version: '1.3.0', lastError: { kind: 'gremlins', message: 'm' } },
+          [ruleOf('lastError.kind', /^must be one of dns, tls, timeout, /), ruleOf('lastError.at', /^is required and must be a string$/)],
+        ],
+        [
+          'heartbeat',
+          r.instanceToken,
+          { version: '1.3.0', lastError: { kind: 'dns', message: 'x'.repeat(501), at: 'yesterday' } },
+          [ruleOf('lastError.message', /^must be at most 500 characters$/), ruleOf('lastError.at', /^must be an ISO 8601 date and time/)],
+        ],
+        ['heartbeat', r.instanceToken, { version: '1.3.0', lastError: 'x'.repeat(501) }, [ruleOf('lastError', /^must be at most 500 characters$/)]],
+        ['heartbeat', r.instanceToken, { version: 5 }, [ruleOf('version', /^must be a string$/)]],
+        ['heartbeat', r.instanceToken, {}, [ruleOf('version', /^is required and must be a string$/)]],
+        [
+          'register',
+          key,
+          runnerBody({ name: '', platform: 'windows', hostname: 'h'.repeat(254), address: 7 }),
+          [
+            ruleOf('name', /^must not be empty$/),
+            ruleOf('platform', /^must be one of kubernetes, docker, ec2, process$/),
+            ruleOf('hostname', /^must be at most 253 characters$/),
+            ruleOf('address', /^must be a string$/),
+          ],
+        ],
+        ['events', r.instanceToken, { type: 'exploded' }, [ruleOf('type', /^must be one of update-started, update-failed, terminated, goodbye$/)]],
+        [
+          'events',
+          r.instanceToken,
+          { type: 'terminated', exitCode: 1.5, signal: 99, reason: 4 },
+          [ruleOf('exitCode', /^must be an integer$/), ruleOf('signal', /^must be at most 64$/), ruleOf('reason', /^must be a string$/)],
+        ],
+        ['events', r.instanceToken, { type: 'update-failed' }, [ruleOf('updateId', /^is required/), ruleOf('reason', /^is required/)]],
+      ];
+      for (const [path, bearer, body, errors] of cases) {
+        const res = await h.call('POST', `/api/v1/runner/${path}`, { bearer, body });
+        expect(res.status, `${path} ${JSON.stringify(body).slice(0, 80)}`).toBe(400);
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+        const problem = await res.json();
+        expect(problem.errors, `${path} ${JSON.stringify(body).slice(0, 80)}`).toEqual(errors);
+      }
+      expect(await instances(id)).toEqual(before);
+    });
+
     it('takes a last error sent as plain text: kind guessed, dated when first seen, a repeat changes nothing', async () => {
       const { id, key } = await createGroup(h);
       const r = await register(h, key);
