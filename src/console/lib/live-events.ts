@@ -10,7 +10,13 @@ export function keysForEvent(event: LiveEvent): QueryKey[] {
   switch (event.kind) {
     case 'group':
       // A deleted group leaves the list; its detail queries are dropped rather than refetched.
-      return event.op === 'delete' ? [g.list()] : [g.list(), g.detail(event.groupId)];
+      // Every audit entry is written with a group event in the same transaction (created, renamed,
+      // set as default, key rotated, deleted, update requested or ended), so the Activity page
+      // follows these; refetching an infinite query re-walks its pages from the newest, so
+      // "Load more" still continues where the loaded pages end.
+      return event.op === 'delete'
+        ? [g.list(), queryKeys.auditEvents.all]
+        : [g.list(), g.detail(event.groupId), queryKeys.auditEvents.all];
     case 'instance':
       return [g.list(), g.instances(event.groupId)];
     case 'update':

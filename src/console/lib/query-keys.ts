@@ -15,6 +15,7 @@ export const queryKeys = {
   auditEvents: {
     all: ['audit-events'] as const,
     list: (filters: { groupId?: string; actor?: string }) => ['audit-events', 'list', filters] as const,
+    groups: () => ['audit-events', 'groups'] as const,
   },
   install: (platform: string) => ['install', platform] as const,
 };

@@ -188,11 +188,25 @@ export const auditHandlers = [
     const query = AuditQuery.safeParse(Object.fromEntries(url.searchParams));
     if (!query.success) return problem(400, 'Invalid query', { errors: zodErrors(query.error.issues) });
     const { groupId, actor, cursor, limit = 50 } = query.data;
-    const all = db.audit.filter((e) => (!groupId || e.groupId === groupId) && (!actor || e.actor === actor));
+    // As the server: the user matches ignoring case.
+    const all = db.audit.filter((e) => (!groupId || e.groupId === groupId) && (!actor || e.actor.toLowerCase() === actor.toLowerCase()));
     const start = cursor ? Number(cursor) : 0;
     const items = all.slice(start, start + limit);
     const next = start + limit < all.length ? String(start + limit) : null;
     return HttpResponse.json({ items, nextCursor: next });
+  }),
+  // The groups the log names: current name, or the last one a deleted group had.
+  http.get(api.auditGroups, () => {
+    const denied = needsSession();
+    if (denied) return denied;
+    const seen = new Map<string, { id: string; name: string; deleted: boolean }>();
+    for (const e of db.audit) {
+      if (!e.groupId || seen.has(e.groupId)) continue;
+      const current = db.groups.get(e.groupId);
+      seen.set(e.groupId, { id: e.groupId, name: current?.name ?? e.groupName ?? e.groupId, deleted: !current });
+    }
+    const groups = [...seen.values()].sort((a, b) => Number(a.deleted) - Number(b.deleted) || a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+    return HttpResponse.json(groups);
   }),
 ];
 

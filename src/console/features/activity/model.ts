@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../../../contract';
+import type { AuditEvent, AuditGroup } from '../../../contract';
 
 const actionText: Record<string, string> = {
   'group.created': 'Created the group',
@@ -37,4 +37,19 @@ export function newestFirst(events: readonly AuditEvent[]): AuditEvent[] {
   const byId = new Map(events.map((e) => [e.id, e]));
   const idOrder = (a: string, b: string) => (/^\d+$/.test(a) && /^\d+$/.test(b) ? Number(b) - Number(a) : b.localeCompare(a));
   return [...byId.values()].sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || idOrder(a.id, b.id));
+}
+
+/**
+ * The group filter's options: the groups that exist now (as the Runners page names them), then the
+ * deleted ones the log still holds, marked "(deleted)" so their history can be filtered too.
+ */
+export function groupFilterOptions(
+  current: ReadonlyArray<{ id: string; name: string }>,
+  inLog: readonly AuditGroup[],
+): Array<{ id: string; label: string }> {
+  const ids = new Set(current.map((g) => g.id));
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
+  const live = [...current, ...inLog.filter((g) => !g.deleted && !ids.has(g.id))].sort(byName);
+  const deleted = inLog.filter((g) => g.deleted && !ids.has(g.id)).sort(byName);
+  return [...live.map((g) => ({ id: g.id, label: g.name })), ...deleted.map((g) => ({ id: g.id, label: `${g.name} (deleted)` }))];
 }

@@ -1,5 +1,5 @@
 import { api } from '../../../../contract/paths';
-import type { AuditPage } from '../../../../contract/schemas';
+import type { AuditGroup, AuditPage } from '../../../../contract/schemas';
 import { apiRequest } from '../../../lib/api-client';
 
 export interface AuditFilters {
@@ -15,4 +15,9 @@ export function listAuditEvents(filters: AuditFilters & { cursor?: string; limit
   if (filters.cursor) params.set('cursor', filters.cursor);
   params.set('limit', String(filters.limit ?? 50));
   return apiRequest<AuditPage>(`${api.auditEvents}?${params}`, { signal });
+}
+
+/** The groups the audit log names, deleted ones included (for the group filter). */
+export function listAuditGroups(signal?: AbortSignal): Promise<AuditGroup[]> {
+  return apiRequest<AuditGroup[]>(api.auditGroups, { signal });
 }

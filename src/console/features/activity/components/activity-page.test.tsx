@@ -1,12 +1,14 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { api } from '../../../../contract';
-import { db, seedGroup } from '../../../testing/db';
+import { startLiveEvents } from '../../../lib/live-events';
+import { audit, db, seedGroup } from '../../../testing/db';
 import { ago, buildAuditEvent } from '../../../testing/factories';
 import { auditNeverLoads } from '../../../testing/overrides';
-import { renderApp } from '../../../testing/render';
+import { renderApp, renderWithProviders } from '../../../testing/render';
 import { server } from '../../../testing/server';
+import { ActivityPage } from './activity-page';
 
 function seedAudit(count: number) {
   const a = seedGroup({ name: 'Alpha' });
@@ -33,6 +35,46 @@ function auditAnswers500() {
 }
 
 const rows = () => screen.getAllByRole('row').slice(1);
+
+/** A hand-driven event stream, as the browser's EventSource would deliver the server's events. */
+class FakeEventSource {
+  static last: FakeEventSource | null = null;
+  readyState = 0;
+  onopen: (() => void) | null = null;
+  onmessage: ((e: MessageEvent) => void) | null = null;
+  onerror: (() => void) | null = null;
+  private listeners = new Map<string, Array<(e: MessageEvent) => void>>();
+  constructor(readonly url: string) {
+    FakeEventSource.last = this;
+  }
+  addEventListener(name: string, fn: (e: MessageEvent) => void) {
+    this.listeners.set(name, [...(this.listeners.get(name) ?? []), fn]);
+  }
+  close() {
+    this.readyState = 2;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+  emit(name: string, data: unknown) {
+    for (const fn of this.listeners.get(name) ?? []) fn(new MessageEvent(name, { data: JSON.stringify(data) }));
+  }
+}
+
+let stopLive: (() => void) | null = null;
+afterEach(() => {
+  stopLive?.();
+  stopLive = null;
+});
+
+/** The Activity page alone, following a live event stream the test drives. */
+function renderLiveActivity() {
+  const r = renderWithProviders(<ActivityPage groups={[...db.groups.values()].map((g) => ({ id: g.id, name: g.name }))} />);
+  stopLive = startLiveEvents(r.queryClient, { EventSourceImpl: FakeEventSource as unknown as typeof EventSource, batchMs: 10 });
+  FakeEventSource.last!.open();
+  return r;
+}
 
 describe('Activity page', () => {
   it('lists who did what to which group, and pages with Load more', async () => {
@@ -71,6 +113,67 @@ describe('Activity page', () => {
     await user.type(screen.getByLabelText('User'), 'dana');
     await waitFor(() => expect(rows()).toHaveLength(7));
     expect(rows().every((r) => r.textContent?.includes('dana'))).toBe(true);
+  });
+
+  it('matches the user ignoring case', async () => {
+    seedAudit(20);
+    const { user } = renderApp('/activity');
+    await waitFor(() => expect(rows()).toHaveLength(20));
+    await user.type(screen.getByLabelText('User'), 'DANA{Enter}');
+    await waitFor(() => expect(rows()).toHaveLength(7));
+    expect(rows().every((r) => r.textContent?.includes('dana'))).toBe(true);
+  });
+
+  it('offers a deleted group, marked (deleted), and filters its history', async () => {
+    const { a } = seedAudit(6);
+    const gone = seedGroup({ name: 'Old fleet' });
+    audit('group.created', gone);
+    audit('group.deleted', gone);
+    db.groups.delete(gone.id);
+    const { user } = renderApp('/activity');
+    await waitFor(() => expect(rows()).toHaveLength(8));
+    const select = screen.getByLabelText('Group');
+    await waitFor(() => expect(within(select).getByRole('option', { name: 'Old fleet (deleted)' })).toBeInTheDocument());
+    expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual(['All groups', 'Alpha', 'Beta', 'Old fleet (deleted)']);
+    await user.selectOptions(select, 'Old fleet (deleted)');
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    expect(rows().map((r) => within(r).getAllByRole('cell')[2]?.textContent)).toEqual(['Deleted the group', 'Created the group']);
+    await user.selectOptions(select, 'Alpha');
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    expect(rows().every((r) => r.textContent?.includes(a.name))).toBe(true);
+  });
+
+  it('shows new entries live, at the top, without a reload', async () => {
+    const { a } = seedAudit(3);
+    renderLiveActivity();
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    // Another admin renames the group: the server records it and announces a group change.
+    audit('group.renamed', a, { from: 'Alpha', to: 'Alpha 2' });
+    FakeEventSource.last!.emit('group', { kind: 'group', op: 'upsert', groupId: a.id, entityId: a.id });
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    expect(within(rows()[0]!).getAllByRole('cell')[4]?.textContent).toBe('from: Alpha · to: Alpha 2');
+  });
+
+  it('keeps Load more paging right when entries arrive live', async () => {
+    seedAudit(120);
+    const { user } = renderLiveActivity();
+    await waitFor(() => expect(rows()).toHaveLength(50));
+    await user.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() => expect(rows()).toHaveLength(100));
+    const oldest = within(rows()[99]!).getAllByRole('cell')[4]?.textContent;
+    const g = seedGroup({ name: 'Gamma' });
+    audit('group.created', g);
+    FakeEventSource.last!.emit('group', { kind: 'group', op: 'upsert', groupId: g.id, entityId: g.id });
+    await waitFor(() => expect(within(rows()[0]!).getAllByRole('cell')[3]?.textContent).toBe('Gamma'));
+    // The loaded pages are walked again from the newest, each page as long as before: the new row
+    // on top, and the oldest loaded one moves to the next page, which Load more brings.
+    expect(rows()).toHaveLength(100);
+    await user.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() => expect(screen.getByText('That is everything.')).toBeInTheDocument());
+    expect(rows()).toHaveLength(121);
+    expect(within(rows()[100]!).getAllByRole('cell')[4]?.textContent).toBe(oldest);
+    const details = rows().map((r) => within(r).getAllByRole('cell')[4]?.textContent);
+    expect(new Set(details).size).toBe(121);
   });
 
   it('says when nothing matches', async () => {

@@ -1,4 +1,4 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { errorMessage } from '../../../lib/api-client';
 import { formatDateTime } from '../../../lib/format';
@@ -6,11 +6,14 @@ import { LoadingState, StateBox } from '../../../components/page-state';
 import { Button } from '../../../components/ui/button';
 import { Input, NativeSelect } from '../../../components/ui/input';
 import { Label } from '../../../components/ui/label';
-import { auditEventsQuery } from '../api/queries';
-import { describeAction, describeDetail, newestFirst } from '../model';
+import { auditEventsQuery, auditGroupsQuery } from '../api/queries';
+import { describeAction, describeDetail, groupFilterOptions, newestFirst } from '../model';
 import styles from './activity-page.module.css';
 
-/** The Activity page: who did what to which group, when; filtered by group and user, paged. */
+/**
+ * The Activity page: who did what to which group, when; filtered by group (deleted ones too) and
+ * user, paged. `groups` are the groups that exist now; the log adds the deleted ones it names.
+ */
 export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; name: string }> }) {
   const id = useId();
   const [groupId, setGroupId] = useState('');
@@ -23,6 +26,9 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
   }, [actorInput]);
   const query = useInfiniteQuery(auditEventsQuery({ groupId: groupId || undefined, actor: actor || undefined }));
   const events = newestFirst(query.data?.pages.flatMap((p) => p.items) ?? []);
+  // Without it (still loading, or failed) the filter offers the groups that exist.
+  const logGroups = useQuery(auditGroupsQuery());
+  const groupOptions = groupFilterOptions(groups, logGroups.data ?? []);
 
   return (
     <>
@@ -40,9 +46,9 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
           <Label htmlFor={`${id}-group`}>Group</Label>
           <NativeSelect id={`${id}-group`} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
             <option value="">All groups</option>
-            {groups.map((g) => (
+            {groupOptions.map((g) => (
               <option key={g.id} value={g.id}>
-                {g.name}
+                {g.label}
               </option>
             ))}
           </NativeSelect>
