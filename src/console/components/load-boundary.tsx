@@ -1,24 +1,53 @@
 import { Component, type ReactNode } from 'react';
+import { getConnectionState, subscribeConnection } from '../lib/connection';
 import { StateBox } from './page-state';
+import { retryFailedLoads } from './retryable-lazy';
 import { Button } from './ui/button';
 
 interface Props {
   children: ReactNode;
   /** Offered beside Reload when the rest of the page can go on without this part (a dialog). */
   onDismiss?: () => void;
+  /** When it changes (e.g. the page's path), a failed part tries again. */
+  resetKey?: unknown;
 }
 
 /**
- * Keeps a part of the console that failed to load or render (typically a dialog's code chunk while the
- * control plane is unreachable) from blanking the whole page. React.lazy remembers a failed import, so
- * recovery is a reload.
+ * Keeps a part of the console that failed to load or render (typically a page's or dialog's code chunk
+ * while the control plane is unreachable) from blanking the rest: navigation and the connection banner
+ * stay. It tries again by itself when the control plane is reachable again or `resetKey` changes;
+ * components made with `retryableLazy` then fetch their chunk afresh.
  */
 export class LoadBoundary extends Component<Props, { failed: boolean }> {
   state = { failed: false };
+  private unsubscribe: (() => void) | null = null;
+  private lastConnection = getConnectionState();
 
   static getDerivedStateFromError() {
     return { failed: true };
   }
+
+  componentDidMount() {
+    this.unsubscribe = subscribeConnection(() => {
+      const now = getConnectionState();
+      const cameBack = this.lastConnection === 'reconnecting' && now === 'online';
+      this.lastConnection = now;
+      if (cameBack && this.state.failed) this.retry();
+    });
+  }
+
+  componentDidUpdate(previous: Props) {
+    if (this.state.failed && !Object.is(previous.resetKey, this.props.resetKey)) this.retry();
+  }
+
+  componentWillUnmount() {
+    this.unsubscribe?.();
+  }
+
+  private retry = () => {
+    retryFailedLoads();
+    this.setState({ failed: false });
+  };
 
   render() {
     if (!this.state.failed) return this.props.children;
@@ -29,9 +58,10 @@ export class LoadBoundary extends Component<Props, { failed: boolean }> {
         title="This part of the console could not be loaded"
         action={
           <p>
-            <Button variant="primary" onClick={() => window.location.reload()}>
-              Reload
+            <Button variant="primary" onClick={this.retry}>
+              Try again
             </Button>{' '}
+            <Button onClick={() => window.location.reload()}>Reload</Button>{' '}
             {onDismiss ? (
               <Button
                 onClick={() => {
@@ -45,7 +75,7 @@ export class LoadBoundary extends Component<Props, { failed: boolean }> {
           </p>
         }
       >
-        <p>Check the connection to the control plane, then reload the page. Nothing was changed.</p>
+        <p>Check the connection to the control plane. It tries again by itself once the control plane answers. Nothing was changed.</p>
       </StateBox>
     );
   }

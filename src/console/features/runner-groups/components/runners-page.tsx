@@ -17,7 +17,6 @@ import type { GroupAction } from './group-actions-menu';
 import { GroupTable } from './group-table';
 import type { RenderInstallView } from './install-step';
 import styles from './runners-page.module.css';
-import { UpdateAnnouncer } from './update-announcer';
 
 // Dialogs load when first opened: the Runners page's initial JavaScript stays small.
 const NewGroupDialog = lazy(() => import('./new-group-dialog').then((m) => ({ default: m.NewGroupDialog })));
@@ -182,7 +181,6 @@ export function RunnersPage({
         </div>
       ) : null}
       {body}
-      <UpdateAnnouncer groups={groups.data} />
       <LoadBoundary key={dialog?.kind ?? 'none'} onDismiss={close}>
         <Suspense fallback={null}>
           {dialog?.kind === 'new' ? (

@@ -1,0 +1,51 @@
+import { type ComponentType, lazy } from 'react';
+
+/** A lazily loaded component that can try again after its chunk failed, and be loaded ahead of use. */
+export type RetryableLazy<P> = ComponentType<P> & {
+  /** Starts loading now (e.g. when the browser is idle) so that showing it later needs no request. */
+  preload: () => void;
+};
+
+/** Each failed component's way to start over; LoadBoundary calls them when it tries again. */
+const failed = new Set<() => void>();
+
+/**
+ * React.lazy keeps a failed import forever, so a page whose chunk could not load while the control
+ * plane was down would stay broken after it is back. This one swaps in a fresh lazy component after a
+ * failure, once `retryFailedLoads` is called. `load` resolves to the component itself.
+ */
+export function retryableLazy<P extends object>(load: () => Promise<ComponentType<P>>): RetryableLazy<P> {
+  let pending: Promise<{ default: ComponentType<P> }> | null = null;
+  const start = () => {
+    pending ??= load().then(
+      (component) => ({ default: component }),
+      (error: unknown) => {
+        pending = null;
+        failed.add(renew);
+        throw error;
+      },
+    );
+    return pending;
+  };
+  let Current = lazy(start);
+  function renew() {
+    Current = lazy(start);
+  }
+  function Retryable(props: P) {
+    const C = Current as ComponentType<P>;
+    return <C {...props} />;
+  }
+  return Object.assign(Retryable, {
+    preload: () => {
+      start().catch(() => {
+        // Rendering it will try again and show the failure where it matters.
+      });
+    },
+  });
+}
+
+/** Lets every component whose chunk failed to load try again the next time it renders. */
+export function retryFailedLoads() {
+  for (const renew of failed) renew();
+  failed.clear();
+}
