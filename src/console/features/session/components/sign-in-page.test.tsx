@@ -1,8 +1,16 @@
 import { screen, waitFor } from '@testing-library/react';
+import { useLocation } from 'react-router';
 import { describe, expect, it } from 'vitest';
+import { AppRoutes } from '../../../app/router';
 import { db } from '../../../testing/db';
 import { healthyGroup, signedOut, signInRateLimited } from '../../../testing/overrides';
-import { renderApp } from '../../../testing/render';
+import { renderApp, renderWithProviders } from '../../../testing/render';
+
+/** The router's current address, path and query, as text. */
+function Where() {
+  const location = useLocation();
+  return <output data-testid="location">{`${location.pathname}${location.search}`}</output>;
+}
 
 describe('session', () => {
   it('sends a signed-out visitor to Sign in, then back to the page after signing in', async () => {
@@ -46,6 +54,31 @@ describe('session', () => {
     const { user } = renderApp('/');
     await user.click(await screen.findByRole('button', { name: 'Sign in' }));
     expect(screen.getByText('Enter your username and password.')).toBeInTheDocument();
+  });
+
+  it('puts focus in Username when the page opens', async () => {
+    signedOut();
+    renderApp('/');
+    await waitFor(() => expect(screen.getByLabelText('Username')).toHaveFocus());
+  });
+
+  it('signing out from Activity lands on plain Sign in: the next user starts at Runners', async () => {
+    healthyGroup('Production');
+    const { user } = renderWithProviders(
+      <>
+        <AppRoutes />
+        <Where />
+      </>,
+      { route: '/activity' },
+    );
+    await screen.findByRole('heading', { name: 'Activity', level: 1 });
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.getByTestId('location')).toHaveTextContent(/^\/sign-in$/);
+    await user.type(screen.getByLabelText('Username'), 'admin');
+    await user.type(screen.getByLabelText('Password'), 'admin-password');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Runners', level: 1 })).toBeInTheDocument();
   });
 
   it('signs out from the navigation', async () => {

@@ -45,7 +45,16 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
         ) : null}
         <div className={styles.field}>
           <Label htmlFor={`${id}-username`}>Username</Label>
-          <Input id={`${id}-username`} name="username" autoComplete="username" autoCapitalize="none" spellCheck={false} required />
+          {/* The page exists to sign in: focus starts in the first field. */}
+          <Input
+            id={`${id}-username`}
+            name="username"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            autoFocus
+          />
         </div>
         <div className={styles.field}>
           <Label htmlFor={`${id}-password`}>Password</Label>
