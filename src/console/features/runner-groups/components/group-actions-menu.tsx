@@ -1,3 +1,4 @@
+import type { ComponentProps } from 'react';
 import type { RunnerGroup } from '../../../../contract';
 import { usePermissions } from '../../../lib/permissions';
 import { Button } from '../../../components/ui/button';
@@ -26,21 +27,38 @@ export function GroupActionsMenu({ group, onAction }: { group: RunnerGroup; onAc
         </Button>
       </DropdownMenuTrigger>
       <DropdownMenuContent>
-        <DropdownMenuItem onSelect={() => onAction('edit')}>Edit</DropdownMenuItem>
-        <DropdownMenuItem disabled={updateReason !== null} hint={updateReason} onSelect={() => onAction('update')}>
+        <ActionItem reason={null} onSelect={() => onAction('edit')}>
+          Edit
+        </ActionItem>
+        <ActionItem reason={updateReason} onSelect={() => onAction('update')}>
           Update
-        </DropdownMenuItem>
-        <DropdownMenuItem disabled={defaultReason !== null} hint={defaultReason} onSelect={() => onAction('set-default')}>
+        </ActionItem>
+        <ActionItem reason={defaultReason} onSelect={() => onAction('set-default')}>
           Set as Default
-        </DropdownMenuItem>
-        <DropdownMenuItem disabled={writeReason !== null} hint={writeReason} onSelect={() => onAction('rotate-key')}>
+        </ActionItem>
+        <ActionItem reason={writeReason} onSelect={() => onAction('rotate-key')}>
           Rotate key
-        </DropdownMenuItem>
+        </ActionItem>
         <DropdownMenuSeparator />
-        <DropdownMenuItem variant="danger" disabled={writeReason !== null} hint={writeReason} onSelect={() => onAction('delete')}>
+        <ActionItem variant="danger" reason={writeReason} onSelect={() => onAction('delete')}>
           Delete
-        </DropdownMenuItem>
+        </ActionItem>
       </DropdownMenuContent>
     </DropdownMenu>
   );
+}
+
+/**
+ * A menu item that is unavailable while `reason` is set. Radix skips `disabled` items with the arrow
+ * keys, so a keyboard or screen-reader user would never reach the reason: an unavailable item stays
+ * focusable, says it is disabled (aria-disabled) with the reason as its description, and selecting it
+ * does nothing (the menu stays open).
+ */
+function ActionItem({
+  reason,
+  onSelect,
+  ...props
+}: Omit<ComponentProps<typeof DropdownMenuItem>, 'disabled' | 'hint' | 'onSelect'> & { reason: string | null; onSelect: () => void }) {
+  if (reason === null) return <DropdownMenuItem {...props} onSelect={onSelect} />;
+  return <DropdownMenuItem {...props} hint={reason} aria-disabled data-disabled="" onSelect={(event) => event.preventDefault()} />;
 }

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { db } from '../../../testing/db';
-import { groupBehind, healthyGroup, mutationsUnreachable, waitingGroup } from '../../../testing/overrides';
+import { groupBehind, healthyGroup, mutationsUnreachable, viewerSession, waitingGroup } from '../../../testing/overrides';
 import { dumpQueryClient, renderRunners } from '../../../testing/render';
 
 async function openAction(user: Awaited<ReturnType<typeof renderRunners>>['user'], group: string, action: string) {
@@ -109,6 +109,47 @@ describe('group menu', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     // Focus comes back to the group's 3-dot button, not to the top of the page.
     await waitFor(() => expect(screen.getByRole('button', { name: 'More actions for Production' })).toHaveFocus());
+  });
+
+  it('the arrow keys reach a disabled item, which says why and does nothing when chosen', async () => {
+    const group = waitingGroup('Fresh');
+    const { user } = await renderRunners();
+    (await screen.findByRole('button', { name: 'More actions for Fresh' })).focus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(screen.getByRole('menuitem', { name: 'Edit' })).toHaveFocus());
+    await user.keyboard('{ArrowDown}');
+    const update = screen.getByRole('menuitem', { name: 'Update' });
+    expect(update).toHaveFocus();
+    expect(update).toHaveAttribute('aria-disabled', 'true');
+    expect(update).toHaveAccessibleDescription('No instance is connected.');
+    await user.keyboard('{Enter}');
+    await user.click(update);
+    // Nothing happened: no confirmation, no update, and the menu is still open on the item.
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    expect(db.updates.get(group.id) ?? []).toEqual([]);
+    expect(screen.getByRole('menu')).toBeInTheDocument();
+    await user.keyboard('{ArrowDown}');
+    expect(screen.getByRole('menuitem', { name: 'Set as Default' })).toHaveFocus();
+  });
+
+  it("a viewer's menu: every write action is reachable by keyboard and announced as disabled with the reason", async () => {
+    viewerSession();
+    const group = healthyGroup('Production');
+    const { user } = await renderRunners();
+    (await screen.findByRole('button', { name: 'More actions for Production' })).focus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(screen.getByRole('menuitem', { name: 'Edit' })).toHaveFocus());
+    expect(screen.getByRole('menuitem', { name: 'Edit' })).not.toHaveAttribute('aria-disabled');
+    for (const name of ['Update', 'Set as Default', 'Rotate key', 'Delete']) {
+      await user.keyboard('{ArrowDown}');
+      const item = screen.getByRole('menuitem', { name });
+      expect(item).toHaveFocus();
+      expect(item).toHaveAttribute('aria-disabled', 'true');
+      expect(item).toHaveAccessibleDescription(/Viewers can look but not change runners/);
+    }
+    await user.keyboard('{Enter}');
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    expect(db.groups.has(group.id)).toBe(true);
   });
 
   it('after Update is cancelled, focus is back on the 3-dot button', async () => {
