@@ -1,5 +1,8 @@
-// `npm run demo`: Paddock on a throwaway embedded database with three groups of real runner processes
-// that, within the first minute, show every state the console knows. Ctrl-C stops everything.
+// `npm run demo`: Paddock on a throwaway embedded database with groups of real runner processes that,
+// within the first minute, show every state the console knows: a group waiting for its first runner,
+// green and red groups, an update that succeeds and one that rolls back, and every way a runner ends
+// (PRODUCT.md §2: completed, OOMKilled, killed inside the guest, SIGTERM, crash, replaced, lost).
+// Ctrl-C stops everything. `--no-build` skips building the console (the API still serves it if built).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +44,9 @@ process.on('SIGTERM', () => void stopAll(0));
 const at = (secondsFromStart: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + secondsFromStart * 1000 - Date.now())));
 
 async function main() {
-  await buildConsoleIfStale(say).catch((err: unknown) => say(`console build failed (${String(err)}); the API still runs`));
+  if (!process.argv.includes('--no-build')) {
+    await buildConsoleIfStale(say).catch((err: unknown) => say(`console build failed (${String(err)}); the API still runs`));
+  }
   say('starting Paddock on a throwaway embedded database…');
   const s = await startServer({
     host: '127.0.0.1',
@@ -71,7 +76,10 @@ async function main() {
   const production = await admin.createGroup('production', true);
   const staging = await admin.createGroup('staging');
   const edge = await admin.createGroup('edge-lab');
-  say('created groups production (default), staging and edge-lab; starting 8 runner processes on version 1.4.0');
+  const batch = await admin.createGroup('batch');
+  const fresh = await admin.createGroup('new-team');
+  say('created groups production (default), staging, edge-lab, batch and new-team (no runner: "Waiting for first runner")');
+  say('starting 12 runner processes on version 1.4.0');
 
   // production: three healthy runners; their update to 1.5.0 succeeds.
   const prod = ['prod-1', 'prod-2', 'prod-3'].map((n) => spawn(n, production.registrationKey));
@@ -83,7 +91,16 @@ async function main() {
   spawn('staging-hang', staging.registrationKey, ['--test-hang-update', '--update-timeout-seconds', '12']);
   // edge-lab: both runners are killed hard, so the group turns red ("lost").
   const edgeRunners = ['edge-1', 'edge-2'].map((n) => spawn(n, edge.registrationKey));
-  await Promise.all([...prod, stagingOk, stagingStop, ...edgeRunners].map(registered));
+  // batch: one runner stays; the others' workers end by themselves (exit 0: Completed; exit 134, as an
+  // abort: Crash) or are SIGKILLed inside the host (137 / Error: Killed inside the guest).
+  const batchRunners = [
+    spawn('batch-steady', batch.registrationKey),
+    spawn('batch-done', batch.registrationKey, ['--test-work-exit', '0', '--test-work-seconds', '10']),
+    spawn('batch-crash', batch.registrationKey, ['--test-work-exit', '134', '--test-work-seconds', '12']),
+  ];
+  const batchKilled = spawn('batch-killed', batch.registrationKey);
+  batchRunners.push(batchKilled);
+  await Promise.all([...prod, stagingOk, stagingStop, ...edgeRunners, ...batchRunners].map(registered));
   t0 = Date.now();
   say('every group is green now; the timeline starts');
 
@@ -92,16 +109,28 @@ async function main() {
   for (const r of edgeRunners) r.killGroup();
 
   await at(5);
-  say('production: requesting an update to 1.5.0 (each runner starts paddock-runner-1.5.0, then exits 0)');
+  say('production: requesting an update to 1.5.0 (each runner starts its replacement on 1.5.0 under its own name, then exits 0)');
   const prodUpdate = await admin.requestUpdate(production.id);
 
   await at(8);
   say('staging: SIGTERM to staging-stop (goodbye: disconnected at once, signal 15)');
   stagingStop.signal('SIGTERM');
 
+  await at(10);
+  say('batch: batch-done\'s worker exits 0 about now (Completed); batch-crash\'s exits 134 at +12 s (Crash)');
+
   await at(14);
   say('staging: requesting an update to 1.5.0; staging-hang will not come up, so it rolls back');
   const stagingUpdate = await admin.requestUpdate(staging.id);
+
+  await at(16);
+  const workerPid = await batchKilled.workerPid();
+  say(`batch: SIGKILL batch-killed's worker (pid ${workerPid}): 137 / Error, killed inside the guest`);
+  try {
+    process.kill(workerPid, 'SIGKILL');
+  } catch {
+    say('batch: that worker was already gone');
+  }
 
   const settled = async (groupId: string, updateId: string) =>
     waitFor(
@@ -118,7 +147,7 @@ async function main() {
   say(`staging update: ${st.state}${st.reason ? ` (${st.reason})` : ''}`);
   // Let the rollback command bring the updated staging runner back before the summary.
   await waitFor(async () => (await admin.group(staging.id)).versions.join() === '1.4.0', 'staging back on 1.4.0', 60_000, 500).catch(() => {});
-  for (const g of [production, staging, edge]) {
+  for (const g of [production, staging, edge, batch, fresh]) {
     const group = await admin.group(g.id);
     say(`${group.name}: ${group.status}, ${group.connectedCount} of ${group.instanceCount} connected, versions ${group.versions.join(', ') || '-'}`);
     for (const i of await admin.instances(g.id)) {
