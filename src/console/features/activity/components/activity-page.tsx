@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { errorMessage } from '../../../lib/api-client';
+import { cn } from '../../../lib/cn';
 import { formatDateTime } from '../../../lib/format';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { Button } from '../../../components/ui/button';
@@ -44,7 +45,7 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
       >
         <div className={styles.field}>
           <Label htmlFor={`${id}-group`}>Group</Label>
-          <NativeSelect id={`${id}-group`} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
+          <NativeSelect id={`${id}-group`} className={styles.groupSelect} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
             <option value="">All groups</option>
             {groupOptions.map((g) => (
               <option key={g.id} value={g.id}>
@@ -103,10 +104,10 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
                     <td className={styles.nowrap}>
                       <time dateTime={e.at}>{formatDateTime(e.at)}</time>
                     </td>
-                    <td>{e.actor}</td>
+                    <td className={styles.user}>{e.actor}</td>
                     <td>{describeAction(e.action)}</td>
-                    <td>{e.groupName ?? <span className={styles.muted}>—</span>}</td>
-                    <td className={styles.muted}>{describeDetail(e) || '—'}</td>
+                    <td className={styles.breakAnywhere}>{e.groupName ?? <span className={styles.muted}>—</span>}</td>
+                    <td className={cn(styles.muted, styles.breakAnywhere)}>{describeDetail(e) || '—'}</td>
                   </tr>
                 ))}
               </tbody>
