@@ -10,6 +10,41 @@ export type RetryableLazy<P> = ComponentType<P> & {
 const failed = new Set<() => void>();
 
 /**
+ * Stylesheets of lazy chunks that failed to load. Vite's preloader remembers every CSS file it has
+ * asked for, failed or not, and never asks again: a retried page would come back unstyled. These are
+ * fetched afresh before a retry.
+ */
+const failedStylesheets = new Set<HTMLLinkElement>();
+if (typeof document !== 'undefined') {
+  // Resource errors do not bubble, but the capture phase on the document sees them.
+  document.addEventListener(
+    'error',
+    (event) => {
+      const target = event.target;
+      if (target instanceof HTMLLinkElement && target.rel === 'stylesheet') failedStylesheets.add(target);
+    },
+    true,
+  );
+}
+
+/** Replaces each failed stylesheet link with a fresh copy; settles once they have all loaded or failed. */
+function relinkFailedStylesheets(): Promise<void> {
+  const links = [...failedStylesheets];
+  failedStylesheets.clear();
+  return Promise.all(
+    links.map(
+      (old) =>
+        new Promise<void>((resolve, reject) => {
+          const fresh = old.cloneNode() as HTMLLinkElement;
+          fresh.addEventListener('load', () => resolve());
+          fresh.addEventListener('error', () => reject(new Error(`Unable to load CSS ${old.href}`)));
+          old.replaceWith(fresh);
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+/**
  * React.lazy keeps a failed import forever, so a page whose chunk could not load while the control
  * plane was down would stay broken after it is back. This one swaps in a fresh lazy component after a
  * failure, once `retryFailedLoads` is called. `load` resolves to the component itself.
@@ -17,7 +52,8 @@ const failed = new Set<() => void>();
 export function retryableLazy<P extends object>(load: () => Promise<ComponentType<P>>): RetryableLazy<P> {
   let pending: Promise<{ default: ComponentType<P> }> | null = null;
   const start = () => {
-    pending ??= load().then(
+    // The stylesheets may belong to another chunk: their outcome does not decide this one's.
+    pending ??= (failedStylesheets.size > 0 ? relinkFailedStylesheets().then(load, load) : load()).then(
       (component) => ({ default: component }),
       (error: unknown) => {
         pending = null;
