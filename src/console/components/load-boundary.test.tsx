@@ -80,6 +80,25 @@ describe('LoadBoundary', () => {
     expect(chunk.attempts).toBe(3);
   });
 
+  it('a part shown anew (a dialog opened again) fetches a chunk that failed before', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { chunk, Page } = flakyChunk();
+    const dialog = (
+      <LoadBoundary onDismiss={() => {}}>
+        <Suspense fallback={null}>
+          <Page />
+        </Suspense>
+      </LoadBoundary>
+    );
+    const first = render(dialog);
+    await screen.findByRole('alert');
+    first.unmount();
+    chunk.down = false;
+    render(dialog);
+    expect(await screen.findByRole('heading', { name: 'The page' })).toBeInTheDocument();
+    expect(chunk.attempts).toBe(2);
+  });
+
   it('a chunk loaded ahead with preload renders without asking again', async () => {
     const { chunk, Page } = flakyChunk();
     chunk.down = false;

@@ -15,13 +15,20 @@ interface Props {
 /**
  * Keeps a part of the console that failed to load or render (typically a page's or dialog's code chunk
  * while the control plane is unreachable) from blanking the rest: navigation and the connection banner
- * stay. It tries again by itself when the control plane is reachable again or `resetKey` changes;
- * components made with `retryableLazy` then fetch their chunk afresh.
+ * stay. It tries again by itself when the control plane is reachable again, when `resetKey` changes,
+ * and when it is mounted anew; components made with `retryableLazy` then fetch their chunk afresh.
  */
 export class LoadBoundary extends Component<Props, { failed: boolean }> {
   state = { failed: false };
   private unsubscribe: (() => void) | null = null;
   private lastConnection = getConnectionState();
+
+  constructor(props: Props) {
+    super(props);
+    // A part shown anew (a dialog opened again, a page mounted) gets a fresh try at a chunk that failed
+    // before. Only here and in retry: retrying on every render would fetch in a loop while down.
+    retryFailedLoads();
+  }
 
   static getDerivedStateFromError() {
     return { failed: true };

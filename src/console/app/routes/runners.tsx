@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import type { Instance, RunnerGroup } from '../../../contract/schemas';
 import { groupUpdatesQuery, runnerGroupsQuery } from '../../features/runner-groups/api/queries';
 import type { RenderInstallView } from '../../features/runner-groups/components/install-step';
@@ -7,22 +7,19 @@ import { RunnersPage } from '../../features/runner-groups/components/runners-pag
 import { UpdateProgress } from '../../features/runner-groups/components/update-progress';
 import { useDocumentTitle } from '../../lib/use-document-title';
 import { LoadBoundary } from '../../components/load-boundary';
+import { retryableLazy } from '../../components/retryable-lazy';
 import { toast } from '../../components/ui/toast-store';
 
 // Everything below opens in a dialog, so it loads when first needed, not with the Runners page.
-const EditGroupDialog = lazy(() =>
-  import('../../features/instances/components/edit-group-dialog').then((m) => ({ default: m.EditGroupDialog })),
+const EditGroupDialog = retryableLazy(() =>
+  import('../../features/instances/components/edit-group-dialog').then((m) => m.EditGroupDialog),
 );
-const InstallView = lazy(() =>
-  import('../../features/install/components/install-view').then((m) => ({ default: m.InstallView })),
+const InstallView = retryableLazy(() => import('../../features/install/components/install-view').then((m) => m.InstallView));
+const TroubleshootingPanel = retryableLazy(() =>
+  import('../../features/troubleshooting/components/troubleshooting-panel').then((m) => m.TroubleshootingPanel),
 );
-const TroubleshootingPanel = lazy(() =>
-  import('../../features/troubleshooting/components/troubleshooting-panel').then((m) => ({
-    default: m.TroubleshootingPanel,
-  })),
-);
-const FleetHealthStrip = lazy(() =>
-  import('../../features/troubleshooting/components/fleet-health-strip').then((m) => ({ default: m.FleetHealthStrip })),
+const FleetHealthStrip = retryableLazy(() =>
+  import('../../features/troubleshooting/components/fleet-health-strip').then((m) => m.FleetHealthStrip),
 );
 
 const renderInstallView: RenderInstallView = (props) => (

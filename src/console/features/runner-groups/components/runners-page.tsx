@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useId, useRef, useState } from 'react';
+import { Suspense, useId, useRef, useState } from 'react';
 import type { RunnerGroup } from '../../../../contract';
 import { LoadBoundary } from '../../../components/load-boundary';
+import { retryableLazy } from '../../../components/retryable-lazy';
 import { errorMessage } from '../../../lib/api-client';
 import { plural } from '../../../lib/format';
 import { usePermissions } from '../../../lib/permissions';
@@ -19,10 +20,10 @@ import type { RenderInstallView } from './install-step';
 import styles from './runners-page.module.css';
 
 // Dialogs load when first opened: the Runners page's initial JavaScript stays small.
-const NewGroupDialog = lazy(() => import('./new-group-dialog').then((m) => ({ default: m.NewGroupDialog })));
-const RotateKeyDialog = lazy(() => import('./rotate-key-dialog').then((m) => ({ default: m.RotateKeyDialog })));
-const UpdateDialog = lazy(() => import('./update-dialog').then((m) => ({ default: m.UpdateDialog })));
-const DeleteDialog = lazy(() => import('./delete-dialog').then((m) => ({ default: m.DeleteDialog })));
+const NewGroupDialog = retryableLazy(() => import('./new-group-dialog').then((m) => m.NewGroupDialog));
+const RotateKeyDialog = retryableLazy(() => import('./rotate-key-dialog').then((m) => m.RotateKeyDialog));
+const UpdateDialog = retryableLazy(() => import('./update-dialog').then((m) => m.UpdateDialog));
+const DeleteDialog = retryableLazy(() => import('./delete-dialog').then((m) => m.DeleteDialog));
 
 type OpenDialog = { kind: 'new' } | { kind: 'update' | 'rotate-key' | 'delete'; groupId: string } | null;
 
