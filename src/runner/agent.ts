@@ -5,7 +5,7 @@ import { RunnerCallError, RunnerClient } from './client';
 import { DockerEngine, startDockerReplacement } from './docker';
 import { KubernetesApi, podRefFromEnv, updateOwnDeployment } from './kubernetes';
 import type { Logger } from './log';
-import type { RunnerOptions } from './options';
+import { replacementName, type RunnerOptions } from './options';
 import { type Replacement, type ReplacementSpec, startReplacement } from './replacement';
 import { processExitCode, startWorker, type Worker } from './supervisor';
 
@@ -212,7 +212,7 @@ export class Agent {
         if (!this.foundLogged.has(key)) {
           this.foundLogged.add(key);
           this.log.info(
-            `Found existing container with name: ${this.replacement.name} already running with id: ${this.replacement.id}`,
+            `Found existing container with name: ${replacementName(this.replacement.version)} already running with id: ${this.replacement.id}${asProcess(this.replacement)}`,
           );
         }
         continue;
@@ -311,7 +311,9 @@ export class Agent {
       this.log.warn('No Docker socket mounted (/var/run/docker.sock or DOCKER_HOST): starting the replacement as a process');
     }
     const replacement = startReplacement(spec);
-    this.log.info(`Creating new container with name: ${replacement.name} and configuration from container with id: ${this.instanceId}`);
+    this.log.info(
+      `Creating new container with name: ${replacementName(replacement.version)} and configuration from container with id: ${this.instanceId}${asProcess(replacement)}`,
+    );
     return replacement;
   }
 
@@ -387,6 +389,14 @@ export class Agent {
       this.stopCtl.signal.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/**
+ * A process replacement logs PRODUCT.md §4's Docker lines word for word (the console's "Runner upgrade
+ * failure" guide tells users to search for them), then says which instance name it registers under.
+ */
+function asProcess(r: Replacement): string {
+  return r.name === replacementName(r.version) ? '' : ` (a process here; it registers as ${r.name})`;
 }
 
 /** "replacement paddock-runner-1.5.0" (Docker), "replacement build-1 on 1.5.0" (a process keeps its name). */

@@ -67,9 +67,9 @@ describe('runner protocol on the wire', () => {
       return { status: 204, body: null };
     });
     const r = startRunner({ server: url, key, name: 'wire-1', version: '1.4.0' });
-    // On the process platform the replacement keeps the instance's name (Docker names a container after the version).
-    await r.waitForLog(/Creating new container with name: wire-1 and configuration from container with id: i-old/);
-    await r.waitForLog(/Found existing container with name: wire-1 already running with id: pid-\d+/);
+    // A process replacement keeps the instance name but logs §4's Docker lines word for word (the guide searches for them).
+    await r.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0 and configuration from container with id: i-old \(a process here; it registers as wire-1\)/);
+    await r.waitForLog(/Found existing container with name: paddock-runner-1\.5\.0 already running with id: pid-\d+ \(a process here; it registers as wire-1\)/);
     expect(await r.waitForExit(20_000)).toEqual({ code: 0, signal: null });
 
     const registers = calls.filter((c) => c.path === '/api/v1/runner/register');

@@ -55,7 +55,7 @@ describe('updates carried out by real runner processes', () => {
     const update = await server.admin.requestUpdate(g.id);
     expect(update).toMatchObject({ targetVersion: '1.5.0', state: 'in_progress' });
     await r.waitForLog(
-      new RegExp(`Creating new container with name: build-1 and configuration from container with id: ${oldId}`),
+      new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration from container with id: ${oldId} \\(a process here; it registers as build-1\\)`),
     );
     expect(await r.waitForExit()).toEqual({ code: 0, signal: null });
 
@@ -84,7 +84,7 @@ describe('updates carried out by real runner processes', () => {
 
     const update = await server.admin.requestUpdate(g.id, '1.5.0');
     // No --name: the instance is named after the host, and so is its replacement.
-    await r.waitForLog(new RegExp(`Creating new container with name: ${escapeRegExp(hostname())} and configuration`));
+    await r.waitForLog(new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration .*it registers as ${escapeRegExp(hostname())}\\)`));
     const done = await updateSettles(g.id, update.id);
     expect(done.state).toBe('rolled_back');
     expect(done.reason).toContain(`replacement ${hostname()} on 1.5.0 exited with code 1 before registering`);
@@ -107,14 +107,14 @@ describe('updates carried out by real runner processes', () => {
 
     const update = await server.admin.requestUpdate(g.id);
     // The good runner's replacement registers on 1.5.0, while the bad one's hangs until its 4 s timeout ...
-    await good.waitForLog(/Creating new container with name: good and configuration/);
+    await good.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0 and configuration .*it registers as good\)/);
     expect(await good.waitForExit()).toEqual({ code: 0, signal: null });
     const done = await updateSettles(g.id, update.id);
     expect(done.state).toBe('rolled_back');
     expect(done.reason).toMatch(/replacement bad on 1\.5\.0 did not register within 4 s/);
     // ... and is then told to return: it starts its 1.4.0 replacement, still named good, from its own configuration.
     await good.waitForLog(/Rollback \S+: 1\.5\.0 -> 1\.4\.0/, 20_000);
-    await good.waitForLog(/Rollback \S+: 1\.5\.0 -> 1\.4\.0[\s\S]*Creating new container with name: good and configuration from container with id: \S+/);
+    await good.waitForLog(/Rollback \S+: 1\.5\.0 -> 1\.4\.0[\s\S]*Creating new container with name: paddock-runner-1\.4\.0 and configuration from container with id: \S+ \(a process here; it registers as good\)/);
     await waitFor(
       async () => {
         const group = await server.admin.group(g.id);
