@@ -1,8 +1,12 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { resetDb } from './db';
 import { server } from './server';
+
+// findBy*/waitFor wait for what the user would wait for; 1 s (the default) is too short for a lazily
+// loaded dialog's first import on a 2-core CI machine running two test workers at once.
+configure({ asyncUtilTimeout: 5_000 });
 
 // jsdom has no layout: give the virtualized lists' scroll areas a size so rows render.
 const realRect = Element.prototype.getBoundingClientRect;
