@@ -59,6 +59,13 @@ export const RunnerError = z.object({
 });
 export type RunnerError = z.infer<typeof RunnerError>;
 
+/**
+ * A runner's last error as the control plane keeps it: `at` is the runner's clock, `reportedAt` the
+ * control plane's, when the heartbeat carrying it arrived (comparable with `lastHeartbeatAt`).
+ */
+export const ReportedRunnerError = RunnerError.extend({ reportedAt: isoTime.optional() });
+export type ReportedRunnerError = z.infer<typeof ReportedRunnerError>;
+
 export const Instance = z.object({
   id: z.string(),
   groupId: z.string(),
@@ -74,7 +81,7 @@ export const Instance = z.object({
   lastHeartbeatAt: isoTime,
   /** When the control plane marked it disconnected (missed heartbeats, or goodbye); null while connected. */
   disconnectedAt: isoTime.nullable().optional(),
-  lastError: RunnerError.nullable(),
+  lastError: ReportedRunnerError.nullable(),
   termination: Termination.nullable(),
 });
 export type Instance = z.infer<typeof Instance>;

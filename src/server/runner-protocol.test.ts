@@ -154,12 +154,21 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect(byName.get('b')!.termination).toMatchObject({ exitCode: 0, signal: null, reason: 'Completed', cause: 'completed' });
     });
 
-    it('stores the last error a runner reports and shows it', async () => {
+    it('stores the last error a runner reports, stamped with when it arrived on our clock, and shows it', async () => {
       const { id, key } = await createGroup(h);
       const r = await register(h, key);
       const lastError = { kind: 'timeout', message: 'connect ETIMEDOUT', at: '2026-03-01T11:59:00.000Z' };
+      // A runner cannot set reportedAt: it is ours.
+      const sent = { ...lastError, reportedAt: '2000-01-01T00:00:00.000Z' };
+      expect((await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError: sent })).status).toBe(400);
+      const arrived = h.clock.now().toISOString();
       expect((await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError })).status).toBe(200);
-      expect((await instances(id))[0]!.lastError).toEqual(lastError);
+      expect((await instances(id))[0]!.lastError).toEqual({ ...lastError, reportedAt: arrived });
+      // The same error reported again later is the same error: it keeps the time it first arrived.
+      h.clock.advance(30);
+      expect((await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError })).status).toBe(200);
+      await h.paddock.tick();
+      expect((await instances(id))[0]!.lastError).toEqual({ ...lastError, reportedAt: arrived });
     });
 
     it('answers every malformed field of the runner protocol with 400 naming the field and its rule, and changes nothing', async () => {
@@ -221,10 +230,10 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       const firstSeen = h.clock.now().toISOString();
       const text = 'getaddrinfo ENOTFOUND paddock.example.com';
       expect((await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError: text })).status).toBe(200);
-      expect((await instances(id))[0]!.lastError).toEqual({ kind: 'dns', message: text, at: firstSeen });
+      expect((await instances(id))[0]!.lastError).toEqual({ kind: 'dns', message: text, at: firstSeen, reportedAt: firstSeen });
       h.clock.advance(2);
       expect((await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError: text })).status).toBe(200);
-      expect((await instances(id))[0]!.lastError).toEqual({ kind: 'dns', message: text, at: firstSeen });
+      expect((await instances(id))[0]!.lastError).toEqual({ kind: 'dns', message: text, at: firstSeen, reportedAt: firstSeen });
       await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError: 'connect ETIMEDOUT 10.0.0.1:443' });
       expect((await instances(id))[0]!.lastError).toMatchObject({ kind: 'timeout', at: h.clock.now().toISOString() });
       await heartbeat(h, r.instanceToken, { version: '1.3.0', lastError: null });

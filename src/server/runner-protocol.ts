@@ -71,7 +71,7 @@ export class RunnerProtocol {
       this.byToken.clear();
       this.tokenById.clear();
     }
-    this.byToken.set(hash, { row, lastErrorJson: JSON.stringify(row.last_error ?? null) });
+    this.byToken.set(hash, { row, lastErrorJson: errorKey(row.last_error) });
     this.tokenById.set(row.id, hash);
   }
 
@@ -84,7 +84,7 @@ export class RunnerProtocol {
     if (!row) return null;
     if (typeof row.last_error === 'string') row.last_error = JSON.parse(row.last_error);
     if (epoch === this.epoch) this.remember(hash, row);
-    return { hash, cached: { row, lastErrorJson: JSON.stringify(row.last_error ?? null) } };
+    return { hash, cached: { row, lastErrorJson: errorKey(row.last_error) } };
   }
 
   async register(bearer: string, body: RegisterBody): Promise<RegisterResponse> {
@@ -161,7 +161,7 @@ export class RunnerProtocol {
     const lastError = typeof body.lastError === 'string' ? errorFromText(body.lastError, inst.last_error, now) : body.lastError;
     const versionChanged = body.version !== inst.version;
     const reconnect = inst.status === 'disconnected';
-    const errorChanged = lastError !== undefined && JSON.stringify(lastError) !== cached.lastErrorJson;
+    const errorChanged = lastError !== undefined && errorKey(lastError) !== cached.lastErrorJson;
     // The first heartbeat after registering is written at once (and announced): it proves the runner's loop works.
     const firstBeat = inst.heartbeats_on_version === 0 && inst.status !== 'terminated';
     let subject = inst;
@@ -173,7 +173,8 @@ export class RunnerProtocol {
           at: now,
           version: body.version,
           versionChanged,
-          lastError: errorChanged ? lastError : undefined,
+          // Stamped with our clock too: the console compares it with lastHeartbeatAt, never the runner's clock.
+          lastError: errorChanged ? lastError && { ...lastError, reportedAt: now.toISOString() } : undefined,
         });
         if (!row) return null;
         if (versionChanged && (await this.updates.onVersion(tx, inst, body.version))) {
@@ -250,6 +251,11 @@ export class RunnerProtocol {
  * A last error sent as plain text: its kind guessed from the words, dated when first received (the
  * same text again keeps its date, so a runner repeating it does not count as a change).
  */
+/** What makes two reports the same error: the runner's fields, not when we received them. */
+function errorKey(e: RunnerError | null | undefined): string {
+  return JSON.stringify(e ? { kind: e.kind, message: e.message, at: e.at } : null);
+}
+
 export function errorFromText(text: string, previous: RunnerError | null | undefined, now: Date): RunnerError | null {
   const message = text.trim();
   if (message === '') return null;

@@ -1,4 +1,4 @@
-import type { Platform, RunnerError } from '../../contract';
+import type { Platform, ReportedRunnerError } from '../../contract';
 import type { Queryable } from './db';
 
 export interface InstanceRow {
@@ -16,7 +16,7 @@ export interface InstanceRow {
   last_heartbeat_at: Date;
   heartbeats_on_version: number;
   disconnected_at: Date | null;
-  last_error: RunnerError | null;
+  last_error: ReportedRunnerError | null;
   term_exit_code: number | null;
   term_signal: number | null;
   term_reason: string | null;
@@ -125,7 +125,7 @@ export async function disconnectInstance(
 export async function writeThroughHeartbeat(
   q: Queryable,
   id: string,
-  hb: { at: Date; version: string; versionChanged: boolean; lastError: RunnerError | null | undefined },
+  hb: { at: Date; version: string; versionChanged: boolean; lastError: ReportedRunnerError | null | undefined },
 ): Promise<InstanceRow | null> {
   const [row] = await q.query<InstanceRow>(
     `UPDATE instances i SET

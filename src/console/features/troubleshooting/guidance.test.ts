@@ -102,6 +102,20 @@ describe('Runner disconnected', () => {
     }
   });
 
+  it.each([
+    // The runner's clock 5 min behind: by its own `at` the error looks old, but it arrived with the last heartbeat.
+    ['a runner clock running behind', 360, 61, false],
+    // The runner's clock ahead: by `at` the error is in the future, but it arrived minutes before the last heartbeat.
+    ['a runner clock running ahead', -100, 300, true],
+  ] as const)('with %s, the control plane\'s reportedAt decides: recovered = %s', (_label, errorAgo, reportedAgo, recovered) => {
+    const instance = disconnected({
+      lastHeartbeatAt: ago(60),
+      lastError: { kind: 'timeout', message: 'POST /heartbeat timed out', at: ago(errorAgo), reportedAt: ago(reportedAgo) },
+    });
+    expect(recoveredFromLastError(instance)).toBe(recovered);
+    if (recovered) expect(texts(disconnectedGuide(group, instance, ctx))).toContain(`kept sending heartbeats for ${formatGap((reportedAgo - 60) * 1000)} afterwards`);
+  });
+
   it('a recovered timeout is not offered as the firewall cause, and the firewall rule is still named', () => {
     const guide = disconnectedGuide(
       group,

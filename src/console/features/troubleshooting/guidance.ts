@@ -129,18 +129,20 @@ export function wentQuiet(instance: Instance): boolean {
 /**
  * How long a runner must have kept heartbeating after its last error for that error to count as one
  * it recovered from: two heartbeat intervals (5 s each). The runner reports an error in the first
- * heartbeat that gets through after it, and retries at most one interval apart, so an error that
- * is still going on when the heartbeats stop is within about one interval of the last heartbeat.
+ * heartbeat that gets through after it, so an error that is still going on when the heartbeats stop
+ * arrived with one of the last heartbeats.
  */
 export const recoveredErrorGapMs = 10_000;
 
 /**
  * Whether the runner's last error is older news: it kept heartbeating for more than
- * `recoveredErrorGapMs` after it, so it is not why the runner later went quiet.
+ * `recoveredErrorGapMs` after the error arrived, so it is not why the runner later went quiet. Both
+ * times are the control plane's (`reportedAt`); an error stored before there was a `reportedAt`
+ * falls back to the runner's own `at`.
  */
 export function recoveredFromLastError(instance: Pick<Instance, 'lastError' | 'lastHeartbeatAt'>): boolean {
   if (!instance.lastError) return false;
-  const gap = Date.parse(instance.lastHeartbeatAt) - Date.parse(instance.lastError.at);
+  const gap = Date.parse(instance.lastHeartbeatAt) - Date.parse(instance.lastError.reportedAt ?? instance.lastError.at);
   return Number.isFinite(gap) && gap > recoveredErrorGapMs;
 }
 
@@ -168,7 +170,7 @@ export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: G
     blocks.push(text('The runner reported no error before it went quiet: its process or host stopped, or the network dropped without an error reaching the control plane.'));
   }
   if (error && recovered) {
-    const after = formatGap(Date.parse(instance.lastHeartbeatAt) - Date.parse(error.at));
+    const after = formatGap(Date.parse(instance.lastHeartbeatAt) - Date.parse(error.reportedAt ?? error.at));
     blocks.push(
       text(`It did report an error earlier and recovered from it: it kept sending heartbeats for ${after} afterwards, so that error is not why it went quiet.`),
       { kind: 'logline', text: `Earlier error (${error.kind}), recovered: ${error.message}` },
