@@ -258,8 +258,9 @@ export type RunnerEventBody = z.infer<typeof RunnerEventBody>;
 
 // ---- live events (SSE) ----
 
+/** A change the console follows live; `audit` is a new audit-log entry (groupId '' when it names no group). */
 export const LiveEvent = z.object({
-  kind: z.enum(['group', 'instance', 'update']),
+  kind: z.enum(['group', 'instance', 'update', 'audit']),
   op: z.enum(['upsert', 'delete']),
   groupId: z.string(),
   entityId: z.string(),

@@ -21,6 +21,9 @@ describe('GET /api/v1/events', () => {
     const created = await (await call(server.url, 'POST', '/api/v1/runner-groups', { cookie, body: { name: 'Live' } })).json();
     const groupEvent = await sse.waitFor((m) => m.event === 'group' && JSON.parse(m.data).groupId === created.id);
     expect(JSON.parse(groupEvent.data)).toEqual({ kind: 'group', op: 'upsert', groupId: created.id, entityId: created.id });
+    // The audit entry of the creation has its own event, so the Activity page refetches only for those.
+    const auditEvent = await sse.waitFor((m) => m.event === 'audit' && JSON.parse(m.data).groupId === created.id);
+    expect(JSON.parse(auditEvent.data)).toMatchObject({ kind: 'audit', op: 'upsert', groupId: created.id });
     expect(groupEvent.id).toMatch(/^\d+$/);
     expect(groupEvent.data).not.toContain(created.registrationKey);
 

@@ -40,8 +40,10 @@ const ES = FakeEventSource as unknown as typeof EventSource;
 
 describe('keysForEvent', () => {
   it.each([
-    [{ kind: 'group', op: 'upsert' }, [queryKeys.runnerGroups.list(), queryKeys.runnerGroups.detail('g1'), queryKeys.auditEvents.all]],
-    [{ kind: 'group', op: 'delete' }, [queryKeys.runnerGroups.list(), queryKeys.auditEvents.all]],
+    // A group change (a runner came or went) leaves the audit log alone; a new audit entry refreshes it.
+    [{ kind: 'group', op: 'upsert' }, [queryKeys.runnerGroups.list(), queryKeys.runnerGroups.detail('g1')]],
+    [{ kind: 'group', op: 'delete' }, [queryKeys.runnerGroups.list()]],
+    [{ kind: 'audit', op: 'upsert' }, [queryKeys.auditEvents.all]],
     [{ kind: 'instance', op: 'upsert' }, [queryKeys.runnerGroups.list(), queryKeys.runnerGroups.instances('g1')]],
     [
       { kind: 'update', op: 'upsert' },

@@ -10,13 +10,11 @@ export function keysForEvent(event: LiveEvent): QueryKey[] {
   switch (event.kind) {
     case 'group':
       // A deleted group leaves the list; its detail queries are dropped rather than refetched.
-      // Every audit entry is written with a group event in the same transaction (created, renamed,
-      // set as default, key rotated, deleted, update requested or ended), so the Activity page
-      // follows these; refetching an infinite query re-walks its pages from the newest, so
+      return event.op === 'delete' ? [g.list()] : [g.list(), g.detail(event.groupId)];
+    case 'audit':
+      // A new audit-log entry: refetching an infinite query re-walks its pages from the newest, so
       // "Load more" still continues where the loaded pages end.
-      return event.op === 'delete'
-        ? [g.list(), queryKeys.auditEvents.all]
-        : [g.list(), g.detail(event.groupId), queryKeys.auditEvents.all];
+      return [queryKeys.auditEvents.all];
     case 'instance':
       return [g.list(), g.instances(event.groupId)];
     case 'update':
@@ -24,7 +22,7 @@ export function keysForEvent(event: LiveEvent): QueryKey[] {
   }
 }
 
-const kinds = new Set(['group', 'instance', 'update']);
+const kinds = new Set<string>(['group', 'instance', 'update', 'audit'] satisfies LiveEvent['kind'][]);
 
 /** The event's data when it has the contract's LiveEvent shape (checked by hand: zod stays out of the first load). */
 export function parseLiveEvent(data: unknown): LiveEvent | null {
@@ -109,7 +107,7 @@ export function startLiveEvents(queryClient: QueryClient, options: LiveEventsOpt
       opened = true;
     };
     source.onmessage = onEvent;
-    for (const name of ['group', 'instance', 'update']) source.addEventListener(name, onEvent as EventListener);
+    for (const name of kinds) source.addEventListener(name, onEvent as EventListener);
     source.onerror = () => {
       if (stopped) return;
       reportUnreachable();

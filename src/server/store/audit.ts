@@ -1,19 +1,18 @@
 import type { AuditEvent, AuditGroup, AuditPage } from '../../contract';
 import type { Queryable } from './db';
+import { publish } from './events';
 
 /** Records who did what to which group. */
 export async function recordAudit(
   q: Queryable,
   entry: { at: Date; actor: string; action: string; group: { id: string; name: string } | null; detail?: Record<string, unknown> },
 ): Promise<void> {
-  await q.query('INSERT INTO audit_events (at, actor, action, group_id, group_name, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
-    entry.at,
-    entry.actor,
-    entry.action,
-    entry.group?.id ?? null,
-    entry.group?.name ?? null,
-    JSON.stringify(entry.detail ?? {}),
-  ]);
+  const [row] = await q.query<{ id: string }>(
+    'INSERT INTO audit_events (at, actor, action, group_id, group_name, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text AS id',
+    [entry.at, entry.actor, entry.action, entry.group?.id ?? null, entry.group?.name ?? null, JSON.stringify(entry.detail ?? {})],
+  );
+  // Its own live event, so an open Activity page refetches for new entries only (not for every heartbeat-driven group change).
+  await publish(q, entry.at, { kind: 'audit', op: 'upsert', groupId: entry.group?.id ?? '', entityId: row!.id });
 }
 
 /** One page of the audit log, newest first; the cursor is the last id seen. */

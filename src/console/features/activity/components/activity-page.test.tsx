@@ -147,9 +147,9 @@ describe('Activity page', () => {
     const { a } = seedAudit(3);
     renderLiveActivity();
     await waitFor(() => expect(rows()).toHaveLength(3));
-    // Another admin renames the group: the server records it and announces a group change.
+    // Another admin renames the group: the server records it and announces the new audit entry.
     audit('group.renamed', a, { from: 'Alpha', to: 'Alpha 2' });
-    FakeEventSource.last!.emit('group', { kind: 'group', op: 'upsert', groupId: a.id, entityId: a.id });
+    FakeEventSource.last!.emit('audit', { kind: 'audit', op: 'upsert', groupId: a.id, entityId: 'e1' });
     await waitFor(() => expect(rows()).toHaveLength(4));
     expect(within(rows()[0]!).getAllByRole('cell')[4]?.textContent).toBe('from: Alpha · to: Alpha 2');
   });
@@ -163,7 +163,7 @@ describe('Activity page', () => {
     const oldest = within(rows()[99]!).getAllByRole('cell')[4]?.textContent;
     const g = seedGroup({ name: 'Gamma' });
     audit('group.created', g);
-    FakeEventSource.last!.emit('group', { kind: 'group', op: 'upsert', groupId: g.id, entityId: g.id });
+    FakeEventSource.last!.emit('audit', { kind: 'audit', op: 'upsert', groupId: g.id, entityId: 'e2' });
     await waitFor(() => expect(within(rows()[0]!).getAllByRole('cell')[3]?.textContent).toBe('Gamma'));
     // The loaded pages are walked again from the newest, each page as long as before: the new row
     // on top, and the oldest loaded one moves to the next page, which Load more brings.
