@@ -45,6 +45,15 @@ describe.each(backends)('the audit log\'s filters on %s', (backend) => {
     expect(second.items[0]?.id).not.toBe(first.items[0]?.id);
   });
 
+  it('can answer the user filter from an index (lower(actor), id), not a scan of the whole log', async () => {
+    const plan = await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL enable_seqscan = off');
+      return tx.query<Record<string, string>>('EXPLAIN SELECT id FROM audit_events WHERE lower(actor) = lower($1) ORDER BY id DESC LIMIT 50', ['ADMIN']);
+    });
+    const text = plan.map((r) => Object.values(r).join(' ')).join('\n');
+    expect(text).toMatch(/Index[^\n]*audit_events_actor/);
+  });
+
   it('names every group it holds, deleted ones marked and under the name they had last', async () => {
     const gone = await createGroup(h, 'Old fleet');
     const kept = await createGroup(h, 'beta');

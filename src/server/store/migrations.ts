@@ -146,6 +146,14 @@ CREATE INDEX instances_connected ON instances (id) WHERE status = 'connected';
 ALTER TABLE instances SET (fillfactor = 70);
 `,
   },
+  {
+    // The Activity page's user filter ignores case (usernames are unique ignoring case).
+    version: 4,
+    sql: `
+DROP INDEX audit_events_actor;
+CREATE INDEX audit_events_actor ON audit_events (lower(actor), id);
+`,
+  },
 ];
 
 /** Brings the schema up to date; safe when several replicas start at once (advisory lock). */
