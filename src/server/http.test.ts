@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ZodType } from 'zod';
+import { type ZodType, z } from 'zod';
 import { AuditQuery, CreateGroupBody, HeartbeatBody, PatchGroupBody, RegisterBody, RunnerEventBody, UpdateRequestBody } from '../contract';
 import { fieldErrors } from './http';
 import { memoryLogger } from './logger';
@@ -77,6 +77,8 @@ describe('fieldErrors', () => {
     ['a number out of range', AuditQuery, { limit: '0' }, [{ field: 'limit', message: 'must be at least 1' }]],
     ['a number that is not one', AuditQuery, { limit: 'ten' }, [{ field: 'limit', message: 'must be a number' }]],
     ['a string too long', AuditQuery, { actor: 'a'.repeat(129) }, [{ field: 'actor', message: 'must be at most 128 characters' }]],
+    ['a one-character limit', z.string().max(1), 'ab', [{ field: 'body', message: 'must be at most 1 character' }]],
+    ['a list too short', z.array(z.string()).min(2), ['a'], [{ field: 'body', message: 'must be at least 2 items' }]],
     ['an empty string', RegisterBody.shape.os, '', [{ field: 'body', message: 'must not be empty' }]],
     ['a value off the list', RegisterBody.shape.platform, 'windows', [{ field: 'body', message: 'must be one of kubernetes, docker, ec2, process' }]],
     ['an unknown discriminator', RunnerEventBody, { type: 42 }, [{ field: 'type', message: 'must be one of update-started, update-failed, terminated, goodbye' }]],

@@ -114,16 +114,18 @@ const listOf = (values: readonly unknown[]) => values.map((v) => (typeof v === '
 /** The rule a zod issue with a default message broke, as "must …". */
 function ruleOf(issue: ZodIssueLike): string {
   const { origin } = issue;
-  const unit = origin === 'string' ? ' characters' : origin === 'array' || origin === 'set' ? ' items' : '';
+  const noun = origin === 'string' ? 'character' : origin === 'array' || origin === 'set' ? 'item' : '';
+  // "at most 1 character", "at least 2 items", "at most 5" (a number has no unit).
+  const unit = (n: unknown) => (noun ? ` ${noun}${Number(n) === 1 ? '' : 's'}` : '');
   switch (issue.code) {
     case 'invalid_type':
       if (issue.path.length === 0 && issue.expected === 'object') return 'must be a JSON object';
       return issue.message.endsWith('received undefined') ? `is required and must be ${typeName(issue.expected)}` : `must be ${typeName(issue.expected)}`;
     case 'too_big':
-      return issue.inclusive === false ? `must be less than ${issue.maximum}${unit}` : `must be at most ${issue.maximum}${unit}`;
+      return issue.inclusive === false ? `must be less than ${issue.maximum}${unit(issue.maximum)}` : `must be at most ${issue.maximum}${unit(issue.maximum)}`;
     case 'too_small':
       if (origin === 'string' && Number(issue.minimum) === 1 && issue.inclusive !== false) return 'must not be empty';
-      return issue.inclusive === false ? `must be more than ${issue.minimum}${unit}` : `must be at least ${issue.minimum}${unit}`;
+      return issue.inclusive === false ? `must be more than ${issue.minimum}${unit(issue.minimum)}` : `must be at least ${issue.minimum}${unit(issue.minimum)}`;
     case 'invalid_value':
       return issue.values && issue.values.length === 1 ? `must be ${listOf(issue.values)}` : `must be one of ${listOf(issue.values ?? [])}`;
     case 'invalid_format':

@@ -35,6 +35,8 @@ function relinkFailedStylesheets(): Promise<void> {
     links.map(
       (old) =>
         new Promise<void>((resolve, reject) => {
+          // A link no longer in the page would never load or fail: nothing to wait for.
+          if (!old.isConnected) return resolve();
           const fresh = old.cloneNode() as HTMLLinkElement;
           fresh.addEventListener('load', () => resolve());
           fresh.addEventListener('error', () => reject(new Error(`Unable to load CSS ${old.href}`)));
@@ -54,7 +56,11 @@ export function retryableLazy<P extends object>(load: () => Promise<ComponentTyp
   const start = () => {
     // The stylesheets may belong to another chunk: their outcome does not decide this one's.
     pending ??= (failedStylesheets.size > 0 ? relinkFailedStylesheets().then(load, load) : load()).then(
-      (component) => ({ default: component }),
+      (component) => {
+        // A failed preload followed by a good load: nothing left to retry (a renew would remount it).
+        failed.delete(renew);
+        return { default: component };
+      },
       (error: unknown) => {
         pending = null;
         failed.add(renew);

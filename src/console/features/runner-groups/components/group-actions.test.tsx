@@ -124,10 +124,10 @@ describe('group menu', () => {
     expect(update).toHaveAccessibleDescription('No instance is connected.');
     await user.keyboard('{Enter}');
     await user.click(update);
-    // Nothing happened: no confirmation, no update, and the menu is still open on the item.
-    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
-    expect(db.updates.get(group.id) ?? []).toEqual([]);
+    // Nothing happened: the menu is still open on the item (a chosen item closes the menu), no update.
     expect(screen.getByRole('menu')).toBeInTheDocument();
+    expect(update).toHaveFocus();
+    expect(db.updates.get(group.id) ?? []).toEqual([]);
     await user.keyboard('{ArrowDown}');
     expect(screen.getByRole('menuitem', { name: 'Set as Default' })).toHaveFocus();
   });
@@ -148,7 +148,9 @@ describe('group menu', () => {
       expect(item).toHaveAccessibleDescription(/Viewers can look but not change runners/);
     }
     await user.keyboard('{Enter}');
-    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    // Choosing it did nothing: the menu is still open on Delete (a chosen item closes the menu).
+    expect(screen.getByRole('menu')).toBeInTheDocument();
+    expect(screen.getByRole('menuitem', { name: 'Delete' })).toHaveFocus();
     expect(db.groups.has(group.id)).toBe(true);
   });
 
