@@ -2,39 +2,8 @@ import { QueryClient } from '@tanstack/react-query';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { getConnectionState, reportReachable } from './connection';
 import { keysForEvent, parseLiveEvent, startLiveEvents } from './live-events';
+import { FakeEventSource } from '../testing/fake-event-source';
 import { queryKeys } from './query-keys';
-
-/** A hand-driven EventSource: the test opens it, sends events and breaks it. */
-class FakeEventSource {
-  static instances: FakeEventSource[] = [];
-  readyState = 0;
-  onopen: (() => void) | null = null;
-  onmessage: ((e: MessageEvent) => void) | null = null;
-  onerror: (() => void) | null = null;
-  listeners = new Map<string, Array<(e: MessageEvent) => void>>();
-  closed = false;
-  constructor(readonly url: string) {
-    FakeEventSource.instances.push(this);
-  }
-  addEventListener(name: string, fn: (e: MessageEvent) => void) {
-    this.listeners.set(name, [...(this.listeners.get(name) ?? []), fn]);
-  }
-  close() {
-    this.closed = true;
-    this.readyState = 2;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.();
-  }
-  emit(name: string, data: unknown) {
-    for (const fn of this.listeners.get(name) ?? []) fn(new MessageEvent(name, { data: JSON.stringify(data) }));
-  }
-  fail(final: boolean) {
-    this.readyState = final ? 2 : 0;
-    this.onerror?.();
-  }
-}
 
 const ES = FakeEventSource as unknown as typeof EventSource;
 

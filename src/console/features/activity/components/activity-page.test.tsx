@@ -8,6 +8,7 @@ import { ago, buildAuditEvent } from '../../../testing/factories';
 import { auditNeverLoads } from '../../../testing/overrides';
 import { renderApp, renderWithProviders } from '../../../testing/render';
 import { server } from '../../../testing/server';
+import { FakeEventSource } from '../../../testing/fake-event-source';
 import { ActivityPage } from './activity-page';
 
 function seedAudit(count: number) {
@@ -36,31 +37,6 @@ function auditAnswers500() {
 
 const rows = () => screen.getAllByRole('row').slice(1);
 
-/** A hand-driven event stream, as the browser's EventSource would deliver the server's events. */
-class FakeEventSource {
-  static last: FakeEventSource | null = null;
-  readyState = 0;
-  onopen: (() => void) | null = null;
-  onmessage: ((e: MessageEvent) => void) | null = null;
-  onerror: (() => void) | null = null;
-  private listeners = new Map<string, Array<(e: MessageEvent) => void>>();
-  constructor(readonly url: string) {
-    FakeEventSource.last = this;
-  }
-  addEventListener(name: string, fn: (e: MessageEvent) => void) {
-    this.listeners.set(name, [...(this.listeners.get(name) ?? []), fn]);
-  }
-  close() {
-    this.readyState = 2;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.();
-  }
-  emit(name: string, data: unknown) {
-    for (const fn of this.listeners.get(name) ?? []) fn(new MessageEvent(name, { data: JSON.stringify(data) }));
-  }
-}
 
 let stopLive: (() => void) | null = null;
 afterEach(() => {
