@@ -1,23 +1,12 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunnerGroup } from '../contract';
-import type { Db } from './store/db';
-import { openTestDb, resetDb } from './testing/db';
-import { createGroup, createHarness, type Harness, heartbeat, register } from './testing/harness';
+import { createGroup, type Harness, heartbeat, register, setUpSignedInHarness } from './testing/harness';
 
-let db: Db;
-let drop: () => Promise<void>;
+const t = setUpSignedInHarness('pglite');
 let h: Harness;
-
-beforeAll(async () => {
-  ({ db, drop } = await openTestDb('pglite'));
+beforeEach(() => {
+  h = t.h;
 });
-afterAll(() => drop());
-beforeEach(async () => {
-  await resetDb(db);
-  h = await createHarness(db);
-  await h.signIn();
-});
-afterEach(() => h.paddock.stop());
 
 const list = async (): Promise<RunnerGroup[]> => (await h.call('GET', '/api/v1/runner-groups')).json();
 
@@ -174,8 +163,7 @@ describe('sessions, roles and CSRF', () => {
   });
 
   it('uses a __Host- Secure cookie when the public URL is https', async () => {
-    await h.paddock.stop();
-    h = await createHarness(db, { publicUrl: 'https://paddock.example.com' });
+    h = await t.restart({ publicUrl: 'https://paddock.example.com' });
     const res = await h.call('POST', '/api/v1/session', {
       body: { username: 'admin', password: 'correct-horse-battery' },
       cookie: null,
@@ -332,7 +320,7 @@ describe('junk group ids', () => {
         expect(res.headers.get('content-type')).toBe('application/problem+json');
       }
     }
-    expect(await db.query('SELECT * FROM idempotency_keys')).toEqual([]);
+    expect(await t.db.query('SELECT * FROM idempotency_keys')).toEqual([]);
   });
 });
 

@@ -1,26 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AuditGroup, type AuditPage } from '../contract';
-import type { Db } from './store/db';
-import { type Backend, openTestDb, resetDb } from './testing/db';
-import { createGroup, createHarness, type Harness } from './testing/harness';
+import type { Backend } from './testing/db';
+import { createGroup, type Harness, setUpSignedInHarness } from './testing/harness';
 
 const backends: Backend[] = ['pglite', 'postgres'];
 
 describe.each(backends)('the audit log\'s filters on %s', (backend) => {
-  let db: Db;
-  let drop: () => Promise<void>;
+  const t = setUpSignedInHarness(backend);
   let h: Harness;
-
-  beforeAll(async () => {
-    ({ db, drop } = await openTestDb(backend));
+  beforeEach(() => {
+    h = t.h;
   });
-  afterAll(() => drop?.());
-  beforeEach(async () => {
-    await resetDb(db);
-    h = await createHarness(db);
-    await h.signIn();
-  });
-  afterEach(() => h?.paddock.stop());
 
   const page = async (query: string): Promise<AuditPage> => (await h.call('GET', `/api/v1/audit-events?${query}`)).json();
 
@@ -46,7 +36,7 @@ describe.each(backends)('the audit log\'s filters on %s', (backend) => {
   });
 
   it('can answer the user filter from an index (lower(actor), id), not a scan of the whole log', async () => {
-    const plan = await db.transaction(async (tx) => {
+    const plan = await t.db.transaction(async (tx) => {
       await tx.query('SET LOCAL enable_seqscan = off');
       return tx.query<Record<string, string>>('EXPLAIN SELECT id FROM audit_events WHERE lower(actor) = lower($1) ORDER BY id DESC LIMIT 50', ['ADMIN']);
     });

@@ -1,28 +1,18 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type Instance, Instance as InstanceSchema } from '../contract';
-import type { Db } from './store/db';
-import { type Backend, openTestDb, resetDb } from './testing/db';
-import { createGroup, createHarness, type Harness, heartbeat, register, runnerEvent } from './testing/harness';
+import type { Backend } from './testing/db';
+import { createGroup, type Harness, heartbeat, register, runnerEvent, setUpSignedInHarness } from './testing/harness';
 
 const backends: Backend[] = ['pglite', 'postgres'];
 
 // The instance timeline stamps "Marked disconnected" with `disconnectedAt`: the time the control
 // plane decided it (a sweep after the offline window, or a goodbye), not the last heartbeat's.
 describe.each(backends)('an instance\'s disconnectedAt on %s', (backend) => {
-  let db: Db;
-  let drop: () => Promise<void>;
+  const t = setUpSignedInHarness(backend);
   let h: Harness;
-
-  beforeAll(async () => {
-    ({ db, drop } = await openTestDb(backend));
+  beforeEach(() => {
+    h = t.h;
   });
-  afterAll(() => drop?.());
-  beforeEach(async () => {
-    await resetDb(db);
-    h = await createHarness(db);
-    await h.signIn();
-  });
-  afterEach(() => h?.paddock.stop());
 
   async function only(groupId: string): Promise<Instance> {
     const list = (await (await h.call('GET', `/api/v1/runner-groups/${groupId}/instances`)).json()) as unknown[];

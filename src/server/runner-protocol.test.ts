@@ -1,27 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Instance, RunnerGroup } from '../contract';
-import type { Db } from './store/db';
 import { eventsAfter } from './store/events';
-import { type Backend, openTestDb, resetDb } from './testing/db';
-import { createGroup, createHarness, type Harness, heartbeat, register, runnerBody, runnerEvent } from './testing/harness';
+import type { Backend } from './testing/db';
+import { createGroup, type Harness, heartbeat, register, runnerBody, runnerEvent, setUpSignedInHarness } from './testing/harness';
 
 const backends: Backend[] = ['pglite', 'postgres'];
 
 describe.each(backends)('runner protocol on %s', (backend) => {
-  let db: Db;
-  let drop: () => Promise<void>;
+  const t = setUpSignedInHarness(backend);
   let h: Harness;
-
-  beforeAll(async () => {
-    ({ db, drop } = await openTestDb(backend));
+  beforeEach(() => {
+    h = t.h;
   });
-  afterAll(() => drop?.());
-  beforeEach(async () => {
-    await resetDb(db);
-    h = await createHarness(db);
-    await h.signIn();
-  });
-  afterEach(() => h?.paddock.stop());
 
   async function instances(groupId: string): Promise<Instance[]> {
     return (await h.call('GET', `/api/v1/runner-groups/${groupId}/instances`)).json();
@@ -275,7 +265,7 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect(inst!.termination).toBeNull();
       expect(await group(id)).toMatchObject({ status: 'disconnected', connectedCount: 0, instanceCount: 1 });
       // the sweep was announced as live events (what SSE streams carry)
-      const events = await eventsAfter(db, '0');
+      const events = await eventsAfter(t.db, '0');
       const last = events.slice(-2).map((e) => [e.kind, e.entityId]);
       expect(last).toEqual([
         ['instance', r.instanceId],
@@ -301,9 +291,7 @@ describe.each(backends)('runner protocol on %s', (backend) => {
     });
 
     it('uses the configured heartbeat interval and offline window', async () => {
-      await h.paddock.stop();
-      h = await createHarness(db, { heartbeatSeconds: 2, offlineAfterSeconds: 6 });
-      await h.signIn();
+      h = await t.restart({ heartbeatSeconds: 2, offlineAfterSeconds: 6 });
       const { id, key } = await createGroup(h, 'Fast');
       const r = await register(h, key);
       expect(r.heartbeatSeconds).toBe(2);

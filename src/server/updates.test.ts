@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Instance, RunnerGroup, Update } from '../contract';
-import type { Db } from './store/db';
-import { type Backend, openTestDb, resetDb } from './testing/db';
-import { createGroup, createHarness, type Harness, heartbeat, register, runnerBody, runnerEvent } from './testing/harness';
+import type { Backend } from './testing/db';
+import { createGroup, type Harness, heartbeat, register, runnerBody, runnerEvent, setUpSignedInHarness } from './testing/harness';
 import { commandsFor, updateOutcome } from './updates';
 import type { UpdateRow } from './store/updates';
 
@@ -60,19 +59,11 @@ describe('updateOutcome', () => {
 const backends: Backend[] = ['pglite', 'postgres'];
 
 describe.each(backends)('updates through the API on %s (fake clock)', (backend) => {
-  let db: Db;
-  let drop: () => Promise<void>;
+  const t = setUpSignedInHarness(backend);
   let h: Harness;
-  beforeAll(async () => {
-    ({ db, drop } = await openTestDb(backend));
+  beforeEach(() => {
+    h = t.h;
   });
-  afterAll(() => drop?.());
-  beforeEach(async () => {
-    await resetDb(db);
-    h = await createHarness(db);
-    await h.signIn();
-  });
-  afterEach(() => h?.paddock.stop());
 
   const requestUpdate = (id: string, body?: unknown, headers?: Record<string, string>) =>
     h.call('POST', `/api/v1/runner-groups/${id}/updates`, { body, headers });
@@ -207,9 +198,7 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
   });
 
   it('uses the configured deadline and default target version', async () => {
-    await h.paddock.stop();
-    h = await createHarness(db, { updateDeadlineSeconds: 60, runnerVersion: '2.0.0' });
-    await h.signIn();
+    h = await t.restart({ updateDeadlineSeconds: 60, runnerVersion: '2.0.0' });
     const { id, key } = await createGroup(h, 'Other');
     expect(await group(id)).toMatchObject({ latestVersion: '2.0.0', updateDeadlineSeconds: 60 });
     await register(h, key);
@@ -249,7 +238,7 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
     await register(h, key);
     await requestUpdate(id);
     await expect(
-      db.query(
+      t.db.query(
         `INSERT INTO updates (id, group_id, state, target_version, from_versions, requested_by, requested_at, deadline_at, connected_at_request)
          VALUES (gen_random_uuid(), $1, 'in_progress', '9.9.9', '[]', 'x', now(), now(), 1)`,
         [id],

@@ -3,6 +3,8 @@ import { FakeClock } from '../clock';
 import { defaultConfig, type ServerConfig } from '../config';
 import { memoryLogger } from '../logger';
 import type { Db } from '../store/db';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { type Backend, openTestDb, resetDb } from './db';
 
 export const adminPassword = 'correct-horse-battery';
 export const origin = 'http://paddock.test';
@@ -27,6 +29,45 @@ export interface CallOptions {
   cookie?: string | null;
   csrf?: boolean;
   bearer?: string;
+}
+
+/** What `setUpSignedInHarness` gives a describe block; read it inside tests (set by its hooks). */
+export interface SignedInHarness {
+  db: Db;
+  h: Harness;
+  /** Stops the control plane and starts one with other settings on the same database, signed in. */
+  restart(overrides: Partial<ServerConfig>): Promise<Harness>;
+}
+
+/**
+ * Hooks for the current describe block (or file): a test database opened once and emptied before
+ * each test, and a fresh control plane over it, signed in as admin, stopped after each test.
+ */
+export function setUpSignedInHarness(backend: Backend): SignedInHarness {
+  let drop: (() => Promise<void>) | undefined;
+  const start = async (overrides: Partial<ServerConfig> = {}) => {
+    t.h = await createHarness(t.db, overrides);
+    await t.h.signIn();
+    return t.h;
+  };
+  const t: SignedInHarness = {
+    db: undefined as unknown as Db,
+    h: undefined as unknown as Harness,
+    restart: async (overrides) => {
+      await t.h.paddock.stop();
+      return start(overrides);
+    },
+  };
+  beforeAll(async () => {
+    ({ db: t.db, drop } = await openTestDb(backend));
+  });
+  afterAll(() => drop?.());
+  beforeEach(async () => {
+    await resetDb(t.db);
+    await start();
+  });
+  afterEach(() => t.h?.paddock.stop());
+  return t;
 }
 
 export async function createHarness(db: Db, overrides: Partial<ServerConfig> = {}): Promise<Harness> {
