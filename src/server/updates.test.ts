@@ -76,11 +76,22 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
     let res = await requestUpdate(id);
     expect(res.status).toBe(409);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect((await res.json()).detail).toMatch(/no connected instance/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'Prod EU has no connected instance to update.',
+    });
     await register(h, key, { version: '1.4.0' });
     res = await requestUpdate(id);
     expect(res.status).toBe(409);
-    expect((await res.json()).detail).toMatch(/already runs 1.4.0/);
+    expect(await res.json()).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'Every connected instance of Prod EU already runs 1.4.0.',
+    });
     expect(await updates(id)).toEqual([]);
   });
 
@@ -103,6 +114,8 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
     const r = await register(h, key);
     const res = await requestUpdate(id);
     expect(res.status).toBe(202);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
     const u = (await res.json()) as Update;
     expect(u).toMatchObject({
       state: 'in_progress',
@@ -119,7 +132,14 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
     // a second request gets 409 with the active update
     const second = await requestUpdate(id, { targetVersion: '1.5.0' });
     expect(second.status).toBe(409);
-    expect((await second.json()).activeUpdate.id).toBe(u.id);
+    expect(second.headers.get('content-type')).toBe('application/problem+json');
+    expect(await second.json()).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'An update of Prod EU is already running.',
+      activeUpdate: u,
+    });
 
     for (let i = 0; i < 2; i++) {
       expect((await (await heartbeat(h, r.instanceToken)).json()).commands).toEqual([
