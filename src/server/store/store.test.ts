@@ -7,6 +7,7 @@ import type { Db } from './db';
 import { eventsAfter, eventsChannel, publish } from './events';
 import { findGroup, findGroupByKeyHash, insertGroup, listGroups, setDefaultGroup, softDeleteGroup } from './groups';
 import { findInstance, insertInstance, sweepDisconnected, writeHeartbeatBatch } from './instances';
+import { lockFirstAdmin, lockGroupNames, lockIds, lockMigrations } from './locks';
 import { migrate, migrations } from './migrations';
 import { findUser, insertUser } from './users';
 
@@ -216,5 +217,38 @@ describe('the sweeper on PGlite', () => {
       await h.paddock.stop();
       await drop();
     }
+  });
+});
+
+describe('advisory locks', () => {
+  it('gives each lock its own number', () => {
+    expect(new Set(Object.values(lockIds)).size).toBe(Object.keys(lockIds).length);
+  });
+
+  // PGlite runs one transaction at a time, so only PostgreSQL can show a lock keeping another out.
+  describe('on PostgreSQL', () => {
+    let db: Db;
+    let drop: () => Promise<void>;
+    beforeAll(async () => {
+      ({ db, drop } = await openTestDb('postgres'));
+    });
+    afterAll(() => drop?.());
+
+    it.each([
+      ['lockMigrations', lockMigrations, lockIds.migrations],
+      ['lockGroupNames', lockGroupNames, lockIds.groupNames],
+      ['lockFirstAdmin', lockFirstAdmin, lockIds.firstAdmin],
+    ] as const)('%s holds its number until the transaction ends', async (_name, take, id) => {
+      // Asked the way replicas of earlier versions took it (an integer literal), so both keep each other out.
+      const free = () =>
+        db.transaction(async (tx) => (await tx.query<{ got: boolean }>(`SELECT pg_try_advisory_xact_lock(${id}) AS got`))[0]!.got);
+      let whileHeld: boolean | undefined;
+      await db.transaction(async (tx) => {
+        await take(tx);
+        whileHeld = await free();
+      });
+      expect(whileHeld).toBe(false);
+      expect(await free()).toBe(true);
+    });
   });
 });
