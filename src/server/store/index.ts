@@ -26,5 +26,3 @@ export async function openStore(options: { databaseUrl?: string; dataDir: string
   }
   return { db, close: () => db.close() };
 }
-
-export type { Db };

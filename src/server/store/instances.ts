@@ -26,7 +26,7 @@ export interface InstanceRow {
   update_started_id: string | null;
 }
 
-export const instanceColumns = `i.id::text AS id, i.group_id::text AS group_id, i.name, i.platform, i.hostname, i.address,
+const instanceColumns = `i.id::text AS id, i.group_id::text AS group_id, i.name, i.platform, i.hostname, i.address,
   i.os, i.arch, i.version, i.status, i.started_at, i.last_heartbeat_at, i.heartbeats_on_version, i.disconnected_at,
   i.last_error, i.term_exit_code, i.term_signal, i.term_reason, i.term_at, i.term_cause, i.replaced_by::text AS replaced_by,
   i.update_started_id::text AS update_started_id`;
@@ -40,11 +40,6 @@ export async function findInstanceByToken(q: Queryable, tokenHash: string): Prom
      FROM instances i JOIN runner_groups g ON g.id = i.group_id WHERE i.token_hash = $1`,
     [tokenHash],
   );
-  return row ?? null;
-}
-
-export async function findInstance(q: Queryable, id: string): Promise<InstanceRow | null> {
-  const [row] = await q.query<InstanceRow>(`SELECT ${instanceColumns} FROM instances i WHERE i.id::text = $1`, [id]);
   return row ?? null;
 }
 
