@@ -6,7 +6,7 @@ import { notFound } from './problem';
 import { recordAudit } from './store/audit';
 import { isUniqueViolation, type Queryable } from './store/db';
 import { publish } from './store/events';
-import { findGroup, type GroupRow, isUuid, setDesiredVersion } from './store/groups';
+import { findGroup, isUuid, setDesiredVersion } from './store/groups';
 import { connectedInstances, type InstanceRow, markUpdateStarted } from './store/instances';
 import {
   activeUpdates,
@@ -99,7 +99,10 @@ export type UpdateDecision =
   | { kind: 'no_connected' }
   | { kind: 'all_on_target'; target: string };
 
-/** One active update per group; something connected to update; not every connected instance already on the target. */
+/**
+ * Decides an update request: refused while one runs (one active update per group), when no instance
+ * is connected, or when every connected one already runs the target; else accepted.
+ */
 export function decideUpdateRequest(input: {
   active: UpdateRow | null;
   connected: Array<Pick<InstanceRow, 'id' | 'name' | 'version'>>;
@@ -228,7 +231,8 @@ export class UpdateService {
         let outcome: UpdateRequestResult;
         switch (decision.kind) {
           case 'accepted':
-            outcome = { kind: 'accepted', update: await this.start(tx, actor, group, decision, now) };
+            // The id as asked for, as before: the answer and its events echo it.
+            outcome = { kind: 'accepted', update: await this.start(tx, actor, { id: groupId, name: group.name }, decision, now) };
             break;
           case 'already_running': {
             const [active] = await this.views(tx, [decision.active]);
@@ -267,7 +271,7 @@ export class UpdateService {
   private async start(
     tx: Queryable,
     actor: string,
-    group: GroupRow,
+    group: { id: string; name: string },
     decision: Extract<UpdateDecision, { kind: 'accepted' }>,
     now: Date,
   ): Promise<Update> {

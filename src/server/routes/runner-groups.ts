@@ -7,7 +7,7 @@ import type { RunnerGroups } from '../runner-groups';
 import type { RecordedAnswer, UpdateRequestResult, UpdateService } from '../updates';
 
 /** `POST …/updates` in HTTP terms (PRODUCT.md §5): 202 with the update, or 409 saying why not. */
-export function updateAnswer(result: UpdateRequestResult): RecordedAnswer {
+function updateAnswer(result: UpdateRequestResult): RecordedAnswer {
   switch (result.kind) {
     case 'accepted':
       return { status: 202, body: result.update };
