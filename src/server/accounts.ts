@@ -5,6 +5,8 @@ import type { Deps } from './deps';
 import { hashSecret, newSessionId } from './keys';
 import { HttpProblem } from './problem';
 import { recordAudit } from './store/audit';
+import { lockFirstAdmin } from './store/locks';
+import { claimFirstAdminCreation, isFirstAdminCreated } from './store/settings';
 import {
   deleteSession,
   deleteUser,
@@ -38,16 +40,12 @@ export class Accounts {
    */
   async ensureFirstAdmin(): Promise<string | null> {
     const { db, config, clock } = this.deps;
-    const [done] = await db.query("SELECT 1 FROM settings WHERE key = 'first_admin_created'");
-    if (done) return null;
+    if (await isFirstAdminCreated(db)) return null;
     const password = config.adminPassword || generatePassword();
     const passwordHash = await hashPassword(password);
     return db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(727276)');
-      const claimed = await tx.query(
-        "INSERT INTO settings (key, value) VALUES ('first_admin_created', 'true') ON CONFLICT DO NOTHING RETURNING key",
-      );
-      if (claimed.length === 0) return null;
+      await lockFirstAdmin(tx);
+      if (!(await claimFirstAdminCreation(tx))) return null;
       if (await findUser(tx, 'admin')) return null;
       await insertUser(tx, { id: randomUUID(), username: 'admin', passwordHash, role: 'admin', at: clock.now() });
       return config.adminPassword ? null : password;

@@ -363,5 +363,20 @@ describe('the rest of the surface', () => {
     expect(metrics).toContain('paddock_instances{status="connected"} 1');
     expect(metrics).toContain('paddock_heartbeats_received_total 2');
     expect(metrics).toContain('paddock_updates{state="in_progress"} 0');
+    expect(metrics).toContain('paddock_runner_groups 1');
+    // A deleted group's instances and updates are no longer counted.
+    const doomed = await createGroup(h, 'Doomed');
+    await register(h, doomed.key);
+    expect((await h.call('POST', `/api/v1/runner-groups/${doomed.id}/updates`)).status).toBe(202);
+    const before = await (await h.call('GET', '/metrics', { cookie: null })).text();
+    expect(before).toContain('paddock_instances{status="connected"} 2');
+    expect(before).toContain('paddock_updates{state="in_progress"} 1');
+    expect(before).toContain('paddock_runner_groups 2');
+    expect((await h.call('DELETE', `/api/v1/runner-groups/${doomed.id}`)).status).toBe(204);
+    const after = await (await h.call('GET', '/metrics', { cookie: null })).text();
+    expect(after).toContain('paddock_instances{status="connected"} 1');
+    expect(after).toContain('paddock_updates{state="in_progress"} 0');
+    expect(after).toContain('paddock_updates{state="rolled_back"} 0');
+    expect(after).toContain('paddock_runner_groups 1');
   });
 });

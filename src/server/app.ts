@@ -40,11 +40,7 @@ export const securityHeaders: Record<string, string> = {
 export interface PaddockApp {
   app: Hono<AppEnv>;
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
-  groups: RunnerGroups;
-  runners: RunnerProtocol;
-  updates: UpdateService;
   accounts: Accounts;
-  sweeper: Sweeper;
   batcher: HeartbeatBatcher;
   hub: EventHub;
   /** LISTENs for events and (unless `timers: false`) starts the 1 s sweeper. */
@@ -130,11 +126,7 @@ export function createApp(options: {
   return {
     app,
     fetch: (request, env) => app.fetch(request, env as never),
-    groups,
-    runners,
-    updates,
     accounts,
-    sweeper,
     batcher,
     hub,
     async start(opts = {}) {

@@ -10,8 +10,3 @@ export interface Deps {
   config: ServerConfig;
   logger: Logger;
 }
-
-/** True for a PostgreSQL unique-violation error (two writers raced for the same row). */
-export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
-}

@@ -11,12 +11,6 @@ export function groupStatus(connectedCount: number, everRegistered: boolean): Gr
   return everRegistered ? 'disconnected' : 'waiting';
 }
 
-/** The dot's text label (PRODUCT.md §2). */
-export function groupStatusLabel(status: GroupStatus, connected: number, total: number): string {
-  if (status === 'waiting') return 'Waiting for first runner';
-  return `${status === 'connected' ? 'Connected' : 'Disconnected'} · ${connected} of ${total}`;
-}
-
 /**
  * An instance's termination record. A disconnected instance that reported no exit has none: it may
  * still come back (PRODUCT.md §2 "once it has ended", §4 "missed its heartbeats, no termination

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { compareVersions, type CreateGroupBody, type GroupWithKey, type Instance, type PatchGroupBody, type RunnerGroup } from '../contract';
-import { type Deps, isUniqueViolation } from './deps';
+import type { Deps } from './deps';
 import { hashSecret, keyPrefix, newRegistrationKey } from './keys';
 import { groupView, instanceView } from './liveness';
 import { badRequest, conflict, notFound } from './problem';
 import { recordAudit } from './store/audit';
-import type { Queryable } from './store/db';
+import { isUniqueViolation, type Queryable } from './store/db';
 import { publish } from './store/events';
 import {
   countLiveGroups,
@@ -20,6 +20,8 @@ import {
   softDeleteGroup,
 } from './store/groups';
 import { listInstances } from './store/instances';
+import { lockGroupNames } from './store/locks';
+import { abandonActiveUpdate } from './store/updates';
 import type { UpdateService } from './updates';
 
 const missing = () => notFound('No runner group with this id.');
@@ -71,7 +73,7 @@ export class RunnerGroups {
     const id = randomUUID();
     try {
       return await db.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock(727275)'); // one writer of names and defaults at a time
+        await lockGroupNames(tx);
         if (await nameTaken(tx, body.name)) throw duplicate(body.name);
         const now = clock.now();
         const first = (await countLiveGroups(tx)) === 0;
@@ -100,7 +102,7 @@ export class RunnerGroups {
     const { db, clock } = this.deps;
     try {
       return await db.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock(727275)');
+        await lockGroupNames(tx);
         const row = await findGroup(tx, id, { forUpdate: true });
         if (!row || row.deleted_at) throw missing();
         if (body.isDefault === false && row.is_default) {
@@ -157,15 +159,12 @@ export class RunnerGroups {
   async remove(actor: string, id: string): Promise<void> {
     const { db, clock } = this.deps;
     await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(727275)');
+      await lockGroupNames(tx);
       const row = await findGroup(tx, id, { forUpdate: true });
       if (!row || row.deleted_at) throw missing();
       const now = clock.now();
       const newDefault = await softDeleteGroup(tx, id, now);
-      await tx.query(
-        `UPDATE updates SET state = 'rolled_back', finished_at = $2, reason = 'Runner group deleted' WHERE group_id = $1 AND state = 'in_progress'`,
-        [id, now],
-      );
+      await abandonActiveUpdate(tx, id, now, 'Runner group deleted');
       await recordAudit(tx, {
         at: now,
         actor,

@@ -90,6 +90,33 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect((await instances(id)).map((i) => i.name).sort()).toEqual(['runner-1', 'runner-1b']);
     });
 
+    it('registers a replacement with the registration key and replaces; an instance of another group is not replaced', async () => {
+      const { id, key } = await createGroup(h);
+      const other = await createGroup(h, 'Other');
+      const old = await register(h, key);
+      const stranger = await register(h, other.key, { name: 'stranger' });
+      const res = await h.call('POST', '/api/v1/runner/register', {
+        bearer: key,
+        body: runnerBody({ name: 'runner-1b', version: '1.4.0', replaces: old.instanceId }),
+      });
+      expect(res.status).toBe(201);
+      const replacement = await res.json();
+      const list = await instances(id);
+      expect(list.find((i) => i.id === old.instanceId)).toMatchObject({
+        status: 'terminated',
+        termination: { exitCode: 0, reason: 'Replaced', cause: 'replaced' },
+      });
+      expect(list.find((i) => i.id === replacement.instanceId)).toMatchObject({ status: 'connected', version: '1.4.0' });
+      // The key of one group cannot end another group's instance; the runner is simply registered.
+      const res2 = await h.call('POST', '/api/v1/runner/register', {
+        bearer: key,
+        body: runnerBody({ name: 'runner-2', replaces: stranger.instanceId }),
+      });
+      expect(res2.status).toBe(201);
+      expect((await instances(other.id)).map((i) => [i.name, i.status])).toEqual([['stranger', 'connected']]);
+      expect((await instances(id)).filter((i) => i.status === 'connected').map((i) => i.name).sort()).toEqual(['runner-1b', 'runner-2']);
+    });
+
     it('refuses an instance token without a matching replaces', async () => {
       const { key } = await createGroup(h);
       const old = await register(h, key);

@@ -12,13 +12,14 @@ import type { Deps } from './deps';
 import type { HeartbeatBatcher } from './heartbeats';
 import { hashSecret, isWellFormedKey, newInstanceToken } from './keys';
 import { badRequest, gone, HttpProblem, keyRevokedDetail } from './problem';
-import type { Queryable } from './store/db';
 import { publish } from './store/events';
 import { findGroupByKeyHash, markFirstRegistration } from './store/groups';
 import {
   disconnectInstance,
   findInstanceByToken,
+  findInstanceInGroup,
   insertInstance,
+  setReplacedBy,
   type TokenInstance,
   terminateInstance,
   writeThroughHeartbeat,
@@ -97,13 +98,7 @@ export class RunnerProtocol {
       if (!group) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
       if (group.deleted_at) throw gone(groupGoneDetail);
       groupId = group.id;
-      if (body.replaces) {
-        const [old] = await db.query<{ token_hash: string }>(
-          'SELECT token_hash FROM instances WHERE id::text = $1 AND group_id = $2',
-          [body.replaces, groupId],
-        );
-        if (old) replaced = await findInstanceByToken(db, old.token_hash);
-      }
+      if (body.replaces) replaced = await findInstanceInGroup(db, body.replaces, groupId);
     } else {
       const old = await findInstanceByToken(db, hashSecret(bearer));
       // One replacement per token: once replaced (or ended), the token registers nothing more.
@@ -134,7 +129,7 @@ export class RunnerProtocol {
           { exitCode: 0, signal: null, reason: 'Replaced', at: now, cause: 'replaced' },
           { keepReplaced: false },
         );
-        await tx.query('UPDATE instances SET replaced_by = $2 WHERE id = $1', [replaced.id, id]);
+        await setReplacedBy(tx, replaced.id, id);
         const updateId = await this.updates.onReplaced(tx, replaced, { id, name: body.name, version: body.version });
         if (updateId) await publish(tx, now, { kind: 'update', op: 'upsert', groupId, entityId: updateId });
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId, entityId: replaced.id });
@@ -177,9 +172,8 @@ export class RunnerProtocol {
           lastError: errorChanged ? lastError && { ...lastError, reportedAt: now.toISOString() } : undefined,
         });
         if (!row) return null;
-        if (versionChanged && (await this.updates.onVersion(tx, inst, body.version))) {
-          await publishUpdateOf(tx, inst.group_id, now);
-        }
+        const updateId = versionChanged ? await this.updates.onVersion(tx, inst, body.version) : null;
+        if (updateId) await publish(tx, now, { kind: 'update', op: 'upsert', groupId: inst.group_id, entityId: updateId });
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: inst.group_id, entityId: inst.id });
         if (versionChanged || reconnect) {
           await publish(tx, now, { kind: 'group', op: 'upsert', groupId: inst.group_id, entityId: inst.group_id });
@@ -247,16 +241,16 @@ export class RunnerProtocol {
   }
 }
 
-/**
- * A last error sent as plain text: its kind guessed from the words, dated when first received (the
- * same text again keeps its date, so a runner repeating it does not count as a change).
- */
 /** What makes two reports the same error: the runner's fields, not when we received them. */
 function errorKey(e: RunnerError | null | undefined): string {
   return JSON.stringify(e ? { kind: e.kind, message: e.message, at: e.at } : null);
 }
 
-export function errorFromText(text: string, previous: RunnerError | null | undefined, now: Date): RunnerError | null {
+/**
+ * A last error sent as plain text: its kind guessed from the words, dated when first received (the
+ * same text again keeps its date, so a runner repeating it does not count as a change).
+ */
+function errorFromText(text: string, previous: RunnerError | null | undefined, now: Date): RunnerError | null {
   const message = text.trim();
   if (message === '') return null;
   if (previous && previous.message === message) return previous;
@@ -268,13 +262,5 @@ export function errorFromText(text: string, previous: RunnerError | null | undef
   else if (/\b410\b|group deleted/i.test(message)) kind = 'group_deleted';
   else if (/too old|version/i.test(message)) kind = 'version_too_old';
   return { kind, message, at: now.toISOString() };
-}
-
-async function publishUpdateOf(tx: Queryable, groupId: string, at: Date): Promise<void> {
-  const [u] = await tx.query<{ id: string }>(
-    'SELECT id::text AS id FROM updates WHERE group_id = $1 ORDER BY requested_at DESC, id DESC LIMIT 1',
-    [groupId],
-  );
-  if (u) await publish(tx, at, { kind: 'update', op: 'upsert', groupId, entityId: u.id });
 }
 

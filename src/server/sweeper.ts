@@ -4,6 +4,7 @@ import { offlineCutoff, pastStartupGrace } from './liveness';
 import type { Accounts } from './accounts';
 import { publish, pruneEvents } from './store/events';
 import { pruneInstances, sweepDisconnected } from './store/instances';
+import { vacuumChurningTables } from './store/maintenance';
 import { pruneIdempotency } from './store/updates';
 import type { UpdateService } from './updates';
 
@@ -61,9 +62,7 @@ export class Sweeper {
       await pruneEvents(db, new Date(now.getTime() - day));
       await pruneIdempotency(db, new Date(now.getTime() - day));
       await this.accounts.prune();
-      // PostgreSQL's autovacuum does this; PGlite has none, and without it the space of every
-      // updated or deleted row is never reused. Only the tables that churn: it holds the thread.
-      if (db.kind === 'pglite') await db.query('VACUUM instances, events, sessions, idempotency_keys');
+      await vacuumChurningTables(db);
     }
   }
 }

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Instance, RunnerGroup, Update } from '../contract';
 import type { Backend } from './testing/db';
 import { createGroup, type Harness, heartbeat, register, runnerBody, runnerEvent, setUpSignedInHarness } from './testing/harness';
-import { commandsFor, updateOutcome } from './updates';
+import { commandsFor, decideUpdateRequest, type UpdateDecision, updateOutcome } from './updates';
 import type { UpdateRow } from './store/updates';
 
 describe('commandsFor', () => {
@@ -32,6 +32,54 @@ describe('commandsFor', () => {
     ['succeeded', 'succeeded', inst('1.3.0'), []],
   ] as const)('%s', (_name, state, subject, expected) => {
     expect(commandsFor(subject, { update: update(state), rows })).toEqual(expected);
+  });
+});
+
+describe('decideUpdateRequest', () => {
+  const active: UpdateRow = {
+    id: 'u1',
+    group_id: 'g',
+    state: 'in_progress',
+    target_version: '1.4.0',
+    from_versions: ['1.3.0'],
+    requested_by: 'admin',
+    requested_at: new Date(0),
+    deadline_at: new Date(300_000),
+    finished_at: null,
+    reason: null,
+    connected_at_request: 1,
+  };
+  const on = (id: string, version: string) => ({ id, name: `runner-${id}`, version });
+  const row = (id: string, version: string, state: 'pending' | 'updated') => ({
+    instance_id: id,
+    name: `runner-${id}`,
+    from_version: version,
+    version,
+    state,
+  });
+
+  it.each<[string, Parameters<typeof decideUpdateRequest>[0], UpdateDecision]>([
+    ['one already running, whatever is connected', { active, connected: [on('a', '1.3.0')], target: '1.5.0' }, { kind: 'already_running', active }],
+    ['running beats nothing connected', { active, connected: [], target: '1.5.0' }, { kind: 'already_running', active }],
+    ['nothing connected', { active: null, connected: [], target: '1.4.0' }, { kind: 'no_connected' }],
+    ['every connected instance on the target', { active: null, connected: [on('a', '1.4.0'), on('b', '1.4.0')], target: '1.4.0' }, { kind: 'all_on_target', target: '1.4.0' }],
+    [
+      'one behind: accepted, the one on the target counted as updated',
+      { active: null, connected: [on('a', '1.4.0'), on('b', '1.3.0')], target: '1.4.0' },
+      { kind: 'accepted', target: '1.4.0', fromVersions: ['1.3.0', '1.4.0'], instances: [row('a', '1.4.0', 'updated'), row('b', '1.3.0', 'pending')] },
+    ],
+    [
+      'a downgrade is an update too; from-versions distinct, oldest first (by version, not text)',
+      { active: null, connected: [on('a', '1.10.0'), on('b', '1.9.0'), on('c', '1.10.0')], target: '1.2.0' },
+      {
+        kind: 'accepted',
+        target: '1.2.0',
+        fromVersions: ['1.9.0', '1.10.0'],
+        instances: [row('a', '1.10.0', 'pending'), row('b', '1.9.0', 'pending'), row('c', '1.10.0', 'pending')],
+      },
+    ],
+  ])('%s', (_name, input, expected) => {
+    expect(decideUpdateRequest(input)).toEqual(expected);
   });
 });
 
@@ -76,11 +124,22 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
     let res = await requestUpdate(id);
     expect(res.status).toBe(409);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect((await res.json()).detail).toMatch(/no connected instance/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'Prod EU has no connected instance to update.',
+    });
     await register(h, key, { version: '1.4.0' });
     res = await requestUpdate(id);
     expect(res.status).toBe(409);
-    expect((await res.json()).detail).toMatch(/already runs 1.4.0/);
+    expect(await res.json()).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'Every connected instance of Prod EU already runs 1.4.0.',
+    });
     expect(await updates(id)).toEqual([]);
   });
 
@@ -103,6 +162,8 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
     const r = await register(h, key);
     const res = await requestUpdate(id);
     expect(res.status).toBe(202);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
     const u = (await res.json()) as Update;
     expect(u).toMatchObject({
       state: 'in_progress',
@@ -119,7 +180,14 @@ describe.each(backends)('updates through the API on %s (fake clock)', (backend) 
     // a second request gets 409 with the active update
     const second = await requestUpdate(id, { targetVersion: '1.5.0' });
     expect(second.status).toBe(409);
-    expect((await second.json()).activeUpdate.id).toBe(u.id);
+    expect(second.headers.get('content-type')).toBe('application/problem+json');
+    expect(await second.json()).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'An update of Prod EU is already running.',
+      activeUpdate: u,
+    });
 
     for (let i = 0; i < 2; i++) {
       expect((await (await heartbeat(h, r.instanceToken)).json()).commands).toEqual([

@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { compareVersions, type RunnerCommand, type Update } from '../contract';
-import { type Deps, isUniqueViolation } from './deps';
+import type { Deps } from './deps';
 import { updateView } from './liveness';
-import { conflict, notFound } from './problem';
+import { notFound } from './problem';
 import { recordAudit } from './store/audit';
-import type { Queryable } from './store/db';
+import { isUniqueViolation, type Queryable } from './store/db';
 import { publish } from './store/events';
-import { findGroup, isUuid } from './store/groups';
-import { connectedInstances, type InstanceRow } from './store/instances';
+import { findGroup, isUuid, setDesiredVersion } from './store/groups';
+import { connectedInstances, type InstanceRow, markUpdateStarted } from './store/instances';
 import {
   activeUpdates,
   addUpdateInstance,
   findActiveUpdate,
   findIdempotent,
   findLatestUpdate,
+  findUpdateGroupId,
   finishUpdate,
   insertUpdate,
   listUpdates,
@@ -84,6 +85,69 @@ export function updateOutcome(
   return null;
 }
 
+/** What an update request decides from the group's state (PRODUCT.md §2 "Update"). */
+export type UpdateDecision =
+  | {
+      kind: 'accepted';
+      target: string;
+      /** The connected instances' versions, oldest first. */
+      fromVersions: string[];
+      /** One progress row per connected instance, those already on the target counted as updated. */
+      instances: Array<Omit<UpdateInstanceRow, 'update_id'>>;
+    }
+  | { kind: 'already_running'; active: UpdateRow }
+  | { kind: 'no_connected' }
+  | { kind: 'all_on_target'; target: string };
+
+/**
+ * Decides an update request: refused while one runs (one active update per group), when no instance
+ * is connected, or when every connected one already runs the target; else accepted.
+ */
+export function decideUpdateRequest(input: {
+  active: UpdateRow | null;
+  connected: Array<Pick<InstanceRow, 'id' | 'name' | 'version'>>;
+  target: string;
+}): UpdateDecision {
+  const { active, connected, target } = input;
+  if (active) return { kind: 'already_running', active };
+  if (connected.length === 0) return { kind: 'no_connected' };
+  if (connected.every((i) => i.version === target)) return { kind: 'all_on_target', target };
+  return {
+    kind: 'accepted',
+    target,
+    fromVersions: [...new Set(connected.map((i) => i.version))].sort(compareVersions),
+    instances: connected.map((i) => ({
+      instance_id: i.id,
+      name: i.name,
+      from_version: i.version,
+      version: i.version,
+      state: i.version === target ? 'updated' : 'pending',
+    })),
+  };
+}
+
+/**
+ * What came of an update request, for the route to answer (202 with the update, or 409 saying
+ * why). `groupName` is null when the group lost a race with another replica's request.
+ */
+export type UpdateRequestResult =
+  | { kind: 'accepted'; update: Update }
+  | { kind: 'already_running'; groupName: string | null; active: Update | null }
+  | { kind: 'no_connected'; groupName: string }
+  | { kind: 'all_on_target'; groupName: string; target: string };
+
+/** An answer as it was first given, kept under an Idempotency-Key. */
+export interface RecordedAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** An Idempotency-Key, and how the caller answers a result (what a repeat of the key gets back). */
+export interface Idempotency {
+  key: string;
+  answer: (result: UpdateRequestResult) => RecordedAnswer;
+}
+
 /** Update requests, progress and rollback (PRODUCT.md §2 "Update"). */
 export class UpdateService {
   private cache = new Map<string, Promise<CurrentUpdate | null>>();
@@ -133,108 +197,125 @@ export class UpdateService {
     return this.views(this.deps.db, await listUpdates(this.deps.db, groupId));
   }
 
-  /** Requests an update; answers {status, body} so an Idempotency-Key can replay it. */
+  /**
+   * Requests an update of a group. With an Idempotency-Key the caller's answer to the result is
+   * stored in the same transaction, and a repeated key gets that first answer back as it was given
+   * (a refusal too), whatever the group looks like by then.
+   */
   async request(
     actor: string,
     groupId: string,
     targetVersion: string | undefined,
-    idempotencyKey: string | undefined,
-  ): Promise<{ status: number; body: unknown }> {
+    idempotency?: Idempotency,
+  ): Promise<UpdateRequestResult | { kind: 'replayed'; answer: RecordedAnswer }> {
     const { db, clock, config } = this.deps;
     // Before the Idempotency-Key lookup: a junk id (a decoded `%00`) must not reach the database as text.
     if (!isUuid(groupId)) throw notFound('No runner group with this id.');
     const scope = `update:${groupId}`;
-    if (idempotencyKey) {
-      const replay = await findIdempotent(db, actor, scope, idempotencyKey);
-      if (replay) return replay;
+    if (idempotency) {
+      const replay = await findIdempotent(db, actor, scope, idempotency.key);
+      if (replay) return { kind: 'replayed', answer: replay };
     }
     const target = targetVersion ?? config.runnerVersion;
-    let answer: { status: number; body: unknown };
+    let result: UpdateRequestResult;
     try {
-      answer = await db.transaction(async (tx) => {
-        // A conflict is an answer too: the same Idempotency-Key replays it ("replays the first answer").
-        const refuse = async (body: unknown) => {
-          if (idempotencyKey) await saveIdempotent(tx, { actor, scope, key: idempotencyKey, status: 409, body, at: clock.now() });
-          return { status: 409, body };
-        };
+      result = await db.transaction(async (tx) => {
         const group = await findGroup(tx, groupId, { forUpdate: true });
         if (!group || group.deleted_at) throw notFound('No runner group with this id.');
-        const active = await findActiveUpdate(tx, groupId);
-        if (active) {
-          const [view] = await this.views(tx, [active]);
-          return refuse(conflict(`An update of ${group.name} is already running.`, { activeUpdate: view }).toJSON());
-        }
-        const connected = await connectedInstances(tx, groupId);
-        if (connected.length === 0) {
-          return refuse(conflict(`${group.name} has no connected instance to update.`).toJSON());
-        }
-        if (connected.every((i) => i.version === target)) {
-          return refuse(conflict(`Every connected instance of ${group.name} already runs ${target}.`).toJSON());
-        }
-        const now = clock.now();
-        const id = randomUUID();
-        const fromVersions = [...new Set(connected.map((i) => i.version))].sort(compareVersions);
-        const row: Omit<UpdateRow, 'state' | 'finished_at' | 'reason'> = {
-          id,
-          group_id: groupId,
-          target_version: target,
-          from_versions: fromVersions,
-          requested_by: actor,
-          requested_at: now,
-          deadline_at: new Date(now.getTime() + config.updateDeadlineSeconds * 1000),
-          connected_at_request: connected.length,
-        };
-        await insertUpdate(
-          tx,
-          row,
-          connected.map((i) => ({
-            instance_id: i.id,
-            name: i.name,
-            from_version: i.version,
-            version: i.version,
-            state: i.version === target ? 'updated' : 'pending',
-          })),
-        );
-        await tx.query('UPDATE runner_groups SET desired_version = $2 WHERE id = $1', [groupId, target]);
-        await recordAudit(tx, {
-          at: now,
-          actor,
-          action: 'update.requested',
-          group: { id: groupId, name: group.name },
-          detail: { updateId: id, targetVersion: target, fromVersions },
+        const decision = decideUpdateRequest({
+          active: await findActiveUpdate(tx, groupId),
+          connected: await connectedInstances(tx, groupId),
+          target,
         });
-        await publish(tx, now, { kind: 'update', op: 'upsert', groupId, entityId: id });
-        await publish(tx, now, { kind: 'group', op: 'upsert', groupId, entityId: groupId });
-        const [view] = await this.views(tx, [{ ...row, state: 'in_progress', finished_at: null, reason: null }]);
-        const body = view!;
-        if (idempotencyKey) await saveIdempotent(tx, { actor, scope, key: idempotencyKey, status: 202, body, at: now });
-        return { status: 202, body };
+        const now = clock.now();
+        let outcome: UpdateRequestResult;
+        switch (decision.kind) {
+          case 'accepted':
+            // The id as asked for, as before: the answer and its events echo it.
+            outcome = { kind: 'accepted', update: await this.start(tx, actor, { id: groupId, name: group.name }, decision, now) };
+            break;
+          case 'already_running': {
+            const [active] = await this.views(tx, [decision.active]);
+            outcome = { kind: 'already_running', groupName: group.name, active: active! };
+            break;
+          }
+          case 'no_connected':
+            outcome = { kind: 'no_connected', groupName: group.name };
+            break;
+          case 'all_on_target':
+            outcome = { kind: 'all_on_target', groupName: group.name, target: decision.target };
+            break;
+        }
+        if (idempotency) {
+          const answer = idempotency.answer(outcome);
+          await saveIdempotent(tx, { actor, scope, key: idempotency.key, ...answer, at: now });
+        }
+        return outcome;
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // Another replica started one at the same moment, or the same Idempotency-Key raced us.
-      if (idempotencyKey) {
-        const replay = await findIdempotent(db, actor, scope, idempotencyKey);
-        if (replay) return replay;
+      if (idempotency) {
+        const replay = await findIdempotent(db, actor, scope, idempotency.key);
+        if (replay) return { kind: 'replayed', answer: replay };
       }
       const active = await findActiveUpdate(db, groupId);
       const [view] = active ? await this.views(db, [active]) : [];
-      answer = { status: 409, body: conflict('An update of this group is already running.', view ? { activeUpdate: view } : {}).toJSON() };
+      result = { kind: 'already_running', groupName: null, active: view ?? null };
     }
     this.invalidate(groupId);
-    return answer;
+    return result;
   }
 
-  /** Keeps per-instance progress in step when an instance reports a new version. */
-  async onVersion(tx: Queryable, inst: InstanceRow, version: string): Promise<boolean> {
+  /** Records an accepted update: its rows, the group's desired version, the audit entry and live events. */
+  private async start(
+    tx: Queryable,
+    actor: string,
+    group: { id: string; name: string },
+    decision: Extract<UpdateDecision, { kind: 'accepted' }>,
+    now: Date,
+  ): Promise<Update> {
+    const { config } = this.deps;
+    const groupId = group.id;
+    const id = randomUUID();
+    const row: Omit<UpdateRow, 'state' | 'finished_at' | 'reason'> = {
+      id,
+      group_id: groupId,
+      target_version: decision.target,
+      from_versions: decision.fromVersions,
+      requested_by: actor,
+      requested_at: now,
+      deadline_at: new Date(now.getTime() + config.updateDeadlineSeconds * 1000),
+      connected_at_request: decision.instances.length,
+    };
+    await insertUpdate(tx, row, decision.instances);
+    await setDesiredVersion(tx, groupId, decision.target);
+    await recordAudit(tx, {
+      at: now,
+      actor,
+      action: 'update.requested',
+      group: { id: groupId, name: group.name },
+      detail: { updateId: id, targetVersion: decision.target, fromVersions: decision.fromVersions },
+    });
+    await publish(tx, now, { kind: 'update', op: 'upsert', groupId, entityId: id });
+    await publish(tx, now, { kind: 'group', op: 'upsert', groupId, entityId: groupId });
+    const [view] = await this.views(tx, [{ ...row, state: 'in_progress', finished_at: null, reason: null }]);
+    return view!;
+  }
+
+  /**
+   * Keeps per-instance progress in step when an instance reports a new version; answers the id of
+   * the update it changed, or null.
+   */
+  async onVersion(tx: Queryable, inst: InstanceRow, version: string): Promise<string | null> {
     const latest = await findLatestUpdate(tx, inst.group_id);
-    if (!latest || latest.state === 'succeeded') return false;
+    if (!latest || latest.state === 'succeeded') return null;
     const rows = await updateInstanceRows(tx, [latest.id]);
     const row = rows.find((r) => r.instance_id === inst.id);
     let state: UpdateInstanceRow['state'] | undefined;
     if (latest.state === 'in_progress' && version === latest.target_version) state = 'updated';
     if (latest.state === 'rolled_back' && row && version === row.from_version) state = 'rolled_back';
-    if (row) return setUpdateInstance(tx, latest.id, inst.id, { version, state });
+    if (row) return (await setUpdateInstance(tx, latest.id, inst.id, { version, state })) ? latest.id : null;
     if (latest.state === 'in_progress') {
       await addUpdateInstance(tx, latest.id, {
         instance_id: inst.id,
@@ -243,9 +324,9 @@ export class UpdateService {
         version,
         state: state ?? 'pending',
       });
-      return true;
+      return latest.id;
     }
-    return false;
+    return null;
   }
 
   /** A replacement registered: its row takes over the old instance's place in the update. */
@@ -272,7 +353,7 @@ export class UpdateService {
     if (!isUuid(updateId)) return false;
     const active = await findActiveUpdate(tx, inst.group_id);
     if (!active || active.id !== updateId) return false;
-    await tx.query('UPDATE instances SET update_started_id = $2 WHERE id = $1', [inst.id, updateId]);
+    await markUpdateStarted(tx, inst.id, updateId);
     const changed = await setUpdateInstance(tx, updateId, inst.id, { state: 'updating' });
     if (!changed) {
       await addUpdateInstance(tx, updateId, {
@@ -290,12 +371,12 @@ export class UpdateService {
   /** `update-failed` from a runner: the update rolls back with the runner's reason. */
   async failed(tx: Queryable, inst: InstanceRow, updateId: string, reason: string, at: Date): Promise<boolean> {
     if (!isUuid(updateId)) return false;
-    const [owner] = await tx.query<{ group_id: string }>('SELECT group_id::text AS group_id FROM updates WHERE id = $1', [updateId]);
-    if (owner?.group_id !== inst.group_id) return false;
+    if ((await findUpdateGroupId(tx, updateId)) !== inst.group_id) return false;
     const changed = await setUpdateInstance(tx, updateId, inst.id, { state: 'failed' });
     const ended = await finishUpdate(tx, updateId, 'rolled_back', at, `${inst.name} reported an update failure: ${reason}`);
     if (ended) {
-      await tx.query(`UPDATE update_instances SET state = 'failed' WHERE update_id = $1 AND instance_id = $2`, [updateId, inst.id]);
+      // Rolling back set every unfinished row to rolled_back; the runner that failed says so.
+      await setUpdateInstance(tx, updateId, inst.id, { state: 'failed' });
       await this.auditEnd(tx, inst.group_id, updateId, 'update.rolled_back', at, `${inst.name} reported an update failure: ${reason}`);
     }
     if (changed || ended) {

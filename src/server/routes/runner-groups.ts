@@ -2,9 +2,29 @@ import { Hono } from 'hono';
 import { api, CreateGroupBody, PatchGroupBody, UpdateRequestBody } from '../../contract';
 import type { ServerConfig } from '../config';
 import { type AppEnv, guard, parseBody } from '../http';
-import { badRequest } from '../problem';
+import { badRequest, conflict } from '../problem';
 import type { RunnerGroups } from '../runner-groups';
-import type { UpdateService } from '../updates';
+import type { RecordedAnswer, UpdateRequestResult, UpdateService } from '../updates';
+
+/** `POST …/updates` in HTTP terms (PRODUCT.md §5): 202 with the update, or 409 saying why not. */
+function updateAnswer(result: UpdateRequestResult): RecordedAnswer {
+  switch (result.kind) {
+    case 'accepted':
+      return { status: 202, body: result.update };
+    case 'already_running':
+      return {
+        status: 409,
+        body: conflict(
+          `An update of ${result.groupName ?? 'this group'} is already running.`,
+          result.active ? { activeUpdate: result.active } : {},
+        ).toJSON(),
+      };
+    case 'no_connected':
+      return { status: 409, body: conflict(`${result.groupName} has no connected instance to update.`).toJSON() };
+    case 'all_on_target':
+      return { status: 409, body: conflict(`Every connected instance of ${result.groupName} already runs ${result.target}.`).toJSON() };
+  }
+}
 
 /** `/api/v1/runner-groups/**`: groups, their instances, keys and updates. */
 export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, config: ServerConfig) {
@@ -43,7 +63,8 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
       throw badRequest([{ field: 'Idempotency-Key', message: 'must be 1–128 characters' }]);
     }
     const body = await parseBody(c, UpdateRequestBody, { allowEmpty: true });
-    const answer = await updates.request(actor(c), c.req.param('id'), body.targetVersion, key);
+    const result = await updates.request(actor(c), c.req.param('id'), body.targetVersion, key === undefined ? undefined : { key, answer: updateAnswer });
+    const answer = result.kind === 'replayed' ? result.answer : updateAnswer(result);
     if (answer.status >= 400) {
       return new Response(JSON.stringify(answer.body), {
         status: answer.status,

@@ -126,6 +126,16 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
   };
 }
 
+/** Answers once the database has run a statement (readiness). */
+export async function pingDatabase(q: Queryable): Promise<void> {
+  await q.query('SELECT 1');
+}
+
+/** True for a PostgreSQL unique-violation error (two writers raced for the same row). */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+}
+
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }

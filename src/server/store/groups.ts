@@ -90,6 +90,11 @@ export async function renameGroup(q: Queryable, id: string, name: string, at: Da
   await q.query('UPDATE runner_groups SET name = $2, updated_at = $3 WHERE id = $1', [id, name, at]);
 }
 
+/** The version the group's latest update asked for. */
+export async function setDesiredVersion(q: Queryable, id: string, version: string): Promise<void> {
+  await q.query('UPDATE runner_groups SET desired_version = $2 WHERE id = $1', [id, version]);
+}
+
 export async function setGroupKey(q: Queryable, id: string, keyHash: string, prefix: string, at: Date): Promise<void> {
   await q.query('UPDATE runner_groups SET key_hash = $2, key_prefix = $3, updated_at = $4 WHERE id = $1', [id, keyHash, prefix, at]);
 }

@@ -1,3 +1,11 @@
+// The store is the only place SQL is written; the rest of the server calls its functions, each
+// named for what it does, passing the database or an open transaction (`Queryable`).
+//   db.ts          PGlite and PostgreSQL behind one interface; pingDatabase, isUniqueViolation
+//   migrations.ts  the schema, one numbered change at a time
+//   locks.ts       every advisory lock, each number written once (and the place for duty locks)
+//   groups.ts, instances.ts, updates.ts (with idempotency keys), users.ts (with sessions),
+//   audit.ts, events.ts (the live-event log and its NOTIFY), settings.ts   one module per table group
+//   maintenance.ts PGlite's VACUUM
 import { type Db, openDb } from './db';
 import { migrate } from './migrations';
 
@@ -18,5 +26,3 @@ export async function openStore(options: { databaseUrl?: string; dataDir: string
   }
   return { db, close: () => db.close() };
 }
-
-export type { Db };

@@ -26,7 +26,7 @@ export interface InstanceRow {
   update_started_id: string | null;
 }
 
-export const instanceColumns = `i.id::text AS id, i.group_id::text AS group_id, i.name, i.platform, i.hostname, i.address,
+const instanceColumns = `i.id::text AS id, i.group_id::text AS group_id, i.name, i.platform, i.hostname, i.address,
   i.os, i.arch, i.version, i.status, i.started_at, i.last_heartbeat_at, i.heartbeats_on_version, i.disconnected_at,
   i.last_error, i.term_exit_code, i.term_signal, i.term_reason, i.term_at, i.term_cause, i.replaced_by::text AS replaced_by,
   i.update_started_id::text AS update_started_id`;
@@ -43,8 +43,13 @@ export async function findInstanceByToken(q: Queryable, tokenHash: string): Prom
   return row ?? null;
 }
 
-export async function findInstance(q: Queryable, id: string): Promise<InstanceRow | null> {
-  const [row] = await q.query<InstanceRow>(`SELECT ${instanceColumns} FROM instances i WHERE i.id::text = $1`, [id]);
+/** An instance of a group found by its id (what `replaces` names), with whether its group is deleted. */
+export async function findInstanceInGroup(q: Queryable, id: string, groupId: string): Promise<TokenInstance | null> {
+  const [row] = await q.query<TokenInstance>(
+    `SELECT ${instanceColumns}, g.deleted_at IS NOT NULL AS group_deleted
+     FROM instances i JOIN runner_groups g ON g.id = i.group_id WHERE i.id::text = $1 AND i.group_id = $2`,
+    [id, groupId],
+  );
   return row ?? null;
 }
 
@@ -99,6 +104,16 @@ export async function terminateInstance(
     [id, t.exitCode, t.signal, t.reason, t.at, t.cause],
   );
   return rows.length === 1;
+}
+
+/** Links a replaced instance to the instance that replaced it (its token registers nothing more). */
+export async function setReplacedBy(q: Queryable, id: string, replacementId: string): Promise<void> {
+  await q.query('UPDATE instances SET replaced_by = $2 WHERE id = $1', [id, replacementId]);
+}
+
+/** Remembers that an instance took up an update, so its heartbeat replies stop repeating the command. */
+export async function markUpdateStarted(q: Queryable, id: string, updateId: string): Promise<void> {
+  await q.query('UPDATE instances SET update_started_id = $2 WHERE id = $1', [id, updateId]);
 }
 
 /** Marks an instance disconnected at once (goodbye), with a SIGTERM record when it said so. */
@@ -169,6 +184,15 @@ export async function sweepDisconnected(q: Queryable, cutoff: Date, at: Date): P
      RETURNING id::text AS id, group_id::text AS group_id`,
     [cutoff, at],
   );
+}
+
+/** Instances of live groups, counted by status (for /metrics). */
+export async function countInstancesByStatus(q: Queryable): Promise<Map<string, number>> {
+  const rows = await q.query<{ status: string; n: number }>(
+    `SELECT i.status, count(*)::int AS n FROM instances i JOIN runner_groups g ON g.id = i.group_id
+     WHERE g.deleted_at IS NULL GROUP BY i.status`,
+  );
+  return new Map(rows.map((r) => [r.status, r.n]));
 }
 
 /** Deletes ended instances older than the retention window. */

@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { lockMigrations } from './locks';
 
 /** Versioned schema changes, applied in order, each once, in one transaction per version. */
 export const migrations: Array<{ version: number; sql: string }> = [
@@ -159,7 +160,7 @@ CREATE INDEX audit_events_actor ON audit_events (lower(actor), id);
 /** Brings the schema up to date; safe when several replicas start at once (advisory lock). */
 export async function migrate(db: Db): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(727274)');
+    await lockMigrations(tx);
     await tx.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );

@@ -6,7 +6,8 @@ import { listAudit, recordAudit } from './audit';
 import type { Db } from './db';
 import { eventsAfter, eventsChannel, publish } from './events';
 import { findGroup, findGroupByKeyHash, insertGroup, listGroups, setDefaultGroup, softDeleteGroup } from './groups';
-import { findInstance, insertInstance, sweepDisconnected, writeHeartbeatBatch } from './instances';
+import { insertInstance, listInstances, sweepDisconnected, writeHeartbeatBatch } from './instances';
+import { lockFirstAdmin, lockGroupNames, lockIds, lockMigrations } from './locks';
 import { migrate, migrations } from './migrations';
 import { findUser, insertUser } from './users';
 
@@ -40,6 +41,7 @@ describe.each(backends)('store on %s', (backend) => {
       version: '1.3.0',
       at,
     });
+  const stored = async (id: string) => (await listInstances(db, gid(1))).find((i) => i.id === id);
 
   it('migrates idempotently', async () => {
     await migrate(db);
@@ -69,10 +71,10 @@ describe.each(backends)('store on %s', (backend) => {
       { id: '10000000-0000-4000-8000-000000000001', at: sec(5), count: 3, version: '1.3.0' },
       { id: '10000000-0000-4000-8000-000000000002', at: sec(4), count: 1, version: '9.9.9' }, // stale version: ignored
     ]);
-    const a = await findInstance(db, '10000000-0000-4000-8000-000000000001');
+    const a = await stored('10000000-0000-4000-8000-000000000001');
     expect(new Date(a!.last_heartbeat_at).toISOString()).toBe(sec(5).toISOString());
     expect(a!.heartbeats_on_version).toBe(3);
-    const b = await findInstance(db, '10000000-0000-4000-8000-000000000002');
+    const b = await stored('10000000-0000-4000-8000-000000000002');
     expect(b!.heartbeats_on_version).toBe(0);
     const [g] = await listGroups(db);
     expect(g).toMatchObject({ connected_count: 2, instance_count: 2, versions: ['1.3.0'] });
@@ -82,13 +84,13 @@ describe.each(backends)('store on %s', (backend) => {
     await group(1, 'G');
     const ids = Array.from({ length: 7 }, (_, i) => `10000000-0000-4000-8000-00000000000${i}`);
     for (const id of ids) await instance(id, gid(1));
-    const stored = async () => Promise.all(ids.map(async (id) => (await findInstance(db, id))!.heartbeats_on_version));
+    const counts = async () => Promise.all(ids.map(async (id) => (await stored(id))!.heartbeats_on_version));
 
     const batcher = new HeartbeatBatcher(db, 3);
     for (const id of ids) batcher.record(id, sec(5), '1.3.0');
     batcher.record(ids[0]!, sec(6), '1.3.0');
     await batcher.flush();
-    expect(await stored()).toEqual([2, 1, 1, 1, 1, 1, 1]);
+    expect(await counts()).toEqual([2, 1, 1, 1, 1, 1, 1]);
     expect(batcher.size).toBe(0);
 
     // The second chunk's statement fails: the first chunk stays written, the rest waits in memory.
@@ -102,10 +104,10 @@ describe.each(backends)('store on %s', (backend) => {
     );
     for (const id of ids) failing.record(id, sec(7), '1.3.0');
     await expect(failing.flush()).rejects.toThrow('connection lost');
-    expect(await stored()).toEqual([3, 2, 2, 1, 1, 1, 1]);
+    expect(await counts()).toEqual([3, 2, 2, 1, 1, 1, 1]);
     expect(failing.size).toBe(4);
     await failing.flush();
-    expect(await stored()).toEqual([3, 2, 2, 2, 2, 2, 2]);
+    expect(await counts()).toEqual([3, 2, 2, 2, 2, 2, 2]);
   });
 
   it('writes heartbeats in place: a thousand of them grow neither the table nor its indexes', async () => {
@@ -123,7 +125,7 @@ describe.each(backends)('store on %s', (backend) => {
     for (let round = 2; round <= 50; round++) {
       await writeHeartbeatBatch(db, ids.map((id) => ({ id, at: sec(round), count: 1, version: '1.3.0' })));
     }
-    expect((await findInstance(db, ids[0]!))!.heartbeats_on_version).toBe(50);
+    expect((await stored(ids[0]!))!.heartbeats_on_version).toBe(50);
     // One page of slack: on PostgreSQL an autovacuum or analyze holding a snapshot can keep one old
     // row version alive. Writing a new version per heartbeat grows the table by pages.
     const after = await sizes();
@@ -216,5 +218,38 @@ describe('the sweeper on PGlite', () => {
       await h.paddock.stop();
       await drop();
     }
+  });
+});
+
+describe('advisory locks', () => {
+  it('gives each lock its own number', () => {
+    expect(new Set(Object.values(lockIds)).size).toBe(Object.keys(lockIds).length);
+  });
+
+  // PGlite runs one transaction at a time, so only PostgreSQL can show a lock keeping another out.
+  describe('on PostgreSQL', () => {
+    let db: Db;
+    let drop: () => Promise<void>;
+    beforeAll(async () => {
+      ({ db, drop } = await openTestDb('postgres'));
+    });
+    afterAll(() => drop?.());
+
+    it.each([
+      ['lockMigrations', lockMigrations, lockIds.migrations],
+      ['lockGroupNames', lockGroupNames, lockIds.groupNames],
+      ['lockFirstAdmin', lockFirstAdmin, lockIds.firstAdmin],
+    ] as const)('%s holds its number until the transaction ends', async (_name, take, id) => {
+      // Asked the way replicas of earlier versions took it (an integer literal), so both keep each other out.
+      const free = () =>
+        db.transaction(async (tx) => (await tx.query<{ got: boolean }>(`SELECT pg_try_advisory_xact_lock(${id}) AS got`))[0]!.got);
+      let whileHeld: boolean | undefined;
+      await db.transaction(async (tx) => {
+        await take(tx);
+        whileHeld = await free();
+      });
+      expect(whileHeld).toBe(false);
+      expect(await free()).toBe(true);
+    });
   });
 });

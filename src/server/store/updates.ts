@@ -110,6 +110,33 @@ export async function finishUpdate(
   return rows.length === 1;
 }
 
+/**
+ * Marks the group's in-progress update rolled back, leaving its per-instance rows as they were: for
+ * a group being deleted, whose runners are cut off anyway.
+ */
+export async function abandonActiveUpdate(q: Queryable, groupId: string, at: Date, reason: string): Promise<void> {
+  await q.query(`UPDATE updates SET state = 'rolled_back', finished_at = $2, reason = $3 WHERE group_id = $1 AND state = 'in_progress'`, [
+    groupId,
+    at,
+    reason,
+  ]);
+}
+
+/** The group an update belongs to, or null for an unknown update. */
+export async function findUpdateGroupId(q: Queryable, updateId: string): Promise<string | null> {
+  const [row] = await q.query<{ group_id: string }>('SELECT group_id::text AS group_id FROM updates WHERE id = $1', [updateId]);
+  return row?.group_id ?? null;
+}
+
+/** Updates of live groups, counted by state (for /metrics). */
+export async function countUpdatesByState(q: Queryable): Promise<Map<string, number>> {
+  const rows = await q.query<{ state: string; n: number }>(
+    `SELECT u.state, count(*)::int AS n FROM updates u JOIN runner_groups g ON g.id = u.group_id
+     WHERE g.deleted_at IS NULL GROUP BY u.state`,
+  );
+  return new Map(rows.map((r) => [r.state, r.n]));
+}
+
 export async function setUpdateInstance(
   q: Queryable,
   updateId: string,

@@ -9,11 +9,6 @@ export interface UserRow {
   created_at: Date;
 }
 
-export async function countUsers(q: Queryable): Promise<number> {
-  const [row] = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
-  return row!.n;
-}
-
 export async function findUser(q: Queryable, username: string): Promise<UserRow | null> {
   const [row] = await q.query<UserRow>(
     'SELECT id::text AS id, username, password_hash, role, created_at FROM users WHERE lower(username) = lower($1)',
