@@ -70,7 +70,7 @@ export class NodeProcess {
   exit: ExitStatus | null = null;
   readonly exited: Promise<ExitStatus>;
   private out = '';
-  /** Resolves when stdout and stderr have ended: 'exit' can come before the last output has been read. */
+  /** Resolves when stdout and stderr have closed. */
   private readonly drained: Promise<unknown>;
 
   constructor(script: string, args: string[], options: SpawnNodeOptions) {
@@ -153,8 +153,7 @@ export class NodeProcess {
       const m = this.out.match(pattern);
       if (m) return m;
       if (this.exit) {
-        // A child it started (a worker, a replacement) may hold the pipes open: do not wait for ever.
-        await Promise.race([this.drained, sleep(1_000)]);
+        await this.drain();
         const late = this.out.match(pattern);
         if (late) return late;
         throw new ProcessExitedError(this.exit, this.out, `printing ${pattern}`);
@@ -164,17 +163,26 @@ export class NodeProcess {
     }
   }
 
-  /** Waits for the process to exit, failing after timeoutMs. */
+  /** Waits for the process to exit (and for what it printed last to be read), failing after timeoutMs. */
   async waitForExit(timeoutMs = 15_000): Promise<ExitStatus> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`did not exit within ${timeoutMs} ms; output:\n${this.out.slice(-3000)}`)), timeoutMs);
     });
     try {
-      return await Promise.race([this.exited, timeout]);
+      const exit = await Promise.race([this.exited, timeout]);
+      await this.drain();
+      return exit;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** 'exit' can come before the last output is read; a child it started (a worker, a replacement) may hold the pipes open, so do not wait for ever. */
+  private async drain(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.drained, new Promise((r) => (timer = setTimeout(r, 1_000)))]);
+    clearTimeout(timer);
   }
 }
 
@@ -327,10 +335,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     PADDOCK_ADMIN_PASSWORD: adminPassword,
     ...options.env,
   });
-  for (const u of options.users ?? []) {
-    const r = runPaddockCli(['users', 'add', u.name, '--role', u.role, '--password-stdin'], { env, input: `${u.password}\n` });
-    if (r.status !== 0) throw new Error(`users add ${u.name} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  }
   let earlier = '';
   let current: NodeProcess | null = null;
   const cp: ControlPlane = {
@@ -368,6 +372,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     },
   };
   try {
+    for (const u of options.users ?? []) {
+      const r = runPaddockCli(['users', 'add', u.name, '--role', u.role, '--password-stdin'], { env, input: `${u.password}\n` });
+      if (r.status !== 0) throw new Error(`users add ${u.name} failed (${r.status}): ${r.stderr}${r.stdout}`);
+    }
     await cp.start();
   } catch (e) {
     removeDir();
