@@ -1,4 +1,5 @@
-import { api, GroupWithKey, Instance, RunnerGroup, Update } from '../../contract';
+import { randomBytes } from 'node:crypto';
+import { api, GroupWithKey, Instance, type PatchGroupBody, RunnerGroup, Update } from '../contract';
 
 /** A failed admin API call, with the status and problem body, for assertions. */
 export class AdminApiError extends Error {
@@ -12,8 +13,8 @@ export class AdminApiError extends Error {
 }
 
 /**
- * The console-facing API as a signed-in admin, for tests, e2e fixtures, the demo and benchmarks:
- * keeps the session cookie and sends the CSRF header on mutations.
+ * The console-facing API as a signed-in user (the admin unless told otherwise), for tests, e2e, the
+ * demo and the bench: keeps the session cookie and sends the CSRF headers on mutations, as the console does.
  */
 export class AdminApi {
   private constructor(
@@ -25,7 +26,7 @@ export class AdminApi {
   static async signIn(baseUrl: string, password: string, username = 'admin'): Promise<AdminApi> {
     const res = await fetch(baseUrl + api.session, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-requested-with': 'paddock' },
+      headers: { 'content-type': 'application/json', 'x-requested-with': 'paddock', origin: new URL(baseUrl).origin },
       body: JSON.stringify({ username, password }),
     });
     if (!res.ok) throw new AdminApiError(res.status, await res.json().catch(() => null), 'POST /session');
@@ -44,7 +45,7 @@ export class AdminApi {
       headers: {
         cookie: this.cookie,
         accept: 'application/json',
-        ...(method === 'GET' ? {} : { 'x-requested-with': 'paddock' }),
+        ...(method === 'GET' ? {} : { 'x-requested-with': 'paddock', origin: new URL(this.baseUrl).origin }),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
@@ -62,6 +63,10 @@ export class AdminApi {
 
   async createGroup(name: string, isDefault?: boolean): Promise<GroupWithKey> {
     return GroupWithKey.parse(await this.ok('POST', api.runnerGroups, isDefault === undefined ? { name } : { name, isDefault }));
+  }
+
+  async updateGroup(groupId: string, patch: PatchGroupBody): Promise<RunnerGroup> {
+    return RunnerGroup.parse(await this.ok('PATCH', api.runnerGroup(groupId), patch));
   }
 
   async rotateKey(groupId: string): Promise<GroupWithKey> {
@@ -93,25 +98,7 @@ export class AdminApi {
   }
 }
 
-/** Polls `probe` until it returns something other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 15_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+/** A group name no other test in the file uses. */
+export function uniqueGroupName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
