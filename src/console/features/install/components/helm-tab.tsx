@@ -9,6 +9,7 @@ import {
   externalSecretManifest,
   groupSlug,
   helmCommand,
+  kubectlScaleCommand,
   namespaceError,
   type ResourceLimitName,
   type ResourceLimits,
@@ -191,7 +192,7 @@ export function HelmTab({ group, registrationKey, onCopied, template }: TabProps
         </>
       )}
       <p className={styles.hint}>
-        To add instances later: <code>kubectl scale deployment {slug}-runner --replicas=N -n {namespace.trim() || defaultRunnerNamespace}</code>
+        To add instances later: <code>{kubectlScaleCommand(group.name, 'N', namespace.trim() || defaultRunnerNamespace)}</code>
       </p>
     </div>
   );

@@ -4,7 +4,7 @@ import { LoadingState, StateBox } from '../../../components/page-state';
 import { Button } from '../../../components/ui/button';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '../../../components/ui/tabs';
 import { errorMessage } from '../../../lib/api-client';
-import { installTemplateQuery } from '../api/queries';
+import { installTemplateQuery } from '../../../entities/install-template/queries';
 import { CloudFormationTab } from './cloudformation-tab';
 import { DockerTab } from './docker-tab';
 import { HelmTab } from './helm-tab';

@@ -1,9 +1,27 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { GroupWithKey, RunnerGroup } from '../../../../contract';
+import { api } from '../../../../contract/paths';
+import type { CreateGroupBody, GroupWithKey, PatchGroupBody, RunnerGroup, Update, UpdateRequestBody } from '../../../../contract/schemas';
+import { apiRequest } from '../../../lib/api-client';
 import { queryKeys } from '../../../lib/query-keys';
-import { createGroup, deleteGroup, patchGroup, requestUpdate, rotateKey } from './requests';
+
+// The writes on runner groups, each fetcher beside the one hook that uses it; the reads are the
+// runner-group entity's. Answers are typed, not parsed (see entities/runner-group/requests.ts).
 
 const list = queryKeys.runnerGroups.list();
+
+/** `PATCH /runner-groups/{id}`: the one fetcher behind rename and Set as Default. */
+function patchGroup({ id, ...body }: PatchGroupBody & { id: string }): Promise<RunnerGroup> {
+  return apiRequest<RunnerGroup>(api.runnerGroup(id), { method: 'PATCH', body });
+}
+
+/** 201 with the group and its registration key: the only answer that carries it besides rotation. */
+function createGroup(body: CreateGroupBody): Promise<GroupWithKey> {
+  return apiRequest<GroupWithKey>(api.runnerGroups, { method: 'POST', body });
+}
+
+function rotateKey(id: string): Promise<GroupWithKey> {
+  return apiRequest<GroupWithKey>(api.registrationKey(id), { method: 'POST' });
+}
 
 /** The group without its key: the only shape that may enter the query cache. */
 export function withoutKey({ registrationKey: _key, ...group }: GroupWithKey): RunnerGroup {
@@ -39,6 +57,13 @@ export function useRotateKey() {
   });
 }
 
+export function useRenameGroup(groupId: string) {
+  return useMutation({
+    mutationFn: ({ id, name }: { id: string; name: string }) => patchGroup({ id, name }),
+    meta: { invalidates: [list, queryKeys.runnerGroups.detail(groupId)] },
+  });
+}
+
 export function useSetDefault() {
   const queryClient = useQueryClient();
   return useMutation({
@@ -55,13 +80,18 @@ export function useSetDefault() {
 export function useDeleteGroup() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: deleteGroup,
+    mutationFn: (id: string) => apiRequest(api.runnerGroup(id), { method: 'DELETE' }),
     meta: { invalidates: [list] },
     onSuccess: (_data, id) => {
       queryClient.setQueryData<RunnerGroup[]>(list, (old) => old?.filter((g) => g.id !== id));
       queryClient.removeQueries({ queryKey: queryKeys.runnerGroups.detail(id) });
     },
   });
+}
+
+/** `POST /runner-groups/{id}/updates`; the Idempotency-Key replays the first answer to a retry. */
+function requestUpdate({ id, idempotencyKey, ...body }: UpdateRequestBody & { id: string; idempotencyKey: string }): Promise<Update> {
+  return apiRequest<Update>(api.updates(id), { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } });
 }
 
 export function useRequestUpdate() {

@@ -3,7 +3,7 @@ import { type Column, DataList } from '../../../components/data-list';
 import { useMediaQuery } from '../../../lib/use-media-query';
 import { StatusDot } from '../../../components/status-dot';
 import { Badge } from '../../../components/ui/badge';
-import { groupStatus, updateProgress, versionInfo } from '../model';
+import { groupStatus, updateProgress, versionInfo } from '../../../entities/runner-group/model';
 import { type GroupAction, GroupActionsMenu } from './group-actions-menu';
 import styles from './group-table.module.css';
 

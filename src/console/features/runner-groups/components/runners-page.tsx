@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { Suspense, useId, useRef, useState } from 'react';
+import { Suspense, useEffect, useId, useRef, useState } from 'react';
 import type { RunnerGroup } from '../../../../contract';
 import { LoadBoundary } from '../../../components/load-boundary';
 import { retryableLazy } from '../../../components/retryable-lazy';
@@ -11,31 +11,25 @@ import { Button } from '../../../components/ui/button';
 import { Input, NativeSelect } from '../../../components/ui/input';
 import { Label } from '../../../components/ui/label';
 import { toast } from '../../../components/ui/toast-store';
+import { type SortKey, type StatusFilter, visibleGroups } from '../../../entities/runner-group/model';
+import { runnerGroupsQuery } from '../../../entities/runner-group/queries';
 import { useSetDefault } from '../api/mutations';
-import { runnerGroupsQuery } from '../api/queries';
-import { type SortKey, type StatusFilter, visibleGroups } from '../model';
 import type { GroupAction } from './group-actions-menu';
 import { GroupTable } from './group-table';
 import type { RenderInstallView } from './install-step';
 import styles from './runners-page.module.css';
 
 // Dialogs load when first opened: the Runners page's initial JavaScript stays small.
+const EditGroupDialog = retryableLazy(() => import('./edit-group-dialog').then((m) => m.EditGroupDialog));
 const NewGroupDialog = retryableLazy(() => import('./new-group-dialog').then((m) => m.NewGroupDialog));
 const RotateKeyDialog = retryableLazy(() => import('./rotate-key-dialog').then((m) => m.RotateKeyDialog));
 const UpdateDialog = retryableLazy(() => import('./update-dialog').then((m) => m.UpdateDialog));
 const DeleteDialog = retryableLazy(() => import('./delete-dialog').then((m) => m.DeleteDialog));
 
-type OpenDialog = { kind: 'new' } | { kind: 'update' | 'rotate-key' | 'delete'; groupId: string } | null;
+type OpenDialog = { kind: 'new' } | { kind: 'edit' | 'update' | 'rotate-key' | 'delete'; groupId: string; name: string } | null;
 
-/** The Runners page: every runner group with its health, versions and actions. */
-export function RunnersPage({
-  onEdit,
-  renderInstallView,
-}: {
-  /** Opens the Edit dialog; `restoreFocus` is its onCloseAutoFocus, back to the group's 3-dot button. */
-  onEdit: (group: RunnerGroup, restoreFocus: (event: Event) => void) => void;
-  renderInstallView: RenderInstallView;
-}) {
+/** The Runners page: every runner group with its health, versions and actions, and the dialogs they open. */
+export function RunnersPage({ renderInstallView }: { renderInstallView: RenderInstallView }) {
   const id = useId();
   const { canWrite, readOnlyReason } = usePermissions();
   const groups = useQuery({
@@ -54,6 +48,13 @@ export function RunnersPage({
   // Dialogs follow the live data of their group; a deleted group closes its dialog.
   const dialogGroup = dialog && dialog.kind !== 'new' ? all.find((g) => g.id === dialog.groupId) : undefined;
   const close = () => setDialog(null);
+  // Someone else deleted the group while its Edit dialog was open: say so instead of just vanishing.
+  const deletedName = dialog?.kind === 'edit' && groups.data && !dialogGroup ? dialog.name : null;
+  useEffect(() => {
+    if (deletedName === null) return;
+    toast({ title: `${deletedName} was deleted`, description: 'It was deleted while you had it open; its instances were cut off.', tone: 'danger' });
+    setDialog(null);
+  }, [deletedName]);
   const headingRef = useRef<HTMLHeadingElement>(null);
   // Closing a dialog opened from a menu puts focus back on that group's 3-dot button (or, when the
   // group is gone, on the page heading), not on the top of the page.
@@ -70,13 +71,12 @@ export function RunnersPage({
     };
 
   const onAction = (group: RunnerGroup, action: GroupAction) => {
-    if (action === 'edit') onEdit(group, restoreFocus(group.id));
-    else if (action === 'set-default') {
+    if (action === 'set-default') {
       setDefault.mutate(group.id, {
         onSuccess: () => toast({ tone: 'success', title: `${group.name} is now the default group` }),
         onError: (e) => toast({ tone: 'danger', title: `Could not make ${group.name} the default`, description: errorMessage(e) }),
       });
-    } else setDialog({ kind: action, groupId: group.id });
+    } else setDialog({ kind: action, groupId: group.id, name: group.name });
   };
 
   const newButton = (
@@ -191,6 +191,9 @@ export function RunnersPage({
               firstGroup={all.length === 0}
               onCloseAutoFocus={restoreFocus(null)}
             />
+          ) : null}
+          {dialog?.kind === 'edit' && dialogGroup ? (
+            <EditGroupDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />
           ) : null}
           {dialog?.kind === 'rotate-key' && dialogGroup ? (
             <RotateKeyDialog

@@ -13,7 +13,7 @@ import {
 import { Button } from '../../../components/ui/button';
 import { toast } from '../../../components/ui/toast-store';
 import { useRequestUpdate } from '../api/mutations';
-import { updateBlockedReason, versionInfo } from '../model';
+import { updateBlockedReason, versionInfo } from '../../../entities/runner-group/model';
 import styles from './dialogs.module.css';
 import type { GroupDialogProps } from './group-dialog-props';
 

@@ -2,7 +2,7 @@ import { useId } from 'react';
 import type { Instance } from '../../../../contract';
 import { causeText } from '../../../../contract';
 import { cn } from '../../../lib/cn';
-import { causeCounts, causeLabel, troubleCauses } from '../guidance';
+import { causeCounts, causeLabel, troubleCauses } from '../../../entities/instance/model';
 import styles from './troubleshooting.module.css';
 
 export type FleetHealthStripProps = {

@@ -5,13 +5,16 @@ import {
   type Instance,
   type RunnerErrorKind,
   type RunnerGroup,
-  type Termination,
+  shellQuote,
   type TerminationCause,
   type Update,
 } from '../../../contract';
+import { causeLabel, describeExit } from './model';
 
 // Pure functions deriving the troubleshooting guidance of PRODUCT.md §4 from a group, one of its
-// instances and its updates, with the group's real names in every command.
+// instances and its updates, with the group's real names in every command (quoted by the contract's
+// shellQuote, as the install commands are). A read-model of the instance: any feature that shows one
+// can show its guidance.
 
 /** One piece of a guide: prose, a command to copy, or a log line to search for. */
 export type GuideBlock =
@@ -82,7 +85,7 @@ export function logCommands(group: RunnerGroup, instance: Instance, namespace = 
     case 'docker':
       return [
         text(`On the Docker host ${instance.hostname}, read the container's logs:`),
-        command('Container logs', `docker logs ${shellWord(instance.name)}`),
+        command('Container logs', `docker logs ${shellQuote(instance.name)}`),
         text('Not sure which container it is? List the group\'s containers, stopped ones included:'),
         command('Group containers', `docker ps -a --filter label=paddock.runner-group=${slug}`),
       ];
@@ -92,7 +95,7 @@ export function logCommands(group: RunnerGroup, instance: Instance, namespace = 
         blocks.push(
           text('With several replicas (or an autoscaler) that shows one pod only: list the pods and read each one\'s logs, this one first.'),
           command('Pods of the group', `kubectl get pods -l app=${slug}-runner -n ${namespace}`),
-          command('This pod\'s logs', `kubectl logs ${shellWord(instance.name)} -n ${namespace}`),
+          command('This pod\'s logs', `kubectl logs ${shellQuote(instance.name)} -n ${namespace}`),
         );
       }
       return blocks;
@@ -108,7 +111,7 @@ export function logCommands(group: RunnerGroup, instance: Instance, namespace = 
       return [
         text(`Read the output of the runner process on ${instance.hostname} (the terminal or service that started \`npm run runner\`).`),
         text('Running it in a container instead? With Docker, read the container\'s logs:'),
-        command('Container logs', `docker logs ${shellWord(instance.name)}`),
+        command('Container logs', `docker logs ${shellQuote(instance.name)}`),
         text(`With Kubernetes (Helm), in namespace ${namespace}:`),
         command('Deployment logs', `kubectl logs deployment/${slug}-runner -n ${namespace}`),
         text('With several replicas or an autoscaler, list the pods and read each one\'s logs:'),
@@ -181,7 +184,7 @@ export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: G
   }
   blocks.push(
     text(`Check the path from the runner's host:`),
-    command('Reach the control plane', `curl -sS -o /dev/null -w '%{http_code}\\n' ${shellWord(`${ctx.serverUrl.replace(/\/+$/, '')}/api/v1/healthz`)}`),
+    command('Reach the control plane', `curl -sS -o /dev/null -w '%{http_code}\\n' ${shellQuote(`${ctx.serverUrl.replace(/\/+$/, '')}/api/v1/healthz`)}`),
     ...logCommands(group, instance, ctx.namespace),
   );
   return {
@@ -228,7 +231,7 @@ export function upgradeFailureGuide(group: RunnerGroup, instance: Instance, upda
   if (instance.platform === 'kubernetes') {
     blocks.push(...kubernetesSteps(''));
   } else {
-    const logs = instance.platform === 'ec2' ? 'sudo docker logs <container>' : `docker logs ${shellWord(instance.name)}`;
+    const logs = instance.platform === 'ec2' ? 'sudo docker logs <container>' : `docker logs ${shellQuote(instance.name)}`;
     blocks.push(
       text(
         instance.platform === 'process'
@@ -310,28 +313,6 @@ export function nextStep(cause: TerminationCause, group: RunnerGroup, instance: 
   }
 }
 
-/** Short names of the causes, for counts ("3 OOM-killed"). */
-export const causeLabel: Record<TerminationCause, string> = {
-  completed: 'Clean exit',
-  oom_killed: 'OOM-killed',
-  killed: 'Killed (SIGKILL)',
-  sigterm: 'SIGTERM',
-  crash: 'Crashed',
-  replaced: 'Replaced by update',
-  lost: 'Lost',
-};
-
-const signalNames: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
-
-/** The exit record in words: "exit code 137, reason OOMKilled", "signal 15 (SIGTERM)". */
-export function describeExit(t: Termination): string {
-  const parts: string[] = [];
-  if (t.exitCode !== null) parts.push(`exit code ${t.exitCode}`);
-  if (t.signal !== null) parts.push(`signal ${t.signal}${signalNames[t.signal] ? ` (${signalNames[t.signal]})` : ''}`);
-  if (t.reason) parts.push(`reason ${t.reason}`);
-  return parts.length > 0 ? parts.join(', ') : 'no exit recorded';
-}
-
 /** "How it ended": the termination record, its cause and the next step. */
 export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: GuideContext): Guide | null {
   const t = instance.termination;
@@ -356,26 +337,4 @@ export function guidesFor(group: RunnerGroup, instance: Instance, updates: Updat
   return [upgradeFailureGuide(group, instance, updates, ctx), disconnectedGuide(group, instance, ctx), howItEndedGuide(group, instance, ctx)].filter(
     (g): g is Guide => g !== null,
   );
-}
-
-/** Counts of ended instances by cause within the retention window, most frequent first. */
-export function causeCounts(instances: Instance[], now: number, windowDays = 7): { cause: TerminationCause; count: number }[] {
-  const since = now - windowDays * 86_400_000;
-  const counts = new Map<TerminationCause, number>();
-  for (const i of instances) {
-    if (!i.termination || Date.parse(i.termination.at) < since) continue;
-    counts.set(i.termination.cause, (counts.get(i.termination.cause) ?? 0) + 1);
-  }
-  const order = Object.keys(causeLabel) as TerminationCause[];
-  return [...counts]
-    .map(([cause, count]) => ({ cause, count }))
-    .sort((a, b) => b.count - a.count || order.indexOf(a.cause) - order.indexOf(b.cause));
-}
-
-/** Causes that call for attention (the strip shows them in the danger tone). */
-export const troubleCauses: ReadonlySet<TerminationCause> = new Set(['oom_killed', 'killed', 'crash', 'lost']);
-
-/** Quotes a name for a shell when it needs it. */
-function shellWord(value: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }

@@ -3,24 +3,19 @@ import { useId, useState } from 'react';
 import type { Instance, RunnerGroup, Update } from '../../../../contract';
 import { Button } from '../../../components/ui/button';
 import { formatDateTime } from '../../../lib/format';
-import { installTemplateQuery } from '../api/queries';
-import { type Guide, type GuideBlock, guidesFor } from '../guidance';
+import { type Guide, type GuideBlock, guidesFor } from '../../../entities/instance/guidance';
+import { installTemplateQuery } from '../../../entities/install-template/queries';
 import styles from './troubleshooting.module.css';
-
-export type TroubleshootingPanelProps = {
-  group: RunnerGroup;
-  instance: Instance;
-  updates?: Update[];
-  /** Level of the guides' headings; 4 by default, for the instance detail (whose title is an h3). */
-  headingLevel?: 2 | 3 | 4;
-};
 
 /**
  * The guidance that fits an instance's state (PRODUCT.md §4): Runner upgrade failure, Runner
- * disconnected, How it ended — with the group's own names in every command.
+ * disconnected, How it ended — with the group's own names in every command. The text is the instance
+ * entity's read-model (`entities/instance/guidance.ts`); this only lays it out, under the instance
+ * detail's h3.
  */
-export function TroubleshootingPanel({ group, instance, updates = [], headingLevel = 4 }: TroubleshootingPanelProps) {
-  const template = useQuery(installTemplateQuery()).data;
+export function TroubleshootingPanel({ group, instance, updates = [] }: { group: RunnerGroup; instance: Instance; updates?: Update[] }) {
+  // The Docker template's serverUrl is the URL every platform's runners dial.
+  const template = useQuery(installTemplateQuery('docker')).data;
   // Until the template arrives, the console's own origin is the best guess of what runners dial.
   const serverUrl = template?.serverUrl ?? window.location.origin;
   const guides = guidesFor(group, instance, updates, { serverUrl, helmChart: template?.helmChart });
@@ -34,20 +29,19 @@ export function TroubleshootingPanel({ group, instance, updates = [], headingLev
   return (
     <div className={styles.panel}>
       {guides.map((guide) => (
-        <GuideSection key={guide.id} guide={guide} headingLevel={headingLevel} />
+        <GuideSection key={guide.id} guide={guide} />
       ))}
     </div>
   );
 }
 
-function GuideSection({ guide, headingLevel }: { guide: Guide; headingLevel: 2 | 3 | 4 }) {
+function GuideSection({ guide }: { guide: Guide }) {
   const id = useId();
-  const Heading = `h${headingLevel}` as const;
   return (
     <section className={styles.guide} data-guide={guide.id} aria-labelledby={id}>
-      <Heading id={id} className={styles.heading}>
+      <h4 id={id} className={styles.heading}>
         {guide.heading}
-      </Heading>
+      </h4>
       <p className={styles.summary}>{guide.summary}</p>
       {guide.at ? (
         <p className={styles.text}>

@@ -1,5 +1,5 @@
 import { queryOptions } from '@tanstack/react-query';
-import { queryKeys } from '../../../lib/query-keys';
+import { queryKeys } from '../../lib/query-keys';
 import { listInstances } from './requests';
 
 /** Instances of one group; the key nests under the group's. */

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyTermination, type Instance, type TerminationCause } from '../../../contract';
-import { ago, buildGroup, buildInstance, buildTermination, buildUpdate, factoryNow } from '../../testing/factories';
+import { ago, buildGroup, buildInstance, buildTermination, buildUpdate } from '../../testing/factories';
 import {
-  causeCounts,
   disconnectedGuide,
   firewallRule,
   formatGap,
@@ -344,34 +343,5 @@ describe('guidesFor', () => {
     const instance = buildInstance({ id: 'i9', status: 'terminated', termination: buildTermination({ cause: 'crash', exitCode: 1, reason: 'Error' }) });
     const update = buildUpdate({ state: 'rolled_back', instances: [{ instanceId: 'i9', name: 'x', version: '1.3.0', state: 'failed' }] });
     expect(guidesFor(group, instance, [update], ctx).map((g) => g.heading)).toEqual(['Runner upgrade failure', 'How it ended']);
-  });
-});
-
-describe('causeCounts', () => {
-  const ended = (cause: TerminationCause, secondsAgo: number) =>
-    buildInstance({ status: 'terminated', termination: buildTermination({ cause, at: ago(secondsAgo) }) });
-  const day = 86_400;
-
-  it('counts ended instances by cause within the window, most frequent first', () => {
-    const instances = [
-      ended('oom_killed', day),
-      ended('oom_killed', 2 * day),
-      ended('oom_killed', 6 * day),
-      ended('crash', 3 * day),
-      ended('sigterm', 100),
-      ended('sigterm', 200),
-      ended('lost', 8 * day),
-      buildInstance(),
-    ];
-    expect(causeCounts(instances, factoryNow)).toEqual([
-      { cause: 'oom_killed', count: 3 },
-      { cause: 'sigterm', count: 2 },
-      { cause: 'crash', count: 1 },
-    ]);
-    expect(causeCounts(instances, factoryNow, 30)).toContainEqual({ cause: 'lost', count: 1 });
-  });
-
-  it('is empty when nothing ended', () => {
-    expect(causeCounts([buildInstance(), buildInstance({ status: 'disconnected' })], factoryNow)).toEqual([]);
   });
 });

@@ -1,5 +1,8 @@
-import type { Instance, InstanceStatus } from '../../../contract/schemas';
+import type { Instance, InstanceStatus, Termination, TerminationCause } from '../../../contract/schemas';
 import { causeText } from '../../../contract/termination';
+
+// Pure read-models of runner instances: their status in words, how they ended, what happened to them.
+// Shared by every feature that shows an instance (the Edit dialog, its troubleshooting guidance).
 
 export type InstanceStatusFilter = 'all' | InstanceStatus;
 
@@ -36,15 +39,44 @@ export interface TimelineEntry {
   detail?: string;
 }
 
+/** POSIX signal numbers a runner reports, by name. */
 const signalNames: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
 
-/** "exit 137 (OOMKilled)", "signal 15 (SIGTERM)", "no exit recorded". */
-export function describeExit(t: NonNullable<Instance['termination']>): string {
+/** The exit record in words: "exit code 137, reason OOMKilled", "signal 15 (SIGTERM)", "no exit recorded". */
+export function describeExit(t: Termination): string {
   const parts: string[] = [];
   if (t.exitCode !== null) parts.push(`exit code ${t.exitCode}`);
   if (t.signal !== null) parts.push(`signal ${t.signal}${signalNames[t.signal] ? ` (${signalNames[t.signal]})` : ''}`);
   if (t.reason) parts.push(`reason ${t.reason}`);
-  return parts.length ? parts.join(', ') : 'no exit recorded';
+  return parts.length > 0 ? parts.join(', ') : 'no exit recorded';
+}
+
+/** Short names of the causes, for counts ("3 OOM-killed"). */
+export const causeLabel: Record<TerminationCause, string> = {
+  completed: 'Clean exit',
+  oom_killed: 'OOM-killed',
+  killed: 'Killed (SIGKILL)',
+  sigterm: 'SIGTERM',
+  crash: 'Crashed',
+  replaced: 'Replaced by update',
+  lost: 'Lost',
+};
+
+/** Causes that call for attention (shown in the danger tone). */
+export const troubleCauses: ReadonlySet<TerminationCause> = new Set(['oom_killed', 'killed', 'crash', 'lost']);
+
+/** Counts of ended instances by cause within the retention window, most frequent first. */
+export function causeCounts(instances: readonly Instance[], now: number, windowDays = 7): { cause: TerminationCause; count: number }[] {
+  const since = now - windowDays * 86_400_000;
+  const counts = new Map<TerminationCause, number>();
+  for (const i of instances) {
+    if (!i.termination || Date.parse(i.termination.at) < since) continue;
+    counts.set(i.termination.cause, (counts.get(i.termination.cause) ?? 0) + 1);
+  }
+  const order = Object.keys(causeLabel) as TerminationCause[];
+  return [...counts]
+    .map(([cause, count]) => ({ cause, count }))
+    .sort((a, b) => b.count - a.count || order.indexOf(a.cause) - order.indexOf(b.cause));
 }
 
 /** What happened to an instance, oldest first: started, errors, last heartbeat, how it ended. */
@@ -74,9 +106,4 @@ export function instanceTimeline(instance: Instance): TimelineEntry[] {
     entries.push({ at: markedAt, title: 'Marked disconnected', detail: 'It missed its heartbeats; it may still come back.' });
   }
   return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-}
-
-/** The scale command for Kubernetes installs of a group (PRODUCT.md §3). */
-export function scaleCommand(slug: string): string {
-  return `kubectl scale deployment ${slug}-runner --replicas=N`;
 }

@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
+import { kubectlScaleCommand } from '../../../../contract/install-commands';
 import type { Instance, RunnerGroup } from '../../../../contract/schemas';
-import { groupSlug } from '../../../../contract/slug';
+import { defaultRunnerNamespace } from '../../../../contract/slug';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import { formatRelative, plural } from '../../../lib/format';
 import { usePermissions } from '../../../lib/permissions';
@@ -14,36 +15,24 @@ import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } f
 import { FieldError, Input, NativeSelect } from '../../../components/ui/input';
 import { Label } from '../../../components/ui/label';
 import { toast } from '../../../components/ui/toast-store';
+import { countByStatus, filterInstances, type InstanceStatusFilter, instanceStatusDot } from '../../../entities/instance/model';
+import { instancesQuery } from '../../../entities/instance/queries';
+import { groupUpdatesQuery } from '../../../entities/runner-group/queries';
 import { useRenameGroup } from '../api/mutations';
-import { instancesQuery } from '../api/queries';
-import { countByStatus, filterInstances, type InstanceStatusFilter, instanceStatusDot, scaleCommand } from '../model';
 import styles from './edit-group-dialog.module.css';
+import { FleetHealthStrip } from './fleet-health-strip';
+import type { GroupDialogProps } from './group-dialog-props';
 import { InstanceDetail } from './instance-detail';
+import { UpdateProgress } from './update-progress';
 
-export interface EditGroupDialogSlots {
-  /** Troubleshooting guidance for the selected instance (install-kit feature). */
-  renderInstanceGuidance?: (group: RunnerGroup, instance: Instance) => ReactNode;
-  /** A summary of the group's instances above the list. */
-  renderFleetHealth?: (instances: Instance[]) => ReactNode;
-  /** Per-instance progress of a running update, or how the last one ended. */
-  renderUpdateProgress?: (group: RunnerGroup) => ReactNode;
-}
-
-/** Edit: rename, how to add instances, and the Instances list with the detail of the selected one. */
-export function EditGroupDialog({
-  group,
-  onClose,
-  renderInstanceGuidance,
-  renderFleetHealth,
-  renderUpdateProgress,
-  onCloseAutoFocus,
-}: {
-  group: RunnerGroup;
-  onClose: () => void;
-  /** Where focus goes when the dialog closes (default: where it was before). */
-  onCloseAutoFocus?: (event: Event) => void;
-} & EditGroupDialogSlots) {
+/**
+ * Edit: rename, the last update's progress, how the group's runners ended, the Instances list with the
+ * detail (and troubleshooting guidance) of the selected one, and how to add instances.
+ */
+export function EditGroupDialog({ group, onClose, onCloseAutoFocus }: GroupDialogProps) {
   const instances = useQuery({ ...instancesQuery(group.id), refetchInterval: 15_000 });
+  // The guidance names a failed upgrade, so the selected instance's detail needs the group's updates.
+  const updates = useQuery(groupUpdatesQuery(group.id));
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const selected = instances.data?.find((i) => i.id === selectedId) ?? null;
 
@@ -69,15 +58,16 @@ export function EditGroupDialog({
         </DialogHeader>
         <div className={styles.sections}>
           <RenameForm group={group} />
-          {renderUpdateProgress?.(group)}
-          {instances.data && renderFleetHealth ? renderFleetHealth(instances.data) : null}
+          <UpdateProgress group={group} />
+          {instances.data ? <FleetHealthStrip instances={instances.data} /> : null}
           <InstancesSection query={instances} selectedId={selectedId} onSelect={setSelectedId} />
           {selected ? (
             <InstanceDetail
               key={selected.id}
+              group={group}
               instance={selected}
+              updates={updates.data}
               onClose={() => setSelectedId(null)}
-              guidance={renderInstanceGuidance?.(group, selected)}
             />
           ) : null}
           <HowToAdd group={group} />
@@ -288,7 +278,6 @@ function narrowColumns(columns: Column<Instance>[]): Column<Instance>[] {
 }
 
 function HowToAdd({ group }: { group: RunnerGroup }) {
-  const slug = groupSlug(group.name);
   return (
     // Not a landmark, and no other heading of the dialog says "instances": "Instances" must name
     // exactly one region and one heading, even for a match that ignores case and takes a substring.
@@ -297,9 +286,9 @@ function HowToAdd({ group }: { group: RunnerGroup }) {
       <p className={styles.hint}>How to add instances to {group.name}, by how its runners were installed:</p>
       <ul className={styles.howTo}>
         <li>
-          Kubernetes: scale the deployment to the number of runners you want (add <code>-n &lt;namespace&gt;</code> for
-          the namespace you installed into).
-          <code className={styles.code}>{scaleCommand(slug)}</code>
+          Kubernetes: scale the deployment to the number of runners you want, in the namespace you installed into (change{' '}
+          <code>-n {defaultRunnerNamespace}</code> if it was another).
+          <code className={styles.code}>{kubectlScaleCommand(group.name, 'N')}</code>
         </li>
         <li>Docker: run the Docker command again on the same or another host; each run adds one instance.</li>
         <li>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildInstance, buildTermination } from '../../testing/factories';
-import { describeExit, filterInstances, instanceStatusDot, instanceTimeline, scaleCommand } from './model';
+import type { TerminationCause } from '../../../contract';
+import { ago, buildInstance, buildTermination, factoryNow } from '../../testing/factories';
+import { causeCounts, describeExit, filterInstances, instanceStatusDot, instanceTimeline } from './model';
 
 describe('filterInstances', () => {
   const list = [
@@ -99,6 +100,31 @@ it('labels instance statuses with text', () => {
   expect(instanceStatusDot('terminated')).toEqual({ tone: 'grey', label: 'Terminated' });
 });
 
-it('builds the scale command', () => {
-  expect(scaleCommand('prod-eu')).toBe('kubectl scale deployment prod-eu-runner --replicas=N');
+describe('causeCounts', () => {
+  const ended = (cause: TerminationCause, secondsAgo: number) =>
+    buildInstance({ status: 'terminated', termination: buildTermination({ cause, at: ago(secondsAgo) }) });
+  const day = 86_400;
+
+  it('counts ended instances by cause within the window, most frequent first', () => {
+    const instances = [
+      ended('oom_killed', day),
+      ended('oom_killed', 2 * day),
+      ended('oom_killed', 6 * day),
+      ended('crash', 3 * day),
+      ended('sigterm', 100),
+      ended('sigterm', 200),
+      ended('lost', 8 * day),
+      buildInstance(),
+    ];
+    expect(causeCounts(instances, factoryNow)).toEqual([
+      { cause: 'oom_killed', count: 3 },
+      { cause: 'sigterm', count: 2 },
+      { cause: 'crash', count: 1 },
+    ]);
+    expect(causeCounts(instances, factoryNow, 30)).toContainEqual({ cause: 'lost', count: 1 });
+  });
+
+  it('is empty when nothing ended', () => {
+    expect(causeCounts([buildInstance(), buildInstance({ status: 'disconnected' })], factoryNow)).toEqual([]);
+  });
 });

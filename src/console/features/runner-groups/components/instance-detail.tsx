@@ -1,18 +1,30 @@
 import { type ReactNode, useEffect, useId, useRef } from 'react';
-import type { Instance } from '../../../../contract/schemas';
-import { causeText } from '../../../../contract/termination';
-import { formatDateTime } from '../../../lib/format';
+import type { Instance, RunnerGroup, Update } from '../../../../contract/schemas';
 import { StatusDot } from '../../../components/status-dot';
 import { Button } from '../../../components/ui/button';
-import { describeExit, instanceStatusDot, instanceTimeline } from '../model';
+import { instanceStatusDot, instanceTimeline } from '../../../entities/instance/model';
+import { formatDateTime } from '../../../lib/format';
 import styles from './instance-detail.module.css';
+import { TroubleshootingPanel } from './troubleshooting-panel';
 
-/** One instance: its facts, how it ended (record and cause), its timeline, and guidance. */
-export function InstanceDetail({ instance, onClose, guidance }: { instance: Instance; onClose: () => void; guidance?: ReactNode }) {
+/**
+ * One instance: its facts, its timeline, and the troubleshooting guidance that fits its state (which
+ * also tells how it ended: the record, its cause and the next step).
+ */
+export function InstanceDetail({
+  group,
+  instance,
+  updates,
+  onClose,
+}: {
+  group: RunnerGroup;
+  instance: Instance;
+  updates: Update[] | undefined;
+  onClose: () => void;
+}) {
   const id = useId();
   const ref = useRef<HTMLElement>(null);
   const s = instanceStatusDot(instance.status);
-  const t = instance.termination;
   // Selecting a row brings its detail into view and moves focus there for keyboard users
   // (the parent keys this component by instance, so it runs once per selection).
   useEffect(() => {
@@ -43,28 +55,6 @@ export function InstanceDetail({ instance, onClose, guidance }: { instance: Inst
         <Fact label="Last heartbeat">{formatDateTime(instance.lastHeartbeatAt)}</Fact>
         <Fact label="Instance ID">{instance.id}</Fact>
       </dl>
-      {/* With troubleshooting guidance present, it shows the record, cause and next step itself. */}
-      {guidance ? null : t ? (
-        <div className={styles.termination}>
-          <h4 className={styles.subTitle}>How it ended</h4>
-          <p>
-            {formatDateTime(t.at)}: {describeExit(t)}.
-          </p>
-          <p>
-            <strong>Cause:</strong> {causeText[t.cause]}
-          </p>
-        </div>
-      ) : instance.status === 'disconnected' ? (
-        <div className={styles.termination}>
-          <h4 className={styles.subTitle}>No exit recorded</h4>
-          <p>It stopped sending heartbeats without reporting an exit, so it may still come back.</p>
-          {instance.lastError ? (
-            <p>
-              <strong>Last error ({instance.lastError.kind}):</strong> {instance.lastError.message}
-            </p>
-          ) : null}
-        </div>
-      ) : null}
       <h4 className={styles.subTitle}>Timeline</h4>
       <ol className={styles.timeline}>
         {instanceTimeline(instance).map((e) => (
@@ -77,7 +67,7 @@ export function InstanceDetail({ instance, onClose, guidance }: { instance: Inst
           </li>
         ))}
       </ol>
-      {guidance}
+      <TroubleshootingPanel group={group} instance={instance} updates={updates} />
     </section>
   );
 }
