@@ -1,12 +1,12 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { errorMessage } from '../../../lib/api-client';
 import { cn } from '../../../lib/cn';
 import { formatDateTime } from '../../../lib/format';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { Button } from '../../../components/ui/button';
 import { Input, NativeSelect } from '../../../components/ui/input';
-import { Label } from '../../../components/ui/label';
+import { Field } from '../../../components/ui/field';
 import { auditEventsQuery, auditGroupsQuery } from '../api/queries';
 import { describeAction, describeDetail, groupFilterOptions, newestFirst } from '../model';
 import styles from './activity-page.module.css';
@@ -16,7 +16,6 @@ import styles from './activity-page.module.css';
  * user, paged. `groups` are the groups that exist now; the log adds the deleted ones it names.
  */
 export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; name: string }> }) {
-  const id = useId();
   const [groupId, setGroupId] = useState('');
   const [actorInput, setActorInput] = useState('');
   const [actor, setActor] = useState('');
@@ -43,9 +42,8 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
           setActor(actorInput.trim());
         }}
       >
-        <div className={styles.field}>
-          <Label htmlFor={`${id}-group`}>Group</Label>
-          <NativeSelect id={`${id}-group`} className={styles.groupSelect} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
+        <Field label="Group">
+          <NativeSelect className={styles.groupSelect} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
             <option value="">All groups</option>
             {groupOptions.map((g) => (
               <option key={g.id} value={g.id}>
@@ -53,18 +51,16 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
               </option>
             ))}
           </NativeSelect>
-        </div>
-        <div className={styles.field}>
-          <Label htmlFor={`${id}-actor`}>User</Label>
+        </Field>
+        <Field label="User">
           <Input
-            id={`${id}-actor`}
             value={actorInput}
             onChange={(e) => setActorInput(e.target.value)}
             onBlur={() => setActor(actorInput.trim())}
             placeholder="Any user"
             autoComplete="off"
           />
-        </div>
+        </Field>
         <Button type="submit">Apply</Button>
       </form>
       {query.isPending ? (

@@ -1,60 +1,18 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../../contract/paths';
-import type { CreateGroupBody, GroupWithKey, PatchGroupBody, RunnerGroup, Update, UpdateRequestBody } from '../../../../contract/schemas';
+import type { PatchGroupBody, RunnerGroup, Update, UpdateRequestBody } from '../../../../contract/schemas';
 import { apiRequest } from '../../../lib/api-client';
 import { queryKeys } from '../../../lib/query-keys';
 
-// The writes on runner groups, each fetcher beside the one hook that uses it; the reads are the
-// runner-group entity's. Answers are typed, not parsed (see entities/runner-group/requests.ts).
+// The writes on runner groups, each fetcher beside the hook that uses it; the reads are the
+// runner-group entity's, and the two writes that answer with a registration key (create, rotate) are
+// the install feature's. Answers are typed, not parsed (see entities/runner-group/requests.ts).
 
 const list = queryKeys.runnerGroups.list();
 
 /** `PATCH /runner-groups/{id}`: the one fetcher behind rename and Set as Default. */
 function patchGroup({ id, ...body }: PatchGroupBody & { id: string }): Promise<RunnerGroup> {
   return apiRequest<RunnerGroup>(api.runnerGroup(id), { method: 'PATCH', body });
-}
-
-/** 201 with the group and its registration key: the only answer that carries it besides rotation. */
-function createGroup(body: CreateGroupBody): Promise<GroupWithKey> {
-  return apiRequest<GroupWithKey>(api.runnerGroups, { method: 'POST', body });
-}
-
-function rotateKey(id: string): Promise<GroupWithKey> {
-  return apiRequest<GroupWithKey>(api.registrationKey(id), { method: 'POST' });
-}
-
-/** The group without its key: the only shape that may enter the query cache. */
-export function withoutKey({ registrationKey: _key, ...group }: GroupWithKey): RunnerGroup {
-  return group;
-}
-
-/**
- * Creates a group. The answer carries the registration key, so the mutation is garbage-collected
- * at once (`gcTime: 0`) and the list cache gets the group without it.
- */
-export function useCreateGroup() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: createGroup,
-    gcTime: 0,
-    meta: { invalidates: [list] },
-    onSuccess: (created) => {
-      const group = withoutKey(created);
-      queryClient.setQueryData<RunnerGroup[]>(list, (old) => {
-        const others = (old ?? []).filter((g) => g.id !== group.id).map((g) => (group.isDefault ? { ...g, isDefault: false } : g));
-        return [...others, group];
-      });
-    },
-  });
-}
-
-/** Rotates the key: same rules as creation, the new key lives only in the dialog. */
-export function useRotateKey() {
-  return useMutation({
-    mutationFn: rotateKey,
-    gcTime: 0,
-    meta: { invalidates: [list] },
-  });
 }
 
 export function useRenameGroup(groupId: string) {

@@ -12,7 +12,8 @@ import { LoadingState, StateBox } from '../../../components/page-state';
 import { StatusDot } from '../../../components/status-dot';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '../../../components/ui/dialog';
-import { FieldError, Input, NativeSelect } from '../../../components/ui/input';
+import { Field } from '../../../components/ui/field';
+import { Input, NativeSelect } from '../../../components/ui/input';
 import { Label } from '../../../components/ui/label';
 import { toast } from '../../../components/ui/toast-store';
 import { countByStatus, filterInstances, type InstanceStatusFilter, instanceStatusDot } from '../../../entities/instance/model';
@@ -78,7 +79,6 @@ export function EditGroupDialog({ group, onClose, onCloseAutoFocus }: GroupDialo
 }
 
 function RenameForm({ group }: { group: RunnerGroup }) {
-  const id = useId();
   const { canWrite, readOnlyReason } = usePermissions();
   const rename = useRenameGroup(group.id);
   const [name, setName] = useState(group.name);
@@ -102,28 +102,19 @@ function RenameForm({ group }: { group: RunnerGroup }) {
   };
 
   return (
-    <form className={styles.rename} onSubmit={submit} noValidate>
-      <div className={styles.renameField}>
-        <Label htmlFor={`${id}-name`}>Name</Label>
-        <Input
-          id={`${id}-name`}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          autoComplete="off"
-          disabled={!canWrite}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? `${id}-error` : canWrite ? undefined : `${id}-readonly`}
-        />
-      </div>
-      <Button type="submit" disabled={!canWrite || rename.isPending || name.trim() === group.name}>
-        {rename.isPending ? 'Saving…' : 'Rename'}
-      </Button>
-      {error ? <FieldError id={`${id}-error`}>{error}</FieldError> : null}
-      {canWrite ? null : (
-        <p id={`${id}-readonly`} className={styles.hint}>
-          {readOnlyReason}
-        </p>
-      )}
+    <form onSubmit={submit} noValidate>
+      <Field
+        label="Name"
+        error={error}
+        description={readOnlyReason}
+        addon={
+          <Button type="submit" disabled={!canWrite || rename.isPending || name.trim() === group.name}>
+            {rename.isPending ? 'Saving…' : 'Rename'}
+          </Button>
+        }
+      >
+        <Input value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" disabled={!canWrite} />
+      </Field>
     </form>
   );
 }

@@ -16,20 +16,30 @@ import { runnerGroupsQuery } from '../../../entities/runner-group/queries';
 import { useSetDefault } from '../api/mutations';
 import type { GroupAction } from './group-actions-menu';
 import { GroupTable } from './group-table';
-import type { RenderInstallView } from './install-step';
 import styles from './runners-page.module.css';
 
 // Dialogs load when first opened: the Runners page's initial JavaScript stays small.
 const EditGroupDialog = retryableLazy(() => import('./edit-group-dialog').then((m) => m.EditGroupDialog));
-const NewGroupDialog = retryableLazy(() => import('./new-group-dialog').then((m) => m.NewGroupDialog));
-const RotateKeyDialog = retryableLazy(() => import('./rotate-key-dialog').then((m) => m.RotateKeyDialog));
 const UpdateDialog = retryableLazy(() => import('./update-dialog').then((m) => m.UpdateDialog));
 const DeleteDialog = retryableLazy(() => import('./delete-dialog').then((m) => m.DeleteDialog));
 
-type OpenDialog = { kind: 'new' } | { kind: 'edit' | 'update' | 'rotate-key' | 'delete'; groupId: string; name: string } | null;
+type OpenDialog = { kind: 'edit' | 'update' | 'delete'; groupId: string; name: string } | null;
 
-/** The Runners page: every runner group with its health, versions and actions, and the dialogs they open. */
-export function RunnersPage({ renderInstallView }: { renderInstallView: RenderInstallView }) {
+/** Where focus goes when a dialog opened from this page closes (a dialog's onCloseAutoFocus). */
+export type RestoreFocus = (event: Event) => void;
+
+/**
+ * The Runners page: every runner group with its health, versions and actions, and the dialogs of
+ * those actions. New Runner Group and Rotate key hand the key to the install feature: the route opens
+ * them when the page asks (`onNewGroup`, `onRotateKey`).
+ */
+export function RunnersPage({
+  onNewGroup,
+  onRotateKey,
+}: {
+  onNewGroup: (restoreFocus: RestoreFocus) => void;
+  onRotateKey: (group: RunnerGroup, restoreFocus: RestoreFocus) => void;
+}) {
   const id = useId();
   const { canWrite, readOnlyReason } = usePermissions();
   const groups = useQuery({
@@ -46,7 +56,7 @@ export function RunnersPage({ renderInstallView }: { renderInstallView: RenderIn
   const all = groups.data ?? [];
   const shown = visibleGroups(all, search, status, sort);
   // Dialogs follow the live data of their group; a deleted group closes its dialog.
-  const dialogGroup = dialog && dialog.kind !== 'new' ? all.find((g) => g.id === dialog.groupId) : undefined;
+  const dialogGroup = dialog ? all.find((g) => g.id === dialog.groupId) : undefined;
   const close = () => setDialog(null);
   // Someone else deleted the group while its Edit dialog was open: say so instead of just vanishing.
   const deletedName = dialog?.kind === 'edit' && groups.data && !dialogGroup ? dialog.name : null;
@@ -76,14 +86,15 @@ export function RunnersPage({ renderInstallView }: { renderInstallView: RenderIn
         onSuccess: () => toast({ tone: 'success', title: `${group.name} is now the default group` }),
         onError: (e) => toast({ tone: 'danger', title: `Could not make ${group.name} the default`, description: errorMessage(e) }),
       });
-    } else setDialog({ kind: action, groupId: group.id, name: group.name });
+    } else if (action === 'rotate-key') onRotateKey(group, restoreFocus(group.id));
+    else setDialog({ kind: action, groupId: group.id, name: group.name });
   };
 
   const newButton = (
     <span className={styles.newWrap}>
       <Button
         variant="primary"
-        onClick={() => setDialog({ kind: 'new' })}
+        onClick={() => onNewGroup(restoreFocus(null))}
         data-new-group=""
         disabled={!canWrite}
         aria-describedby={canWrite ? undefined : `${id}-readonly`}
@@ -184,24 +195,8 @@ export function RunnersPage({ renderInstallView }: { renderInstallView: RenderIn
       {body}
       <LoadBoundary key={dialog?.kind ?? 'none'} onDismiss={close}>
         <Suspense fallback={null}>
-          {dialog?.kind === 'new' ? (
-            <NewGroupDialog
-              onClose={close}
-              renderInstallView={renderInstallView}
-              firstGroup={all.length === 0}
-              onCloseAutoFocus={restoreFocus(null)}
-            />
-          ) : null}
           {dialog?.kind === 'edit' && dialogGroup ? (
             <EditGroupDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />
-          ) : null}
-          {dialog?.kind === 'rotate-key' && dialogGroup ? (
-            <RotateKeyDialog
-              group={dialogGroup}
-              onClose={close}
-              renderInstallView={renderInstallView}
-              onCloseAutoFocus={restoreFocus(dialogGroup.id)}
-            />
           ) : null}
           {dialog?.kind === 'update' && dialogGroup ? (
             <UpdateDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />

@@ -4,27 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { db } from '../../../testing/db';
 import { createAnswersFieldError, healthyGroup, mutationsUnreachable } from '../../../testing/overrides';
 import { dumpQueryClient, renderWithProviders } from '../../../testing/render';
-import type { RenderInstallView } from './install-step';
 import { NewGroupDialog } from './new-group-dialog';
-
-/** A stand-in for the install kit's view: shows the key and a copy button. */
-const stubInstallView: RenderInstallView = ({ group, registrationKey, onCopied }) => (
-  <div>
-    <p>Key for {group.name} (it will not be shown again):</p>
-    <code>{registrationKey}</code>
-    <button type="button" onClick={onCopied}>
-      Copy command
-    </button>
-  </div>
-);
 
 function Harness() {
   const [open, setOpen] = useState(true);
-  return open ? (
-    <NewGroupDialog onClose={() => setOpen(false)} renderInstallView={stubInstallView} />
-  ) : (
-    <p>dialog closed</p>
-  );
+  return open ? <NewGroupDialog onClose={() => setOpen(false)} /> : <p>dialog closed</p>;
 }
 
 const issuedKey = () => db.issuedKeys.at(-1)!;
@@ -37,10 +21,11 @@ describe('New Runner Group dialog', () => {
     await user.click(within(dialog).getByRole('checkbox', { name: 'Default' }));
     await user.click(within(dialog).getByRole('button', { name: 'Create' }));
     const install = await screen.findByRole('dialog', { name: 'New Runner Group: install runners for Build farm' });
-    expect(install).toHaveTextContent(issuedKey());
+    // The commands carry the key once the install templates have loaded.
+    await waitFor(() => expect(install).toHaveTextContent(issuedKey()));
     // The same dialog, still found by the name it opened with (a substring match, as Playwright's default).
     expect(screen.getByRole('dialog', { name: /New Runner Group/ })).toBe(install);
-    expect(within(install).getByRole('button', { name: 'Copy command' })).toBeInTheDocument();
+    expect(within(install).getByRole('button', { name: 'Copy Helm command' })).toBeInTheDocument();
     expect([...db.groups.values()].find((g) => g.name === 'Build farm')?.isDefault).toBe(true);
   });
 
@@ -67,7 +52,7 @@ describe('New Runner Group dialog', () => {
     const key = issuedKey();
     expect(dumpQueryClient(queryClient)).not.toContain(key);
     expect(dumpQueryClient(queryClient)).not.toContain('registrationKey');
-    await user.click(screen.getByRole('button', { name: 'Copy command' }));
+    await user.click(screen.getByRole('button', { name: 'Copy key' }));
     await user.click(screen.getByRole('button', { name: 'Close' }));
     expect(await screen.findByText('dialog closed')).toBeInTheDocument();
     expect(document.body.innerHTML).not.toContain(key);
@@ -98,8 +83,8 @@ describe('New Runner Group dialog', () => {
     const { user } = renderWithProviders(<Harness />);
     await user.type(screen.getByLabelText('Name'), 'Build farm');
     await user.click(screen.getByRole('button', { name: 'Create' }));
-    const install = await screen.findByRole('dialog', { name: 'New Runner Group: install runners for Build farm' });
-    install.querySelector('code')!.dispatchEvent(new Event('copy', { bubbles: true }));
+    await screen.findByRole('dialog', { name: 'New Runner Group: install runners for Build farm' });
+    screen.getByLabelText('Registration key').dispatchEvent(new Event('copy', { bubbles: true }));
     await user.click(screen.getByRole('button', { name: 'Close' }));
     expect(await screen.findByText('dialog closed')).toBeInTheDocument();
   });
