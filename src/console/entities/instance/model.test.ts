@@ -1,27 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TerminationCause } from '../../../contract';
 import { ago, buildInstance, buildTermination, factoryNow } from '../../testing/factories';
-import { causeCounts, describeExit, filterInstances, instanceStatusDot, instanceTimeline } from './model';
-
-describe('filterInstances', () => {
-  const list = [
-    buildInstance({ id: 'a', name: 'web-1', hostname: 'node-a', address: '10.0.0.1', version: '1.3.0', status: 'connected' }),
-    buildInstance({ id: 'b', name: 'web-2', hostname: 'node-b', address: '10.0.0.2', version: '1.4.0', status: 'disconnected' }),
-    buildInstance({ id: 'c', name: 'batch-1', hostname: 'node-c', address: '10.0.1.9', version: '1.4.0', status: 'terminated' }),
-  ];
-  it.each([
-    ['all', '', ['a', 'b', 'c']],
-    ['connected', '', ['a']],
-    ['terminated', '', ['c']],
-    ['all', 'WEB', ['a', 'b']],
-    ['all', 'node-c', ['c']],
-    ['all', '10.0.0.', ['a', 'b']],
-    ['all', '1.3', ['a']],
-    ['disconnected', 'batch', []],
-  ] as const)('status %s text %j', (status, text, ids) => {
-    expect(filterInstances(list, status, text).map((i) => i.id)).toEqual(ids);
-  });
-});
+import { causeCounts, describeExit, instanceStatusDot, instanceTimeline } from './model';
 
 describe('describeExit', () => {
   it.each([

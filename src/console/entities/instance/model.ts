@@ -4,29 +4,14 @@ import { causeText } from '../../../contract/termination';
 // Pure read-models of runner instances: their status in words, how they ended, what happened to them.
 // Shared by every feature that shows an instance (the Edit dialog, its troubleshooting guidance).
 
-export type InstanceStatusFilter = 'all' | InstanceStatus;
-
-/** Instances matching a status and a text (name, host, address, version), in a stable order. */
-export function filterInstances(instances: readonly Instance[], status: InstanceStatusFilter, text: string): Instance[] {
-  const q = text.trim().toLowerCase();
-  return instances.filter(
-    (i) =>
-      (status === 'all' || i.status === status) &&
-      (!q ||
-        i.name.toLowerCase().includes(q) ||
-        i.hostname.toLowerCase().includes(q) ||
-        i.address.toLowerCase().includes(q) ||
-        i.version.toLowerCase().includes(q)),
-  );
-}
-
+/** The dot and its label for an instance's status. */
 export function instanceStatusDot(status: InstanceStatus): { tone: 'green' | 'red' | 'grey'; label: string } {
   if (status === 'connected') return { tone: 'green', label: 'Connected' };
   if (status === 'disconnected') return { tone: 'red', label: 'Disconnected' };
   return { tone: 'grey', label: 'Terminated' };
 }
 
-/** Counts by status, for the filter's options. */
+/** Counts by status ("1 connected, 2 disconnected, …" beside the list's count). */
 export function countByStatus(instances: readonly Instance[]): Record<InstanceStatus, number> {
   const counts: Record<InstanceStatus, number> = { connected: 0, disconnected: 0, terminated: 0 };
   for (const i of instances) counts[i.status]++;

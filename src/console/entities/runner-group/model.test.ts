@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunnerGroup } from '../../../contract';
-import { groupStatus, updateBlockedReason, versionInfo, visibleGroups } from './model';
+import { groupOrder, groupStatus, updateBlockedReason, versionInfo } from './model';
 
 const group = (over: Partial<RunnerGroup>): RunnerGroup => ({
   id: 'g1',
@@ -68,25 +68,20 @@ describe('updateBlockedReason', () => {
   });
 });
 
-describe('visibleGroups', () => {
+describe('groupOrder', () => {
   const groups = [
     group({ id: '1', name: 'beta', status: 'connected', instanceCount: 2, createdAt: '2026-01-02T00:00:00Z' }),
     group({ id: '2', name: 'Alpha', status: 'disconnected', instanceCount: 5, createdAt: '2026-01-01T00:00:00Z' }),
     group({ id: '3', name: 'gamma', status: 'waiting', instanceCount: 0, createdAt: '2026-01-03T00:00:00Z' }),
+    group({ id: '4', name: 'Delta', status: 'disconnected', instanceCount: 5, createdAt: '2026-01-03T00:00:00Z' }),
   ];
-  const ids = (gs: RunnerGroup[]) => gs.map((g) => g.id);
 
   it.each([
-    ['', 'all', 'name', ['2', '1', '3']],
-    ['', 'all', 'status', ['2', '3', '1']],
-    ['', 'all', 'instances', ['2', '1', '3']],
-    ['', 'all', 'created', ['3', '1', '2']],
-    ['A', 'all', 'name', ['2', '1', '3']],
-    ['alp', 'all', 'name', ['2']],
-    ['', 'connected', 'name', ['1']],
-    ['', 'waiting', 'name', ['3']],
-    ['zzz', 'all', 'name', []],
-  ] as const)('search %j status %s sort %s', (search, status, sort, expected) => {
-    expect(ids(visibleGroups(groups, search, status, sort))).toEqual(expected);
+    ['name', ['2', '1', '4', '3']],
+    ['status', ['2', '4', '3', '1']],
+    ['instances', ['2', '4', '1', '3']],
+    ['created', ['4', '3', '1', '2']],
+  ] as const)('%s', (order, ids) => {
+    expect([...groups].sort(groupOrder[order]).map((g) => g.id)).toEqual(ids);
   });
 });

@@ -1,6 +1,9 @@
 import type { GroupStatus, RunnerGroup, Update } from '../../../contract/schemas';
 import { compareVersions } from '../../../contract/version';
 
+// Pure read-models of runner groups: the dot and its label, versions, whether Update can run, how far
+// an update got, and the orders a list of groups can take.
+
 /** The dot and its text label for a group (PRODUCT.md §2). */
 export function groupStatus(group: Pick<RunnerGroup, 'status' | 'connectedCount' | 'instanceCount'>): {
   tone: 'green' | 'red';
@@ -38,23 +41,14 @@ export function updateProgress(update: Update): { done: number; total: number; f
   return { done, total, failed };
 }
 
-export type StatusFilter = 'all' | GroupStatus;
-export type SortKey = 'name' | 'status' | 'instances' | 'created';
-
 const statusRank: Record<GroupStatus, number> = { disconnected: 0, waiting: 1, connected: 2 };
+const byName = (a: RunnerGroup, b: RunnerGroup) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
 
-/** The groups the Runners page shows for a search, status filter and sort. */
-export function visibleGroups(groups: readonly RunnerGroup[], search: string, status: StatusFilter, sort: SortKey): RunnerGroup[] {
-  const q = search.trim().toLowerCase();
-  const byName = (a: RunnerGroup, b: RunnerGroup) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
-  const compare: Record<SortKey, (a: RunnerGroup, b: RunnerGroup) => number> = {
-    name: byName,
-    // Problems first: red groups before green ones.
-    status: (a, b) => statusRank[a.status] - statusRank[b.status] || byName(a, b),
-    instances: (a, b) => b.instanceCount - a.instanceCount || byName(a, b),
-    created: (a, b) => b.createdAt.localeCompare(a.createdAt) || byName(a, b),
-  };
-  return groups
-    .filter((g) => (status === 'all' || g.status === status) && (!q || g.name.toLowerCase().includes(q)))
-    .sort(compare[sort]);
-}
+/** The orders a list of groups can take; ties go by name. */
+export const groupOrder = {
+  name: byName,
+  // Problems first: red groups before green ones.
+  status: (a: RunnerGroup, b: RunnerGroup) => statusRank[a.status] - statusRank[b.status] || byName(a, b),
+  instances: (a: RunnerGroup, b: RunnerGroup) => b.instanceCount - a.instanceCount || byName(a, b),
+  created: (a: RunnerGroup, b: RunnerGroup) => b.createdAt.localeCompare(a.createdAt) || byName(a, b),
+};

@@ -1,29 +1,24 @@
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useId, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { kubectlScaleCommand } from '../../../../contract/install-commands';
-import type { Instance, RunnerGroup } from '../../../../contract/schemas';
+import type { RunnerGroup } from '../../../../contract/schemas';
 import { defaultRunnerNamespace } from '../../../../contract/slug';
-import { ApiError, errorMessage } from '../../../lib/api-client';
-import { formatRelative, plural } from '../../../lib/format';
-import { usePermissions } from '../../../lib/permissions';
-import { useMediaQuery } from '../../../lib/use-media-query';
-import { type Column, DataList } from '../../../components/data-list';
-import { LoadingState, StateBox } from '../../../components/page-state';
-import { StatusDot } from '../../../components/status-dot';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '../../../components/ui/dialog';
 import { Field } from '../../../components/ui/field';
-import { Input, NativeSelect } from '../../../components/ui/input';
-import { Label } from '../../../components/ui/label';
+import { Input } from '../../../components/ui/input';
 import { toast } from '../../../components/ui/toast-store';
-import { countByStatus, filterInstances, type InstanceStatusFilter, instanceStatusDot } from '../../../entities/instance/model';
 import { instancesQuery } from '../../../entities/instance/queries';
 import { groupUpdatesQuery } from '../../../entities/runner-group/queries';
+import { ApiError, errorMessage } from '../../../lib/api-client';
+import { plural } from '../../../lib/format';
+import { usePermissions } from '../../../lib/permissions';
 import { useRenameGroup } from '../api/mutations';
 import styles from './edit-group-dialog.module.css';
 import { FleetHealthStrip } from './fleet-health-strip';
 import type { GroupDialogProps } from './group-dialog-props';
 import { InstanceDetail } from './instance-detail';
+import { InstanceList } from './instance-list';
 import { UpdateProgress } from './update-progress';
 
 /**
@@ -61,7 +56,7 @@ export function EditGroupDialog({ group, onClose, onCloseAutoFocus }: GroupDialo
           <RenameForm group={group} />
           <UpdateProgress group={group} />
           {instances.data ? <FleetHealthStrip instances={instances.data} /> : null}
-          <InstancesSection query={instances} selectedId={selectedId} onSelect={setSelectedId} />
+          <InstanceList query={instances} selectedId={selectedId} onSelect={setSelectedId} />
           {selected ? (
             <InstanceDetail
               key={selected.id}
@@ -117,155 +112,6 @@ function RenameForm({ group }: { group: RunnerGroup }) {
       </Field>
     </form>
   );
-}
-
-function InstancesSection({
-  query,
-  selectedId,
-  onSelect,
-}: {
-  query: ReturnType<typeof useQuery<Instance[]>>;
-  selectedId: string | null;
-  onSelect: (id: string) => void;
-}) {
-  const id = useId();
-  const [status, setStatus] = useState<InstanceStatusFilter>('all');
-  const [text, setText] = useState('');
-  const all = query.data ?? [];
-  const shown = filterInstances(all, status, text);
-  const counts = countByStatus(all);
-  // Relative times ("12 s ago") move on without a refetch.
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 5_000);
-    return () => clearInterval(t);
-  }, []);
-
-  const narrow = useMediaQuery('(max-width: 640px)');
-  const columns: Column<Instance>[] = [
-    {
-      id: 'status',
-      header: 'Status',
-      width: '9.5rem',
-      cell: (i) => {
-        const s = instanceStatusDot(i.status);
-        return <StatusDot tone={s.tone} label={s.label} />;
-      },
-    },
-    {
-      id: 'name',
-      header: 'Name',
-      width: 'minmax(9rem, 2fr)',
-      cell: (i) => (
-        <button
-          type="button"
-          className={styles.nameButton}
-          onClick={() => onSelect(i.id)}
-          aria-pressed={selectedId === i.id}
-          title={i.name}
-        >
-          {i.name}
-        </button>
-      ),
-    },
-    { id: 'version', header: 'Version', width: '5.5rem', cell: (i) => i.version },
-    { id: 'platform', header: 'Platform', width: '6.5rem', cell: (i) => i.platform },
-    { id: 'host', header: 'Host', width: 'minmax(8rem, 1fr)', cell: (i) => <span title={i.hostname}>{i.hostname}</span> },
-    { id: 'address', header: 'Address', width: '8rem', cell: (i) => i.address || '—' },
-    { id: 'heartbeat', header: 'Last heartbeat', width: '8rem', cell: (i) => formatRelative(i.lastHeartbeatAt, now) },
-    { id: 'started', header: 'Started', width: '7rem', cell: (i) => formatRelative(i.startedAt, now) },
-  ];
-
-  return (
-    <section className={styles.section} aria-labelledby={`${id}-title`}>
-      <h3 id={`${id}-title`} className={styles.sectionTitle}>
-        Instances
-      </h3>
-      {query.isPending ? (
-        <LoadingState label="Loading instances…" />
-      ) : query.isError && !query.data ? (
-        <StateBox tone="error" title="The instance list could not be loaded" headingLevel={3}>
-          {errorMessage(query.error)}
-        </StateBox>
-      ) : all.length === 0 ? (
-        <StateBox title="No runner registered yet" headingLevel={3}>
-          Start a runner with one of the install commands; it appears here within seconds.
-        </StateBox>
-      ) : (
-        <>
-          <div className={styles.filters}>
-            <div className={styles.field}>
-              <Label htmlFor={`${id}-status`}>Status</Label>
-              <NativeSelect id={`${id}-status`} value={status} onChange={(e) => setStatus(e.target.value as InstanceStatusFilter)}>
-                {/* Plain labels, so "Connected" picks an option by its label as "connected" does by its value. */}
-                <option value="all">All</option>
-                <option value="connected">Connected</option>
-                <option value="disconnected">Disconnected</option>
-                <option value="terminated">Terminated</option>
-              </NativeSelect>
-            </div>
-            <div className={`${styles.field} ${styles.textFilter}`}>
-              <Label htmlFor={`${id}-filter`}>Filter</Label>
-              <Input
-                id={`${id}-filter`}
-                type="search"
-                placeholder="Name, host, address or version"
-                value={text}
-                onChange={(e) => setText(e.target.value)}
-              />
-            </div>
-          </div>
-          <p className={styles.count} role="status">
-            {shown.length === all.length
-              ? plural(all.length, 'instance')
-              : `${shown.length.toLocaleString()} of ${plural(all.length, 'instance')}`}
-            <span className={styles.muted}>
-              {' '}
-              · {counts.connected.toLocaleString()} connected, {counts.disconnected.toLocaleString()} disconnected,{' '}
-              {counts.terminated.toLocaleString()} terminated
-            </span>
-          </p>
-          {shown.length === 0 ? (
-            <p className={styles.hint}>No instance matches the filter.</p>
-          ) : (
-            <DataList
-              label="Instances"
-              rows={shown}
-              columns={narrow ? narrowColumns(columns) : columns}
-              rowKey={(i) => i.id}
-              rowHeight={narrow ? 96 : 44}
-              maxHeight="22rem"
-              minWidth={narrow ? '0' : '62rem'}
-              selectedKey={selectedId}
-              onRowClick={(i) => onSelect(i.id)}
-            />
-          )}
-        </>
-      )}
-    </section>
-  );
-}
-
-/** Phones: the instance (name, status, version, platform, host) and its last heartbeat. */
-function narrowColumns(columns: Column<Instance>[]): Column<Instance>[] {
-  const byId = new Map(columns.map((c) => [c.id, c]));
-  return [
-    {
-      id: 'instance',
-      header: 'Instance',
-      width: 'minmax(0, 1fr)',
-      cell: (i) => (
-        <span className={styles.stack}>
-          {byId.get('name')!.cell(i)}
-          {byId.get('status')!.cell(i)}
-          <span className={styles.muted}>
-            {i.version} · {i.platform} · {i.hostname}
-          </span>
-        </span>
-      ),
-    },
-    { ...byId.get('heartbeat')!, width: '6rem' },
-  ];
 }
 
 function HowToAdd({ group }: { group: RunnerGroup }) {

@@ -4,18 +4,14 @@ import type { RunnerGroup } from '../../../../contract';
 import { LoadBoundary } from '../../../components/load-boundary';
 import { retryableLazy } from '../../../components/retryable-lazy';
 import { errorMessage } from '../../../lib/api-client';
-import { plural } from '../../../lib/format';
 import { usePermissions } from '../../../lib/permissions';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { Button } from '../../../components/ui/button';
-import { Input, NativeSelect } from '../../../components/ui/input';
-import { Label } from '../../../components/ui/label';
 import { toast } from '../../../components/ui/toast-store';
-import { type SortKey, type StatusFilter, visibleGroups } from '../../../entities/runner-group/model';
 import { runnerGroupsQuery } from '../../../entities/runner-group/queries';
 import { useSetDefault } from '../api/mutations';
 import type { GroupAction } from './group-actions-menu';
-import { GroupTable } from './group-table';
+import { GroupList } from './group-list';
 import styles from './runners-page.module.css';
 
 // Dialogs load when first opened: the Runners page's initial JavaScript stays small.
@@ -48,13 +44,9 @@ export function RunnersPage({
     refetchInterval: (q) => (q.state.data?.some((g) => g.activeUpdate?.state === 'in_progress') ? 3_000 : 30_000),
   });
   const setDefault = useSetDefault();
-  const [search, setSearch] = useState('');
-  const [status, setStatus] = useState<StatusFilter>('all');
-  const [sort, setSort] = useState<SortKey>('status');
   const [dialog, setDialog] = useState<OpenDialog>(null);
 
   const all = groups.data ?? [];
-  const shown = visibleGroups(all, search, status, sort);
   // Dialogs follow the live data of their group; a deleted group closes its dialog.
   const dialogGroup = dialog ? all.find((g) => g.id === dialog.groupId) : undefined;
   const close = () => setDialog(null);
@@ -136,20 +128,7 @@ export function RunnersPage({
       </StateBox>
     );
   } else {
-    body = (
-      <>
-        <p className={styles.count} role="status">
-          {shown.length === all.length ? plural(all.length, 'runner group') : `${shown.length} of ${plural(all.length, 'runner group')}`}
-        </p>
-        {shown.length === 0 ? (
-          <StateBox title="No runner group matches" headingLevel={3}>
-            Clear the search or pick another status.
-          </StateBox>
-        ) : (
-          <GroupTable groups={shown} onAction={onAction} />
-        )}
-      </>
-    );
+    body = <GroupList groups={all} onAction={onAction} />;
   }
 
   return (
@@ -160,38 +139,6 @@ export function RunnersPage({
         </h1>
         {all.length > 0 ? newButton : null}
       </div>
-      {all.length > 0 ? (
-        <div role="search" aria-label="Runner groups" className={styles.toolbar}>
-          <div className={`${styles.field} ${styles.search}`}>
-            <Label htmlFor={`${id}-search`}>Search</Label>
-            <Input
-              id={`${id}-search`}
-              type="search"
-              placeholder="Group name"
-              value={search}
-              onChange={(e) => setSearch(e.target.value)}
-            />
-          </div>
-          <div className={styles.field}>
-            <Label htmlFor={`${id}-status`}>Status</Label>
-            <NativeSelect id={`${id}-status`} value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
-              <option value="all">All</option>
-              <option value="connected">Connected</option>
-              <option value="disconnected">Disconnected</option>
-              <option value="waiting">Waiting</option>
-            </NativeSelect>
-          </div>
-          <div className={styles.field}>
-            <Label htmlFor={`${id}-sort`}>Sort by</Label>
-            <NativeSelect id={`${id}-sort`} value={sort} onChange={(e) => setSort(e.target.value as SortKey)}>
-              <option value="status">Status (problems first)</option>
-              <option value="name">Name</option>
-              <option value="instances">Most instances</option>
-              <option value="created">Newest</option>
-            </NativeSelect>
-          </div>
-        </div>
-      ) : null}
       {body}
       <LoadBoundary key={dialog?.kind ?? 'none'} onDismiss={close}>
         <Suspense fallback={null}>
