@@ -5,7 +5,7 @@ import { cn } from '../../../lib/cn';
 import { causeCounts, causeLabel, troubleCauses } from '../../../entities/instance/model';
 import styles from './troubleshooting.module.css';
 
-export type FleetHealthStripProps = {
+type FleetHealthStripProps = {
   instances: Instance[];
   /** For tests and screenshots; defaults to the current time. */
   now?: number;
