@@ -48,8 +48,9 @@ export interface DataListProps<T> {
 const VIRTUALIZE_ABOVE = 60;
 
 /**
- * The generic list view (Headlamp style: columns are data). It is an ARIA table of rows and cells;
- * long lists render only the rows in view, so 10,000 instances stay a few hundred DOM nodes.
+ * The table every list draws (Headlamp style: columns are data); ListView adds a list page's search,
+ * filters, sort, count and narrow layout on top. It is an ARIA table of rows and cells; long lists
+ * render only the rows in view, so 10,000 instances stay a few hundred DOM nodes.
  */
 export function DataList<T>({
   label,

@@ -2,7 +2,7 @@ import type { Instance, InstanceStatus, Termination, TerminationCause } from '..
 import { causeText } from '../../../contract/termination';
 
 // Pure read-models of runner instances: their status in words, how they ended, what happened to them.
-// Shared by every feature that shows an instance (the Edit dialog, its troubleshooting guidance).
+// Every feature that shows an instance reads them here; so does the troubleshooting text (guidance.ts).
 
 /** The dot and its label for an instance's status. */
 export function instanceStatusDot(status: InstanceStatus): { tone: 'green' | 'red' | 'grey'; label: string } {
