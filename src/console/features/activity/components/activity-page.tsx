@@ -18,7 +18,7 @@ const auditColumns: Column<AuditEvent>[] = [
   {
     id: 'when',
     header: 'When',
-    width: '12.5rem',
+    width: '14.5rem',
     className: styles.nowrap,
     cell: (e) => <time dateTime={e.at}>{formatDateTime(e.at)}</time>,
   },
@@ -121,7 +121,7 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
             align="start"
             rowHeight={40}
             maxHeight="none"
-            minWidth="46rem"
+            minWidth="48rem"
           />
           <div className={styles.more}>
             {query.hasNextPage ? (
