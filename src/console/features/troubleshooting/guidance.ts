@@ -374,7 +374,8 @@ export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: Gui
   // A runner that merely went quiet may come back: "Runner disconnected" covers it.
   if (wentQuiet(instance)) return null;
   const cause: TerminationCause = t?.cause ?? 'lost';
-  const facts = t ? describeExit(t) : 'no exit recorded';
+  // The runner could not say it: its pod's record was read by the reconciler before the pod was reaped.
+  const facts = t ? `${describeExit(t)}${t.observedBy === 'reconciler' ? ' (recorded by the Kubernetes reconciler)' : ''}` : 'no exit recorded';
   // Most cause texts already start with their name ("SIGTERM: …", "Lost: …"): say it once.
   const summary = causeText[cause].startsWith(causeLabel[cause]) ? causeText[cause] : `${causeLabel[cause]}: ${causeText[cause]}`;
   return {
