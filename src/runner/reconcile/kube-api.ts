@@ -79,6 +79,8 @@ export class KubeApi {
       );
       // No bytes for this long means a dead connection (a watch gets a bookmark or an end well before).
       req.setTimeout(options.idleMs, () => req.destroy(new Error(`${method} ${url.pathname}: no answer within ${Math.round(options.idleMs / 1000)} s`)));
+      // A peer that vanished (node or load balancer gone) is noticed by TCP keepalive well before that.
+      req.on('socket', (socket) => socket.setKeepAlive(true, 30_000));
       req.on('error', reject);
       req.end(payload);
     });
