@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isLoopbackHost } from './kube-api';
 import { parseReconcileOptions, reconcileHelpText } from './options';
 
@@ -10,6 +10,7 @@ const keyFile = join(dir, 'key');
 const tokenFile = join(dir, 'token');
 writeFileSync(keyFile, 'prk_x\n');
 writeFileSync(tokenFile, 't\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const base = ['--server', 'https://paddock.example.com', '--key-file', keyFile];
 
 describe('reconcile options', () => {
