@@ -71,3 +71,23 @@ export function readInstanceFilters(params: URLSearchParams): InstanceFilters {
 export function readActivityQuery(params: URLSearchParams): ActivityQuery {
   return { group: params.get('group') ?? '', user: params.get('user') ?? '' };
 }
+
+/**
+ * What the browser history keeps with an address of the Edit dialog: the list's own query (so the list
+ * behind it keeps its filters) and how many entries were pushed since the list, so that closing the
+ * dialog goes back to the list rather than adding one more entry.
+ */
+export interface DialogHistoryState {
+  list: string;
+  depth: number;
+}
+
+/** The history state of a dialog opened from the list whose query is `listSearch`. */
+export function openedFromList(listSearch: string): DialogHistoryState {
+  return { list: listSearch, depth: 1 };
+}
+
+export function readDialogState(state: unknown): DialogHistoryState | null {
+  const s = state as Partial<DialogHistoryState> | null;
+  return s && typeof s.list === 'string' && typeof s.depth === 'number' ? { list: s.list, depth: s.depth } : null;
+}

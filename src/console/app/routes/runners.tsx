@@ -7,7 +7,15 @@ import { retryableLazy } from '../../components/retryable-lazy';
 import { runnerGroupsQuery } from '../../entities/runner-group/queries';
 import { defaultGroupSort } from '../../features/runner-groups/components/group-list';
 import { type EditAddress, type RestoreFocus, RunnersPage } from '../../features/runner-groups/components/runners-page';
-import { type InstanceFilters, paths, readInstanceFilters, readRunnersListQuery } from '../../lib/paths';
+import {
+  type DialogHistoryState,
+  type InstanceFilters,
+  openedFromList,
+  paths,
+  readDialogState,
+  readInstanceFilters,
+  readRunnersListQuery,
+} from '../../lib/paths';
 import { useDocumentTitle } from '../../lib/use-document-title';
 
 // The dialogs that reveal a registration key are the install feature's; they load when first opened,
@@ -18,21 +26,6 @@ const RotateKeyDialog = retryableLazy(() =>
 );
 
 type Installing = { kind: 'new'; restoreFocus: RestoreFocus } | { kind: 'rotate'; groupId: string; restoreFocus: RestoreFocus } | null;
-
-/**
- * What the browser history keeps with an address of the Edit dialog: the list's own query (so the list
- * behind it keeps its filters) and how many entries were pushed since the list, so that closing the
- * dialog goes back to the list rather than adding one more entry.
- */
-interface DialogHistoryState {
-  list: string;
-  depth: number;
-}
-
-function dialogState(state: unknown): DialogHistoryState | null {
-  const s = state as Partial<DialogHistoryState> | null;
-  return s && typeof s.list === 'string' && typeof s.depth === 'number' ? { list: s.list, depth: s.depth } : null;
-}
 
 /**
  * The Runners page at its addresses (PRODUCT.md §3 round 2): `/runners?q=&health=&sort=` is the list,
@@ -48,7 +41,7 @@ export function RunnersRoute() {
   const instanceMatch = useMatch('/runners/:groupId/instances/:instanceId');
   const groupMatch = useMatch('/runners/:groupId');
   const groupId = instanceMatch?.params.groupId ?? groupMatch?.params.groupId ?? null;
-  const history = dialogState(location.state);
+  const history = readDialogState(location.state);
 
   // The list reads its own address; behind a dialog, the list's address it was opened from.
   const listParams = groupId === null ? params : new URLSearchParams(history?.list ?? '');
@@ -81,7 +74,7 @@ export function RunnersRoute() {
         listState={listState}
         onListStateChange={onListStateChange}
         edit={edit}
-        onOpenEdit={(id) => navigate(paths.group(id), { state: { list: location.search, depth: 1 } satisfies DialogHistoryState })}
+        onOpenEdit={(id) => navigate(paths.group(id), { state: openedFromList(location.search) })}
         onCloseEdit={() => {
           if (history && history.depth > 0) navigate(-history.depth);
           else navigate(paths.runners(), { replace: true });

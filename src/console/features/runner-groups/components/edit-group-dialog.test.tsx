@@ -29,7 +29,7 @@ describe('Edit dialog', () => {
     const headers = within(table)
       .getAllByRole('columnheader')
       .map((h) => h.textContent);
-    expect(headers).toEqual(['Status', 'Name', 'Version', 'Platform', 'Host', 'Address', 'Last heartbeat', 'Started']);
+    expect(headers).toEqual(['Status', 'Name', 'How it ended', 'Version', 'Platform', 'Host', 'Address', 'Last heartbeat', 'Started']);
     const row = within(table).getByRole('row', { name: /production-runner-7d9f-a/ });
     expect(row).toHaveTextContent('Connected');
     expect(row).toHaveTextContent('1.4.0');

@@ -1,12 +1,12 @@
 import { useId } from 'react';
-import { Link } from 'react-router';
+import { Link, useLocation } from 'react-router';
 import type { RunnerGroup } from '../../../../contract/schemas';
 import { type ListColumn, type ListSort, type ListState, ListView } from '../../../components/list-view';
 import { StateBox } from '../../../components/page-state';
 import { StatusDot } from '../../../components/status-dot';
 import { Badge } from '../../../components/ui/badge';
 import { groupHealthDot, groupOrder, healthOptions, lastUpdateCell, updateProgress, versionInfo } from '../../../entities/runner-group/model';
-import { paths } from '../../../lib/paths';
+import { openedFromList, paths } from '../../../lib/paths';
 import { type GroupAction, GroupActionsMenu } from './group-actions-menu';
 import styles from './group-list.module.css';
 
@@ -23,6 +23,19 @@ function HealthCell({ group, stale }: { group: RunnerGroup; stale: boolean }) {
         </span>
       ) : null}
     </span>
+  );
+}
+
+/**
+ * The group's name, the link to its Edit dialog: a real address (open in a new tab, copy), and in
+ * this tab an entry that Back and Close return from to the list as it was filtered.
+ */
+function GroupLink({ group }: { group: RunnerGroup }) {
+  const location = useLocation();
+  return (
+    <Link to={paths.group(group.id)} state={openedFromList(location.search)} className={styles.nameLink} title={group.name}>
+      {group.name}
+    </Link>
   );
 }
 
@@ -89,9 +102,7 @@ export function groupColumns(
       width: 'minmax(10rem, 1.5fr)',
       cell: (g) => (
         <span className={styles.name}>
-          <Link to={paths.group(g.id)} className={styles.nameLink} title={g.name}>
-            {g.name}
-          </Link>
+          <GroupLink group={g} />
           {g.isDefault ? <Badge tone="info">Default</Badge> : null}
         </span>
       ),
