@@ -199,4 +199,23 @@ describe('InstallView', () => {
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByRole('figure', { name: 'Helm command' })).toBeVisible();
   });
+
+  it('warns, word for word, when the server URL is a loopback address other machines cannot reach', async () => {
+    server.use(
+      http.get(`${api.base}/install/:platform`, ({ params }) =>
+        HttpResponse.json({ ...buildInstallTemplate(params.platform as 'helm'), serverUrl: 'http://127.0.0.1:8080' }),
+      ),
+    );
+    setup();
+    const note = await screen.findByText(/Runners on other machines cannot reach/);
+    expect(note.closest('[role="note"]')).toHaveTextContent(
+      'Runners on other machines cannot reach http://127.0.0.1:8080. Set PADDOCK_PUBLIC_URL to an address they can reach.',
+    );
+  });
+
+  it('says nothing about the URL when it is https on another host', async () => {
+    setup();
+    await screen.findByRole('tab', { name: 'Helm' });
+    expect(screen.queryByText(/cannot reach|unencrypted/)).toBeNull();
+  });
 });
