@@ -1,4 +1,5 @@
 import { waitFor } from './db';
+import { openApiChecker } from './openapi-check';
 
 export interface SseMessage {
   event: string;
@@ -10,6 +11,7 @@ export interface SseMessage {
 export async function openSse(url: string, headers: Record<string, string>) {
   const controller = new AbortController();
   const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: controller.signal });
+  await openApiChecker().assertResponse('GET', new URL(url).pathname, res);
   const messages: SseMessage[] = [];
   const comments: string[] = [];
   if (!res.ok || !res.body) return { res, messages, comments, close: () => controller.abort(), waitFor: async () => undefined as never };
@@ -65,6 +67,7 @@ export async function signInTo(url: string, username: string, password: string):
     headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'paddock' },
     body: JSON.stringify({ username, password }),
   });
+  await openApiChecker().assertResponse('POST', '/api/v1/session', res);
   if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
   return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
 }
@@ -77,5 +80,8 @@ export async function call(url: string, method: string, path: string, o: { cooki
     headers['X-Requested-With'] = 'paddock';
   }
   if (o.bearer) headers.Authorization = `Bearer ${o.bearer}`;
-  return fetch(`${url}${path}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+  const res = await fetch(`${url}${path}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+  // Every answer is checked against the OpenAPI document, as Harness.call does.
+  await openApiChecker().assertResponse(method, path, res);
+  return res;
 }
