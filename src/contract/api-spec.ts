@@ -23,6 +23,8 @@ import {
   SignInBody,
   Termination,
   TerminationCause,
+  TerminationReportBody,
+  TerminationReportResponse,
   Update,
   UpdateRequestBody,
 } from './schemas';
@@ -106,18 +108,8 @@ export const Accepted = z.object({});
 /** The document itself, described loosely (it is OpenAPI 3.1). */
 export const OpenApiDocument = z.object({ openapi: z.string() }).catchall(z.unknown());
 
-// ---- shapes of endpoints other branches are building, from PRODUCT.md's text (§11, §12) ----
+// ---- shapes of endpoints other branches are building, from PRODUCT.md's text (§12) ----
 // The branch that builds the route replaces these with the contract's own schemas.
-
-/** `POST /runner/terminations` (PRODUCT.md §11). */
-export const TerminationReportBody = z.strictObject({
-  name: z.string().trim().min(1).max(253),
-  exitCode: z.number().int().min(0).max(255).nullable().default(null),
-  signal: z.number().int().min(1).max(64).nullable().default(null),
-  reason: z.string().max(64).nullable().default(null),
-  observedAt: isoTime,
-});
-export const TerminationReportResponse = z.object({ instanceId: z.string(), termination: Termination });
 
 /** Notification channels (PRODUCT.md §12). */
 export const NotificationEventType = z.enum(['group.down', 'group.degraded', 'group.recovered', 'update.succeeded', 'update.rolled_back', 'instance.ended']);
@@ -603,10 +595,12 @@ export const endpoints: EndpointSpec[] = [
     auth: 'registration-key',
     body: { schema: TerminationReportBody, required: true },
     responses: {
-      200: json('That instance already had a record; unchanged.', TerminationReportResponse),
+      200: json('That instance had already ended: its earlier record, unchanged.', TerminationReportResponse),
       202: json('Recorded.', TerminationReportResponse),
       401: problem('Registration key revoked or unknown.'),
-      404: problem('The group has no instance of that name.'),
+      404: problem('No instance of that name has registered in the group.'),
+      409: problem('Another record of the instance was being written at that moment; send the report again.'),
+      410: problem('The group was deleted.'),
     },
   },
 
