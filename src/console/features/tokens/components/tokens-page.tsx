@@ -2,18 +2,9 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ApiToken } from '../../../../contract/tokens';
 import { LoadingState, StateBox } from '../../../components/page-state';
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from '../../../components/ui/alert-dialog';
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
 import { errorMessage } from '../../../lib/api-client';
 import { formatDateTime, formatRelative } from '../../../lib/format';
 import { usePermissions } from '../../../lib/permissions';
@@ -124,35 +115,18 @@ function TokenTable({ tokens, showOwner, onRevoke }: { tokens: ApiToken[]; showO
 
 function RevokeDialog({ token, onClose }: { token: ApiToken; onClose: () => void }) {
   const revoke = useRevokeToken();
+  // Stays open until the server has answered, so a failure is shown inside it.
   return (
-    <AlertDialog open onOpenChange={(open) => (open ? undefined : onClose())}>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>Revoke {token.name}?</AlertDialogTitle>
-          <AlertDialogDescription>
-            Scripts that use it are refused from now on (401). This cannot be undone.
-          </AlertDialogDescription>
-        </AlertDialogHeader>
-        {revoke.isError ? (
-          <p role="alert" className={styles.error}>
-            {errorMessage(revoke.error)}
-          </p>
-        ) : null}
-        <AlertDialogFooter>
-          <AlertDialogCancel>Cancel</AlertDialogCancel>
-          <AlertDialogAction
-            variant="danger"
-            disabled={revoke.isPending}
-            onClick={(event) => {
-              // Stay open until the server has answered, so a failure can be shown here.
-              event.preventDefault();
-              revoke.mutate(token.id, { onSuccess: onClose });
-            }}
-          >
-            {revoke.isPending ? 'Revoking…' : 'Revoke'}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDialog
+      title={`Revoke ${token.name}?`}
+      description="Scripts that use it are refused from now on (401). This cannot be undone."
+      confirmLabel="Revoke"
+      pendingLabel="Revoking…"
+      variant="danger"
+      pending={revoke.isPending}
+      error={revoke.isError ? errorMessage(revoke.error) : null}
+      onConfirm={() => revoke.mutate(token.id, { onSuccess: onClose })}
+      onClose={onClose}
+    />
   );
 }
