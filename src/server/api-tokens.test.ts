@@ -3,8 +3,10 @@ import { type ApiToken, api, type CreatedToken, type Update } from '../contract'
 import { tokenUsageWriteMs } from './api-tokens';
 import { hashSecret } from './keys';
 import { memoryLogger } from './logger';
+import { keepAliveMs } from './routes/events';
 import { type RunningServer, startServer } from './server';
-import type { Backend } from './testing/db';
+import { deleteApiToken } from './store/api-tokens';
+import { type Backend, waitFor } from './testing/db';
 import { createGroup, type Harness, heartbeat, register, setUpSignedInHarness } from './testing/harness';
 import { openApiChecker } from './testing/openapi-check';
 import { call, openSse } from './testing/sse';
@@ -266,7 +268,8 @@ describe('API tokens over real HTTP', () => {
 
     const { secret } = await server.paddock.tokens.create('test', 'admin', { name: 'live', scope: 'write' });
     const auth = { Authorization: `Bearer ${secret}` };
-    const groups = await fetch(`${url}${api.runnerGroups}`, { headers: auth });
+    // The address is the socket's peer, as for sign-in: a client's own X-Forwarded-For is not believed.
+    const groups = await fetch(`${url}${api.runnerGroups}`, { headers: { ...auth, 'X-Forwarded-For': '203.0.113.9' } });
     expect(groups.status).toBe(200);
     const [listed] = await server.paddock.tokens.list(null);
     expect(listed).toMatchObject({ name: 'live', lastUsedFrom: '127.0.0.1' });
@@ -278,6 +281,28 @@ describe('API tokens over real HTTP', () => {
       const made = await call(url, 'POST', api.runnerGroups, { bearer: secret, body: { name: 'Seen live' } });
       expect(made.status).toBe(201);
       await sse.waitFor((m) => m.event === 'group');
+      expect(sse.ended()).toBe(false);
+
+      // Revoked on this replica: the stream ends at once, and opening it again is refused.
+      await server.paddock.tokens.revoke('test', null, listed!.id);
+      await waitFor(() => sse.ended(), { timeoutMs: 5_000, what: 'the stream of a revoked token to end' });
+      expect((await openSse(`${url}${api.events}`, auth)).res.status).toBe(401);
+    } finally {
+      sse.close();
+    }
+  }, 120_000);
+
+  it("ends a token's event stream at the next keep-alive when another replica revoked it", async () => {
+    server = await startServer({ port: 0, dataDir: 'memory', adminPassword: 'real-http-password', logger: memoryLogger(), distDir: '/nonexistent', timers: false });
+    const { token, secret } = await server.paddock.tokens.create('test', 'admin', { name: 'elsewhere', scope: 'read' });
+    const sse = await openSse(`${server.url}${api.events}`, { Authorization: `Bearer ${secret}` });
+    try {
+      expect(sse.res.status).toBe(200);
+      await waitFor(() => sse.comments.includes('connected'), { what: 'the stream to open' });
+      // What another replica's revocation leaves here: the row gone, no signal in this process.
+      expect(await deleteApiToken(server.store.db, token.id)).toBe(true);
+      await waitFor(() => sse.ended(), { timeoutMs: keepAliveMs + 10_000, what: 'the stream of a token revoked elsewhere to end' });
+      expect(sse.comments).not.toContain('keep-alive');
     } finally {
       sse.close();
     }

@@ -45,7 +45,30 @@ function view(row: ApiTokenRow): ApiToken {
 
 /** API tokens (PRODUCT.md §13): made, listed and revoked by their owners (admins: anyone's), resolved per request. */
 export class ApiTokens {
+  /** What ends when a token is revoked here (its open event streams), by token id. */
+  private readonly revokedListeners = new Map<string, Set<() => void>>();
+
   constructor(private readonly deps: Deps) {}
+
+  /**
+   * Calls `fn` once when this replica revokes the token; answers the unsubscribe. Another replica's
+   * revocation is not seen here: holders of long requests also ask `isLive` from time to time.
+   */
+  onRevoked(id: string, fn: () => void): () => void {
+    const set = this.revokedListeners.get(id) ?? new Set<() => void>();
+    this.revokedListeners.set(id, set);
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0 && this.revokedListeners.get(id) === set) this.revokedListeners.delete(id);
+    };
+  }
+
+  /** Whether the token still exists and has not expired (for requests that outlive their check, e.g. event streams). */
+  async isLive(id: string): Promise<boolean> {
+    const row = await findApiToken(this.deps.db, id);
+    return row !== null && (row.expires_at === null || new Date(row.expires_at).getTime() > this.deps.clock.now().getTime());
+  }
 
   /** Makes a token for `owner`; the answer is the only place its secret ever appears. */
   async create(actor: string, owner: string, body: CreateTokenBody): Promise<CreatedToken> {
@@ -103,6 +126,10 @@ export class ApiTokens {
         detail: { name: row.name, scope: row.scope, owner: row.owner, prefix: row.prefix },
       });
     });
+    // Only once the revocation is committed: what the token holds open ends now.
+    const listeners = this.revokedListeners.get(id);
+    this.revokedListeners.delete(id);
+    for (const fn of listeners ?? []) fn();
   }
 
   /**

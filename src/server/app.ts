@@ -112,7 +112,7 @@ export function createApp(options: {
   app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, config));
   app.route('/api/v1/runner', runnerRoutes(runners));
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
-  app.route('/api/v1/events', eventRoutes(deps, hub, config));
+  app.route('/api/v1/events', eventRoutes(deps, hub, config, tokens));
   app.route('/api/v1/install', installRoutes(config));
   app.route('/api/v1/tokens', tokenRoutes(tokens, config));
   app.route('/api/v1/openapi.json', openApiRoutes(config));

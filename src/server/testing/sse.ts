@@ -14,14 +14,20 @@ export async function openSse(url: string, headers: Record<string, string>) {
   await openApiChecker().assertResponse('GET', new URL(url).pathname, res);
   const messages: SseMessage[] = [];
   const comments: string[] = [];
-  if (!res.ok || !res.body) return { res, messages, comments, close: () => controller.abort(), waitFor: async () => undefined as never };
+  let ended = false;
+  if (!res.ok || !res.body) {
+    return { res, messages, comments, close: () => controller.abort(), waitFor: async () => undefined as never, ended: () => true };
+  }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   void (async () => {
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) {
+          ended = true;
+          return;
+        }
         buffer += value;
         let cut = buffer.indexOf('\n\n');
         while (cut !== -1) {
@@ -47,6 +53,7 @@ export async function openSse(url: string, headers: Record<string, string>) {
       }
     } catch {
       // aborted
+      ended = true;
     }
   })();
   return {
@@ -57,6 +64,8 @@ export async function openSse(url: string, headers: Record<string, string>) {
     /** Waits for a message matching the predicate. */
     waitFor: (pred: (m: SseMessage) => boolean, timeoutMs = 10_000) =>
       waitFor(() => messages.find(pred), { timeoutMs, what: 'a matching server-sent event' }),
+    /** Whether the server has ended the stream (or it was closed here). */
+    ended: () => ended,
   };
 }
 
