@@ -7,10 +7,11 @@ import { AppLayoutRoute } from './routes/app-layout';
 import { NotFoundRoute } from './routes/not-found';
 import { RunnersRoute } from './routes/runners';
 
-// Sign in and Activity load on demand; the Runners page is in the first bundle. Declarative routes
+// Sign in, Activity and API tokens load on demand; the Runners page is in the first bundle. Declarative routes
 // keep react-router's data-router code (~16 KiB gzip) out of the first load.
 const SignInRoute = retryableLazy(() => import('./routes/sign-in').then((m) => m.Component));
 const ActivityRoute = retryableLazy(() => import('./routes/activity').then((m) => m.Component));
+const TokensRoute = retryableLazy(() => import('./routes/tokens').then((m) => m.Component));
 
 /** The console's routes (addresses: lib/paths.ts, PRODUCT.md §3 round 2). */
 export function AppRoutes() {
@@ -28,6 +29,7 @@ export function AppRoutes() {
             {/* The list, a group's Edit dialog over it, and one of its instances: one page, three addresses. */}
             <Route path="runners/*" element={<RunnersRoute />} />
             <Route path="activity" element={<ActivityRoute />} />
+            <Route path="settings/tokens" element={<TokensRoute />} />
             <Route path="*" element={<NotFoundRoute />} />
           </Route>
         </Routes>

@@ -1,4 +1,5 @@
 import {
+  type ApiToken,
   type AuditEvent,
   causeLabel,
   compareVersions,
@@ -27,6 +28,9 @@ export interface MockDb {
   latestVersion: string;
   /** Every registration key handed out, so tests can assert where it (does not) show up. */
   issuedKeys: string[];
+  tokens: ApiToken[];
+  /** Every API token secret handed out, for the same reason. */
+  issuedSecrets: string[];
 }
 
 export function createDb(): MockDb {
@@ -39,6 +43,8 @@ export function createDb(): MockDb {
     audit: [],
     latestVersion: defaultRunnerVersion,
     issuedKeys: [],
+    tokens: [],
+    issuedSecrets: [],
   };
 }
 
