@@ -21,7 +21,7 @@ export function groupHealthDot(group: Pick<RunnerGroup, 'health' | 'healthReason
   description: string;
 } {
   const label =
-    group.health === 'waiting' ? 'Waiting for first runner' : `${healthWord[group.health]} · ${group.connectedCount} of ${group.instanceCount}`;
+    group.health === 'waiting' ? 'Waiting for first runner' : `${healthWord[group.health]} · ${group.connectedCount.toLocaleString()} of ${group.instanceCount.toLocaleString()}`;
   return { tone: healthTone[group.health], label, description: group.healthReasons.join('; ') };
 }
 

@@ -4,6 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import type { AuditEvent } from '../../../../contract/schemas';
 import { type Column, DataList } from '../../../components/data-list';
 import { errorMessage } from '../../../lib/api-client';
+import { cn } from '../../../lib/cn';
 import { formatZoned } from '../../../lib/format';
 import { paths, readActivityQuery } from '../../../lib/paths';
 import { narrowScreen, useMediaQuery } from '../../../lib/use-media-query';
@@ -45,7 +46,7 @@ function When({ at }: { at: string }) {
 
 /** The audit log's columns; long names wrap rather than widen the table. */
 const auditColumns: Column<AuditEvent>[] = [
-  { id: 'when', header: 'When', width: '15.5rem', className: styles.when, cell: (e) => <When at={e.at} /> },
+  { id: 'when', header: 'When', width: '17rem', className: cn(styles.when, styles.nowrap), cell: (e) => <When at={e.at} /> },
   { id: 'user', header: 'Who', width: 'minmax(6rem, 0.5fr)', className: styles.breakAnywhere, cell: (e) => e.actor },
   { id: 'what', header: 'What happened', width: 'minmax(14rem, 3fr)', className: styles.breakAnywhere, cell: (e) => <Sentence event={e} /> },
 ];

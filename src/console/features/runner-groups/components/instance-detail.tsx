@@ -40,11 +40,13 @@ export function InstanceDetail({
   return (
     <section ref={ref} tabIndex={-1} className={styles.detail} aria-labelledby={`${id}-title`}>
       <div className={styles.head}>
-        <h3 id={`${id}-title`} className={styles.title}>
-          Instance {instance.name}
-        </h3>
-        <StatusDot tone={s.tone} label={s.label} />
-        {howItEnded(instance) ? <span className={styles.ended}>{howItEnded(instance)}</span> : null}
+        <span className={styles.titleGroup}>
+          <h3 id={`${id}-title`} className={styles.title}>
+            Instance {instance.name}
+          </h3>
+          <StatusDot tone={s.tone} label={s.label} />
+          {howItEnded(instance) ? <span className={styles.ended}>{howItEnded(instance)}</span> : null}
+        </span>
         <span className={styles.actions}>
           <InstanceActions group={group} instance={instance} />
           <Button size="sm" onClick={onClose}>

@@ -97,7 +97,17 @@ export function instanceColumns({
       cell: (i) => formatRelative(i.lastHeartbeatAt, now),
       narrow: { keep: '6rem' },
     },
-    { id: 'started', header: 'Started', width: '6.5rem', cell: (i) => formatRelative(i.startedAt, now) },
+    {
+      id: 'started',
+      header: 'Started',
+      width: '7.5rem',
+      // An old start reads as a date: one line, the whole time on hover, so the row keeps its height.
+      cell: (i) => (
+        <time className={styles.oneLine} dateTime={i.startedAt} title={i.startedAt}>
+          {formatRelative(i.startedAt, now)}
+        </time>
+      ),
+    },
   ];
 }
 
