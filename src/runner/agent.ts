@@ -206,7 +206,10 @@ export class Agent {
 
   private handleCommands(commands: readonly RunnerCommand[]): void {
     // A stop outranks everything else in the reply: the runner leaves, so updates are moot.
-    if (commands.some((c) => c.type === 'stop')) return this.stopRequested();
+    if (commands.some((c) => c.type === 'stop')) {
+      this.stopRequested();
+      return;
+    }
     for (const cmd of commands) {
       if (cmd.type === 'stop' || cmd.targetVersion === this.options.version) continue;
       const key = `${cmd.type}:${cmd.updateId}:${cmd.targetVersion}`;

@@ -34,7 +34,7 @@ export async function publishMany(q: Queryable, at: Date, events: LiveEvent[]): 
 /** Events after an id, oldest first (for `Last-Event-ID` replay). */
 export async function eventsAfter(q: Queryable, afterId: string, limit = 5000): Promise<StoredEvent[]> {
   const rows = await q.query<{ id: string; kind: LiveEvent['kind']; op: LiveEvent['op']; group_id: string; entity_id: string }>(
-    'SELECT id::text AS id, kind, op, group_id, entity_id FROM events WHERE id > $1::bigint ORDER BY id LIMIT $2',
+    'SELECT id::text AS id, kind, op, group_id, entity_id FROM events WHERE id > $1::bigint ORDER BY events.id LIMIT $2',
     [afterId, limit],
   );
   return rows.map((r) => ({ id: r.id, kind: r.kind, op: r.op, groupId: r.group_id, entityId: r.entity_id }));

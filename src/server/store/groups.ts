@@ -79,8 +79,8 @@ export async function groupSummaries(q: Queryable, now: Date, ids?: string[]): P
      LEFT JOIN LATERAL (
        SELECT jsonb_object_agg(c.cause, c.day) AS ends_day, jsonb_object_agg(c.cause, c.hour) FILTER (WHERE c.hour > 0) AS ends_hour
        FROM (
-         SELECT t.term_cause AS cause, count(*)::int AS day, count(*) FILTER (WHERE t.term_at >= $2)::int AS hour
-         FROM instances t WHERE t.group_id = g.id AND t.status = 'terminated' AND t.term_at >= $1 AND t.term_cause IS NOT NULL
+         SELECT t.term_cause AS cause, count(*)::int AS day, count(*) FILTER (WHERE t.term_at > $2)::int AS hour
+         FROM instances t WHERE t.group_id = g.id AND t.status = 'terminated' AND t.term_at > $1 AND t.term_cause IS NOT NULL
          GROUP BY t.term_cause
        ) c
      ) e ON true

@@ -4,7 +4,7 @@ import { createHarness } from '../testing/harness';
 import { type Backend, openTestDb, resetDb, waitFor } from '../testing/db';
 import { listAudit, recordAudit } from './audit';
 import type { Db } from './db';
-import { eventsAfter, eventsChannel, publish } from './events';
+import { eventsAfter, eventsChannel, publish, publishMany } from './events';
 import { findGroup, findGroupByKeyHash, insertGroup, listGroups, setDefaultGroup, softDeleteGroup } from './groups';
 import { insertInstance, listInstances, sweepDisconnected, writeHeartbeatBatch } from './instances';
 import { lockFirstAdmin, lockGroupNames, lockIds, lockMigrations } from './locks';
@@ -174,6 +174,20 @@ describe.each(backends)('store on %s', (backend) => {
     expect(parsed.map((e) => e.kind)).toEqual(['group', 'instance']);
     const after = await eventsAfter(db, parsed[0].id);
     expect(after).toEqual([{ id: parsed[1].id, kind: 'instance', op: 'upsert', groupId: 'g1', entityId: 'i1' }]);
+    await unlisten();
+  });
+
+  it('publishes a batch in one statement, NOTIFYing each, and replays in the order of ids (10 after 9)', async () => {
+    const got: string[] = [];
+    const unlisten = await db.listen(eventsChannel, (p) => got.push(p));
+    await publish(db, t0, { kind: 'group', op: 'upsert', groupId: 'g1', entityId: 'g1' });
+    const batch = Array.from({ length: 11 }, (_, n) => ({ kind: 'instance' as const, op: 'delete' as const, groupId: 'g1', entityId: `i${n}` }));
+    await publishMany(db, t0, batch);
+    await waitFor(() => got.length === 12, { what: 'twelve notifications' });
+    expect(got.slice(1).map((p) => JSON.parse(p).entityId)).toEqual(batch.map((e) => e.entityId));
+    const replay = await eventsAfter(db, '0');
+    expect(replay.map((e) => Number(e.id))).toEqual(Array.from({ length: 12 }, (_, n) => n + 1));
+    expect(replay.map((e) => e.entityId)).toEqual(['g1', ...batch.map((e) => e.entityId)]);
     await unlisten();
   });
 
