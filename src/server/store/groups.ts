@@ -25,7 +25,8 @@ LEFT JOIN LATERAL (
          count(*)::int AS instance_count,
          -- What an update acts on: the connected instances' versions; while none is connected, all of them.
          coalesce(array_agg(DISTINCT i.version) FILTER (WHERE i.status = 'connected'), array_agg(DISTINCT i.version)) AS versions
-  FROM instances i WHERE i.group_id = g.id AND i.status <> 'terminated'
+  -- Not ended, said as the two statuses: instances_group_status then reads only those, not the ended ones kept for a week.
+  FROM instances i WHERE i.group_id = g.id AND i.status IN ('connected', 'disconnected')
 ) a ON true`;
 
 /** A group as its answer needs it: the summary, plus what its health is decided from (PRODUCT.md §2). */
@@ -50,8 +51,10 @@ export interface GroupSummaryRow extends GroupRow {
 /**
  * Live groups (all, or those of `ids`) with their counts, versions and health inputs, by name: one
  * statement whatever the number of groups. Each group costs three index lookups — its instances not
- * ended (instances_group_status), its ends since `now` − 24 h (instances_group_ended) and its newest
- * finished update (updates_group_requested) — so ended instances kept for a week cost nothing here.
+ * ended (instances_group_status, by the two statuses so that the ended ones kept for a week are not
+ * read), its ends since `now` − 24 h (instances_group_ended, which carries the cause: where the heap
+ * pages are all-visible, as those of runners that ended mostly are, the count reads the index alone)
+ * and its newest finished update (updates_group_requested).
  */
 export async function groupSummaries(q: Queryable, now: Date, ids?: string[]): Promise<GroupSummaryRow[]> {
   const day = new Date(now.getTime() - 24 * 3600 * 1000);
@@ -74,7 +77,7 @@ export async function groupSummaries(q: Queryable, now: Date, ids?: string[]): P
               count(*) FILTER (WHERE i.status = 'disconnected')::int AS disconnected_count,
               count(*)::int AS instance_count,
               coalesce(array_agg(DISTINCT i.version) FILTER (WHERE i.status = 'connected'), array_agg(DISTINCT i.version)) AS versions
-       FROM instances i WHERE i.group_id = g.id AND i.status <> 'terminated'
+       FROM instances i WHERE i.group_id = g.id AND i.status IN ('connected', 'disconnected')
      ) a ON true
      LEFT JOIN LATERAL (
        SELECT jsonb_object_agg(c.cause, c.day) AS ends_day, jsonb_object_agg(c.cause, c.hour) FILTER (WHERE c.hour > 0) AS ends_hour

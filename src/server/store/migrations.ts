@@ -163,7 +163,7 @@ CREATE INDEX audit_events_actor ON audit_events (lower(actor), id);
     version: 6,
     sql: `
 ALTER TABLE instances ADD COLUMN stop_requested_at timestamptz;
-CREATE INDEX instances_group_ended ON instances (group_id, term_at) WHERE status = 'terminated';
+CREATE INDEX instances_group_ended ON instances (group_id, term_at) INCLUDE (term_cause) WHERE status = 'terminated';
 CREATE INDEX instances_disconnected_since ON instances (disconnected_at) WHERE status = 'disconnected';
 CREATE TABLE forgotten_tokens (
   token_hash text PRIMARY KEY,
