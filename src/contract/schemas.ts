@@ -40,8 +40,26 @@ export const UpdateState = z.enum(['in_progress', 'succeeded', 'rolled_back']);
 export type UpdateState = z.infer<typeof UpdateState>;
 
 /** How a runner ended, classified from its exit fingerprint (see termination.ts). */
-export const TerminationCause = z.enum(['completed', 'oom_killed', 'killed', 'sigterm', 'crash', 'replaced', 'lost']);
+export const TerminationCause = z.enum([
+  'completed',
+  'oom_killed',
+  'killed',
+  'sigterm',
+  'crash',
+  'replaced',
+  'lost',
+  'evicted',
+  'deadline_exceeded',
+  'preempted',
+]);
 export type TerminationCause = z.infer<typeof TerminationCause>;
+
+/**
+ * Who recorded an end the runner could not report itself: `reconciler` (Kubernetes, PRODUCT.md §11),
+ * `engine` (Docker's events), `server` (lost: nothing was heard for PADDOCK_LOST_AFTER_SECONDS).
+ */
+export const ObservedBy = z.enum(['runner', 'reconciler', 'engine', 'server']);
+export type ObservedBy = z.infer<typeof ObservedBy>;
 
 export const Termination = z.object({
   exitCode: z.number().int().nullable(),
@@ -49,6 +67,8 @@ export const Termination = z.object({
   reason: z.string().nullable(),
   at: isoTime,
   cause: TerminationCause,
+  /** Absent or null when the runner reported its end itself. */
+  observedBy: ObservedBy.nullable().optional(),
 });
 export type Termination = z.infer<typeof Termination>;
 
@@ -290,6 +310,25 @@ export const RunnerEventBody = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('goodbye'), signal: z.number().int().min(1).max(64).optional() }),
 ]);
 export type RunnerEventBody = z.infer<typeof RunnerEventBody>;
+
+/**
+ * `POST /runner/terminations` (registration key): how a runner's pod or container ended, as something
+ * outside it observed (the Kubernetes reconciler), for the group's not-yet-ended instance of that name.
+ */
+export const TerminationReportBody = z.strictObject({
+  name: z.string().trim().min(1).max(253),
+  // Each may be null, as the "—" cells of PRODUCT.md §2's table (left out means null too).
+  exitCode: z.number().int().min(0).max(255).nullable().default(null),
+  signal: z.number().int().min(1).max(64).nullable().default(null),
+  reason: z.string().max(64).nullable().default(null),
+  /** When the end was observed (the container's finishedAt when the platform has it). */
+  observedAt: isoTime,
+});
+export type TerminationReportBody = z.infer<typeof TerminationReportBody>;
+
+/** The answer to a termination report: the instance it applies to and its (new or earlier) record. */
+export const TerminationReportResponse = z.object({ instanceId: z.string(), termination: Termination });
+export type TerminationReportResponse = z.infer<typeof TerminationReportResponse>;
 
 // ---- live events (SSE) ----
 

@@ -1,4 +1,4 @@
-import type { Platform } from '../contract';
+import type { ObservedBy, Platform } from '../contract';
 import { recordAudit, recordAudits } from './store/audit';
 import type { Queryable } from './store/db';
 import type { EndRecord, LostInstance } from './store/instances';
@@ -32,9 +32,18 @@ export function auditRegistered(
   });
 }
 
-/** `instance.ended`: how an instance ended (its termination record, whoever wrote it). */
-export function auditEnded(tx: Queryable, group: { id: string; name: string }, instance: { id: string; name: string }, end: EndRecord): Promise<void> {
-  return recordAudit(tx, { at: end.at, actor: systemActor, action: 'instance.ended', group, detail: endedDetail(instance, end) });
+/**
+ * `instance.ended`: how an instance ended (its termination record), with who observed it when it was
+ * not the runner itself.
+ */
+export function auditEnded(
+  tx: Queryable,
+  group: { id: string; name: string },
+  instance: { id: string; name: string },
+  end: EndRecord,
+  observedBy?: ObservedBy,
+): Promise<void> {
+  return recordAudit(tx, { at: end.at, actor: systemActor, action: 'instance.ended', group, detail: endedDetail(instance, end, observedBy) });
 }
 
 /** `instance.ended` with cause lost for a batch the sweeper ended, in one statement. */
@@ -47,12 +56,12 @@ export function auditLost(tx: Queryable, at: Date, lost: LostInstance[]): Promis
       actor: systemActor,
       action: 'instance.ended',
       group: { id: l.group_id, name: l.group_name },
-      detail: endedDetail(l, end),
+      detail: endedDetail(l, end, 'server'),
     })),
   );
 }
 
-function endedDetail(instance: { id: string; name: string }, end: EndRecord): Record<string, unknown> {
+function endedDetail(instance: { id: string; name: string }, end: EndRecord, observedBy?: ObservedBy): Record<string, unknown> {
   return {
     instanceId: instance.id,
     instanceName: instance.name,
@@ -60,5 +69,6 @@ function endedDetail(instance: { id: string; name: string }, end: EndRecord): Re
     exitCode: end.exitCode,
     signal: end.signal,
     reason: end.reason,
+    ...(observedBy ? { observedBy } : {}),
   };
 }

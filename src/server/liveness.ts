@@ -1,4 +1,4 @@
-import { classifyTermination, type GroupStatus, type Instance, type RunnerGroup, type Termination, type Update } from '../contract';
+import { classifyTermination, type GroupStatus, type ObservedBy, type Instance, type RunnerGroup, type Termination, type Update } from '../contract';
 import { groupHealth, healthInputOf, recentEndsOf } from './health';
 import type { GroupSummaryRow } from './store/groups';
 import type { InstanceRow } from './store/instances';
@@ -25,6 +25,7 @@ export function terminationOf(row: InstanceRow): Termination | null {
       reason: row.term_reason,
       at: iso(row.term_at),
       cause: row.term_cause as Termination['cause'],
+      ...(row.term_observed_by ? { observedBy: row.term_observed_by as ObservedBy } : {}),
     };
   }
   if (row.status === 'terminated') {

@@ -23,6 +23,8 @@ export interface InstanceRow {
   term_reason: string | null;
   term_at: Date | null;
   term_cause: string | null;
+  /** Who recorded the end when not the runner ('reconciler', 'server' for lost); added by migration 9. */
+  term_observed_by?: string | null;
   replaced_by: string | null;
   update_started_id: string | null;
   stop_requested_at: Date | null;
@@ -30,7 +32,7 @@ export interface InstanceRow {
 
 const instanceColumns = `i.id::text AS id, i.group_id::text AS group_id, i.name, i.platform, i.hostname, i.address,
   i.os, i.arch, i.version, i.status, i.started_at, i.last_heartbeat_at, i.heartbeats_on_version, i.disconnected_at,
-  i.last_error, i.term_exit_code, i.term_signal, i.term_reason, i.term_at, i.term_cause, i.replaced_by::text AS replaced_by,
+  i.last_error, i.term_exit_code, i.term_signal, i.term_reason, i.term_at, i.term_cause, i.term_observed_by, i.replaced_by::text AS replaced_by,
   i.update_started_id::text AS update_started_id, i.stop_requested_at`;
 
 /** An instance found by its token, with its group's name and whether the group is deleted. */
@@ -111,7 +113,8 @@ export interface EndRecord {
 
 /**
  * Records how an instance ended (status terminated). A record, once written, is final (PRODUCT.md
- * §2): an instance that has ended already keeps its record, and false says nothing changed.
+ * §2): an instance that has ended already keeps its record (whoever wrote it: the runner, an update
+ * that replaced it, the reconciler or the lost sweep), and false says nothing changed.
  */
 export async function terminateInstance(q: Queryable, id: string, t: EndRecord): Promise<boolean> {
   const rows = await q.query(
@@ -130,6 +133,40 @@ export async function setReplacedBy(q: Queryable, id: string, replacementId: str
 /** Remembers that an instance took up an update, so its heartbeat replies stop repeating the command. */
 export async function markUpdateStarted(q: Queryable, id: string, updateId: string): Promise<void> {
   await q.query('UPDATE instances SET update_started_id = $2 WHERE id = $1', [id, updateId]);
+}
+
+/** Where an observed end applies: an instance of the group by name, and whether it has a record already. */
+export type NamedInstance = InstanceRow & { ended: boolean };
+
+/**
+ * The group's instance of that name an observed end applies to: the newest one not yet ended (no
+ * termination record), else the newest of that name (already ended); null when none has that name.
+ * Locked until the transaction ends, so two reports of one end cannot both write it.
+ */
+export async function findInstanceToEnd(q: Queryable, groupId: string, name: string): Promise<NamedInstance | null> {
+  const [row] = await q.query<NamedInstance>(
+    `SELECT ${instanceColumns}, (i.term_cause IS NOT NULL OR i.status = 'terminated') AS ended
+     FROM instances i WHERE i.group_id = $1 AND i.name = $2
+     ORDER BY (i.term_cause IS NOT NULL OR i.status = 'terminated'), i.started_at DESC, i.id DESC LIMIT 1
+     FOR UPDATE OF i`,
+    [groupId, name],
+  );
+  return row ?? null;
+}
+
+/** Writes an observed end on an instance without a record and answers the row; null when one was written meanwhile (it stays). */
+export async function recordObservedEnd(
+  q: Queryable,
+  id: string,
+  t: EndRecord & { observedBy: string },
+): Promise<InstanceRow | null> {
+  const [row] = await q.query<InstanceRow>(
+    `UPDATE instances i SET status = 'terminated', term_exit_code = $2, term_signal = $3, term_reason = $4, term_at = $5,
+       term_cause = $6, term_observed_by = $7
+     WHERE i.id = $1 AND i.term_cause IS NULL AND i.status <> 'terminated' RETURNING ${instanceColumns}`,
+    [id, t.exitCode, t.signal, t.reason, t.at, t.cause, t.observedBy],
+  );
+  return row ?? null;
 }
 
 /**
@@ -222,7 +259,7 @@ export async function markLost(q: Queryable, cutoff: Date, at: Date, limit: numb
        ORDER BY i.disconnected_at LIMIT $3 FOR UPDATE OF i SKIP LOCKED
      )
      UPDATE instances i SET status = 'terminated', term_exit_code = NULL, term_signal = NULL, term_reason = NULL,
-       term_at = $2, term_cause = 'lost'
+       term_at = $2, term_cause = 'lost', term_observed_by = 'server'
      FROM claimed c, runner_groups g
      WHERE i.id = c.id AND g.id = i.group_id AND i.status = 'disconnected'
      RETURNING i.id::text AS id, i.group_id::text AS group_id, g.name AS group_name, i.name`,

@@ -159,7 +159,9 @@ CREATE INDEX audit_events_actor ON audit_events (lower(actor), id);
     // Health, Stop and Forget (issue 15). Health counts each group's ends of the last 24 h and the
     // sweeper finds instances disconnected for PADDOCK_LOST_AFTER_SECONDS: both through partial
     // indexes on columns heartbeats never change, so heartbeat writes stay HOT. A forgotten
-    // instance's token is remembered (by hash) so that its runner gets 410 and stops.
+    // instance's token is remembered (by hash) so that its runner gets 410 and stops. A goodbye on
+    // SIGTERM used to leave its instance disconnected with a record; it now ends it at once, so such
+    // rows end too (else the lost sweep would take them for silent ones).
     version: 6,
     sql: `
 ALTER TABLE instances ADD COLUMN stop_requested_at timestamptz;
@@ -172,6 +174,17 @@ CREATE TABLE forgotten_tokens (
   forgotten_at timestamptz NOT NULL
 );
 CREATE INDEX forgotten_tokens_at ON forgotten_tokens (forgotten_at);
+UPDATE instances SET status = 'terminated' WHERE status = 'disconnected' AND term_cause IS NOT NULL;
+`,
+  },
+  {
+    // Who recorded an end the runner could not report itself ('reconciler': the Kubernetes
+    // reconciler, PRODUCT.md §11); null when the runner reported it. Such reports find the
+    // instance by group and name; neither column changes after insert, so heartbeats stay HOT.
+    version: 9,
+    sql: `
+ALTER TABLE instances ADD COLUMN term_observed_by text;
+CREATE INDEX instances_group_name ON instances (group_id, name);
 `,
   },
 ];
