@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent, Instance, RunnerGroup, Update } from '../contract';
 import { eventsAfter } from './store/events';
+import { tryLockLostMarking } from './store/locks';
 import type { Backend } from './testing/db';
-import { createGroup, type Harness, heartbeat, register, runnerEvent, setUpSignedInHarness } from './testing/harness';
+import { createGroup, createHarness, type Harness, heartbeat, register, runnerEvent, setUpSignedInHarness } from './testing/harness';
 
 const backends: Backend[] = ['pglite', 'postgres'];
 
@@ -158,7 +159,14 @@ describe.each(backends)('group health and runner lifecycle on %s', (backend) => 
       await beat(1.5);
       const lost = (await instances(id)).find((i) => i.id === silent.instanceId)!;
       expect(lost.status).toBe('terminated');
-      expect(lost.termination).toEqual({ exitCode: null, signal: null, reason: null, at: h.clock.now().toISOString(), cause: 'lost' });
+      expect(lost.termination).toEqual({
+        exitCode: null,
+        signal: null,
+        reason: null,
+        at: h.clock.now().toISOString(),
+        cause: 'lost',
+        observedBy: 'server',
+      });
       expect(Date.parse(lost.termination!.at) - Date.parse(disconnectedAt)).toBeGreaterThanOrEqual(3600_000);
       expect(await group(id)).toMatchObject({
         health: 'degraded',
@@ -172,7 +180,7 @@ describe.each(backends)('group health and runner lifecycle on %s', (backend) => 
         actor: 'system',
         action: 'instance.ended',
         groupId: id,
-        detail: { instanceId: silent.instanceId, instanceName: 'silent', cause: 'lost', exitCode: null, signal: null, reason: null },
+        detail: { instanceId: silent.instanceId, instanceName: 'silent', cause: 'lost', exitCode: null, signal: null, reason: null, observedBy: 'server' },
       });
       const published = (await eventsAfter(t.db, '0')).slice(before).map((e) => [e.kind, e.entityId]);
       expect(published).toEqual(expect.arrayContaining([['instance', silent.instanceId], ['group', id], ['audit', entry!.id]]));
@@ -216,6 +224,61 @@ describe.each(backends)('group health and runner lifecycle on %s', (backend) => 
       expect((await instances(id)).find((i) => i.name === 'back')!.termination?.cause).toBe('lost');
     });
 
+
+    // PGlite runs one transaction at a time: only PostgreSQL can hold the duty in one while another passes.
+    if (backend === 'postgres') {
+      it('marks nothing lost while another replica holds the lost-marking duty, and everything once it is free', async () => {
+        h = await t.restart({ lostAfterSeconds: 60 });
+        const { id, key } = await createGroup(h);
+        await register(h, key, { name: 'gone' });
+        pastGrace();
+        await h.paddock.tick();
+        h.clock.advance(61);
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let taken!: (got: boolean) => void;
+        const holding = new Promise<boolean>((resolve) => {
+          taken = resolve;
+        });
+        // Another replica's pass, holding the duty's lock until told to let go.
+        const other = t.db.transaction(async (tx) => {
+          taken(await tryLockLostMarking(tx));
+          await released;
+        });
+        try {
+          expect(await holding).toBe(true);
+          await h.paddock.tick();
+          expect((await instances(id))[0]).toMatchObject({ status: 'disconnected', termination: null });
+          expect((await audit(id)).filter((e) => e.action === 'instance.ended')).toEqual([]);
+        } finally {
+          release();
+          await other;
+        }
+        await h.paddock.tick();
+        expect((await instances(id))[0]).toMatchObject({ status: 'terminated', termination: { cause: 'lost', observedBy: 'server' } });
+        expect((await audit(id)).filter((e) => e.action === 'instance.ended')).toHaveLength(1);
+      });
+
+      it('two replicas passing at once end each lost instance once, with one entry each', async () => {
+        h = await t.restart({ lostAfterSeconds: 60 });
+        const second = await createHarness(t.db, { lostAfterSeconds: 60 });
+        try {
+          const { id, key } = await createGroup(h);
+          for (const name of ['a', 'b', 'c']) await register(h, key, { name });
+          for (const c of [h.clock, second.clock]) c.advance(h.config.offlineAfterSeconds + 1);
+          await h.paddock.tick();
+          for (const c of [h.clock, second.clock]) c.advance(61);
+          await Promise.all([h.paddock.tick(), second.paddock.tick(), h.paddock.tick(), second.paddock.tick()]);
+          expect((await instances(id)).map((i) => i.termination?.cause)).toEqual(['lost', 'lost', 'lost']);
+          const ended = (await audit(id)).filter((e) => e.action === 'instance.ended');
+          expect(ended.map((e) => (e.detail as { instanceName: string }).instanceName).sort()).toEqual(['a', 'b', 'c']);
+        } finally {
+          await second.paddock.stop();
+        }
+      });
+    }
 
     it('leaves the instances of a deleted group alone', async () => {
       h = await t.restart({ lostAfterSeconds: 60 });
@@ -288,6 +351,55 @@ describe.each(backends)('group health and runner lifecycle on %s', (backend) => 
         expect.objectContaining(ended(a2.instanceId, 'a', 'sigterm', null, 15, null)),
       ]);
       expect(entries.map((e) => e.at)).toEqual([0, 1, 2, 3, 3, 4].map((s) => new Date(Date.parse('2026-03-01T12:00:00.000Z') + s * 1000).toISOString()));
+    });
+
+    it('records an end the Kubernetes reconciler observed, with observedBy, once', async () => {
+      const { id, key } = await createGroup(h);
+      const r = await register(h, key, { name: 'pod-1', platform: 'kubernetes' });
+      const report = { name: 'pod-1', exitCode: null, signal: null, reason: 'Evicted', observedAt: '2026-03-01T11:59:59.000Z' };
+      expect((await h.call('POST', '/api/v1/runner/terminations', { bearer: key, body: report })).status).toBe(202);
+      expect((await h.call('POST', '/api/v1/runner/terminations', { bearer: key, body: report })).status).toBe(200);
+      const ended = (await audit(id)).filter((e) => e.action === 'instance.ended');
+      expect(ended).toEqual([
+        expect.objectContaining({
+          actor: 'system',
+          at: '2026-03-01T11:59:59.000Z',
+          detail: { instanceId: r.instanceId, instanceName: 'pod-1', cause: 'evicted', exitCode: null, signal: null, reason: 'Evicted', observedBy: 'reconciler' },
+        }),
+      ]);
+    });
+
+    it('records update.succeeded and update.rolled_back with the target version, and the reason of a rollback', async () => {
+      const { id, key } = await createGroup(h);
+      const r = await register(h, key, { name: 'a' });
+      const request = async (targetVersion: string) => (await h.call('POST', `/api/v1/runner-groups/${id}/updates`, { body: { targetVersion } })).json() as Promise<Update>;
+      // 1.4.0 succeeds in place: three heartbeats on the target.
+      const first = await request('1.4.0');
+      for (let i = 0; i < 3; i++) {
+        h.clock.advance(5);
+        await heartbeat(h, r.instanceToken, { version: '1.4.0' });
+      }
+      await h.paddock.tick();
+      // 1.5.0 fails on the runner.
+      const second = await request('1.5.0');
+      await runnerEvent(h, r.instanceToken, { type: 'update-started', updateId: second.id });
+      await runnerEvent(h, r.instanceToken, { type: 'update-failed', updateId: second.id, reason: 'image pull failed' });
+      // 1.6.0 runs out of time.
+      h.clock.advance(1);
+      const third = await request('1.6.0');
+      h.clock.advance(h.config.updateDeadlineSeconds);
+      await heartbeat(h, r.instanceToken, { version: '1.4.0' });
+      await h.paddock.tick();
+      const entries = (await audit(id)).filter((e) => e.action === 'update.succeeded' || e.action === 'update.rolled_back').reverse();
+      expect(entries.map((e) => ({ actor: e.actor, action: e.action, detail: e.detail }))).toEqual([
+        { actor: 'system', action: 'update.succeeded', detail: { updateId: first.id, targetVersion: '1.4.0' } },
+        {
+          actor: 'system',
+          action: 'update.rolled_back',
+          detail: { updateId: second.id, targetVersion: '1.5.0', reason: 'a reported an update failure: image pull failed' },
+        },
+        { actor: 'system', action: 'update.rolled_back', detail: { updateId: third.id, targetVersion: '1.6.0', reason: expect.stringMatching(/^Deadline passed/) } },
+      ]);
     });
 
     it('writes nothing when the change fails: an entry and its change commit together', async () => {

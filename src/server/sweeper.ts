@@ -5,6 +5,7 @@ import type { Accounts } from './accounts';
 import { auditLost } from './lifecycle';
 import { publish, publishMany, pruneEvents } from './store/events';
 import { markLost, pruneForgottenTokens, pruneInstances, sweepDisconnected } from './store/instances';
+import { tryLockLostMarking } from './store/locks';
 import { vacuumChurningTables } from './store/maintenance';
 import { pruneIdempotency } from './store/updates';
 import type { UpdateService } from './updates';
@@ -55,6 +56,8 @@ export class Sweeper {
     const cutoff = new Date(now.getTime() - config.lostAfterSeconds * 1000);
     for (let batch = 0; batch < 4; batch++) {
       const lost = await db.transaction(async (tx) => {
+        // Once across replicas: whoever holds the duty ends the batch; the others skip this pass.
+        if (!(await tryLockLostMarking(tx))) return null;
         const rows = await markLost(tx, cutoff, now, lostBatch);
         if (rows.length === 0) return rows;
         await auditLost(tx, now, rows);
@@ -65,7 +68,7 @@ export class Sweeper {
         ]);
         return rows;
       });
-      if (lost.length === 0) return;
+      if (!lost || lost.length === 0) return;
       logger.info('instances lost', { count: lost.length });
       this.onLost(lost);
       if (lost.length < lostBatch) return;

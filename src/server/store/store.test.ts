@@ -7,7 +7,7 @@ import type { Db } from './db';
 import { eventsAfter, eventsChannel, publish, publishMany } from './events';
 import { findGroup, findGroupByKeyHash, insertGroup, listGroups, setDefaultGroup, softDeleteGroup } from './groups';
 import { insertInstance, listInstances, sweepDisconnected, writeHeartbeatBatch } from './instances';
-import { lockFirstAdmin, lockGroupNames, lockIds, lockMigrations } from './locks';
+import { lockFirstAdmin, lockGroupNames, lockIds, lockMigrations, tryLockLostMarking } from './locks';
 import { migrate, migrations } from './migrations';
 import { findUser, insertUser } from './users';
 
@@ -265,5 +265,23 @@ describe('advisory locks', () => {
       expect(whileHeld).toBe(false);
       expect(await free()).toBe(true);
     });
+
+    it.each([['tryLockLostMarking', tryLockLostMarking, lockIds.lostMarking]] as const)(
+      '%s takes its duty once: false while another transaction has it, true once that one ends',
+      async (_name, tryTake, id) => {
+        const byFunction = () => db.transaction((tx) => tryTake(tx));
+        const byNumber = () =>
+          db.transaction(async (tx) => (await tx.query<{ got: boolean }>(`SELECT pg_try_advisory_xact_lock(${id}) AS got`))[0]!.got);
+        let first: boolean | undefined;
+        let whileHeld: boolean[] = [];
+        await db.transaction(async (tx) => {
+          first = await tryTake(tx);
+          whileHeld = [await byFunction(), await byNumber()];
+        });
+        expect(first).toBe(true);
+        expect(whileHeld).toEqual([false, false]);
+        expect(await byFunction()).toBe(true);
+      },
+    );
   });
 });
