@@ -2,7 +2,7 @@ import { arch, hostname, networkInterfaces, platform as osPlatform, release } fr
 import type { RegisterBody, RunnerCommand, RunnerError, RunnerEventBody, VersionCommand } from '../contract';
 import { backoffDelayMs, heartbeatDelayMs, type Random } from './backoff';
 import { RunnerCallError, RunnerClient } from './client';
-import { DockerEngine, startDockerReplacement } from './docker';
+import { clearRestartPolicy, DockerEngine, startDockerReplacement } from './docker';
 import { KubernetesApi, podRefFromEnv, updateOwnDeployment } from './kubernetes';
 import type { Logger } from './log';
 import { replacementName, type RunnerOptions } from './options';
@@ -235,17 +235,28 @@ export class Agent {
 
   /**
    * An admin stopped this instance from the console: say goodbye, stop the worker and exit 0, and do
-   * not come back by itself. (On Kubernetes the Deployment starts a new pod: the console says to
-   * scale the Deployment instead.)
+   * not come back by itself: on Docker the container's restart policy is cleared first, else exiting 0
+   * would bring it back. (On Kubernetes the Deployment starts a new pod: the console says to scale the
+   * Deployment instead.)
    */
   private stopRequested(): void {
     void this.finish(0, async () => {
       this.log.info('Stop requested from the console: saying goodbye and exiting');
+      if (this.options.platform === 'docker') await this.clearOwnRestartPolicy();
       if (this.options.platform === 'kubernetes') {
         this.log.warn('On Kubernetes the Deployment starts a new pod in place of this one; scale the Deployment down to keep it stopped');
       }
       await Promise.all([this.sendEvent({ type: 'goodbye' }, 1000), this.worker?.stop(500)]);
     });
+  }
+
+  private async clearOwnRestartPolicy(): Promise<void> {
+    const docker = this.setup.docker === undefined ? DockerEngine.fromEnv(process.env) : this.setup.docker;
+    if (!docker) {
+      this.log.warn('No Docker socket mounted (/var/run/docker.sock or DOCKER_HOST): a restart policy may start this container again');
+      return;
+    }
+    if (await clearRestartPolicy(docker, hostname(), this.log)) this.log.info("Cleared this container's restart policy, so that it stays stopped");
   }
 
   /** Update or rollback: start the replacement on the target version, wait until it registered, exit 0. */

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { type AdminApi, type AdminApiError, uniqueGroupName } from '../testing/admin-api';
 import { type ControlPlane, killAllRunners, type RunnerOptions, type RunnerProcess, startControlPlane, startRunner, waitFor } from '../testing/processes';
+import { FakeDocker } from './testing/fake-docker';
 
 // Stop and Forget from the console, honoured by real runner processes against a real control plane
 // process on loopback (heartbeat 1 s, offline after 3 s).
@@ -54,6 +56,31 @@ describe('Stop and Forget honoured by a real runner', () => {
     // It did not come back: the group's only instance is the one that ended, none connected.
     expect((await admin.instances(g.id)).map((i) => [i.name, i.status])).toEqual([['to-stop', 'terminated']]);
     expect(await admin.group(g.id)).toMatchObject({ connectedCount: 0, health: 'down' });
+  });
+
+  it.concurrent('Stop on Docker: the runner clears its container\'s restart policy before it exits 0, so the engine does not start it again', async (ctx) => {
+    const fake = await FakeDocker.start();
+    ctx.onTestFinished(() => fake.close());
+    const g = await admin.createGroup(uniqueGroupName('stop-docker'));
+    // The runner's own container, as `docker run --restart unless-stopped` would have made it.
+    const self = fake.seed({
+      Id: hostname(),
+      Name: '/eager_runner',
+      Config: { Image: 'ghcr.io/paddock/runner:1.4.0', Env: [], Cmd: null },
+      HostConfig: { RestartPolicy: { Name: 'unless-stopped' } },
+    });
+    const r = runner(ctx, {
+      server: server.url,
+      key: g.registrationKey,
+      name: 'docker-to-stop',
+      env: { PADDOCK_RUNNER_PLATFORM: 'docker', DOCKER_HOST: `unix://${fake.socketPath}` },
+    });
+    const id = await registered(r);
+    await admin.stopInstance(g.id, id);
+    expect(await r.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+    expect(self.HostConfig.RestartPolicy).toEqual({ Name: 'no' });
+    expect(r.output()).toMatch(/Stop requested from the console[\s\S]*Cleared this container's restart policy, so that it stays stopped/);
+    expect(await admin.instance(g.id, id)).toMatchObject({ status: 'terminated', termination: { exitCode: 0, reason: 'Stopped', cause: 'completed' } });
   });
 
   it.concurrent('Forget: a disconnected runner that comes back gets 410, logs one line and exits 1 without retrying', async (ctx) => {
