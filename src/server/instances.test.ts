@@ -92,7 +92,9 @@ describe.each(backends)('instance endpoints on %s', (backend) => {
       // The heartbeat path had this instance cached: it must see the stop at once.
       const reply = await heartbeat(h, connected.instanceToken);
       expect(await reply.json()).toMatchObject({ commands: [{ type: 'stop' }] });
-      // Asking again changes nothing: same time, one audit entry.
+      // Asking again changes nothing: same time, one audit entry (also when asked twice at once, at the same moment).
+      const both = await Promise.all([1, 2].map(() => h.call('POST', `${base(id)}/${connected.instanceId}/stop`)));
+      expect(both.map((r) => r.status)).toEqual([202, 202]);
       h.clock.advance(5);
       const again = await h.call('POST', `${base(id)}/${connected.instanceId}/stop`, { body: {} });
       expect(again.status).toBe(202);

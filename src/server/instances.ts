@@ -40,13 +40,14 @@ export class InstanceService {
     const now = clock.now();
     const row = await db.transaction(async (tx) => {
       const group = await this.liveGroup(tx, groupId);
-      const stopped = await requestStop(tx, group.id, instanceId, now);
-      if (!stopped) {
+      const asked = await requestStop(tx, group.id, instanceId, now);
+      if (!asked) {
         const found = await findInstance(tx, group.id, instanceId);
         if (!found) throw missingInstance();
         throw conflict(`${found.name} is ${found.status}: only a connected instance can be stopped.`);
       }
-      if (stopped.stop_requested_at && new Date(stopped.stop_requested_at).getTime() === now.getTime()) {
+      const stopped = asked.row;
+      if (asked.first) {
         await recordAudit(tx, {
           at: now,
           actor,

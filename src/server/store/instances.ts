@@ -181,15 +181,29 @@ export async function disconnectInstance(q: Queryable, id: string, at: Date): Pr
   return rows.length === 1;
 }
 
-/** Asks a connected instance to stop (kept from the first ask); null when it is not connected (or unknown). */
-export async function requestStop(q: Queryable, groupId: string, id: string, at: Date): Promise<InstanceRow | null> {
+/**
+ * Asks a connected instance to stop (kept from the first ask); null when it is not connected (or
+ * unknown). `first` says this call made the request: of two at once, the second waits for the row
+ * and then finds it asked already, so the request is audited once.
+ */
+export async function requestStop(
+  q: Queryable,
+  groupId: string,
+  id: string,
+  at: Date,
+): Promise<{ row: InstanceRow; first: boolean } | null> {
   if (!isUuid(groupId) || !isUuid(id)) return null;
-  const [row] = await q.query<InstanceRow>(
-    `UPDATE instances i SET stop_requested_at = coalesce(i.stop_requested_at, $3)
-     WHERE i.id = $1 AND i.group_id = $2 AND i.status = 'connected' RETURNING ${instanceColumns}`,
+  const [asked] = await q.query<InstanceRow>(
+    `UPDATE instances i SET stop_requested_at = $3
+     WHERE i.id = $1 AND i.group_id = $2 AND i.status = 'connected' AND i.stop_requested_at IS NULL RETURNING ${instanceColumns}`,
     [id, groupId, at],
   );
-  return row ?? null;
+  if (asked) return { row: asked, first: true };
+  const [again] = await q.query<InstanceRow>(
+    `SELECT ${instanceColumns} FROM instances i WHERE i.id = $1 AND i.group_id = $2 AND i.status = 'connected' FOR UPDATE`,
+    [id, groupId],
+  );
+  return again ? { row: again, first: false } : null;
 }
 
 /** What forgetting removed, for the audit entry and the live events. */

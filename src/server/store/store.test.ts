@@ -50,6 +50,31 @@ describe.each(backends)('store on %s', (backend) => {
     expect(rows.map((r) => Number(r.version)).sort()).toEqual(migrations.map((m) => m.version));
   });
 
+  it("migration 6 ends the instances a SIGTERM goodbye had left disconnected with a record, and only those", async () => {
+    await group(1, 'G');
+    const [sigterm, silent] = ['10000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000002'];
+    await instance(sigterm, gid(1));
+    await instance(silent, gid(1));
+    // What a goodbye on SIGTERM wrote before migration 6 (a database that ran migration 9 first).
+    await db.query(
+      "UPDATE instances SET status = 'disconnected', disconnected_at = $2, term_signal = 15, term_at = $2, term_cause = 'sigterm' WHERE id = $1",
+      [sigterm, sec(5)],
+    );
+    await db.query("UPDATE instances SET status = 'disconnected', disconnected_at = $2 WHERE id = $1", [silent, sec(5)]);
+    await db.query('DELETE FROM schema_migrations WHERE version = 6');
+    for (const undo of [
+      'DROP TABLE forgotten_tokens',
+      'DROP INDEX instances_group_ended',
+      'DROP INDEX instances_disconnected_since',
+      'ALTER TABLE instances DROP COLUMN stop_requested_at',
+    ]) {
+      await db.query(undo);
+    }
+    await migrate(db);
+    expect(await stored(sigterm)).toMatchObject({ status: 'terminated', term_signal: 15, term_cause: 'sigterm', term_at: sec(5) });
+    expect(await stored(silent)).toMatchObject({ status: 'disconnected', term_cause: null });
+  });
+
   it('keeps names unique ignoring case among live groups, and one default', async () => {
     await group(1, 'Prod');
     await expect(group(2, 'PROD')).rejects.toMatchObject({ code: '23505' });
