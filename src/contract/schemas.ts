@@ -55,14 +55,21 @@ export const TerminationCause = z.enum([
 ]);
 export type TerminationCause = z.infer<typeof TerminationCause>;
 
+/**
+ * Who recorded an end the runner could not report itself: `reconciler` (Kubernetes, PRODUCT.md §11),
+ * `engine` (Docker's events), `server` (lost: nothing was heard for PADDOCK_LOST_AFTER_SECONDS).
+ */
+export const ObservedBy = z.enum(['runner', 'reconciler', 'engine', 'server']);
+export type ObservedBy = z.infer<typeof ObservedBy>;
+
 export const Termination = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.number().int().nullable(),
   reason: z.string().nullable(),
   at: isoTime,
   cause: TerminationCause,
-  /** Who recorded the end when the runner could not: `reconciler` (Kubernetes, PRODUCT.md §11); absent or null when the runner reported it itself. */
-  observedBy: z.string().nullable().optional(),
+  /** Absent or null when the runner reported its end itself. */
+  observedBy: ObservedBy.nullable().optional(),
 });
 export type Termination = z.infer<typeof Termination>;
 
@@ -273,11 +280,19 @@ export const HeartbeatBody = z.strictObject({
 });
 export type HeartbeatBody = z.infer<typeof HeartbeatBody>;
 
-export const RunnerCommand = z.object({
+/** Move to another version: `update` toward the target, or `rollback` to the version before a rolled-back update. */
+export const VersionCommand = z.object({
   type: z.enum(['update', 'rollback']),
   updateId: z.string(),
   targetVersion: z.string(),
 });
+export type VersionCommand = z.infer<typeof VersionCommand>;
+
+/** An admin stopped this instance: say goodbye, exit 0, do not come back by itself. */
+export const StopCommand = z.object({ type: z.literal('stop') });
+export type StopCommand = z.infer<typeof StopCommand>;
+
+export const RunnerCommand = z.union([VersionCommand, StopCommand]);
 export type RunnerCommand = z.infer<typeof RunnerCommand>;
 
 export const HeartbeatResponse = z.object({ commands: z.array(RunnerCommand), heartbeatSeconds: z.number() });
