@@ -75,7 +75,9 @@ test('Runner disconnected and How it ended, with the group\'s names', async ({ p
     await guidance.selectInstance('trouble-oom').click();
     const guide = guidance.guide('How it ended');
     await expect(guide).toContainText('exit code 137, reason OOMKilled');
-    await expect(guide).toContainText('Host out of memory: the container hit its memory limit (raise limit_memory)');
+    // A runner started by hand (process) is told in process words: no container, pod or cgroup (PRODUCT.md §3 round 2).
+    await expect(guide).toContainText("OOMKilled: the kernel's out-of-memory killer ended the runner process");
+    await expect(guide).not.toContainText(/container|pod\b|cgroup/);
     await expect(guidance.guide('Runner disconnected')).toHaveCount(0);
   });
 });
@@ -100,8 +102,10 @@ test('Runner upgrade failure after a real rolled-back update', async ({ page, ru
     const guide = guidance.guide('Runner upgrade failure');
     await expect(guide).toBeVisible({ timeout: 15_000 });
     await expect(guide).toContainText('The update to 1.4.0 was rolled back.');
-    await expect(guide).toContainText('Creating new container with name: paddock-runner-1.4.0 and configuration from container with id: …');
-    await expect(guide).toContainText('Found existing container with name: paddock-runner-1.4.0 already running with id: …');
+    // The runner is a plain process: its own log lines, not Docker's container messages.
+    await expect(guide).toContainText('The runner process starts its replacement itself');
+    await expect(guide).toContainText(/Update [\w-]+: 1\.3\.0 -> 1\.4\.0/);
+    await expect(guide).not.toContainText(/container|kubectl/);
     await expect(guide).toContainText('trigger Update again from the console');
   });
 });
