@@ -16,7 +16,8 @@ async function openEdit(name: string) {
   const r = await renderRunners();
   await r.user.click(await screen.findByRole('button', { name: `More actions for ${name}` }));
   await r.user.click(await screen.findByRole('menuitem', { name: 'Edit' }));
-  const dialog = await screen.findByRole('dialog', { name: `Edit ${name}` });
+  // The dialog's code loads on first use: the first test of the file waits for its transform too.
+  const dialog = await screen.findByRole('dialog', { name: `Edit ${name}` }, { timeout: 10_000 });
   return { ...r, dialog };
 }
 

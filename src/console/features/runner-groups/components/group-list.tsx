@@ -68,7 +68,7 @@ function LastUpdate({ group, now, withReason = true }: { group: RunnerGroup; now
         {cell.label}
       </time>
       {withReason ? (
-        <span className={styles.reasons}>
+        <span className={styles.reasons} title={cell.reason ?? undefined}>
           Update to {cell.targetVersion}: {cell.reason ?? 'no reason recorded'}
         </span>
       ) : null}
@@ -94,7 +94,7 @@ export function groupColumns(
       cell: (g) => <HealthCell group={g} stale={stale} />,
       filter: { label: 'Health', value: (g) => g.health, options: healthOptions },
       sort: { label: 'Health (problems first)', compare: groupOrder.health },
-      narrow: { keep: 'minmax(7.5rem, 1fr)' },
+      narrow: { keep: 'minmax(9rem, 1fr)' },
     },
     {
       id: 'name',
