@@ -3,7 +3,8 @@ import { Accounts } from './accounts';
 import { systemClock } from './clock';
 import { configFromEnv } from './config';
 import { createLogger } from './logger';
-import { callHolder, type DataDirHolder, dataDirHolder } from './local-admin';
+import { type DataDirLock, DataDirLockedError, lockDataDir, makePrivate } from './data-dir';
+import { callHolder, type DataDirHolder, readHolder } from './local-admin';
 import { openStore } from './store';
 
 const usage = `Usage: npm run paddock -- users <command>
@@ -43,6 +44,25 @@ function remoteOps(holder: DataDirHolder): UserOps {
     },
     resetPassword: async (username, password) => String((await send({ command: 'reset-password', username, password })).password),
   };
+}
+
+/**
+ * The note (server.json) of the control plane holding the lock: a server that is still starting writes
+ * it once it listens, so wait for it a while (PGlite's first start takes seconds); null if it never does.
+ */
+async function waitForHolder(dataDir: string, pid: number, timeoutMs = 60_000): Promise<DataDirHolder | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const holder = readHolder(dataDir);
+    if (holder?.pid === pid) return holder;
+    if (Date.now() > deadline) return null;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') return null;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Where the CLI reads and writes; tests pass their own. */
@@ -108,16 +128,38 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const config = configFromEnv(env);
-  const holder = config.databaseUrl ? null : dataDirHolder(config.dataDir);
-  let ops: UserOps;
+  let remote: UserOps | null = null;
   let close = async () => {};
-  if (holder) {
-    // A running control plane holds the embedded database: ask it to do the work.
-    ops = remoteOps(holder);
-  } else {
-    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    ops = new Accounts({ db: store.db, clock: systemClock, config, logger: createLogger({ level: 'warn' }) });
-    close = () => store.close();
+  // The embedded database is one process's: hold its directory, or send the command to the server that does.
+  let lock: DataDirLock | null = null;
+  if (!config.databaseUrl && config.dataDir !== 'memory') {
+    try {
+      lock = lockDataDir(config.dataDir, 'cli');
+    } catch (e) {
+      if (!(e instanceof DataDirLockedError)) throw e;
+      const holder = e.owner.role === 'server' ? await waitForHolder(config.dataDir, e.owner.pid) : null;
+      if (!holder) {
+        err(`Error: ${e.message}`);
+        return 1;
+      }
+      remote = remoteOps(holder);
+    }
+  }
+  let ops: UserOps;
+  if (remote) ops = remote;
+  else {
+    try {
+      if (lock) makePrivate(config.dataDir);
+      const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      ops = new Accounts({ db: store.db, clock: systemClock, config, logger: createLogger({ level: 'warn' }) });
+      close = async () => {
+        await store.close();
+        lock?.release();
+      };
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
   }
   try {
     switch (command) {
