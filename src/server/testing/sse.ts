@@ -12,10 +12,13 @@ export async function openSse(url: string, headers: Record<string, string>) {
   const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: controller.signal });
   const messages: SseMessage[] = [];
   const comments: string[] = [];
-  if (!res.ok || !res.body) return { res, messages, comments, close: () => controller.abort(), waitFor: async () => undefined as never };
+  if (!res.ok || !res.body) {
+    return { res, messages, comments, ended: Promise.resolve(), close: () => controller.abort(), waitFor: async () => undefined as never };
+  }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
-  void (async () => {
+  /** Settles when the server ends the stream (or it is aborted here). */
+  const ended = (async () => {
     try {
       for (;;) {
         const { value, done } = await reader.read();
@@ -51,6 +54,7 @@ export async function openSse(url: string, headers: Record<string, string>) {
     res,
     messages,
     comments,
+    ended,
     close: () => controller.abort(),
     /** Waits for a message matching the predicate. */
     waitFor: (pred: (m: SseMessage) => boolean, timeoutMs = 10_000) =>
