@@ -5,10 +5,10 @@ import type { ServerConfig } from './config';
 import type { Deps } from './deps';
 import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
-import { type AppEnv, bodyLimit, problemResponse, sessionMiddleware } from './http';
+import { type AppEnv, bodyLimit, problemResponse, rejectMalformedPath, sessionMiddleware } from './http';
 import { localAdminRoutes } from './local-admin';
 import type { Logger } from './logger';
-import { HttpProblem, notFound } from './problem';
+import { databaseUnavailable, HttpProblem, notFound } from './problem';
 import { auditRoutes } from './routes/audit';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, metricsRoute } from './routes/health';
@@ -20,6 +20,7 @@ import { staticRoutes } from './routes/static';
 import { RunnerGroups } from './runner-groups';
 import { RunnerProtocol } from './runner-protocol';
 import type { Store } from './store';
+import { isDatabaseUnavailable } from './store/db';
 import { Sweeper } from './sweeper';
 import { UpdateService } from './updates';
 
@@ -75,6 +76,11 @@ export function createApp(options: {
     if (e.kind === 'update' || e.kind === 'group') updates.invalidate(e.groupId);
     if (e.kind === 'group' && e.op === 'delete') runners.invalidateGroup(e.groupId);
   });
+  // Without notifications nothing cached can be trusted: cache nothing until they flow again.
+  hub.onConnection((up) => {
+    runners.setCaching(up);
+    updates.setCaching(up);
+  });
   groups.onDeleted = (groupId) => runners.invalidateGroup(groupId);
   sweeper.onDisconnected = (rows) => {
     for (const r of rows) runners.invalidateInstance(r.id);
@@ -92,6 +98,7 @@ export function createApp(options: {
     else if (c.res.status === 401 || c.res.status === 410) logger.info('request refused', fields);
     else logger.debug('request', fields);
   });
+  app.use('*', rejectMalformedPath);
   app.use('/api/*', bodyLimit());
   app.use('/api/v1/*', async (c, next) => {
     const p = c.req.path;
@@ -106,7 +113,7 @@ export function createApp(options: {
   app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, config));
   app.route('/api/v1/runner', runnerRoutes(runners));
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
-  app.route('/api/v1/events', eventRoutes(deps, hub, config));
+  app.route('/api/v1/events', eventRoutes(deps, hub, accounts, config));
   app.route('/api/v1/install', installRoutes(config));
   app.route('/metrics', metricsRoute(deps, batcher));
   if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, options.localSecret));
@@ -118,6 +125,10 @@ export function createApp(options: {
   app.notFound(() => problemResponse(notFound('No such route.')));
   app.onError((err) => {
     if (err instanceof HttpProblem) return problemResponse(err);
+    if (isDatabaseUnavailable(err)) {
+      logger.warn('database unavailable', { err });
+      return problemResponse(databaseUnavailable());
+    }
     logger.error('unhandled error', { err });
     return problemResponse(new HttpProblem(500, 'Internal Server Error', 'Something went wrong on the server; it has been logged.'));
   });
@@ -143,6 +154,7 @@ export function createApp(options: {
       timer = null;
       await sweeper.tick().catch(() => {});
       await batcher.flush().catch((err) => logger.error('final heartbeat write failed', { err }));
+      accounts.stopWatching();
       await hub.stop();
     },
   };

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import type { Accounts } from '../accounts';
 import type { ServerConfig } from '../config';
 import type { Deps } from '../deps';
 import type { EventHub } from '../events';
@@ -10,7 +11,7 @@ import { eventsAfter, type StoredEvent } from '../store/events';
 export const keepAliveMs = 15_000;
 
 /** `GET /api/v1/events`: Server-Sent Events of group, instance and update changes, resumable. */
-export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
+export function eventRoutes(deps: Deps, hub: EventHub, accounts: Accounts, config: ServerConfig) {
   const r = new Hono<AppEnv>();
   r.get('/', guard(config, 'viewer'), (c) => {
     const lastHeader = c.req.header('Last-Event-ID') ?? c.req.query('lastEventId');
@@ -18,11 +19,17 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
     c.header('Cache-Control', 'no-store');
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, async (stream) => {
-      const queue: StoredEvent[] = [];
+      // `resync`: notifications were lost (the database was away); the console refetches everything.
+      const queue: Array<StoredEvent | 'resync'> = [];
       let wake: (() => void) | null = null;
       let closed = false;
       const unsubscribe = hub.subscribe((e) => {
         queue.push(e);
+        wake?.();
+      });
+      const unwatchConnection = hub.onConnection((up) => {
+        if (!up) return;
+        queue.push('resync');
         wake?.();
       });
       const end = () => {
@@ -31,6 +38,9 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
       };
       stream.onAbort(end);
       const forget = hub.onShutdown(end);
+      // The stream lives no longer than the session that opened it (PRODUCT.md §8).
+      const sessionId = c.get('sessionId');
+      const unwatchSession = sessionId ? accounts.watchSession(sessionId, end) : () => {};
       const send = (e: StoredEvent) =>
         stream.writeSSE({
           event: e.kind,
@@ -53,8 +63,8 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
         while (!closed) {
           while (queue.length > 0 && !closed) {
             const e = queue.shift()!;
-            if (BigInt(e.id) <= replayedUpTo) continue;
-            await send(e);
+            if (e === 'resync') await stream.writeSSE({ event: 'resync', data: '{}' });
+            else if (BigInt(e.id) > replayedUpTo) await send(e);
           }
           if (closed) break;
           const timedOut = await new Promise<boolean>((resolve) => {
@@ -69,6 +79,8 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
         }
       } finally {
         unsubscribe();
+        unwatchConnection();
+        unwatchSession();
         forget();
       }
     });
