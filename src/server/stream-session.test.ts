@@ -16,13 +16,7 @@ describe('an event stream ends with its session', () => {
   });
   afterAll(() => server?.close());
 
-  const endsWithin = async (ended: Promise<void>, ms: number) => {
-    let done = false;
-    void ended.then(() => {
-      done = true;
-    });
-    await waitFor(() => done, { timeoutMs: ms, what: 'the stream to end' });
-  };
+  const endsWithin = (ended: () => boolean, ms: number) => waitFor(() => ended(), { timeoutMs: ms, what: 'the stream to end' });
 
   /** A second stream on its own session that must stay open: proves only the ended session's streams end. */
   const stillLive = async (cookie: string, sse: Awaited<ReturnType<typeof openSse>>, name: string) => {
