@@ -6,7 +6,7 @@ import type { Role, Session } from '../contract';
 import type { Accounts } from './accounts';
 import type { ApiTokens, TokenCredential } from './api-tokens';
 import { allowedOrigins, type ServerConfig } from './config';
-import { badRequest, forbidden, HttpProblem, unauthorized } from './problem';
+import { badRequest, forbidden, HttpProblem, notFound, unauthorized } from './problem';
 
 /**
  * Hono environment of the API: the user a request acts for (signed in with a cookie, or through an
@@ -44,8 +44,9 @@ export function bodyLimit(): MiddlewareHandler {
 }
 
 /**
- * 400 for a path whose percent-encoding does not decode (`/%ff`): it names no route, console or API.
- * Paths without `%` (every runner call) are not looked at.
+ * 404 problem+json for a path whose percent-encoding does not decode (`/%ff`): it names no route,
+ * console page or resource (without this it answered the console page). Paths without `%` (every
+ * runner call) are not looked at.
  */
 export const rejectMalformedPath: MiddlewareHandler = async (c, next) => {
   const url = c.req.url;
@@ -55,7 +56,7 @@ export const rejectMalformedPath: MiddlewareHandler = async (c, next) => {
     try {
       decodeURIComponent(path);
     } catch {
-      return problemResponse(badRequest([{ field: 'path', message: 'must be valid percent-encoded UTF-8' }], 'The request path is not valid.'));
+      return problemResponse(notFound('No such route: the path is not valid percent-encoded UTF-8.'));
     }
   }
   return next();

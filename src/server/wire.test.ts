@@ -42,12 +42,12 @@ describe('errors from the HTTP layer are problem+json', () => {
   });
   afterAll(() => server?.close());
 
-  it('a path that does not decode (/%ff) is 400, not the console page', async () => {
+  it('a path that does not decode (/%ff) is 404 problem+json, not the console page', async () => {
     for (const path of ['/%ff', '/api/v1/runner-groups/%ff', '/runners/%E0%A4%A']) {
       const res = await fetch(`${server.url}${path}`);
-      expect(res.status, path).toBe(400);
+      expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type'), path).toBe('application/problem+json');
-      expect((await res.json()).status).toBe(400);
+      expect((await res.json()).detail).toContain('percent-encoded');
     }
   });
 
