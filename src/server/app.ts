@@ -7,6 +7,7 @@ import type { Deps } from './deps';
 import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
 import { type AppEnv, bodyLimit, problemResponse, rejectMalformedPath, sessionMiddleware } from './http';
+import { InstanceService } from './instances';
 import { localAdminRoutes } from './local-admin';
 import type { Logger } from './logger';
 import { databaseUnavailable, HttpProblem, notFound } from './problem';
@@ -71,6 +72,7 @@ export function createApp(options: {
   const updates = new UpdateService(deps);
   const runners = new RunnerProtocol(deps, batcher, updates);
   const groups = new RunnerGroups(deps, updates);
+  const instances = new InstanceService(deps);
   const accounts = new Accounts(deps);
   const tokens = new ApiTokens(deps);
   const sweeper = new Sweeper(deps, batcher, updates, accounts);
@@ -87,7 +89,13 @@ export function createApp(options: {
     updates.setCaching(up);
   });
   groups.onDeleted = (groupId) => runners.invalidateGroup(groupId);
+  instances.onChanged = (ids) => {
+    for (const id of ids) runners.invalidateInstance(id);
+  };
   sweeper.onDisconnected = (rows) => {
+    for (const r of rows) runners.invalidateInstance(r.id);
+  };
+  sweeper.onLost = (rows) => {
     for (const r of rows) runners.invalidateInstance(r.id);
   };
 
@@ -116,7 +124,7 @@ export function createApp(options: {
 
   app.route('/api/v1', healthRoutes(deps));
   app.route('/api/v1/session', sessionRoutes(accounts, config));
-  app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, config));
+  app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, instances, config));
   app.route('/api/v1/runner', runnerRoutes(runners));
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
   app.route('/api/v1/events', eventRoutes(deps, hub, accounts, config, tokens));

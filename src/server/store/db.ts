@@ -81,8 +81,10 @@ export async function openPostgres(
   options: { max?: number; listener?: Partial<ListenerTiming> } = {},
 ): Promise<Db> {
   const timing = { ...defaultListenerTiming, ...options.listener };
+  // No JIT: Paddock's statements are short, and the group list's estimated cost (a lateral join per
+  // group) crossed jit_above_cost, so PostgreSQL spent 1.2 s compiling a list that runs in less.
   // A pool that waits for ever for a connection turns an unreachable database into hung requests.
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, options: '-c jit=off', connectionTimeoutMillis: 5000 });
   pool.on('error', () => {}); // idle client errors surface on the next query instead
   await pool.query('SELECT 1');
   const handlers = new Map<string, Set<(payload: string) => void>>();
