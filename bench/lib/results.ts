@@ -15,6 +15,10 @@ export interface IngestFigures {
   p99Ms: number | null;
   errors: number | null;
   rssMB: number | null;
+  /** Round 2: control-plane CPU time (user + system) per 1,000 heartbeats at the offered 2,000/s. */
+  cpuMsPer1000: number | null;
+  /** Beside it: the database's own processes (PostgreSQL only; PGlite runs inside the control plane). */
+  databaseCpuMsPer1000: number | null;
 }
 
 /** The shape of bench/results/latest.json, exactly as PRODUCT.md §9 gives it. */
@@ -35,7 +39,15 @@ export interface BenchResults {
   notes: string;
 }
 
-const emptyIngest = (): IngestFigures => ({ ratePerSec: null, p50Ms: null, p99Ms: null, errors: null, rssMB: null });
+const emptyIngest = (): IngestFigures => ({
+  ratePerSec: null,
+  p50Ms: null,
+  p99Ms: null,
+  errors: null,
+  rssMB: null,
+  cpuMsPer1000: null,
+  databaseCpuMsPer1000: null,
+});
 
 /** Results with every figure null, filled in as each measurement finishes. */
 export function emptyResults(groups: number, instances: number): BenchResults {
