@@ -2,19 +2,32 @@ import type { Deps } from './deps';
 import type { HeartbeatBatcher } from './heartbeats';
 import { offlineCutoff, pastStartupGrace } from './liveness';
 import type { Accounts } from './accounts';
+import { pruneAudit } from './store/audit';
 import { publish, pruneEvents } from './store/events';
 import { pruneInstances, sweepDisconnected } from './store/instances';
 import { vacuumChurningTables } from './store/maintenance';
 import { pruneIdempotency } from './store/updates';
 import type { UpdateService } from './updates';
 
+/** Rows one retention statement deletes: each holds PGlite's one thread for milliseconds. */
+export const pruneBatchRows = 500;
+/** Retention work one pass may do; a larger backlog continues in the next pass, a second later. */
+const pruneBudgetMs = 100;
+
+type Retained = 'instances' | 'events' | 'audit';
+
 /**
  * Runs once a second: writes the heartbeat batch, marks silent instances disconnected (after the
- * start-up grace), ends updates that succeeded or ran out of time, and once a minute prunes old
- * rows (and vacuums, on PGlite).
+ * start-up grace), ends updates that succeeded or ran out of time, and once a minute deletes rows
+ * past their retention window (and vacuums, on PGlite). Retention goes in small batches with the
+ * event loop let through between them, so heartbeats and reads wait milliseconds behind it, never
+ * the whole backlog (say 100,000 instances ended a week ago).
  */
 export class Sweeper {
   private lastPrune = Number.NEGATIVE_INFINITY;
+  /** Tables whose retention backlog is not done yet (empty between once-a-minute rounds). */
+  private pruning: Retained[] = [];
+  private pruned = { instances: 0, events: 0, audit: 0 };
   private running: Promise<void> | null = null;
   readonly startedAt: Date;
   onDisconnected: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
@@ -55,14 +68,41 @@ export class Sweeper {
       }
     }
     await this.updates.evaluate(now);
-    if (now.getTime() - this.lastPrune >= 60_000) {
+    if (this.pruning.length === 0 && now.getTime() - this.lastPrune >= 60_000) {
       this.lastPrune = now.getTime();
+      this.pruning = ['instances', 'events', 'audit'];
+    }
+    if (this.pruning.length > 0 && (await this.pruneSome(now))) {
       const day = 24 * 3600 * 1000;
-      await pruneInstances(db, new Date(now.getTime() - config.retentionDays * day));
-      await pruneEvents(db, new Date(now.getTime() - day));
       await pruneIdempotency(db, new Date(now.getTime() - day));
       await this.accounts.prune();
       await vacuumChurningTables(db);
+      const { instances, events, audit } = this.pruned;
+      if (instances + events + audit > 0) logger.info('retention: old rows deleted', { instances, events, audit });
+      this.pruned = { instances: 0, events: 0, audit: 0 };
     }
+  }
+
+  /** Deletes retained rows in batches for up to the budget; true once every table is done. */
+  private async pruneSome(now: Date): Promise<boolean> {
+    const { db, config } = this.deps;
+    const day = 24 * 3600 * 1000;
+    const before = (days: number) => new Date(now.getTime() - days * day);
+    const prune: Record<Retained, () => Promise<number>> = {
+      instances: () => pruneInstances(db, before(config.retentionDays), pruneBatchRows),
+      events: () => pruneEvents(db, before(1), pruneBatchRows),
+      audit: () => pruneAudit(db, before(config.auditRetentionDays), pruneBatchRows),
+    };
+    const until = performance.now() + pruneBudgetMs;
+    while (this.pruning.length > 0) {
+      const table = this.pruning[0]!;
+      const deleted = await prune[table]();
+      this.pruned[table] += deleted;
+      if (deleted < pruneBatchRows) this.pruning.shift();
+      if (performance.now() >= until) break;
+      // Requests that arrived meanwhile get their statements in before the next batch.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return this.pruning.length === 0;
   }
 }
