@@ -1,7 +1,7 @@
 // Idle footprint of the embedded default (PRODUCT.md §9 round 2, §14): the process `npm start` runs,
 // on PGlite, RSS a fixed time after it answers readyz, with no load. Measured twice: the first start on
 // an empty data directory (PGlite's initdb included) and a restart on the same directory.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,18 +39,15 @@ export interface IdleStart {
 export interface FootprintFigures {
   first: IdleStart;
   restart: IdleStart;
-  /** The argv `npm start` runs (from package.json), for the notes. */
+  /** The script `npm start` runs (from package.json), for the notes. */
   command: string;
   notes: string[];
 }
 
-/** The node arguments of package.json's `start` script (`exec node …` without npm and the shell). */
-export function startArgs(): string[] {
+/** package.json's `start` script, which the bench runs through `sh -c` as npm would (npm itself aside). */
+export function startScript(): string {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const words = pkg.scripts.start!.trim().split(/\s+/);
-  const at = words.indexOf('node');
-  if (at === -1) throw new Error(`cannot read the node command from the start script "${pkg.scripts.start}"`);
-  return words.slice(at + 1);
+  return pkg.scripts.start!;
 }
 
 function statusKB(pid: number, field: string): number | null {
@@ -89,11 +86,12 @@ function groupMembers(pgid: number): number[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function idleStart(args: string[], dataDir: string, o: FootprintOptions): Promise<IdleStart> {
+async function idleStart(script: string, dataDir: string, o: FootprintOptions): Promise<IdleStart> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, {
+  // The script ends in `exec node …`: the shell's pid becomes the server's.
+  const child: ChildProcess = spawn('sh', ['-c', script], {
     cwd: repoRoot,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -183,16 +181,22 @@ async function idleStart(args: string[], dataDir: string, o: FootprintOptions): 
 
 /** The idle RSS of `npm start`'s server process on PGlite: a first start, then a restart. */
 export async function measureFootprint(o: FootprintOptions): Promise<FootprintFigures> {
-  const args = startArgs();
+  const script = startScript();
+  // A stale server bundle is rebuilt by the first start; build it first so startMs is the start alone.
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: repoRoot,
+    env: { ...inheritedEnv(), PADDOCK_DIST_DIR: o.consoleDir ?? join(repoRoot, 'dist') },
+    stdio: 'ignore',
+  });
   const dataDir = mkdtempSync(join(tmpdir(), 'paddock-bench-footprint-'));
   const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
   process.on('exit', removeDir);
   try {
     o.log(`footprint: first start on an empty data directory, ${o.idleSeconds} s idle…`);
-    const first = await idleStart(args, dataDir, o);
+    const first = await idleStart(script, dataDir, o);
     o.log(`footprint: restart on the same data directory, ${o.idleSeconds} s idle…`);
-    const restart = await idleStart(args, dataDir, o);
-    const command = `node ${args.join(' ')}`;
+    const restart = await idleStart(script, dataDir, o);
+    const command = script;
     const describe = (label: string, s: IdleStart) =>
       `${label}: ready in ${s.startMs} ms, RSS ${s.series.map((x) => `${x.rssMB} MB at ${x.atSec} s`).join(', ')}, peak ${s.peakRssMB} MB, ${s.anonMB} MB anonymous, idle CPU ${s.idleCpuMsPerSec} ms/s${s.others.length ? `; beside it ${s.others.map((x) => `${x.command} (${x.rssMB} MB)`).join(', ')}` : ''}`;
     return {
@@ -200,7 +204,7 @@ export async function measureFootprint(o: FootprintOptions): Promise<FootprintFi
       restart,
       command,
       notes: [
-        `footprint: the process npm start runs (${command}), embedded PGlite on disk, console served from a prebuilt directory (PADDOCK_DIST_DIR, so no build at start), no requests but readyz; RSS read ${o.idleSeconds} s after readyz first answered; npm's own process (≈60 MB) is not the control plane and is not counted`,
+        `footprint: the server process of npm start (${command}, run with sh -c), embedded PGlite on disk, console served from a prebuilt directory (PADDOCK_DIST_DIR, so no build at start), no requests but readyz; RSS read ${o.idleSeconds} s after readyz first answered; npm's own process (≈60 MB) is not the control plane and is not counted`,
         describe('footprint first start (empty data directory)', first),
         describe('footprint restart', restart),
       ],

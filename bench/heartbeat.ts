@@ -62,7 +62,16 @@ export async function measureHello(o: IngestOptions): Promise<IngestRun> {
     const { peakRssMB: rssMB, cpuPercent, selfCpuPercent } = sampler.stop();
     o.log(`hello: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, server CPU ${cpuPercent} %, generator CPU ${selfCpuPercent} %`);
     return {
-      figures: { ratePerSec: r.ratePerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rssMB: round(rssMB, 0), cpuMsPer1000: null, databaseCpuMsPer1000: null },
+      figures: {
+        ratePerSec: r.ratePerSec,
+        p50Ms: r.p50Ms,
+        p99Ms: r.p99Ms,
+        errors: r.errors,
+        rssMB: round(rssMB, 0),
+        // At saturation (its only run): % of a core × 10 = CPU ms per second, over requests per second.
+        cpuMsPer1000: cpuPercent === null || !r.ratePerSec ? null : round(((cpuPercent * 10) / r.ratePerSec) * 1000, 1),
+        databaseCpuMsPer1000: null,
+      },
       saturation: r,
       atTarget: null,
       notes: [

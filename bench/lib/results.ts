@@ -21,7 +21,35 @@ export interface IngestFigures {
   databaseCpuMsPer1000: number | null;
 }
 
-/** The shape of bench/results/latest.json, exactly as PRODUCT.md §9 gives it. */
+/** Round 2: the idle footprint of the embedded default (`npm start`, PGlite), RSS in MiB. */
+export interface FootprintResults {
+  /** RSS 60 s after the first start on an empty data directory answered readyz, no load. */
+  idleRssMB: number | null;
+  /** Spawn → readyz, first start (PGlite's initdb included). */
+  startMs: number | null;
+  /** The same after a restart on that directory. */
+  restartIdleRssMB: number | null;
+  restartStartMs: number | null;
+  /** Highest RSS of either start (VmHWM). */
+  peakRssMB: number | null;
+}
+
+/** Round 2: one row of the growth table (bench/growth.ts). */
+export interface GrowthResult {
+  db: 'pglite' | 'postgres';
+  phase: 'growth' | 'churn';
+  atSec: number | null;
+  registered: number;
+  ended: number;
+  groupListP50Ms: number | null;
+  instancePageP50Ms: number | null;
+  dbSizeMB: number | null;
+  instancesMB: number | null;
+  eventsMB: number | null;
+  rssMB: number | null;
+}
+
+/** The shape of bench/results/latest.json, exactly as PRODUCT.md §9 gives it (round 2 keys beside). */
 export interface BenchResults {
   at: string;
   machine: string;
@@ -36,6 +64,8 @@ export interface BenchResults {
   heartbeat: { helloRatePerSec: number | null; pglite: IngestFigures; postgres: IngestFigures };
   disconnect: { sigkillMs: MedianMax; sigtermMs: MedianMax };
   live: { propagationMs: MedianMax };
+  footprint: FootprintResults;
+  growth: GrowthResult[];
   notes: string;
 }
 
@@ -59,6 +89,8 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     heartbeat: { helloRatePerSec: null, pglite: emptyIngest(), postgres: emptyIngest() },
     disconnect: { sigkillMs: { median: null, max: null }, sigtermMs: { median: null, max: null } },
     live: { propagationMs: { median: null, max: null } },
+    footprint: { idleRssMB: null, startMs: null, restartIdleRssMB: null, restartStartMs: null, peakRssMB: null },
+    growth: [],
     notes: '',
   };
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defaultRunnerVersion } from '../contract';
 
-/** The built console, wherever the process was started from. */
+/** The built console, wherever the process was started from (build/server/main.js, the bundle npm start runs, sits as deep). */
 const repoDist = fileURLToPath(new URL('../../dist', import.meta.url));
 
 /** Everything the control plane reads from its environment (PRODUCT.md §7). */
