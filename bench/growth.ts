@@ -5,11 +5,14 @@
 // while old rows are deleted.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { api } from '../src/contract';
-import { pgliteStartParams } from '../src/server/store/db';
-import { benchAdminPassword, type ControlPlane, inParallel, registerInstance, startControlPlane } from './lib/control-plane';
+import { type Db, openPglite, openPostgres, pgliteStartParams } from '../src/server/store/db';
+import { insertInstance, terminateInstance } from '../src/server/store/instances';
+import { type BundledControlPlane, startBundledControlPlane, tempDataDir } from './lib/bundled-server';
+import { benchAdminPassword, inParallel, registerInstance } from './lib/control-plane';
 import { type LoadResult, runLoad } from './lib/load';
 import { rssMB } from './lib/processes';
 import { round } from './lib/stats';
@@ -70,6 +73,10 @@ export interface ChurnRun {
   rows: GrowthRow[];
   /** The heartbeats sent during the churn (open loop). */
   heartbeats: LoadResult;
+  /** The same heartbeats, same rate, just before the churn began: the reference on this machine now. */
+  baseline: LoadResult;
+  /** From the server's retention log lines: what heartbeats could have waited behind. */
+  retention: { rounds: number; instancesDeleted: number; longestStatementMs: number | null; longestVacuumMs: number | null };
   notes: string[];
 }
 
@@ -250,41 +257,109 @@ async function registerMany(baseUrl: string, groups: Array<{ key: string }>, fro
   return tokens;
 }
 
-/** A control plane whose database size the bench can read while it runs. */
-async function startMeasured(o: { db: GrowthDb; databaseUrl?: string; env: Record<string, string> }): Promise<{ cp: ControlPlane; sizes: SizeProbe }> {
-  if (o.db === 'postgres') {
-    const cp = await startControlPlane({ databaseUrl: o.databaseUrl, env: o.env });
-    return { cp, sizes: await postgresSizes(o.databaseUrl!) };
+/** A control plane (compiled, as npm start runs it) whose database size the bench can read while it runs. */
+interface Measured {
+  cp: BundledControlPlane;
+  sizes: SizeProbe;
+  /** Writes to the database directly: PGlite's server is stopped meanwhile and started again after. */
+  withDatabase(fn: (db: Db) => Promise<void>): Promise<void>;
+  /** Stops the control plane and starts it again on the same database with more environment. */
+  restart(env: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startMeasured(o: { db: GrowthDb; databaseUrl?: string; env: Record<string, string> }): Promise<Measured> {
+  const data = tempDataDir('paddock-bench-growth-');
+  const start = (more: Record<string, string> = {}) =>
+    startBundledControlPlane({ databaseUrl: o.databaseUrl, dataDir: data.dir, env: { ...o.env, ...more } });
+  let cp = await start();
+  let sizes: SizeProbe;
+  if (o.db === 'postgres') sizes = await postgresSizes(o.databaseUrl!);
+  else {
+    await cp.stop();
+    sizes = await pgliteSizes(data.dir);
+    cp = await start();
   }
-  const first = await startControlPlane({ env: o.env });
-  const dataDir = first.dataDir;
-  // Keep the directory: stop() removes the ones it made, so this control plane is stopped by signal.
-  await first.process.stop();
-  const sizes = await pgliteSizes(dataDir);
-  const cp = await startControlPlane({ env: o.env, dataDir });
-  const stop = cp.stop;
-  cp.stop = async () => {
-    await stop();
-    await first.stop();
+  const m: Measured = {
+    cp,
+    sizes,
+    async withDatabase(fn) {
+      if (o.db === 'postgres') {
+        const db = await openPostgres(o.databaseUrl!, { max: 2 });
+        try {
+          await fn(db);
+        } finally {
+          await db.close();
+        }
+        return;
+      }
+      await m.cp.stop();
+      const db = await openPglite(data.dir);
+      try {
+        await fn(db);
+      } finally {
+        await db.close();
+      }
+      m.cp = await start();
+    },
+    async restart(env) {
+      await m.cp.stop();
+      m.cp = await start(env);
+    },
+    async stop() {
+      await sizes.close();
+      await m.cp.stop();
+      data.remove();
+    },
   };
-  return { cp, sizes };
+  return m;
+}
+
+/**
+ * Writes `count` ended instances straight into the database (through the store's own functions),
+ * spread over the groups, ended a minute ago: the API would take minutes for 100,000 of them, and the
+ * rows are the same. No live events are written for them (those are pruned within a day anyway).
+ */
+async function seedEnded(db: Db, groupIds: string[], count: number): Promise<void> {
+  const at = new Date(Date.now() - 60_000);
+  for (let done = 0; done < count; done += 1000) {
+    await db.transaction(async (tx) => {
+      for (let n = done; n < Math.min(count, done + 1000); n++) {
+        const id = randomUUID();
+        await insertInstance(tx, {
+          id,
+          groupId: groupIds[n % groupIds.length]!,
+          tokenHash: createHash('sha256').update(id).digest('hex'),
+          name: `ended-${n}`,
+          platform: 'process',
+          hostname: `ended-${n}`,
+          address: '10.20.30.40',
+          os: 'linux',
+          arch: 'x64',
+          version: '1.4.0',
+          at,
+        });
+        await terminateInstance(tx, id, { exitCode: 0, signal: null, reason: null, at, cause: 'completed' });
+      }
+    });
+  }
 }
 
 /** Grows one control plane through the steps, then adds the ended instances; a row after each. */
-export async function measureGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; notes: string[] }> {
+export async function measureGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow[]; backlog: BacklogRun | null; notes: string[] }> {
   const notes: string[] = [];
   const rows: GrowthRow[] = [];
   // Registered instances stay connected without heartbeats (their cost is the heartbeat figure's):
   // the offline window is a day here.
-  const { cp, sizes } = await startMeasured({ db: o.db, databaseUrl: o.databaseUrl, env: { PADDOCK_OFFLINE_AFTER_SECONDS: '86400' } });
+  const m = await startMeasured({ db: o.db, databaseUrl: o.databaseUrl, env: { PADDOCK_OFFLINE_AFTER_SECONDS: '86400' } });
   try {
-    const cookie = await signInCookie(cp.url);
-    const groups = await createGroups(cp.url, cookie, o.groups, 'Growth');
+    let cookie = await signInCookie(m.cp.url);
+    const groups = await createGroups(m.cp.url, cookie, o.groups, 'Growth');
     const pagePath = `${api.runnerGroups}/${groups[0]!.id}/instances?limit=100`;
     const measure = async (registered: number, ended: number) => {
-      const groupListP50Ms = await readP50(cp.url, cookie, api.runnerGroups, o.readSeconds);
-      const instancePageP50Ms = await readP50(cp.url, cookie, pagePath, o.readSeconds);
-      const s = await sizes.read();
+      const groupListP50Ms = await readP50(m.cp.url, cookie, api.runnerGroups, o.readSeconds);
+      const instancePageP50Ms = await readP50(m.cp.url, cookie, pagePath, o.readSeconds);
+      const s = await m.sizes.read();
       const row: GrowthRow = {
         db: o.db,
         phase: 'growth',
@@ -296,7 +371,7 @@ export async function measureGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow
         dbSizeMB: mb(s.total),
         instancesMB: mb(s.instances),
         eventsMB: mb(s.events),
-        rssMB: round(rssMB(cp.process.pid), 0),
+        rssMB: round(rssMB(m.cp.pid), 0),
       };
       rows.push(row);
       o.log(
@@ -304,35 +379,123 @@ export async function measureGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow
       );
     };
     let have = 0;
+    const liveTokens: string[] = [];
     for (const step of o.steps) {
       const t0 = performance.now();
-      await registerMany(cp.url, groups, have, step, 'live');
+      const tokens = await registerMany(m.cp.url, groups, have, step, 'live');
+      if (liveTokens.length < 1000) liveTokens.push(...tokens.slice(0, 1000 - liveTokens.length));
       o.log(`growth ${o.db}: registered ${step - have} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       have = step;
       await measure(have, 0);
     }
     if (o.ended > 0) {
+      // A sample through the runner protocol (register, then `terminated`), the rest written directly.
       const t0 = performance.now();
-      // In chunks, so the bench holds a bounded number of tokens.
-      for (let done = 0; done < o.ended; done += 10_000) {
-        const n = Math.min(10_000, o.ended - done);
-        await terminateAll(cp.url, await registerMany(cp.url, groups, done, done + n, 'ended'));
-      }
-      o.log(`growth ${o.db}: registered and ended ${o.ended} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      const viaApi = Math.min(o.ended, 1000);
+      await terminateAll(m.cp.url, await registerMany(m.cp.url, groups, 0, viaApi, 'ended-api'));
+      const apiSec = (performance.now() - t0) / 1000;
+      const t1 = performance.now();
+      await m.withDatabase((db) => seedEnded(db, groups.map((g) => g.id), o.ended - viaApi));
+      if (o.db === 'pglite') cookie = await signInCookie(m.cp.url);
+      o.log(
+        `growth ${o.db}: ended ${viaApi} through the API in ${apiSec.toFixed(0)} s, wrote ${o.ended - viaApi} more in ${((performance.now() - t1) / 1000).toFixed(0)} s`,
+      );
+      notes.push(
+        `growth ${o.db}: of the ${o.ended} ended instances, ${viaApi} registered and ended through the runner protocol (${Math.round(viaApi / apiSec)}/s), the rest written with the store's own insert and terminate functions (the API would take many minutes)${o.db === 'pglite' ? '; PGlite allows one process per directory, so the control plane was restarted for that and its last row is after a restart' : ''}`,
+      );
       await measure(have, o.ended);
     }
-    const page = await fetch(`${cp.url}${pagePath}`, { headers: { cookie } });
+    const page = await fetch(`${m.cp.url}${pagePath}`, { headers: { cookie } });
     const body = (await page.json()) as unknown;
     const paged = !Array.isArray(body);
     const listed = Array.isArray(body) ? body.length : null;
     notes.push(
       `growth ${o.db}: ${o.groups} groups, instances spread evenly; registered instances stay connected without heartbeats (offline window 1 day here: heartbeat cost is the heartbeat figure's); group list = GET ${api.runnerGroups}, instance page = GET …/instances?limit=100 of one group${paged ? '' : ` (no paging on this commit: the whole list, ${listed} instances at the last step)`}; p50 of sequential GETs over ${o.readSeconds} s; database = ${o.db === 'postgres' ? 'pg_database_size' : "the files of PGlite's database directory"}, instances/events = table + indexes + TOAST; RSS = control-plane process`,
     );
-    return { rows, notes };
+    const backlog = o.ended > 0 && liveTokens.length > 0 ? await deleteBacklog(m, o, liveTokens) : null;
+    if (backlog) notes.push(backlog.note);
+    return { rows, backlog, notes };
   } finally {
-    await sizes.close();
-    await cp.stop();
+    await m.stop();
   }
+}
+
+/** Retention catching up on a large backlog while runners heartbeat (bench/growth.ts, after the ladder). */
+export interface BacklogRun {
+  db: GrowthDb;
+  /** Ended instances deleted in the round. */
+  deleted: number;
+  /** Server start → the round's log line. */
+  durationMs: number | null;
+  /** The worst p99 of the 5-s windows of heartbeats while the round ran, and their errors. */
+  worstP99Ms: number | null;
+  errors: number;
+  /** The same heartbeats for 10 s after the round. */
+  afterP99Ms: number | null;
+  longestStatementMs: number | null;
+  vacuumMs: number | null;
+  note: string;
+}
+
+type RetentionLine = { instances: number; statements: number; longestStatementMs: number; vacuumMs: number };
+
+function retentionLines(output: string): RetentionLine[] {
+  return output
+    .split('\n')
+    .filter((l) => l.includes('"retention: old rows deleted"'))
+    .map((l) => JSON.parse(l) as RetentionLine);
+}
+
+/**
+ * Restarts the control plane with a 30-s retention window, so every ended instance is due at once,
+ * and heartbeats `tokens` at 500/s (open loop) until the round is done.
+ */
+async function deleteBacklog(m: Measured, o: GrowthOptions, tokens: string[]): Promise<BacklogRun> {
+  await m.restart({ PADDOCK_RETENTION_DAYS: String(30 / 86_400) });
+  const started = performance.now();
+  const body = JSON.stringify({ version: '1.4.0' });
+  const beat = (seconds: number) =>
+    runLoad({
+      baseUrl: m.cp.url,
+      connections: 16,
+      warmupMs: 0,
+      durationMs: seconds * 1000,
+      maxRequests: 50_000_000,
+      offeredPerSec: 500,
+      build: (i) => ({
+        path: api.runnerHeartbeat,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
+        body,
+      }),
+    });
+  let worst: number | null = null;
+  let errors = 0;
+  let line: RetentionLine | undefined;
+  let durationMs: number | null = null;
+  while (!line && performance.now() - started < 600_000) {
+    const r = await beat(5);
+    worst = Math.max(worst ?? 0, r.p99Ms ?? 0);
+    errors += r.errors;
+    line = retentionLines(m.cp.output())[0];
+    if (line) durationMs = Math.round(performance.now() - started);
+  }
+  const after = await beat(10);
+  const run = {
+    db: o.db,
+    deleted: line?.instances ?? 0,
+    durationMs,
+    worstP99Ms: worst,
+    errors: errors + after.errors,
+    afterP99Ms: after.p99Ms,
+    longestStatementMs: line?.longestStatementMs ?? null,
+    vacuumMs: line?.vacuumMs ?? null,
+  };
+  o.log(`retention backlog ${o.db}: ${JSON.stringify(run)}`);
+  return {
+    ...run,
+    note: `retention backlog ${o.db}: restarted with a 30-s window, so all ${o.ended} ended instances were due at once; ${run.deleted} deleted in ${line?.statements ?? '?'} statements of ≤ 500 rows (longest ${run.longestStatementMs} ms, then VACUUM ${run.vacuumMs} ms) within ${run.durationMs} ms of the start (read in 5-s steps); ${tokens.length} live instances heartbeating at 500/s meanwhile: worst 5-s p99 ${run.worstP99Ms} ms, ${run.errors} errors; p99 ${run.afterP99Ms} ms in the 10 s after`,
+  };
 }
 
 /**
@@ -341,18 +504,37 @@ export async function measureGrowth(o: GrowthOptions): Promise<{ rows: GrowthRow
  */
 export async function measureChurn(o: ChurnOptions): Promise<ChurnRun> {
   const retentionDays = o.retentionSec / 86_400;
-  const { cp, sizes } = await startMeasured({
+  const m = await startMeasured({
     db: o.db,
     databaseUrl: o.databaseUrl,
     // The default offline window (20 s): a stalled heartbeat would show as a steady instance marked
     // disconnected. Churning runners end before it (lifetime < 20 s), so they need no heartbeats.
     env: { PADDOCK_RETENTION_DAYS: String(retentionDays) },
   });
+  const cp = m.cp;
   try {
     const cookie = await signInCookie(cp.url);
     const [steadyGroup, ...groups] = await createGroups(cp.url, cookie, 5, 'Churn');
     const steady = await registerMany(cp.url, [steadyGroup!], 0, o.steadyInstances, 'steady');
     const pagePath = `${api.runnerGroups}/${groups[0]!.id}/instances?limit=100`;
+    const body = JSON.stringify({ version: '1.4.0' });
+    const heartbeatLoad = (seconds: number) =>
+      runLoad({
+        baseUrl: cp.url,
+        connections: 16,
+        warmupMs: 0,
+        durationMs: seconds * 1000,
+        maxRequests: 50_000_000,
+        offeredPerSec: o.heartbeatsPerSec,
+        build: (i) => ({
+          path: api.runnerHeartbeat,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${steady[i % steady.length]}` },
+          body,
+        }),
+      });
+    const baseline = await heartbeatLoad(Math.min(30, Math.round(o.durationSec / 4)));
+    o.log(`churn ${o.db}: heartbeats before the churn: p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms, ${baseline.errors} errors`);
     const rows: GrowthRow[] = [];
     const started = performance.now();
     const stopAt = started + o.durationSec * 1000;
@@ -391,7 +573,7 @@ export async function measureChurn(o: ChurnOptions): Promise<ChurnRun> {
     const sample = async () => {
       for (let at = o.sampleEverySec; at <= o.durationSec; at += o.sampleEverySec) {
         await new Promise((res) => setTimeout(res, Math.max(0, started + at * 1000 - performance.now())));
-        const s = await sizes.read();
+        const s = await m.sizes.read();
         const list = await readP50(cp.url, cookie, api.runnerGroups, 1);
         const page = await readP50(cp.url, cookie, pagePath, 1);
         const kept = await counts(cp.url, cookie, groups.map((g) => g.id));
@@ -406,7 +588,7 @@ export async function measureChurn(o: ChurnOptions): Promise<ChurnRun> {
           dbSizeMB: mb(s.total),
           instancesMB: mb(s.instances),
           eventsMB: mb(s.events),
-          rssMB: round(rssMB(cp.process.pid), 0),
+          rssMB: round(rssMB(cp.pid), 0),
         };
         rows.push(row);
         o.log(
@@ -414,45 +596,38 @@ export async function measureChurn(o: ChurnOptions): Promise<ChurnRun> {
         );
       }
     };
-    const body = JSON.stringify({ version: '1.4.0' });
-    const heartbeats = runLoad({
-      baseUrl: cp.url,
-      connections: 16,
-      warmupMs: 0,
-      durationMs: o.durationSec * 1000,
-      maxRequests: 50_000_000,
-      offeredPerSec: o.heartbeatsPerSec,
-      build: (i) => ({
-        path: api.runnerHeartbeat,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${steady[i % steady.length]}` },
-        body,
-      }),
-    });
+    const heartbeats = heartbeatLoad(o.durationSec);
     await Promise.all([churn(), sample()]);
     const hb = await heartbeats;
     await Promise.all(inFlight);
     const steadyConnected = (await counts(cp.url, cookie, [steadyGroup!.id])).connected;
+    const rounds = retentionLines(cp.output());
+    const retention = {
+      rounds: rounds.length,
+      instancesDeleted: rounds.reduce((a, r) => a + r.instances, 0),
+      longestStatementMs: rounds.length ? Math.max(...rounds.map((r) => r.longestStatementMs)) : null,
+      longestVacuumMs: rounds.length ? Math.max(...rounds.map((r) => r.vacuumMs)) : null,
+    };
     const notes = [
-      `churn ${o.db}: ${o.perSec} runners/s registered, each ended (terminated) ${o.lifetimeSec} s later, for ${o.durationSec} s; ended instances kept ${o.retentionSec} s (PADDOCK_RETENTION_DAYS=${round(retentionDays, 6)}), pruned once a minute in batches of 500; events are kept one day by design (live-event replay), so the events table grows for a day under churn and is shown apart; meanwhile ${o.steadyInstances} steady instances heartbeat at ${o.heartbeatsPerSec}/s (open loop): ${hb.ratePerSec}/s answered, p50 ${hb.p50Ms} ms, p99 ${hb.p99Ms} ms, ${hb.errors} errors; ${failures} churning runners failed to register or end; steady instances marked disconnected: ${o.steadyInstances - steadyConnected} of ${o.steadyInstances}; registered/ended columns count the churning groups only`,
+      `churn ${o.db}: ${o.perSec} runners/s registered, each ended (terminated) ${o.lifetimeSec} s later, for ${o.durationSec} s; ended instances kept ${o.retentionSec} s (PADDOCK_RETENTION_DAYS=${round(retentionDays, 6)}), pruned once a minute in batches of 500; events are kept one day by design (live-event replay), so the events table grows for a day under churn and is shown apart; meanwhile ${o.steadyInstances} steady instances heartbeat at ${o.heartbeatsPerSec}/s (open loop): ${hb.ratePerSec}/s answered, p50 ${hb.p50Ms} ms, p99 ${hb.p99Ms} ms, ${hb.errors} errors (just before the churn, same rate: p50 ${baseline.p50Ms} ms, p99 ${baseline.p99Ms} ms); retention rounds that deleted rows: ${retention.rounds}, ${retention.instancesDeleted} instances deleted, longest statement ${retention.longestStatementMs} ms, longest VACUUM ${retention.longestVacuumMs} ms; ${failures} churning runners failed to register or end; steady instances marked disconnected: ${o.steadyInstances - steadyConnected} of ${o.steadyInstances}; registered/ended columns count the churning groups only`,
     ];
-    return { rows, heartbeats: hb, notes };
+    return { rows, heartbeats: hb, baseline, retention, notes };
   } finally {
-    await sizes.close();
-    await cp.stop();
+    await m.stop();
   }
 }
 
-/** Connected and ended instances over the given groups, from the API's group list counts. */
+/** Connected and ended (terminated) instances over the given groups, from their instance lists. */
 async function counts(baseUrl: string, cookie: string, groupIds: string[]): Promise<{ connected: number; ended: number }> {
-  const res = await fetch(`${baseUrl}${api.runnerGroups}`, { headers: { cookie } });
-  const list = (await res.json()) as Array<{ id: string; instanceCount: number; connectedCount: number }>;
   let connected = 0;
-  let total = 0;
-  for (const g of list) {
-    if (!groupIds.includes(g.id)) continue;
-    connected += g.connectedCount;
-    total += g.instanceCount;
+  let ended = 0;
+  for (const id of groupIds) {
+    const res = await fetch(`${baseUrl}${api.runnerGroups}/${id}/instances`, { headers: { cookie } });
+    const body = (await res.json()) as Array<{ status: string }> | { items: Array<{ status: string }> };
+    for (const i of Array.isArray(body) ? body : body.items) {
+      if (i.status === 'connected') connected++;
+      else if (i.status === 'terminated') ended++;
+    }
   }
-  return { connected, ended: total - connected };
+  return { connected, ended };
 }

@@ -278,6 +278,10 @@ if (selected.has('growth')) {
           log,
         });
         results.growth.push(...g.rows);
+        if (g.backlog) {
+          const { note: _note, ...backlog } = g.backlog;
+          results.retention.push(backlog);
+        }
         notes.push(...g.notes);
       } catch (e) {
         failed(`growth on ${label}`, e);
@@ -440,9 +444,18 @@ for (const g of results.growth) {
       figure: `churn, ${dbLabel[g.db]} +${g.atSec} s: ${count(g.ended)} ended kept`,
       measured: `db ${fmt(g.dbSizeMB, 'MB', 1)} (instances ${fmt(g.instancesMB, 'MB', 1)}, events ${fmt(g.eventsMB, 'MB', 1)})`,
       target: `instances flat after ${settings.churn.retentionSec + 60} s`,
-      reference: `RSS ${fmt(g.rssMB, 'MiB')}; list ${ms(g.groupListP50Ms)}; heartbeats p99 ${ms(run?.heartbeats.p99Ms)}, ${fmt(run?.heartbeats.errors)} errors`,
+      reference: `RSS ${fmt(g.rssMB, 'MiB')}; list ${ms(g.groupListP50Ms)}; heartbeats p99 ${ms(run?.heartbeats.p99Ms)} (${ms(run?.baseline.p99Ms)} before the churn), ${fmt(run?.heartbeats.errors)} errors; longest retention statement ${ms(run?.retention.longestStatementMs)}, VACUUM ${ms(run?.retention.longestVacuumMs)}`,
     });
   }
+}
+
+for (const r of results.retention) {
+  rows.push({
+    figure: `retention backlog, ${dbLabel[r.db]}: ${r.deleted.toLocaleString('en-US')} ended deleted, heartbeats at 500/s`,
+    measured: `worst 5-s p99 ${ms(r.worstP99Ms)}, ${fmt(r.errors)} errors`,
+    target: 'no stall; 0 errors',
+    reference: `p99 after ${ms(r.afterP99Ms)}; longest statement ${ms(r.longestStatementMs)}, VACUUM ${ms(r.vacuumMs)}; done in ${ms(r.durationMs)}`,
+  });
 }
 
 console.log(`\nPaddock benchmarks — ${results.at} — ${results.machine}\n`);

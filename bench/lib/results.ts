@@ -49,6 +49,18 @@ export interface GrowthResult {
   rssMB: number | null;
 }
 
+/** Round 2: retention catching up on a large backlog while runners heartbeat (bench/growth.ts). */
+export interface RetentionResult {
+  db: 'pglite' | 'postgres';
+  deleted: number;
+  durationMs: number | null;
+  worstP99Ms: number | null;
+  errors: number;
+  afterP99Ms: number | null;
+  longestStatementMs: number | null;
+  vacuumMs: number | null;
+}
+
 /** The shape of bench/results/latest.json, exactly as PRODUCT.md §9 gives it (round 2 keys beside). */
 export interface BenchResults {
   at: string;
@@ -66,6 +78,7 @@ export interface BenchResults {
   live: { propagationMs: MedianMax };
   footprint: FootprintResults;
   growth: GrowthResult[];
+  retention: RetentionResult[];
   notes: string;
 }
 
@@ -91,6 +104,7 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     live: { propagationMs: { median: null, max: null } },
     footprint: { idleRssMB: null, startMs: null, restartIdleRssMB: null, restartStartMs: null, peakRssMB: null },
     growth: [],
+    retention: [],
     notes: '',
   };
 }

@@ -28,6 +28,8 @@ export class Sweeper {
   /** Tables whose retention backlog is not done yet (empty between once-a-minute rounds). */
   private pruning: Retained[] = [];
   private pruned = { instances: 0, events: 0, audit: 0 };
+  /** Statements this round and the longest (ms): what a heartbeat queued behind retention waits, at most. */
+  private pruneStatements = { count: 0, longestMs: 0 };
   private running: Promise<void> | null = null;
   readonly startedAt: Date;
   onDisconnected: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
@@ -76,10 +78,16 @@ export class Sweeper {
       const day = 24 * 3600 * 1000;
       await pruneIdempotency(db, new Date(now.getTime() - day));
       await this.accounts.prune();
+      const vacuumStarted = performance.now();
       await vacuumChurningTables(db);
+      const vacuumMs = Math.round(performance.now() - vacuumStarted);
       const { instances, events, audit } = this.pruned;
-      if (instances + events + audit > 0) logger.info('retention: old rows deleted', { instances, events, audit });
+      if (instances + events + audit > 0) {
+        const { count: statements, longestMs } = this.pruneStatements;
+        logger.info('retention: old rows deleted', { instances, events, audit, statements, longestStatementMs: Math.round(longestMs), vacuumMs });
+      }
       this.pruned = { instances: 0, events: 0, audit: 0 };
+      this.pruneStatements = { count: 0, longestMs: 0 };
     }
   }
 
@@ -96,7 +104,10 @@ export class Sweeper {
     const until = performance.now() + pruneBudgetMs;
     while (this.pruning.length > 0) {
       const table = this.pruning[0]!;
+      const started = performance.now();
       const deleted = await prune[table]();
+      this.pruneStatements.count++;
+      this.pruneStatements.longestMs = Math.max(this.pruneStatements.longestMs, performance.now() - started);
       this.pruned[table] += deleted;
       if (deleted < pruneBatchRows) this.pruning.shift();
       if (performance.now() >= until) break;
