@@ -6,8 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api } from '../src/contract';
-import { benchAdminPassword, inheritedEnv } from './lib/control-plane';
-import { cpuSeconds, freePort, repoRoot, rssMB, waitForUrl } from './lib/processes';
+import { childEnv, freePort, repoRoot, testAdminPassword, waitForUrl } from '../src/testing/processes';
+import { cpuSeconds, rssMB } from './lib/sample';
 import { round } from './lib/stats';
 
 export interface FootprintOptions {
@@ -96,13 +96,13 @@ async function idleStart(script: string, dataDir: string, o: FootprintOptions): 
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...inheritedEnv(),
+      ...childEnv(),
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: '',
       PADDOCK_DATA_DIR: dataDir,
       PADDOCK_PUBLIC_URL: url,
-      PADDOCK_ADMIN_PASSWORD: benchAdminPassword,
+      PADDOCK_ADMIN_PASSWORD: testAdminPassword,
       ...(o.consoleDir ? { PADDOCK_DIST_DIR: o.consoleDir } : {}),
     },
   });
@@ -185,7 +185,7 @@ export async function measureFootprint(o: FootprintOptions): Promise<FootprintFi
   // A stale server bundle is rebuilt by the first start; build it first so startMs is the start alone.
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: repoRoot,
-    env: { ...inheritedEnv(), PADDOCK_DIST_DIR: o.consoleDir ?? join(repoRoot, 'dist') },
+    env: { ...childEnv(), PADDOCK_DIST_DIR: o.consoleDir ?? join(repoRoot, 'dist') },
     stdio: 'ignore',
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'paddock-bench-footprint-'));

@@ -12,9 +12,10 @@ import { api } from '../src/contract';
 import { type Db, openPglite, openPostgres, pgliteStartParams } from '../src/server/store/db';
 import { insertInstance, terminateInstance } from '../src/server/store/instances';
 import { type BundledControlPlane, startBundledControlPlane, tempDataDir } from './lib/bundled-server';
-import { benchAdminPassword, inParallel, registerInstance } from './lib/control-plane';
+import { testAdminPassword } from '../src/testing/processes';
+import { inParallel, registerInstance } from './lib/fleet';
 import { type LoadResult, runLoad } from './lib/load';
-import { rssMB } from './lib/processes';
+import { rssMB } from './lib/sample';
 import { round } from './lib/stats';
 
 export type GrowthDb = 'pglite' | 'postgres';
@@ -186,7 +187,7 @@ async function signInCookie(baseUrl: string): Promise<string> {
   const res = await fetch(`${baseUrl}${api.session}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-requested-with': 'paddock', origin: baseUrl },
-    body: JSON.stringify({ username: 'admin', password: benchAdminPassword }),
+    body: JSON.stringify({ username: 'admin', password: testAdminPassword }),
   });
   if (!res.ok) throw new Error(`sign in failed: HTTP ${res.status}`);
   return res.headers

@@ -21,9 +21,8 @@ import { type FootprintFigures, measureFootprint } from './footprint';
 import { type ChurnRun, measureChurn, measureGrowth } from './growth';
 import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
-import { serveConsoleFrom } from './lib/control-plane';
 import { startPostgres } from './lib/postgres';
-import { killAllChildren, repoRoot } from './lib/processes';
+import { killAllChildren, repoRoot } from '../src/testing/processes';
 import { emptyResults, writeResults } from './lib/results';
 import { fmt, kib, type Row, renderTable } from './lib/table';
 
@@ -109,7 +108,8 @@ process.on('exit', () => {
   rmSync(consoleDir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
-serveConsoleFrom(consoleDir);
+// Every control plane the kit starts from here on serves this build.
+process.env.PADDOCK_DIST_DIR = consoleDir;
 const needsConsole = selected.has('console') || selected.has('disconnect') || selected.has('live') || selected.has('footprint');
 
 let bundleRunnersFiles = 0;

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../src/server/server';
 import { buildConsoleIfStale } from './build-console';
-import { AdminApi, waitFor } from '../src/runner/testing/admin-api';
-import { type RunnerProcess, startRunner } from '../src/runner/testing/runner-process';
+import { AdminApi } from '../src/testing/admin-api';
+import { type RunnerProcess, startRunner, waitFor } from '../src/testing/processes';
 
 const port = Number.parseInt(process.env.PORT ?? '8080', 10);
 const adminPassword = process.env.PADDOCK_ADMIN_PASSWORD || randomBytes(12).toString('base64url');
@@ -71,7 +71,7 @@ async function main() {
     runners.push(r);
     return r;
   };
-  const registered = (r: RunnerProcess) => r.waitForLog(/Registered as instance (\S+);/, 30_000);
+  const registered = (r: RunnerProcess) => r.waitForOutput(/Registered as instance (\S+);/, 30_000);
 
   const production = await admin.createGroup('production', true);
   const staging = await admin.createGroup('staging');

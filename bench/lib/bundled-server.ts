@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api } from '../../src/contract';
 import { buildServerIfStale, serverBundle } from '../../scripts/build-server';
-import { benchAdminPassword, inheritedEnv } from './control-plane';
-import { freePort, repoRoot, waitForUrl } from './processes';
+import { childEnv, freePort, repoRoot, testAdminPassword, waitForUrl } from '../../src/testing/processes';
 
 /**
  * A control plane as `npm start` runs it (`node build/server/main.js`, compiled JavaScript), for the
@@ -48,13 +47,13 @@ export async function startBundledControlPlane(o: BundledOptions): Promise<Bundl
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...inheritedEnv(),
+      ...childEnv(),
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: o.databaseUrl ?? '',
       PADDOCK_DATA_DIR: o.dataDir,
       PADDOCK_PUBLIC_URL: url,
-      PADDOCK_ADMIN_PASSWORD: benchAdminPassword,
+      PADDOCK_ADMIN_PASSWORD: testAdminPassword,
       ...o.env,
     },
   });
