@@ -108,7 +108,7 @@ export function createApp(options: {
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
   app.route('/api/v1/events', eventRoutes(deps, hub, config));
   app.route('/api/v1/install', installRoutes(config));
-  app.route('/metrics', metricsRoute(deps, batcher));
+  app.route('/metrics', metricsRoute(deps, batcher, sweeper.passes));
   if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, options.localSecret));
   app.all('/api/*', () => {
     throw notFound('No such API route.');

@@ -2,9 +2,11 @@ import type { Deps } from './deps';
 import type { HeartbeatBatcher } from './heartbeats';
 import { offlineCutoff, pastStartupGrace } from './liveness';
 import type { Accounts } from './accounts';
+import type { Queryable } from './store/db';
 import { pruneAudit } from './store/audit';
 import { publish, pruneEvents } from './store/events';
 import { pruneInstances, sweepDisconnected } from './store/instances';
+import { runDuty, tryLockRetention, tryLockSweep } from './store/locks';
 import { vacuumChurningTables } from './store/maintenance';
 import { pruneIdempotency } from './store/updates';
 import type { UpdateService } from './updates';
@@ -16,12 +18,23 @@ const pruneBudgetMs = 100;
 
 type Retained = 'instances' | 'events' | 'audit';
 
+/** The periodic duties that must happen once across replicas, each under its lock in store/locks.ts. */
+export type Duty = 'sweep' | 'updateOutcomes' | 'retention';
+
+/** Passes of each duty this process ran, and those it skipped because another replica held the duty. */
+export type DutyPasses = Record<Duty, { ran: number; skipped: number }>;
+
 /**
  * Runs once a second: writes the heartbeat batch, marks silent instances disconnected (after the
  * start-up grace), ends updates that succeeded or ran out of time, and once a minute deletes rows
  * past their retention window (and vacuums, on PGlite). Retention goes in small batches with the
  * event loop let through between them, so heartbeats and reads wait milliseconds behind it, never
  * the whole backlog (say 100,000 instances ended a week ago).
+ *
+ * Every replica runs this pass, but each duty in it (all but writing this replica's own heartbeats)
+ * runs in a transaction holding that duty's advisory lock (store/locks.ts): one replica at a time
+ * does it, the others skip it for that second, and when the one doing it dies its lock goes with its
+ * transaction, so whichever replica comes next does it (PRODUCT.md §14).
  */
 export class Sweeper {
   private lastPrune = Number.NEGATIVE_INFINITY;
@@ -31,6 +44,11 @@ export class Sweeper {
   /** Statements this round and the longest (ms): what a heartbeat queued behind retention waits, at most. */
   private pruneStatements = { count: 0, longestMs: 0 };
   private running: Promise<void> | null = null;
+  readonly passes: DutyPasses = {
+    sweep: { ran: 0, skipped: 0 },
+    updateOutcomes: { ran: 0, skipped: 0 },
+    retention: { ran: 0, skipped: 0 },
+  };
   readonly startedAt: Date;
   onDisconnected: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
 
@@ -58,26 +76,31 @@ export class Sweeper {
     await this.batcher.flush().catch((err) => logger.error('heartbeat batch write failed', { err }));
     const now = clock.now();
     if (pastStartupGrace(this.startedAt, now, config.offlineAfterSeconds)) {
-      const swept = await db.transaction(async (tx) => {
+      const swept = await runDuty(db, tryLockSweep, async (tx) => {
         const rows = await sweepDisconnected(tx, offlineCutoff(now, config.offlineAfterSeconds), now);
         for (const r of rows) await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: r.group_id, entityId: r.id });
         for (const g of new Set(rows.map((r) => r.group_id))) await publish(tx, now, { kind: 'group', op: 'upsert', groupId: g, entityId: g });
         return rows;
       });
-      if (swept.length > 0) {
-        logger.info('instances disconnected', { count: swept.length });
-        this.onDisconnected(swept);
+      this.count('sweep', swept !== null);
+      if (swept && swept.value.length > 0) {
+        logger.info('instances disconnected', { count: swept.value.length });
+        this.onDisconnected(swept.value);
       }
     }
-    await this.updates.evaluate(now);
+    this.count('updateOutcomes', (await this.updates.evaluate(now)) !== null);
     if (this.pruning.length === 0 && now.getTime() - this.lastPrune >= 60_000) {
       this.lastPrune = now.getTime();
       this.pruning = ['instances', 'events', 'audit'];
     }
     if (this.pruning.length > 0 && (await this.pruneSome(now))) {
       const day = 24 * 3600 * 1000;
-      await pruneIdempotency(db, new Date(now.getTime() - day));
-      await this.accounts.prune();
+      const finished = await runDuty(db, tryLockRetention, async (tx) => {
+        await pruneIdempotency(tx, new Date(now.getTime() - day));
+        await this.accounts.prune(tx);
+      });
+      this.count('retention', finished !== null);
+      // VACUUM cannot run in a transaction; it is PGlite's alone, and PGlite has no other replica.
       const vacuumStarted = performance.now();
       await vacuumChurningTables(db);
       const vacuumMs = Math.round(performance.now() - vacuumStarted);
@@ -91,21 +114,31 @@ export class Sweeper {
     }
   }
 
+  private count(duty: Duty, ran: boolean): void {
+    if (ran) this.passes[duty].ran++;
+    else this.passes[duty].skipped++;
+  }
+
   /** Deletes retained rows in batches for up to the budget; true once every table is done. */
   private async pruneSome(now: Date): Promise<boolean> {
     const { db, config } = this.deps;
     const day = 24 * 3600 * 1000;
     const before = (days: number) => new Date(now.getTime() - days * day);
-    const prune: Record<Retained, () => Promise<number>> = {
-      instances: () => pruneInstances(db, before(config.retentionDays), pruneBatchRows),
-      events: () => pruneEvents(db, before(1), pruneBatchRows),
-      audit: () => pruneAudit(db, before(config.auditRetentionDays), pruneBatchRows),
+    const prune: Record<Retained, (tx: Queryable) => Promise<number>> = {
+      instances: (tx) => pruneInstances(tx, before(config.retentionDays), pruneBatchRows),
+      events: (tx) => pruneEvents(tx, before(1), pruneBatchRows),
+      audit: (tx) => pruneAudit(tx, before(config.auditRetentionDays), pruneBatchRows),
     };
     const until = performance.now() + pruneBudgetMs;
     while (this.pruning.length > 0) {
       const table = this.pruning[0]!;
       const started = performance.now();
-      const deleted = await prune[table]();
+      // One batch per transaction, each under the retention lock: another replica deleting at the same
+      // moment makes this pass stop, and the round goes on a second later.
+      const batch = await runDuty(db, tryLockRetention, (tx) => prune[table](tx));
+      this.count('retention', batch !== null);
+      if (!batch) break;
+      const deleted = batch.value;
       this.pruneStatements.count++;
       this.pruneStatements.longestMs = Math.max(this.pruneStatements.longestMs, performance.now() - started);
       this.pruned[table] += deleted;
