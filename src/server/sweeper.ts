@@ -89,8 +89,10 @@ export class Sweeper {
       }
     }
     this.count('updateOutcomes', (await this.updates.evaluate(now)) !== null);
-    if (this.pruning.length === 0 && now.getTime() - this.lastPrune >= 60_000) {
+    if (now.getTime() - this.lastPrune >= 60_000) {
       this.lastPrune = now.getTime();
+      // A round still going (a large backlog, or passes cut short by their budget on a busy machine)
+      // starts over from the top, so rows that came due meanwhile are not left for another minute.
       this.pruning = ['instances', 'events', 'audit'];
     }
     if (this.pruning.length > 0 && (await this.pruneSome(now))) {
