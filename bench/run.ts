@@ -4,7 +4,7 @@
 //   npm run bench                      the real run (60 s of load per server, 20 trials, 5 kills)
 //   npm run bench -- --quick           a short run while developing (→ bench/results/partial.tmp, git-ignored)
 //   npm run bench -- --only heartbeat  some figures only: bundle, heartbeat, console, disconnect, live,
-//                                      footprint, growth
+//                                      footprint, growth, replicas
 //
 // Environment: PADDOCK_BENCH_SECONDS (load duration), PADDOCK_BENCH_CONNECTIONS (load connections),
 // PADDOCK_BENCH_OFFERED (heartbeats/s offered in the open-loop latency run, 2,000),
@@ -21,12 +21,13 @@ import { type FootprintFigures, measureFootprint } from './footprint';
 import { type ChurnRun, measureChurn, measureGrowth } from './growth';
 import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
+import { measureReplicas } from './replicas';
 import { startPostgres } from './lib/postgres';
 import { killAllChildren, repoRoot } from '../src/testing/processes';
 import { emptyResults, writeResults } from './lib/results';
 import { fmt, kib, type Row, renderTable } from './lib/table';
 
-const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'footprint', 'growth'] as const;
+const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'footprint', 'growth', 'replicas'] as const;
 type Figure = (typeof figures)[number];
 
 const { values } = parseArgs({
@@ -66,6 +67,7 @@ const settings = {
   disconnectRuns: quick ? 2 : 5,
   liveRuns: quick ? 5 : 10,
   footprintIdleSeconds: quick ? 15 : 60,
+  replicaCounts: [1, 2, 3],
   growthSteps: quick ? [200, 1_000, 2_000] : [1_000, 10_000, 50_000],
   growthEnded: quick ? 2_000 : 100_000,
   growthGroups: 20,
@@ -302,6 +304,31 @@ if (selected.has('growth')) {
   }
 }
 
+if (selected.has('replicas')) {
+  try {
+    const pg = await startPostgres();
+    try {
+      log(`replicas: ${settings.replicaCounts.join(', ')} control planes on PostgreSQL ${pg.version}, ${settings.loadSeconds} s per run…`);
+      const r = await measureReplicas({
+        counts: settings.replicaCounts,
+        pg,
+        durationMs: settings.loadSeconds * 1000,
+        warmupMs: settings.warmupSeconds * 1000,
+        connections: settings.connections,
+        instances: settings.ingestInstances,
+        offeredPerSec: settings.offeredPerSec,
+        log,
+      });
+      results.replicas = r.rows;
+      notes.push(...r.notes);
+    } finally {
+      pg.stop();
+    }
+  } catch (e) {
+    failed('replicas', e);
+  }
+}
+
 results.at = new Date().toISOString();
 results.notes = notes.join('; ');
 writeResults(outPath, results);
@@ -456,6 +483,31 @@ for (const r of results.retention) {
     target: 'no stall; 0 errors',
     reference: `p99 after ${ms(r.afterP99Ms)}; longest statement ${ms(r.longestStatementMs)}, VACUUM ${ms(r.vacuumMs)}; done in ${ms(r.durationMs)}`,
   });
+}
+
+const oneReplica = results.replicas.find((r) => r.count === 1);
+for (const r of results.replicas) {
+  const label = `${r.count} replica${r.count > 1 ? 's' : ''}`;
+  rows.push(
+    {
+      figure: `replicas, ${label} on PostgreSQL: combined rate`,
+      measured: fmt(r.ratePerSec, '/s'),
+      target: 'printed (2 cores: no speed-up expected)',
+      reference: r === oneReplica ? `one process, PostgreSQL: ${fmt(h.postgres.ratePerSec, '/s')} in the heartbeat figure` : `1 replica ${fmt(oneReplica?.ratePerSec, '/s')}`,
+    },
+    {
+      figure: `replicas, ${label}: p99 at ${settings.offeredPerSec.toLocaleString('en-US')}/s, errors`,
+      measured: `${ms(r.p99Ms)}, ${fmt(r.errors)} errors`,
+      target: '0 errors',
+      reference: `p99 at saturation ${ms(r.saturationP99Ms)}${r === oneReplica ? '' : `; 1 replica ${ms(oneReplica?.p99Ms)}`}`,
+    },
+    {
+      figure: `replicas, ${label}: duties once`,
+      measured: r.sweptOnce === null ? 'n/a' : r.sweptOnce ? 'each silent instance swept once' : 'NOT once',
+      target: 'each duty done once; 0 live marked disconnected',
+      reference: `${fmt(r.liveMarkedDisconnected)} live instances marked disconnected; RSS ${r.rssMB.map((x) => fmt(x, 'MiB')).join(', ')}`,
+    },
+  );
 }
 
 console.log(`\nPaddock benchmarks — ${results.at} — ${results.machine}\n`);

@@ -61,6 +61,25 @@ export interface RetentionResult {
   vacuumMs: number | null;
 }
 
+/** Round 2: n control planes on one PostgreSQL behind a round-robin client (bench/replicas.ts). */
+export interface ReplicasResult {
+  count: number;
+  /** Combined heartbeats/s answered, closed loop. */
+  ratePerSec: number | null;
+  /** At the offered 2,000/s (open loop). */
+  p99Ms: number | null;
+  /** Both runs. */
+  errors: number;
+  p50Ms: number | null;
+  saturationP99Ms: number | null;
+  /** Instances heartbeating all along that a sweep marked disconnected anyway (must be 0). */
+  liveMarkedDisconnected: number | null;
+  /** After the load every instance fell silent: the replicas' logs together marked each exactly once. */
+  sweptOnce: boolean | null;
+  /** Each replica's RSS after the load, MiB. */
+  rssMB: Array<number | null>;
+}
+
 /** The shape of bench/results/latest.json, exactly as PRODUCT.md §9 gives it (round 2 keys beside). */
 export interface BenchResults {
   at: string;
@@ -79,6 +98,7 @@ export interface BenchResults {
   footprint: FootprintResults;
   growth: GrowthResult[];
   retention: RetentionResult[];
+  replicas: ReplicasResult[];
   notes: string;
 }
 
@@ -105,6 +125,7 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     footprint: { idleRssMB: null, startMs: null, restartIdleRssMB: null, restartStartMs: null, peakRssMB: null },
     growth: [],
     retention: [],
+    replicas: [],
     notes: '',
   };
 }
