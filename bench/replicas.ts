@@ -83,6 +83,7 @@ async function one(count: number, o: ReplicasOptions): Promise<{ row: ReplicasRe
           body,
         }),
       });
+    const beforeLoad = replicas.map(sweptBy);
     const sat = await load();
     o.log(`replicas ${count}: saturation ${sat.ratePerSec}/s, p50 ${sat.p50Ms} ms, p99 ${sat.p99Ms} ms, ${sat.errors} errors`);
     const at: LoadResult | null = o.offeredPerSec > 0 ? await load(o.offeredPerSec) : null;
@@ -90,18 +91,22 @@ async function one(count: number, o: ReplicasOptions): Promise<{ row: ReplicasRe
     const rss = replicas.map((r) => round(rssMB(r.process.pid), 0));
 
     // Heartbeats rotated over every instance faster than the offline window: none may have been swept.
-    const disconnected = (text: string) => metric(text, 'paddock_instances{status="disconnected"}') ?? 0;
-    const wronglySwept = disconnected(await metrics(replicas[0]!));
-    // Now all fall silent: each must be marked disconnected once, by whichever replica sweeps.
+    const afterLoad = replicas.map(sweptBy);
+    const wronglySwept = afterLoad.reduce((n, x, i) => n + x - beforeLoad[i]!, 0);
+    const byStatus = async (status: string) => metric(await metrics(replicas[0]!), `paddock_instances{status="${status}"}`) ?? 0;
+    // Now all fall silent: each still connected must be marked disconnected once, by whichever replica sweeps.
+    const connectedAtSilence = await byStatus('connected');
     const silentAt = performance.now();
-    await waitFor(
-      async () => disconnected(await metrics(replicas[0]!)) >= o.instances,
-      `all ${o.instances} silent instances marked disconnected`,
-      (offlineAfterSeconds + 30) * 1000,
-      500,
-    );
+    await waitFor(async () => (await byStatus('disconnected')) >= o.instances, `all ${o.instances} silent instances marked disconnected`, (offlineAfterSeconds + 30) * 1000, 500);
     const sweptMs = Math.round(performance.now() - silentAt);
-    const swept = replicas.map(sweptBy);
+    // The sweep's log line comes after its commit: give the last one a moment to be read.
+    await waitFor(
+      () => replicas.reduce((n, r, i) => n + sweptBy(r) - afterLoad[i]!, 0) >= connectedAtSilence,
+      'the sweeps in the replicas’ logs',
+      5_000,
+      200,
+    ).catch(() => {});
+    const swept = replicas.map((r, i) => sweptBy(r) - afterLoad[i]!);
     const passes = await Promise.all(
       replicas.map(async (r) => {
         const text = await metrics(r);
@@ -117,13 +122,13 @@ async function one(count: number, o: ReplicasOptions): Promise<{ row: ReplicasRe
       p50Ms: at?.p50Ms ?? sat.p50Ms,
       saturationP99Ms: sat.p99Ms,
       liveMarkedDisconnected: wronglySwept,
-      sweptOnce: total === o.instances,
+      sweptOnce: total === connectedAtSilence,
       rssMB: rss,
     };
     return {
       row,
       notes: [
-        `replicas ${count}: ${o.instances} instances registered round-robin; saturation ${sat.ratePerSec}/s (p99 ${sat.p99Ms} ms)${at ? `, at ${o.offeredPerSec}/s offered ${at.ratePerSec}/s answered, p50 ${at.p50Ms} ms, p99 ${at.p99Ms} ms` : ''}; errors ${row.errors}${describeErrors(sat, at)}; live instances marked disconnected during the load: ${wronglySwept}; after the load all ${o.instances} fell silent and were marked disconnected in ${sweptMs} ms (offline window ${offlineAfterSeconds} s), by the replicas ${swept.join(' + ')} = ${total} (once each: ${total === o.instances ? 'yes' : 'NO'}); sweep passes ran/skipped per replica ${passes.map((p) => `${p.ran}/${p.skipped}`).join(', ')}; replica RSS ${rss.join(', ')} MB`,
+        `replicas ${count}: ${o.instances} instances registered round-robin; saturation ${sat.ratePerSec}/s (p99 ${sat.p99Ms} ms)${at ? `, at ${o.offeredPerSec}/s offered ${at.ratePerSec}/s answered, p50 ${at.p50Ms} ms, p99 ${at.p99Ms} ms` : ''}; errors ${row.errors}${describeErrors(sat, at)}; instances marked disconnected during the load (heartbeats answered too late for the offline window): ${wronglySwept}; after the load all ${o.instances} fell silent (${connectedAtSilence} still connected) and all were disconnected ${sweptMs} ms later (offline window ${offlineAfterSeconds} s), swept by the replicas ${swept.join(' + ')} = ${total} (once each: ${total === connectedAtSilence ? 'yes' : 'NO'}); sweep passes ran/skipped per replica ${passes.map((p) => `${p.ran}/${p.skipped}`).join(', ')}; replica RSS ${rss.join(', ')} MB`,
       ],
     };
   } finally {
