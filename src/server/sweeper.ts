@@ -2,11 +2,12 @@ import type { Deps } from './deps';
 import type { HeartbeatBatcher } from './heartbeats';
 import { offlineCutoff, pastStartupGrace } from './liveness';
 import type { Accounts } from './accounts';
-import type { Queryable } from './store/db';
+import { auditLost } from './lifecycle';
 import { pruneAudit } from './store/audit';
-import { publish, pruneEvents } from './store/events';
-import { pruneInstances, sweepDisconnected } from './store/instances';
-import { runDuty, tryLockRetention, tryLockSweep } from './store/locks';
+import type { Queryable } from './store/db';
+import { publish, publishMany, pruneEvents } from './store/events';
+import { markLost, pruneForgottenTokens, pruneInstances, sweepDisconnected } from './store/instances';
+import { runDuty, tryLockLostMarking, tryLockRetention, tryLockSweep } from './store/locks';
 import { vacuumChurningTables } from './store/maintenance';
 import { pruneIdempotency } from './store/updates';
 import type { UpdateService } from './updates';
@@ -19,10 +20,13 @@ const pruneBudgetMs = 100;
 type Retained = 'instances' | 'events' | 'audit';
 
 /** The periodic duties that must happen once across replicas, each under its lock in store/locks.ts. */
-export type Duty = 'sweep' | 'updateOutcomes' | 'retention';
+export type Duty = 'sweep' | 'lostMarking' | 'updateOutcomes' | 'retention';
 
 /** Passes of each duty this process ran, and those it skipped because another replica held the duty. */
 export type DutyPasses = Record<Duty, { ran: number; skipped: number }>;
+
+/** Instances ended as lost per transaction. */
+const lostBatch = 500;
 
 /**
  * Runs once a second: writes the heartbeat batch, marks silent instances disconnected (after the
@@ -46,11 +50,14 @@ export class Sweeper {
   private running: Promise<void> | null = null;
   readonly passes: DutyPasses = {
     sweep: { ran: 0, skipped: 0 },
+    lostMarking: { ran: 0, skipped: 0 },
     updateOutcomes: { ran: 0, skipped: 0 },
     retention: { ran: 0, skipped: 0 },
   };
   readonly startedAt: Date;
   onDisconnected: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
+  /** Told which instances were ended as lost (the heartbeat path drops what it cached of them). */
+  onLost: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
 
   constructor(
     private readonly deps: Deps,
@@ -71,6 +78,37 @@ export class Sweeper {
     return this.running;
   }
 
+  /**
+   * Ends instances disconnected for PADDOCK_LOST_AFTER_SECONDS with cause lost (PRODUCT.md §2), in
+   * batches of `lostBatch` per transaction so that a fleet lost at once never makes one huge one; a
+   * pass does at most a few batches, the next pass the rest. Only after the start-up grace (above):
+   * runners that were away with this control plane get one offline window to come back first.
+   */
+  private async markLost(now: Date): Promise<void> {
+    const { db, config, logger } = this.deps;
+    const cutoff = new Date(now.getTime() - config.lostAfterSeconds * 1000);
+    for (let batch = 0; batch < 4; batch++) {
+      // Once across replicas: whoever holds the duty ends the batch; the others skip this pass.
+      const pass = await runDuty(db, tryLockLostMarking, async (tx) => {
+        const rows = await markLost(tx, cutoff, now, lostBatch);
+        if (rows.length === 0) return rows;
+        await auditLost(tx, now, rows);
+        const groups = new Set(rows.map((r) => r.group_id));
+        await publishMany(tx, now, [
+          ...rows.map((r) => ({ kind: 'instance' as const, op: 'upsert' as const, groupId: r.group_id, entityId: r.id })),
+          ...[...groups].map((g) => ({ kind: 'group' as const, op: 'upsert' as const, groupId: g, entityId: g })),
+        ]);
+        return rows;
+      });
+      this.count('lostMarking', pass !== null);
+      const lost = pass?.value;
+      if (!lost || lost.length === 0) return;
+      logger.info('instances lost', { count: lost.length });
+      this.onLost(lost);
+      if (lost.length < lostBatch) return;
+    }
+  }
+
   private async pass(): Promise<void> {
     const { db, clock, config, logger } = this.deps;
     await this.batcher.flush().catch((err) => logger.error('heartbeat batch write failed', { err }));
@@ -87,6 +125,7 @@ export class Sweeper {
         logger.info('instances disconnected', { count: swept.value.length });
         this.onDisconnected(swept.value);
       }
+      await this.markLost(now);
     }
     this.count('updateOutcomes', (await this.updates.evaluate(now)) !== null);
     if (now.getTime() - this.lastPrune >= 60_000) {
@@ -100,6 +139,7 @@ export class Sweeper {
       const finished = await runDuty(db, tryLockRetention, async (tx) => {
         await pruneIdempotency(tx, new Date(now.getTime() - day));
         await this.accounts.prune(tx);
+        await pruneForgottenTokens(tx, new Date(now.getTime() - config.retentionDays * day));
       });
       this.count('retention', finished !== null);
       // VACUUM cannot run in a transaction; it is PGlite's alone, and PGlite has no other replica.

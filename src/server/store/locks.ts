@@ -21,11 +21,11 @@ export const lockIds = {
   // so a replica skips the pass instead of queueing behind it.
   /** Marking silent instances disconnected. */
   sweep: 727280,
-  /** Ending instances disconnected for PADDOCK_LOST_AFTER_SECONDS as lost. */
-  lost: 727281,
+  /** Ending instances disconnected for PADDOCK_LOST_AFTER_SECONDS as lost (issue 15). */
+  lostMarking: 727281,
   /** Ending updates that succeeded or ran out of time. */
   updateOutcomes: 727282,
-  /** Deleting rows past their retention window (and PGlite's VACUUM after). */
+  /** Deleting rows past their retention window. */
   retention: 727283,
 } as const;
 
@@ -41,11 +41,6 @@ async function tryLock(tx: Queryable, id: number): Promise<boolean> {
 /** Takes the disconnect sweep for this transaction; false while another replica is sweeping. */
 export function tryLockSweep(tx: Queryable): Promise<boolean> {
   return tryLock(tx, lockIds.sweep);
-}
-
-/** Takes lost marking for this transaction; false while another replica is marking. */
-export function tryLockLost(tx: Queryable): Promise<boolean> {
-  return tryLock(tx, lockIds.lost);
 }
 
 /** Takes the update deadlines and outcomes for this transaction; false while another replica decides them. */
@@ -97,4 +92,12 @@ export function lockGroupNames(tx: Queryable): Promise<void> {
 /** Waits until no other transaction is creating the first admin. */
 export function lockFirstAdmin(tx: Queryable): Promise<void> {
   return lock(tx, lockIds.firstAdmin);
+}
+
+/**
+ * Takes the lost-marking duty for this transaction; false when another replica is marking instances
+ * lost right now (this one skips its pass: the other ends them, each once).
+ */
+export function tryLockLostMarking(tx: Queryable): Promise<boolean> {
+  return tryLock(tx, lockIds.lostMarking);
 }
