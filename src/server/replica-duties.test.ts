@@ -8,9 +8,11 @@ import { runnerBody } from './testing/harness';
 // PRODUCT.md §14: three control-plane processes on one PostgreSQL. Every periodic duty runs on one
 // replica at a time under its advisory lock (store/locks.ts), and when the replica doing it dies,
 // another does it within 5 s. The disconnect sweep is the duty watched here (its effect is visible in
-// the database and in each replica's log); update outcomes go through the same runDuty.
+// the database and in each replica's log); lost marking and update outcomes go through the same runDuty.
 const offlineAfterSeconds = 2;
 const takeoverMs = 5_000;
+/** Long enough that the tests above see their instances disconnected before they end as lost. */
+const lostAfterSeconds = 6;
 
 describe('duties once across three replicas on one PostgreSQL', () => {
   let db: Db;
@@ -29,6 +31,7 @@ describe('duties once across three replicas on one PostgreSQL', () => {
       PADDOCK_HEARTBEAT_SECONDS: '1',
       PADDOCK_OFFLINE_AFTER_SECONDS: String(offlineAfterSeconds),
       PADDOCK_UPDATE_DEADLINE_SECONDS: '2',
+      PADDOCK_LOST_AFTER_SECONDS: String(lostAfterSeconds),
     };
     // One after the other: the first migrates and creates the admin, the rest find them done.
     for (let i = 0; i < 3; i++) replicas.push(await startControlPlane({ databaseUrl: url, env, outputLimit: 400_000 }));
@@ -157,5 +160,19 @@ describe('duties once across three replicas on one PostgreSQL', () => {
       [update.id],
     );
     expect(ends[0]!.n).toBe(1);
+  }, 60_000);
+
+  it('ends every silent instance as lost once across the replicas left, each with one instance.ended entry', async () => {
+    const ids = (await db.query<{ id: string }>('SELECT id::text AS id FROM instances WHERE group_id = $1', [groupId])).map((r) => r.id);
+    expect(ids.length).toBeGreaterThanOrEqual(4);
+    await waitFor(
+      async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM instances WHERE group_id = $1 AND term_cause = 'lost'`, [groupId]))[0]!.n === ids.length,
+      'every instance of the group ended as lost',
+      (offlineAfterSeconds + lostAfterSeconds + 10) * 1000,
+    );
+    const ends = await db.query<{ id: string; n: number }>(
+      `SELECT detail->>'instanceId' AS id, count(*)::int AS n FROM audit_events WHERE action = 'instance.ended' AND detail->>'cause' = 'lost' GROUP BY 1`,
+    );
+    expect(new Map(ends.map((e) => [e.id, e.n]))).toEqual(new Map(ids.map((id) => [id, 1])));
   }, 60_000);
 });
