@@ -52,4 +52,12 @@ describe('duty locks across sessions on postgres', () => {
     expect(await runDuty(db, tryLockRetention, async () => ran++)).toEqual({ value: 0 });
     expect(ran).toBe(1);
   });
+
+  it('bounds how long a duty transaction may sit idle, so a replica that vanished mid-duty releases its lock within seconds', async () => {
+    const setting = `SELECT current_setting('idle_in_transaction_session_timeout') AS t`;
+    const pass = await runDuty(db, tryLockSweep, async (tx) => (await tx.query<{ t: string }>(setting))[0]!.t);
+    expect(pass).toEqual({ value: '3s' });
+    // Only the duty's own transaction: the session goes back to the server's setting afterwards.
+    expect((await db.query<{ t: string }>(setting))[0]!.t).toBe('0');
+  });
 });
