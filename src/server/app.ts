@@ -7,12 +7,14 @@ import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
 import { type AppEnv, bodyLimit, problemResponse, sessionMiddleware } from './http';
 import { localAdminRoutes } from './local-admin';
+import { Notifications } from './notifications/service';
 import type { Logger } from './logger';
 import { HttpProblem, notFound } from './problem';
 import { auditRoutes } from './routes/audit';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, metricsRoute } from './routes/health';
 import { installRoutes } from './routes/install';
+import { notificationChannelRoutes } from './routes/notification-channels';
 import { runnerRoutes } from './routes/runner';
 import { runnerGroupRoutes } from './routes/runner-groups';
 import { sessionRoutes } from './routes/session';
@@ -43,6 +45,7 @@ export interface PaddockApp {
   accounts: Accounts;
   batcher: HeartbeatBatcher;
   hub: EventHub;
+  notifications: Notifications;
   /** LISTENs for events and (unless `timers: false`) starts the 1 s sweeper. */
   start(options?: { timers?: boolean }): Promise<void>;
   /** One sweeper pass (tests call this after moving a fake clock). */
@@ -61,6 +64,8 @@ export function createApp(options: {
 }): PaddockApp {
   const { store, clock, config, logger } = options;
   const deps: Deps = { db: store.db, clock, config, logger };
+  const notifications = new Notifications(deps);
+  deps.outbox = notifications;
   const hub = new EventHub(store.db, logger);
   const batcher = new HeartbeatBatcher(store.db);
   const updates = new UpdateService(deps);
@@ -108,7 +113,8 @@ export function createApp(options: {
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
   app.route('/api/v1/events', eventRoutes(deps, hub, config));
   app.route('/api/v1/install', installRoutes(config));
-  app.route('/metrics', metricsRoute(deps, batcher));
+  app.route('/api/v1/notification-channels', notificationChannelRoutes(notifications, config));
+  app.route('/metrics', metricsRoute(deps, batcher, () => notifications.metricLines()));
   if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, options.localSecret));
   app.all('/api/*', () => {
     throw notFound('No such API route.');
@@ -123,24 +129,41 @@ export function createApp(options: {
   });
 
   let timer: NodeJS.Timeout | null = null;
+  // After each sweep: the alert rules (their input is what the sweep just wrote), then the
+  // dispatcher for retries that came due by time.
+  let passing: Promise<void> | null = null;
+  const pass = () =>
+    (passing ??= (async () => {
+      try {
+        await sweeper.tick();
+        await notifications.evaluate(clock.now());
+        notifications.kick();
+      } finally {
+        passing = null;
+      }
+    })());
   return {
     app,
     fetch: (request, env) => app.fetch(request, env as never),
     accounts,
     batcher,
     hub,
+    notifications,
     async start(opts = {}) {
       await hub.start();
+      await notifications.start();
       if (opts.timers !== false && !timer) {
         timer = setInterval(() => {
-          sweeper.tick().catch((err) => logger.error('sweeper pass failed', { err }));
+          pass().catch((err) => logger.error('sweeper pass failed', { err }));
         }, 1000);
+        notifications.kick();
       }
     },
-    tick: () => sweeper.tick(),
+    tick: pass,
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;
+      await notifications.stop();
       await sweeper.tick().catch(() => {});
       await batcher.flush().catch((err) => logger.error('final heartbeat write failed', { err }));
       await hub.stop();

@@ -26,6 +26,12 @@ export interface ServerConfig {
   distDir: string;
   /** Days ended instances are kept for post-mortems. */
   retentionDays: number;
+  /** How long a group that had a connected instance must have none before `group.down` is sent. */
+  alertAfterSeconds: number;
+  /** SMTP server of e-mail channels, `smtp://user:password@host:587` or `smtps://…`; empty = no e-mail channels. */
+  smtpUrl: string;
+  /** Sender of notification e-mails; empty = `Paddock <paddock@localhost>`. */
+  smtpFrom: string;
 }
 
 export const defaultConfig: ServerConfig = {
@@ -44,6 +50,9 @@ export const defaultConfig: ServerConfig = {
   updateDeadlineSeconds: 300,
   distDir: repoDist,
   retentionDays: 7,
+  alertAfterSeconds: 60,
+  smtpUrl: '',
+  smtpFrom: '',
 };
 
 function num(value: string | undefined, fallback: number, name: string): number {
@@ -62,6 +71,23 @@ function portFrom(value: string | undefined): number {
 
 function str(value: string | undefined, fallback: string): string {
   return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+/** An SMTP URL, checked without ever echoing it (it carries the SMTP password). */
+function smtpUrlFrom(value: string | undefined): string {
+  const v = str(value, '');
+  if (v === '') return '';
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new Error('PADDOCK_SMTP_URL must be a URL such as smtp://user:password@mail.example.com:587 (its value is not shown: it may hold a password)');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new Error(`PADDOCK_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
+  }
+  if (url.hostname === '') throw new Error('PADDOCK_SMTP_URL must name a host');
+  return v;
 }
 
 /** Reads the configuration of PRODUCT.md §7 from an environment. */
@@ -86,5 +112,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
       'PADDOCK_UPDATE_DEADLINE_SECONDS',
     ),
     distDir: str(env.PADDOCK_DIST_DIR, defaultConfig.distDir),
+    alertAfterSeconds: num(env.PADDOCK_ALERT_AFTER_SECONDS, defaultConfig.alertAfterSeconds, 'PADDOCK_ALERT_AFTER_SECONDS'),
+    smtpUrl: smtpUrlFrom(env.PADDOCK_SMTP_URL),
+    smtpFrom: str(env.PADDOCK_SMTP_FROM, ''),
   };
 }

@@ -130,6 +130,7 @@ export class RunnerProtocol {
           { keepReplaced: false },
         );
         await setReplacedBy(tx, replaced.id, id);
+        await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId, instanceId: replaced.id });
         const updateId = await this.updates.onReplaced(tx, replaced, { id, name: body.name, version: body.version });
         if (updateId) await publish(tx, now, { kind: 'update', op: 'upsert', groupId, entityId: updateId });
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId, entityId: replaced.id });
@@ -231,6 +232,10 @@ export class RunnerProtocol {
           break;
       }
       if (changed) {
+        // A termination record, or a goodbye that ends it (SIGTERM): channels hear how it ended.
+        if (body.type === 'terminated' || (body.type === 'goodbye' && body.signal === 15)) {
+          await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId: inst.group_id, instanceId: inst.id });
+        }
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: inst.group_id, entityId: inst.id });
         await publish(tx, now, { kind: 'group', op: 'upsert', groupId: inst.group_id, entityId: inst.group_id });
       }

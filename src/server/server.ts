@@ -74,6 +74,7 @@ export async function startServer(
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
+  paddock.notifications.listenUrl = url;
   // PGlite is single-process: mark the data directory as held, so the users CLI can refuse to open it.
   if (holdsDataDir) {
     const local = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;

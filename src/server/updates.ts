@@ -386,7 +386,14 @@ export class UpdateService {
     return changed || ended;
   }
 
-  private async auditEnd(tx: Queryable, groupId: string, updateId: string, action: string, at: Date, reason: string | null) {
+  private async auditEnd(
+    tx: Queryable,
+    groupId: string,
+    updateId: string,
+    action: 'update.succeeded' | 'update.rolled_back',
+    at: Date,
+    reason: string | null,
+  ) {
     const group = await findGroup(tx, groupId);
     await recordAudit(tx, {
       at,
@@ -395,6 +402,8 @@ export class UpdateService {
       group: group ? { id: group.id, name: group.name } : null,
       detail: { updateId, ...(reason ? { reason } : {}) },
     });
+    // Channels hear of it in the same transaction that ends the update.
+    await this.deps.outbox?.record(tx, at, { type: action, groupId, updateId });
   }
 
   /** Succeeds or rolls back every in-progress update whose outcome is decided (run by the sweeper). */

@@ -18,4 +18,9 @@ export const queryKeys = {
     groups: () => ['audit-events', 'groups'] as const,
   },
   install: (platform: string) => ['install', platform] as const,
+  notificationChannels: {
+    all: ['notification-channels'] as const,
+    list: () => ['notification-channels', 'list'] as const,
+    deliveries: (id: string) => ['notification-channels', 'detail', id, 'deliveries'] as const,
+  },
 };

@@ -28,7 +28,7 @@ export function healthRoutes(deps: Deps) {
 }
 
 /** `GET /metrics`: Prometheus text format. */
-export function metricsRoute(deps: Deps, batcher: HeartbeatBatcher) {
+export function metricsRoute(deps: Deps, batcher: HeartbeatBatcher, more: () => string[] = () => []) {
   const r = new Hono<AppEnv>();
   r.get('/', async (c) => {
     const byStatus = await countInstancesByStatus(deps.db);
@@ -47,6 +47,7 @@ export function metricsRoute(deps: Deps, batcher: HeartbeatBatcher) {
       '# HELP paddock_runner_groups Runner groups.',
       '# TYPE paddock_runner_groups gauge',
       `paddock_runner_groups ${groups}`,
+      ...more(),
       '',
     ];
     return c.body(lines.join('\n'), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
