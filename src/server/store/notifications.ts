@@ -163,7 +163,7 @@ export interface ClaimedDelivery {
  * holds are skipped (FOR UPDATE SKIP LOCKED); a claim whose holder died runs out and is taken again.
  */
 export async function claimDue(q: Queryable, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
-  const rows = await q.query<{ id: string; event_id: string; event_type: string; payload: unknown; attempts: number; created_at: Date } & ChannelRow & { channel_id: string }>(
+  const rows = await q.query<{ delivery_id: string; event_id: string; event_type: string; payload: unknown; attempts: number; delivery_created_at: Date } & ChannelRow>(
     `WITH due AS (
        SELECT d.id FROM notification_deliveries d JOIN notification_channels ch ON ch.id = d.channel_id
        WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until <= $1) AND ch.enabled
@@ -174,19 +174,19 @@ export async function claimDue(q: Queryable, now: Date, leaseUntil: Date, limit:
        FROM due WHERE d.id = due.id
        RETURNING d.id, d.event_id, d.channel_id, d.attempts, d.created_at
      )
-     SELECT claimed.id::text AS id, claimed.event_id::text AS event_id, e.type AS event_type, e.payload, claimed.attempts,
-       claimed.created_at, ${channelColumns}
+     SELECT claimed.id::text AS delivery_id, claimed.event_id::text AS event_id, e.type AS event_type, e.payload, claimed.attempts,
+       claimed.created_at AS delivery_created_at, ${channelColumns}
      FROM claimed JOIN notification_events e ON e.id = claimed.event_id JOIN notification_channels c ON c.id = claimed.channel_id
      ORDER BY claimed.id`,
     [now, leaseUntil, limit],
   );
   return rows.map((r) => ({
-    id: r.id,
+    id: r.delivery_id,
     event_id: r.event_id,
     event_type: r.event_type,
     payload: json(r.payload as string),
     attempts: r.attempts,
-    created_at: r.created_at,
+    created_at: r.delivery_created_at,
     channel: parseChannel(r),
   }));
 }
