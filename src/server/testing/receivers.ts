@@ -5,6 +5,8 @@ import { SMTPServer } from 'smtp-server';
 /** One request a receiver got. */
 export interface Received {
   at: number;
+  /** Path and query the request was sent to. */
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
   /** The status it was answered with. */
@@ -41,7 +43,7 @@ export async function startReceiver(options: { port?: number; answer?: (n: numbe
         });
         req.on('end', () => {
           const status = r.answer(r.received.length + 1);
-          r.received.push({ at: Date.now(), headers: req.headers, body, status: status === 'hang' ? 0 : status });
+          r.received.push({ at: Date.now(), path: req.url ?? '', headers: req.headers, body, status: status === 'hang' ? 0 : status });
           if (status === 'hang') return;
           res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
         });
