@@ -1,38 +1,13 @@
 import { z } from 'zod';
+import { channelTypes, notificationEventTypes } from './notification-events';
 import { TerminationCause } from './schemas';
 
-/** What a notification channel can be told about (PRODUCT.md §12). */
-export const notificationEventTypes = [
-  'group.down',
-  'group.degraded',
-  'group.recovered',
-  'update.succeeded',
-  'update.rolled_back',
-  'instance.ended',
-] as const;
+export * from './notification-events';
+
 export const NotificationEventType = z.enum(notificationEventTypes);
 export type NotificationEventType = z.infer<typeof NotificationEventType>;
-
-/** Short words for each event type, as the console and e-mails show them. */
-export const eventTypeLabel: Record<NotificationEventType | 'test', string> = {
-  'group.down': 'Group down',
-  'group.degraded': 'Group degraded',
-  'group.recovered': 'Group recovered',
-  'update.succeeded': 'Update succeeded',
-  'update.rolled_back': 'Update rolled back',
-  'instance.ended': 'Instance ended',
-  test: 'Test',
-};
-
-export const channelTypes = ['webhook', 'slack', 'email'] as const;
 export const ChannelType = z.enum(channelTypes);
 export type ChannelType = z.infer<typeof ChannelType>;
-
-/** Causes of `instance.ended` a channel hears unless it chooses: every cause but the expected ends. */
-export const quietCauses: readonly TerminationCause[] = ['completed', 'sigterm', 'replaced'];
-export function defaultCauses(): TerminationCause[] {
-  return TerminationCause.options.filter((c) => !quietCauses.includes(c));
-}
 
 const ChannelName = z
   .string({ error: 'is required and must be a string' })

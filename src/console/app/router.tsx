@@ -10,6 +10,7 @@ import { RunnersRoute } from './routes/runners';
 // keep react-router's data-router code (~16 KiB gzip) out of the first load.
 const SignInRoute = retryableLazy(() => import('./routes/sign-in').then((m) => m.Component));
 const ActivityRoute = retryableLazy(() => import('./routes/activity').then((m) => m.Component));
+const NotificationsRoute = retryableLazy(() => import('./routes/notifications').then((m) => m.Component));
 
 /** The console's routes. */
 export function AppRoutes() {
@@ -25,6 +26,7 @@ export function AppRoutes() {
           <Route path="/" element={<AppLayoutRoute />}>
             <Route index element={<RunnersRoute />} />
             <Route path="activity" element={<ActivityRoute />} />
+            <Route path="notifications" element={<NotificationsRoute />} />
             {/* The page the left navigation calls Runners lives at /; a typed /runners lands there too. */}
             <Route path="runners" element={<Navigate to="/" replace />} />
             <Route path="*" element={<NotFoundRoute />} />

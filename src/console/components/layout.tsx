@@ -3,7 +3,7 @@ import { NavLink } from 'react-router';
 import { Button } from './ui/button';
 import styles from './layout.module.css';
 
-/** The app frame: left navigation (Runners, Activity), the signed-in user with Sign out, and the page. */
+/** The app frame: left navigation (Runners, Activity, Notifications), the signed-in user with Sign out, and the page. */
 export function Layout({
   username,
   role,
@@ -35,6 +35,11 @@ export function Layout({
           <li>
             <NavLink to="/activity" className={styles.link}>
               Activity
+            </NavLink>
+          </li>
+          <li>
+            <NavLink to="/notifications" className={styles.link}>
+              Notifications
             </NavLink>
           </li>
         </ul>

@@ -1,4 +1,5 @@
 import { type AuditEvent, compareVersions, defaultRunnerVersion, type Instance, type RunnerGroup, type Session, type Update } from '../../contract';
+import type { DeliveryAttempt, NotificationChannel } from '../../contract/notifications';
 import { buildAuditEvent, buildGroup, buildInstance, buildRegistrationKey, factoryNow } from './factories';
 
 /**
@@ -16,6 +17,11 @@ export interface MockDb {
   latestVersion: string;
   /** Every registration key handed out, so tests can assert where it (does not) show up. */
   issuedKeys: string[];
+  /** Notification channels and their delivery logs (newest first); see notification-channels.ts. */
+  channels: NotificationChannel[];
+  deliveries: Map<string, DeliveryAttempt[]>;
+  /** Every webhook secret handed out. */
+  issuedSecrets: string[];
 }
 
 export function createDb(): MockDb {
@@ -28,6 +34,9 @@ export function createDb(): MockDb {
     audit: [],
     latestVersion: defaultRunnerVersion,
     issuedKeys: [],
+    channels: [],
+    deliveries: new Map(),
+    issuedSecrets: [],
   };
 }
 

@@ -39,7 +39,7 @@ async function startProcess(port: number, dataDir: string, databaseUrl: string) 
   child.stderr!.on('data', (d) => {
     out += d;
   });
-  const url = await waitFor(() => /Paddock listening on (http:\/\/\S+)/.exec(out)?.[1], { timeoutMs: 60_000, what: 'the server to listen' });
+  const url = await waitFor(() => /Paddock listening on (http:\/\/\S+)/.exec(out)?.[1], { timeoutMs: 90_000, what: 'the server to listen' });
   return { child, url, output: () => out };
 }
 
@@ -95,7 +95,7 @@ describe.each(backends)('a control plane SIGKILLed between the change and its de
       rmSync(dataDir, { recursive: true, force: true });
       await pg?.drop();
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('two replicas on one PostgreSQL', () => {
