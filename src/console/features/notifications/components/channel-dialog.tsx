@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { type RefObject, useState } from 'react';
 import type { NotificationChannel } from '../../../../contract/notifications';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '../../../components/ui/dialog';
@@ -17,11 +17,14 @@ export function ChannelDialog({
   onOpenChange,
   channel,
   groups,
+  returnFocus,
 }: {
   open: boolean;
   onOpenChange: (open: boolean) => void;
   channel?: NotificationChannel;
   groups: ReadonlyArray<{ id: string; name: string }>;
+  /** The button that opened it: focus goes back there on close (it is not a Radix trigger). */
+  returnFocus?: RefObject<HTMLButtonElement | null>;
 }) {
   const [values, setValues] = useState(() => initialValues(channel));
   const [secret, setSecret] = useState<string | null>(null);
@@ -51,7 +54,14 @@ export function ChannelDialog({
 
   return (
     <Dialog open={open} onOpenChange={(o) => (o ? onOpenChange(true) : close())}>
-      <DialogContent size="wide" aria-describedby={undefined}>
+      <DialogContent
+        size="wide"
+        aria-describedby={undefined}
+        onCloseAutoFocus={(e) => {
+          e.preventDefault();
+          returnFocus?.current?.focus();
+        }}
+      >
         {secret ? (
           <>
             <DialogHeader>

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { eventTypeLabel } from '../../../../contract/notification-events';
 import type { NotificationChannel } from '../../../../contract/notifications';
 import { LoadingState, StateBox } from '../../../components/page-state';
@@ -17,6 +17,7 @@ import {
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
 import { errorMessage } from '../../../lib/api-client';
+import { cn } from '../../../lib/cn';
 import { formatDateTime, formatRelative } from '../../../lib/format';
 import { usePermissions } from '../../../lib/permissions';
 import { useDeleteChannel, useTestChannel } from '../api/mutations';
@@ -36,8 +37,10 @@ export function NotificationsPage({ groups }: { groups: ReadonlyArray<{ id: stri
   const channels = useQuery(channelsQuery());
   const [creating, setCreating] = useState(false);
   const [dialogKey, setDialogKey] = useState(0);
+  const newRef = useRef<HTMLButtonElement>(null);
   const newButton = (
     <Button
+      ref={newRef}
       variant="primary"
       disabled={!canWrite}
       aria-describedby={canWrite ? undefined : 'notifications-readonly'}
@@ -84,7 +87,7 @@ export function NotificationsPage({ groups }: { groups: ReadonlyArray<{ id: stri
           ))}
         </ul>
       )}
-      {creating ? <ChannelDialog key={dialogKey} open={creating} onOpenChange={setCreating} groups={groups} /> : null}
+      {creating ? <ChannelDialog key={dialogKey} open={creating} onOpenChange={setCreating} groups={groups} returnFocus={newRef} /> : null}
     </>
   );
 }
@@ -102,6 +105,7 @@ function ChannelCard({
   const [showLog, setShowLog] = useState(false);
   const [editing, setEditing] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const editRef = useRef<HTMLButtonElement>(null);
   const test = useTestChannel();
   const remove = useDeleteChannel();
   const last = c.lastDelivery;
@@ -109,7 +113,10 @@ function ChannelCard({
   const testResult = test.data ? attemptStatus(test.data) : null;
 
   return (
-    <section className={styles.card} aria-labelledby={`${id}-name`}>
+    <section
+      className={cn(styles.card, lastStatus && lastStatus.tone !== 'green' && styles.failing, !c.enabled && styles.off)}
+      aria-labelledby={`${id}-name`}
+    >
       <div className={styles.cardHead}>
         <h2 id={`${id}-name`} className={styles.cardTitle}>
           {c.name}
@@ -153,10 +160,10 @@ function ChannelCard({
         <Button aria-expanded={showLog} aria-controls={`${id}-log`} onClick={() => setShowLog((s) => !s)}>
           {showLog ? 'Hide delivery log' : 'Delivery log'}
         </Button>
-        <Button disabled={!canWrite} onClick={() => setEditing(true)} aria-label={`Edit ${c.name}`}>
+        <Button ref={editRef} disabled={!canWrite} onClick={() => setEditing(true)} aria-label={`Edit ${c.name}`}>
           Edit
         </Button>
-        <Button variant="danger" disabled={!canWrite} onClick={() => setConfirmDelete(true)} aria-label={`Delete ${c.name}`}>
+        <Button disabled={!canWrite} onClick={() => setConfirmDelete(true)} aria-label={`Delete ${c.name}`}>
           Delete
         </Button>
         <span role="status" className={styles.testResult}>
@@ -168,7 +175,7 @@ function ChannelCard({
         </span>
       </div>
       {showLog ? <DeliveryLog id={`${id}-log`} channel={c} /> : null}
-      {editing ? <ChannelDialog open={editing} onOpenChange={setEditing} channel={c} groups={groups} /> : null}
+      {editing ? <ChannelDialog open={editing} onOpenChange={setEditing} channel={c} groups={groups} returnFocus={editRef} /> : null}
       <AlertDialog open={confirmDelete} onOpenChange={setConfirmDelete}>
         <AlertDialogContent>
           <AlertDialogHeader>
@@ -224,22 +231,26 @@ function DeliveryLog({ id, channel }: { id: string; channel: NotificationChannel
                 const s = attemptStatus(a);
                 return (
                   <tr key={a.id}>
-                    <td className={styles.nowrap}>
+                    <td className={styles.nowrap} data-label="When">
                       <time dateTime={a.at} title={a.at}>
                         {formatDateTime(a.at)}
                       </time>
                     </td>
-                    <td>
+                    <td data-label="Event">
                       {eventTypeLabel[a.eventType]}
                       <span className={styles.eventId}>{a.eventId.slice(0, 8)}</span>
                     </td>
-                    <td>{a.attempt}</td>
-                    <td>
+                    <td data-label="Attempt">{a.attempt}</td>
+                    <td data-label="Status">
                       <StatusDot tone={s.tone} label={s.label} />
                       {a.nextAttemptAt ? <span className={styles.muted}> · next try {formatUntil(a.nextAttemptAt)}</span> : null}
                     </td>
-                    <td className={styles.breakAnywhere}>{attemptDetail(a, channel.type)}</td>
-                    <td className={styles.nowrap}>{a.latencyMs} ms</td>
+                    <td className={styles.breakAnywhere} data-label="Answer">
+                      {attemptDetail(a, channel.type)}
+                    </td>
+                    <td className={styles.nowrap} data-label="Latency">
+                      {a.latencyMs} ms
+                    </td>
                   </tr>
                 );
               })}
