@@ -32,6 +32,8 @@ export interface BenchResults {
   heartbeat: { helloRatePerSec: number | null; pglite: IngestFigures; postgres: IngestFigures };
   disconnect: { sigkillMs: MedianMax; sigtermMs: MedianMax };
   live: { propagationMs: MedianMax };
+  /** Round 2: a group's last runner SIGKILLed → group.down webhook received (§9, §12). */
+  alerts?: { latencyMs: MedianMax };
   notes: string;
 }
 
@@ -47,6 +49,7 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     heartbeat: { helloRatePerSec: null, pglite: emptyIngest(), postgres: emptyIngest() },
     disconnect: { sigkillMs: { median: null, max: null }, sigtermMs: { median: null, max: null } },
     live: { propagationMs: { median: null, max: null } },
+    alerts: { latencyMs: { median: null, max: null } },
     notes: '',
   };
 }
