@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NotificationEventType, NotificationPayload, TerminationCause } from '../../contract';
 import { instanceView } from '../liveness';
 import type { Queryable } from '../store/db';
-import { findInstance } from '../store/instances';
+import { findInstanceInGroup } from '../store/instances';
 import { groupFacts, insertEvent, listChannels, updateFacts } from '../store/notifications';
 import { type EventFacts, type Health, wants } from './decisions';
 import { alertHealth } from './health';
@@ -34,7 +34,7 @@ export interface Outbox {
 export async function recordEvent(tx: Queryable, at: Date, event: OutboxEvent, baseUrl: string): Promise<string | null> {
   const channels = await listChannels(tx, { enabledOnly: true });
   if (channels.length === 0) return null;
-  const instance = event.type === 'instance.ended' ? await findInstance(tx, event.instanceId) : null;
+  const instance = event.type === 'instance.ended' ? await findInstanceInGroup(tx, event.instanceId, event.groupId) : null;
   const instanceData = instance ? instanceView(instance) : undefined;
   const facts: EventFacts = {
     type: event.type as NotificationEventType,
@@ -73,7 +73,6 @@ export async function recordEvent(tx: Queryable, at: Date, event: OutboxEvent, b
     }
   }
   const payload: NotificationPayload = { type: facts.type, id, timestamp: at.toISOString(), data };
-  await insertEvent(tx, { id, type: facts.type, groupId: group.id, at, payload, channelIds: targets.map((c) => c.id) });
-  await tx.query('SELECT pg_notify($1, $2)', [notifyChannel, id]);
+  await insertEvent(tx, { id, type: facts.type, groupId: group.id, at, payload, channelIds: targets.map((c) => c.id) }, notifyChannel);
   return id;
 }

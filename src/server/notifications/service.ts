@@ -11,10 +11,9 @@ import {
   type Role,
 } from '../../contract';
 import type { Deps } from '../deps';
-import { isUniqueViolation } from '../deps';
 import { badRequest, conflict, notFound } from '../problem';
 import { recordAudit } from '../store/audit';
-import type { Queryable } from '../store/db';
+import { isUniqueViolation, type Queryable } from '../store/db';
 import { publish } from '../store/events';
 import { isUuid } from '../store/groups';
 import {
@@ -41,9 +40,9 @@ import {
   releaseClaim,
   saveAlertState,
   settleDelivery,
-  tryAlertTurn,
   updateChannel,
 } from '../store/notifications';
+import { tryLockAlertRules } from '../store/locks';
 import { type AlertState, alertDecision, displayUrl, type Health, nextAttemptAt } from './decisions';
 import { alertHealth } from './health';
 import { type Outbox, type OutboxEvent, notifyChannel, recordEvent } from './outbox';
@@ -301,7 +300,7 @@ export class Notifications implements Outbox {
     const full = this.cursor === null || now.getTime() - this.lastFullPass >= fullPassMs;
     let fired = 0;
     await db.transaction(async (tx) => {
-      if (!(await tryAlertTurn(tx))) return;
+      if (!(await tryLockAlertRules(tx))) return;
       let ids: string[] | null = null;
       if (full) {
         this.cursor = await newestEventId(tx);

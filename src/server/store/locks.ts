@@ -15,6 +15,8 @@ export const lockIds = {
   groupNames: 727275,
   /** The first admin is created once per database, whichever replica starts first. */
   firstAdmin: 727276,
+  /** Notification alert rules (group.down/degraded/recovered): one replica's pass at a time, so an outage alerts once. */
+  alertRules: 727290,
   // Duty locks go here, from 727280: work that must run on one replica at a time (sweep, lost
   // marking, update deadlines, notification dispatch, retention). Each gets a `tryLock<Duty>(tx)`
   // below built on `pg_try_advisory_xact_lock`, answering false when another replica has the duty,
@@ -38,4 +40,13 @@ export function lockGroupNames(tx: Queryable): Promise<void> {
 /** Waits until no other transaction is creating the first admin. */
 export function lockFirstAdmin(tx: Queryable): Promise<void> {
   return lock(tx, lockIds.firstAdmin);
+}
+
+/**
+ * Takes the notification alert rules' turn for this transaction: false when another replica holds it
+ * (it is doing the same pass; one is enough).
+ */
+export async function tryLockAlertRules(tx: Queryable): Promise<boolean> {
+  const [row] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS ok', [lockIds.alertRules]);
+  return row?.ok === true;
 }

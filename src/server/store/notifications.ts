@@ -128,10 +128,14 @@ export async function liveGroupIds(q: Queryable, ids: string[]): Promise<Set<str
 
 // ---- the outbox ----
 
-/** Records an event and one pending delivery per channel, in the caller's transaction. */
+/**
+ * Records an event and one pending delivery per channel, in the caller's transaction, and NOTIFYs
+ * `wake` with its id (delivered at commit) so every replica's dispatcher starts at once.
+ */
 export async function insertEvent(
   q: Queryable,
   e: { id: string; type: string; groupId: string | null; at: Date; payload: unknown; channelIds: string[] },
+  wake: string,
 ): Promise<void> {
   await q.query('INSERT INTO notification_events (id, type, group_id, at, payload) VALUES ($1, $2, $3, $4, $5)', [
     e.id,
@@ -145,6 +149,7 @@ export async function insertEvent(
      SELECT $1, unnest($2::uuid[]), 'pending', 0, $3, $3`,
     [e.id, e.channelIds, e.at],
   );
+  await q.query('SELECT pg_notify($1, $2)', [wake, e.id]);
 }
 
 /** A claimed delivery with what sending it needs. */
@@ -285,15 +290,6 @@ export interface AlertGroupRow {
   since: Date | null;
   alerted: 'down' | 'degraded' | null;
   alerts_sent: Array<'group.down' | 'group.degraded'> | null;
-}
-
-/**
- * Takes the alert evaluator's turn for this transaction: false when another replica holds it (it is
- * doing the same pass; one is enough). Released at commit.
- */
-export async function tryAlertTurn(q: Queryable): Promise<boolean> {
-  const [row] = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(727301) AS ok');
-  return row?.ok === true;
 }
 
 /** Live groups (all, or those named) with their counts and remembered alert state. */
