@@ -93,6 +93,13 @@ test.describe('Notifications page', () => {
         await page.screenshot({ path: `test-results/notifications-${width}-${colorScheme}.png`, fullPage: true });
       }
     }
+    // The form at phone width: every field and both buttons reachable.
+    await page.getByRole('button', { name: 'New channel' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New channel' });
+    await dialog.getByRole('button', { name: 'Create channel' }).scrollIntoViewIfNeeded();
+    await expect(dialog.getByRole('button', { name: 'Create channel' })).toBeInViewport();
+    await page.screenshot({ path: 'test-results/notifications-dialog-390-dark.png' });
+    await page.keyboard.press('Escape');
     for (const id of made) await page.request.delete(api.notificationChannel(id), { headers });
   });
 
