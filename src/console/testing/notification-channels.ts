@@ -4,7 +4,6 @@ import { CreateChannelBody, type DeliveryAttempt, defaultCauses, type Notificati
 import { db } from './db';
 import { ago } from './factories';
 import { problem } from './handlers';
-import { server } from './server';
 
 /** A channel as the control plane answers it. */
 export function buildChannel(over: Partial<NotificationChannel> = {}): NotificationChannel {
@@ -141,17 +140,3 @@ export const notificationChannelHandlers = [
     return HttpResponse.json(db.deliveries.get(c.id) ?? []);
   }),
 ];
-
-/** Named state: the channel list answers 500. */
-export function channelsAnswer500() {
-  server.use(http.get(api.notificationChannels, () => problem(500, 'Internal Server Error', { detail: 'Something went wrong on the server; it has been logged.' })));
-}
-
-/** Named state: the receiver of every test answers 503 (the attempt fails). */
-export function testsFailWith503() {
-  server.use(
-    http.post(route(api.notificationChannelTest), () =>
-      HttpResponse.json(buildAttempt({ eventType: 'test', status: 'failed', responseStatus: 503, error: 'HTTP 503', at: new Date().toISOString() })),
-    ),
-  );
-}

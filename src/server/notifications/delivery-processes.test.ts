@@ -1,9 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, type DeliveryAttempt } from '../../contract';
+import { startControlPlane } from '../../testing/processes';
 import { memoryLogger } from '../logger';
 import { type RunningServer, startServer } from '../server';
 import { type Backend, openTestDb, waitFor } from '../testing/db';
@@ -12,74 +9,35 @@ import { startReceiver } from '../testing/receivers';
 import { call, signInTo } from '../testing/sse';
 
 const password = 'notify-process-password';
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-
-/** `node --import tsx src/server/main.ts` on a data dir (or PostgreSQL), answering its URL once it listens. */
-async function startProcess(port: number, dataDir: string, databaseUrl: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PADDOCK_DATA_DIR: dataDir,
-      PADDOCK_ADMIN_PASSWORD: password,
-      DATABASE_URL: databaseUrl,
-      PADDOCK_PUBLIC_URL: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const url = await waitFor(() => /Paddock listening on (http:\/\/\S+)/.exec(out)?.[1], { timeoutMs: 90_000, what: 'the server to listen' });
-  return { child, url, output: () => out };
-}
-
-async function freePort(): Promise<number> {
-  const r = await startReceiver({ listen: false });
-  return r.port;
-}
-
 const backends: Backend[] = ['pglite', 'postgres'];
 
 describe.each(backends)('a control plane SIGKILLed between the change and its delivery, on %s', (backend) => {
   it('delivers the event exactly once after the restart', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'paddock-notify-kill-'));
     const pg = backend === 'postgres' ? await openTestDb('postgres') : null;
     const receiver = await startReceiver({ listen: false });
+    const cp = await startControlPlane({ databaseUrl: pg?.url ?? '', adminPassword: password });
     try {
-      const port = await freePort();
-      const first = await startProcess(port, dataDir, pg?.url ?? '');
-      const cookie = await signInTo(first.url, 'admin', password);
-      const channel = await (
-        await call(first.url, 'POST', api.notificationChannels, { cookie, body: { name: 'Kill test', type: 'webhook', url: receiver.url, events: ['instance.ended'] } })
-      ).json();
-      const group = await (await call(first.url, 'POST', api.runnerGroups, { cookie, body: { name: 'Doomed' } })).json();
-      const reg = await (await call(first.url, 'POST', api.runnerRegister, { bearer: group.registrationKey, body: runnerBody() })).json();
+      const admin = await cp.signIn();
+      const channel = (
+        await admin.request('POST', api.notificationChannels, { name: 'Kill test', type: 'webhook', url: receiver.url, events: ['instance.ended'] })
+      ).body as { id: string };
+      const group = await admin.createGroup('Doomed');
+      const reg = await (await call(cp.url, 'POST', api.runnerRegister, { bearer: group.registrationKey, body: runnerBody() })).json();
       // The change, acknowledged; the receiver is down, so nothing can have been delivered yet.
-      const ended = await call(first.url, 'POST', api.runnerEvents, {
+      const ended = await call(cp.url, 'POST', api.runnerEvents, {
         bearer: reg.instanceToken,
         body: { type: 'terminated', exitCode: 137, signal: null, reason: 'OOMKilled' },
       });
       expect(ended.status).toBe(202);
-      first.child.kill('SIGKILL');
-      await waitFor(() => first.child.signalCode === 'SIGKILL', { what: 'the server to die' });
+      expect((await cp.kill('SIGKILL')).signal).toBe('SIGKILL');
 
       await receiver.start();
-      const second = await startProcess(port, dataDir, pg?.url ?? '');
-      const cookie2 = await signInTo(second.url, 'admin', password);
+      await cp.start();
+      const cookie = await signInTo(cp.url, 'admin', password);
       await waitFor(() => receiver.received.length >= 1, { timeoutMs: 30_000, what: 'the delivery after the restart' });
       const log = await waitFor(
         async () => {
-          const attempts: DeliveryAttempt[] = await (await call(second.url, 'GET', api.notificationDeliveries(channel.id), { cookie: cookie2 })).json();
+          const attempts: DeliveryAttempt[] = await (await call(cp.url, 'GET', api.notificationDeliveries(channel.id), { cookie })).json();
           return attempts.some((a) => a.status === 'delivered') ? attempts : null;
         },
         { what: 'the delivered attempt in the log' },
@@ -88,11 +46,10 @@ describe.each(backends)('a control plane SIGKILLed between the change and its de
       expect(log.every((a) => a.eventType === 'instance.ended')).toBe(true);
       expect(receiver.received).toHaveLength(1);
       expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ type: 'instance.ended', data: { instance: { id: reg.instanceId } } });
-      second.child.kill('SIGTERM');
-      await waitFor(() => second.child.exitCode !== null, { timeoutMs: 15_000, what: 'a clean shutdown' });
+      expect((await cp.kill('SIGTERM')).code).toBe(0);
     } finally {
+      await cp.dispose();
       await receiver.stop();
-      rmSync(dataDir, { recursive: true, force: true });
       await pg?.drop();
     }
   }, 240_000);

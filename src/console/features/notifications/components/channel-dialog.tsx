@@ -2,6 +2,7 @@ import { type RefObject, useState } from 'react';
 import type { NotificationChannel } from '../../../../contract/notifications';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '../../../components/ui/dialog';
+import { FormError } from '../../../components/ui/field';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import { useCreateChannel, usePatchChannel } from '../api/mutations';
 import { formFieldErrors } from '../model';
@@ -107,11 +108,7 @@ export function ChannelDialog({
               editing={channel !== undefined}
               slackUrlSet={channel?.type === 'slack' ? channel.url : null}
             />
-            {generalError ? (
-              <p role="alert" className={styles.formError}>
-                {generalError}
-              </p>
-            ) : null}
+            {generalError ? <FormError>{generalError}</FormError> : null}
             <DialogFooter>
               <Button onClick={close}>Cancel</Button>
               <Button type="submit" variant="primary" disabled={mutation.isPending}>

@@ -4,8 +4,8 @@ import type { ChannelType, CreateChannelBody, NotificationChannel, NotificationE
 import type { TerminationCause } from '../../../../contract/schemas';
 import { Button } from '../../../components/ui/button';
 import { Checkbox } from '../../../components/ui/checkbox';
-import { FieldError, Input } from '../../../components/ui/input';
-import { Label } from '../../../components/ui/label';
+import { Field } from '../../../components/ui/field';
+import { Input } from '../../../components/ui/input';
 import { causeOptions, eventOptions, parseRecipients, typeLabel } from '../model';
 import styles from './notifications-page.module.css';
 
@@ -89,19 +89,21 @@ export function ChannelFields({
   const id = useId();
   const set = (patch: Partial<ChannelFormValues>) => onChange({ ...values, ...patch });
   const toggle = <T,>(list: T[], item: T, on: boolean) => (on ? [...list, item] : list.filter((x) => x !== item));
-  const describedBy = (field: string, hint?: string) => [errors[field] ? `${id}-${field}-error` : '', hint ?? ''].filter(Boolean).join(' ') || undefined;
-  const error = (field: string) =>
+  // A fieldset's rule (type, events, causes, groups) is said under it and read with it.
+  const groupError = (field: string) =>
     errors[field] ? (
-      <FieldError id={`${id}-${field}-error`}>{errors[field]}</FieldError>
+      <p id={`${id}-${field}-error`} className={styles.formError}>
+        {errors[field]}
+      </p>
     ) : null;
-  const [typeHintId] = useState(() => `${id}-type-hint`);
+  const groupDescribedBy = (field: string) => (errors[field] ? `${id}-${field}-error` : undefined);
 
   return (
     <div className={styles.formFields}>
       {editing ? null : (
-        <fieldset className={styles.fieldset} aria-describedby={describedBy('type')}>
+        <fieldset className={styles.fieldset} aria-describedby={groupDescribedBy('type')}>
           <legend className={styles.legend}>Type</legend>
-          <div className={styles.choices} role="radiogroup" aria-label="Type">
+          <div className={styles.choices}>
             {(['webhook', 'slack', 'email'] as const).map((t) => (
               <label key={t} className={styles.choice}>
                 <input type="radio" name={`${id}-type`} value={t} checked={values.type === t} onChange={() => set({ type: t })} />
@@ -109,127 +111,80 @@ export function ChannelFields({
               </label>
             ))}
           </div>
-          {error('type')}
+          {groupError('type')}
         </fieldset>
       )}
-      <div className={styles.field}>
-        <Label htmlFor={`${id}-name`}>Name</Label>
-        <Input
-          id={`${id}-name`}
-          value={values.name}
-          onChange={(e) => set({ name: e.target.value })}
-          aria-invalid={errors.name ? true : undefined}
-          aria-describedby={describedBy('name')}
-          autoComplete="off"
-          maxLength={64}
-        />
-        {error('name')}
-      </div>
+      <Field label="Name" error={errors.name}>
+        <Input value={values.name} onChange={(e) => set({ name: e.target.value })} autoComplete="off" maxLength={64} />
+      </Field>
       {values.type === 'email' ? (
-        <div className={styles.field}>
-          <Label htmlFor={`${id}-to`}>Recipients</Label>
-          <Input
-            id={`${id}-to`}
-            value={values.to}
-            onChange={(e) => set({ to: e.target.value })}
-            aria-invalid={errors.to ? true : undefined}
-            aria-describedby={describedBy('to', `${id}-to-hint`)}
-            placeholder="ops@example.com, oncall@example.com"
-            autoComplete="off"
-          />
-          <p id={`${id}-to-hint`} className={styles.hint}>
-            Separated by commas. Sent through the control plane's SMTP server (PADDOCK_SMTP_URL).
-          </p>
-          {error('to')}
-        </div>
+        <Field label="Recipients" error={errors.to} description="Separated by commas. Sent through the control plane's SMTP server (PADDOCK_SMTP_URL).">
+          <Input value={values.to} onChange={(e) => set({ to: e.target.value })} placeholder="ops@example.com, oncall@example.com" autoComplete="off" />
+        </Field>
       ) : (
-        <div className={styles.field}>
-          <Label htmlFor={`${id}-url`}>{values.type === 'slack' ? 'Slack webhook URL' : 'URL'}</Label>
+        <Field
+          label={values.type === 'slack' ? 'Slack webhook URL' : 'URL'}
+          error={errors.url}
+          description={`${editing && values.type === 'slack' ? 'Leave blank to keep the current address. ' : ''}${urlHint[values.type]}`}
+        >
           <Input
-            id={`${id}-url`}
             type="url"
             value={values.url}
             onChange={(e) => set({ url: e.target.value })}
-            aria-invalid={errors.url ? true : undefined}
-            aria-describedby={describedBy('url', typeHintId)}
             placeholder={editing && values.type === 'slack' ? (slackUrlSet ?? '') : 'https://'}
             autoComplete="off"
             spellCheck={false}
           />
-          <p id={typeHintId} className={styles.hint}>
-            {editing && values.type === 'slack' ? 'Leave blank to keep the current address. ' : ''}
-            {urlHint[values.type]}
-          </p>
-          {error('url')}
-        </div>
+        </Field>
       )}
-      <fieldset className={styles.fieldset} aria-describedby={describedBy('events')}>
+      <fieldset className={styles.fieldset} aria-describedby={groupDescribedBy('events')}>
         <legend className={styles.legend}>Events</legend>
         <div className={styles.checks}>
           {eventOptions.map((o) => (
-            <div key={o.type} className={styles.check}>
-              <Checkbox
-                id={`${id}-ev-${o.type}`}
-                checked={values.events.includes(o.type)}
-                onCheckedChange={(on) => set({ events: toggle(values.events, o.type, on === true) })}
-              />
-              <Label htmlFor={`${id}-ev-${o.type}`}>{o.label}</Label>
-            </div>
+            <Field key={o.type} label={o.label} orientation="horizontal" className={styles.check}>
+              <Checkbox checked={values.events.includes(o.type)} onCheckedChange={(on) => set({ events: toggle(values.events, o.type, on === true) })} />
+            </Field>
           ))}
         </div>
-        {error('events')}
+        {groupError('events')}
       </fieldset>
       {values.events.includes('instance.ended') ? (
-        <fieldset className={styles.fieldset} aria-describedby={describedBy('causes', `${id}-causes-hint`)}>
+        <fieldset className={styles.fieldset} aria-describedby={[`${id}-causes-hint`, groupDescribedBy('causes')].filter(Boolean).join(' ')}>
           <legend className={styles.legend}>Instance ended: causes</legend>
           <p id={`${id}-causes-hint`} className={styles.hint}>
             Completed, SIGTERM and Replaced by update are expected ends; they are off unless you choose them.
           </p>
           <div className={styles.checks}>
             {causeOptions.map((o) => (
-              <div key={o.cause} className={styles.check}>
-                <Checkbox
-                  id={`${id}-cause-${o.cause}`}
-                  checked={values.causes.includes(o.cause)}
-                  onCheckedChange={(on) => set({ causes: toggle(values.causes, o.cause, on === true) })}
-                />
-                <Label htmlFor={`${id}-cause-${o.cause}`}>{o.label}</Label>
-              </div>
+              <Field key={o.cause} label={o.label} orientation="horizontal" className={styles.check}>
+                <Checkbox checked={values.causes.includes(o.cause)} onCheckedChange={(on) => set({ causes: toggle(values.causes, o.cause, on === true) })} />
+              </Field>
             ))}
           </div>
-          {error('causes')}
+          {groupError('causes')}
         </fieldset>
       ) : null}
-      <fieldset className={styles.fieldset} aria-describedby={describedBy('groupIds')}>
+      <fieldset className={styles.fieldset} aria-describedby={groupDescribedBy('groupIds')}>
         <legend className={styles.legend}>Groups</legend>
-        <div className={styles.check}>
-          <Checkbox id={`${id}-all-groups`} checked={values.allGroups} onCheckedChange={(on) => set({ allGroups: on === true })} />
-          <Label htmlFor={`${id}-all-groups`}>All groups, including new ones</Label>
-        </div>
+        <Field label="All groups, including new ones" orientation="horizontal" className={styles.check}>
+          <Checkbox checked={values.allGroups} onCheckedChange={(on) => set({ allGroups: on === true })} />
+        </Field>
         {values.allGroups ? null : groups.length === 0 ? (
           <p className={styles.hint}>There are no runner groups yet.</p>
         ) : (
           <div className={styles.checks}>
             {groups.map((g) => (
-              <div key={g.id} className={styles.check}>
-                <Checkbox
-                  id={`${id}-g-${g.id}`}
-                  checked={values.groupIds.includes(g.id)}
-                  onCheckedChange={(on) => set({ groupIds: toggle(values.groupIds, g.id, on === true) })}
-                />
-                <Label htmlFor={`${id}-g-${g.id}`} className={styles.breakAnywhere}>
-                  {g.name}
-                </Label>
-              </div>
+              <Field key={g.id} label={g.name} orientation="horizontal" className={styles.check} labelClassName={styles.breakAnywhere}>
+                <Checkbox checked={values.groupIds.includes(g.id)} onCheckedChange={(on) => set({ groupIds: toggle(values.groupIds, g.id, on === true) })} />
+              </Field>
             ))}
           </div>
         )}
-        {error('groupIds')}
+        {groupError('groupIds')}
       </fieldset>
-      <div className={styles.check}>
-        <Checkbox id={`${id}-enabled`} checked={values.enabled} onCheckedChange={(on) => set({ enabled: on === true })} />
-        <Label htmlFor={`${id}-enabled`}>Enabled</Label>
-      </div>
+      <Field label="Enabled" orientation="horizontal" className={styles.check}>
+        <Checkbox checked={values.enabled} onCheckedChange={(on) => set({ enabled: on === true })} />
+      </Field>
     </div>
   );
 }

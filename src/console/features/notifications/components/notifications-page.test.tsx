@@ -1,8 +1,8 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { db } from '../../../testing/db';
-import { channelsAnswer500, healthyAndFailingChannels, seedChannel, testsFailWith503 } from '../../../testing/notification-channels';
-import { viewerSession } from '../../../testing/overrides';
+import { healthyAndFailingChannels, seedChannel } from '../../../testing/notification-channels';
+import { channelsAnswer500, testsFailWith503, viewerSession } from '../../../testing/overrides';
 import { dumpQueryClient, renderApp } from '../../../testing/render';
 
 /** Pastes into a field (typing key by key is slow on a busy 2-core machine, and tests nothing more here). */

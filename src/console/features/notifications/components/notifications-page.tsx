@@ -4,18 +4,9 @@ import { eventTypeLabel } from '../../../../contract/notification-events';
 import type { NotificationChannel } from '../../../../contract/notifications';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { StatusDot } from '../../../components/status-dot';
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from '../../../components/ui/alert-dialog';
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
 import { errorMessage } from '../../../lib/api-client';
 import { cn } from '../../../lib/cn';
 import { formatDateTime, formatRelative } from '../../../lib/format';
@@ -106,6 +97,7 @@ function ChannelCard({
   const [editing, setEditing] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const editRef = useRef<HTMLButtonElement>(null);
+  const deleteRef = useRef<HTMLButtonElement>(null);
   const test = useTestChannel();
   const remove = useDeleteChannel();
   const last = c.lastDelivery;
@@ -163,7 +155,7 @@ function ChannelCard({
         <Button ref={editRef} disabled={!canWrite} onClick={() => setEditing(true)} aria-label={`Edit ${c.name}`}>
           Edit
         </Button>
-        <Button disabled={!canWrite} onClick={() => setConfirmDelete(true)} aria-label={`Delete ${c.name}`}>
+        <Button ref={deleteRef} disabled={!canWrite} onClick={() => setConfirmDelete(true)} aria-label={`Delete ${c.name}`}>
           Delete
         </Button>
         <span role="status" className={styles.testResult}>
@@ -176,26 +168,27 @@ function ChannelCard({
       </div>
       {showLog ? <DeliveryLog id={`${id}-log`} channel={c} /> : null}
       {editing ? <ChannelDialog open={editing} onOpenChange={setEditing} channel={c} groups={groups} returnFocus={editRef} /> : null}
-      <AlertDialog open={confirmDelete} onOpenChange={setConfirmDelete}>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>Delete {c.name}?</AlertDialogTitle>
-            <AlertDialogDescription>Paddock stops sending to it, and its delivery log is deleted too.</AlertDialogDescription>
-          </AlertDialogHeader>
-          {remove.isError ? <p role="alert">{errorMessage(remove.error)}</p> : null}
-          <AlertDialogFooter>
-            <AlertDialogCancel>Cancel</AlertDialogCancel>
-            <AlertDialogAction
-              onClick={(e) => {
-                e.preventDefault();
-                remove.mutate(c.id, { onSuccess: () => setConfirmDelete(false) });
-              }}
-            >
-              Delete channel
-            </AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+      {confirmDelete ? (
+        <ConfirmDialog
+          title={`Delete ${c.name}?`}
+          description="Paddock stops sending to it, and its delivery log is deleted too."
+          confirmLabel="Delete channel"
+          pendingLabel="Deleting…"
+          variant="danger"
+          pending={remove.isPending}
+          error={remove.isError ? errorMessage(remove.error) : null}
+          onConfirm={() => remove.mutate(c.id, { onSuccess: () => setConfirmDelete(false) })}
+          onClose={() => {
+            remove.reset();
+            setConfirmDelete(false);
+          }}
+          onCloseAutoFocus={(e) => {
+            // The card is gone after a delete; otherwise back to its Delete button.
+            e.preventDefault();
+            deleteRef.current?.focus();
+          }}
+        />
+      ) : null}
     </section>
   );
 }
