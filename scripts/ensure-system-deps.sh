@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs Debian's chromium and postgresql when missing (CI machines start without them).
+# Installs Debian's chromium, postgresql and openssl when missing (CI machines start without them;
+# openssl makes the self-signed CA of the reconciler's in-cluster HTTPS test).
 set -euo pipefail
 need=()
 [[ -x ${CHROMIUM_PATH:-/usr/bin/chromium} ]] || need+=(chromium)
 [[ -x /usr/lib/postgresql/15/bin/initdb ]] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v openssl >/dev/null || need+=(openssl)
 if ((${#need[@]})); then
   echo "Installing ${need[*]} from Debian's packages…"
   SUDO=; [[ $(id -u) -eq 0 ]] || SUDO=sudo

@@ -284,6 +284,9 @@ describe('How it ended', () => {
     [null, 15, null, 'sigterm', 'SIGTERM: the pod was deleted', 'kubectl get events -n paddock --field-selector involvedObject.name=prod-eu-runner-x'],
     [139, null, 'Error', 'crash', 'Crash (segfault or abort)', 'kubectl logs deployment/prod-eu-runner -n paddock'],
     [null, null, null, 'lost', 'Lost: no exit was recorded', 'kubectl get nodes'],
+    [null, null, 'Evicted', 'evicted', 'Evicted: the node ran short of memory or disk', 'helm upgrade prod-eu <chart> -n paddock --reuse-values --set requests.memory="512Mi"'],
+    [null, null, 'DeadlineExceeded', 'deadline_exceeded', 'Deadline exceeded: the pod ran longer than its activeDeadlineSeconds', 'DEADLINE:.spec.activeDeadlineSeconds'],
+    [null, null, 'Preempted', 'preempted', 'Preempted: the node was reclaimed (spot)', 'kubectl create poddisruptionbudget prod-eu-runner -n paddock'],
   ] as const)('exit %s signal %s reason %s → %s', (exitCode, signal, reason, cause, summary, step) => {
     expect(classifyTermination(exitCode, signal, reason)).toBe(cause);
     const instance = buildInstance({
@@ -309,6 +312,34 @@ describe('How it ended', () => {
     const guide = howItEndedGuide(group, instance, { ...ctx, helmChart: 'oci://ghcr.io/paddock/charts/paddock-runner' });
     expect(commands(guide)).toEqual([
       'helm upgrade prod-eu oci://ghcr.io/paddock/charts/paddock-runner -n paddock --reuse-values --set config.container.limit_memory="2Gi"',
+    ]);
+  });
+
+  it('pod-level ends (the reconciler records them) say what to look at and what to change', () => {
+    const ended = (cause: TerminationCause, reason: string) =>
+      howItEndedGuide(
+        group,
+        buildInstance({ name: 'prod-eu-runner-7c9d-ev1ct', platform: 'kubernetes', status: 'terminated', termination: buildTermination({ exitCode: null, signal: null, reason, cause, observedBy: 'reconciler' }) }),
+        { ...ctx, namespace: 'ci', helmChart: 'oci://ghcr.io/paddock/charts/paddock-runner' },
+      );
+    const evicted = ended('evicted', 'Evicted');
+    expect(texts(evicted)).toMatch(/requests to what it really uses/);
+    expect(commands(evicted)).toEqual([
+      'kubectl get events -n ci --field-selector involvedObject.name=prod-eu-runner-7c9d-ev1ct,reason=Evicted',
+      `kubectl get nodes -o custom-columns='NAME:.metadata.name,MEMORY:.status.conditions[?(@.type=="MemoryPressure")].status,DISK:.status.conditions[?(@.type=="DiskPressure")].status'`,
+      'helm upgrade prod-eu oci://ghcr.io/paddock/charts/paddock-runner -n ci --reuse-values --set requests.memory="512Mi"',
+    ]);
+    expect(evicted?.blocks[0]).toEqual({ kind: 'logline', text: 'reason Evicted (recorded by the Kubernetes reconciler)' });
+    const deadline = ended('deadline_exceeded', 'DeadlineExceeded');
+    expect(texts(deadline)).toMatch(/Raise activeDeadlineSeconds/);
+    expect(commands(deadline)).toEqual([
+      "kubectl get pods -l app=prod-eu-runner -n ci -o custom-columns='NAME:.metadata.name,DEADLINE:.spec.activeDeadlineSeconds'",
+    ]);
+    const preempted = ended('preempted', 'Preempted');
+    expect(texts(preempted)).toMatch(/spot.*PriorityClass.*PodDisruptionBudget/s);
+    expect(commands(preempted)).toEqual([
+      'kubectl get events -n ci --field-selector involvedObject.name=prod-eu-runner-7c9d-ev1ct',
+      'kubectl create poddisruptionbudget prod-eu-runner -n ci --selector=app=prod-eu-runner --max-unavailable=1',
     ]);
   });
 

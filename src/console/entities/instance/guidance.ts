@@ -310,6 +310,38 @@ export function nextStep(cause: TerminationCause, group: RunnerGroup, instance: 
           instance.platform === 'kubernetes' ? 'kubectl get nodes' : `docker ps -a --filter label=paddock.runner-group=${slug}`,
         ),
       ];
+    // Pod-level ends the reconciler records (PRODUCT.md §11). The pod itself is gone by now; its
+    // events stay for about an hour, the nodes and the group's other pods are still there.
+    case 'evicted':
+      return [
+        text(
+          'The kubelet evicts pods when its node runs short of memory or disk, starting with pods using more than they requested. Set the runner\'s requests to what it really uses, so the scheduler places it where there is room, and keep its limits within what the node can give:',
+        ),
+        command('Why it was evicted', `kubectl get events -n ${namespace} --field-selector involvedObject.name=${shellQuote(instance.name)},reason=Evicted`),
+        command(
+          'Node pressure',
+          `kubectl get nodes -o custom-columns='NAME:.metadata.name,MEMORY:.status.conditions[?(@.type=="MemoryPressure")].status,DISK:.status.conditions[?(@.type=="DiskPressure")].status'`,
+        ),
+        command('Raise the requests', `helm upgrade ${slug} ${ctx.helmChart ?? '<chart>'} -n ${namespace} --reuse-values --set requests.memory="512Mi"`),
+      ];
+    case 'deadline_exceeded':
+      return [
+        text(
+          'Kubernetes stopped the pod when it ran longer than its activeDeadlineSeconds. Raise activeDeadlineSeconds in the pod spec (or in the Job or the autoscaler template that creates the runner pods), or remove it for long-lived runners. See what the group\'s pods carry:',
+        ),
+        command(
+          'Deadline of the pods',
+          `kubectl get pods -l app=${slug}-runner -n ${namespace} -o custom-columns='NAME:.metadata.name,DEADLINE:.spec.activeDeadlineSeconds'`,
+        ),
+      ];
+    case 'preempted':
+      return [
+        text(
+          'The node was reclaimed (a spot or preemptible node) or the scheduler evicted the pod for one of higher priority. Keep runners that must finish off spot nodes (a nodeSelector or node affinity for on-demand nodes), give them a PriorityClass, and cap voluntary disruptions with a PodDisruptionBudget (a spot reclaim ignores it):',
+        ),
+        command('What happened to it', `kubectl get events -n ${namespace} --field-selector involvedObject.name=${shellQuote(instance.name)}`),
+        command('PodDisruptionBudget', `kubectl create poddisruptionbudget ${slug}-runner -n ${namespace} --selector=app=${slug}-runner --max-unavailable=1`),
+      ];
   }
 }
 
@@ -320,7 +352,8 @@ export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: Gui
   // A runner that merely went quiet may come back: "Runner disconnected" covers it.
   if (wentQuiet(instance)) return null;
   const cause: TerminationCause = t?.cause ?? 'lost';
-  const facts = t ? describeExit(t) : 'no exit recorded';
+  // The runner could not say it: its pod's record was read by the reconciler before the pod was reaped.
+  const facts = t ? `${describeExit(t)}${t.observedBy === 'reconciler' ? ' (recorded by the Kubernetes reconciler)' : ''}` : 'no exit recorded';
   // Most cause texts already start with their name ("SIGTERM: …", "Lost: …"): say it once.
   const summary = causeText[cause].startsWith(causeLabel[cause]) ? causeText[cause] : `${causeLabel[cause]}: ${causeText[cause]}`;
   return {

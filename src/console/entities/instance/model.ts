@@ -45,10 +45,21 @@ export const causeLabel: Record<TerminationCause, string> = {
   crash: 'Crashed',
   replaced: 'Replaced by update',
   lost: 'Lost',
+  evicted: 'Evicted',
+  deadline_exceeded: 'Deadline exceeded',
+  preempted: 'Preempted',
 };
 
 /** Causes that call for attention (shown in the danger tone). */
-export const troubleCauses: ReadonlySet<TerminationCause> = new Set(['oom_killed', 'killed', 'crash', 'lost']);
+export const troubleCauses: ReadonlySet<TerminationCause> = new Set([
+  'oom_killed',
+  'killed',
+  'crash',
+  'lost',
+  'evicted',
+  'deadline_exceeded',
+  'preempted',
+]);
 
 /** Counts of ended instances by cause within the retention window, most frequent first. */
 export function causeCounts(instances: readonly Instance[], now: number, windowDays = 7): { cause: TerminationCause; count: number }[] {

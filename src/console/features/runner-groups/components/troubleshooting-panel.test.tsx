@@ -102,6 +102,43 @@ describe('TroubleshootingPanel', () => {
     expect(screen.queryByRole('region', { name: 'Runner disconnected' })).not.toBeInTheDocument();
   });
 
+  it.each([
+    [
+      'evicted',
+      'Evicted',
+      'Evicted: the node ran short of memory or disk and the kubelet evicted the pod.',
+      /starting with pods using more than they requested/,
+      'kubectl get events -n paddock --field-selector involvedObject.name=prod-eu-runner-7c9d-ev1ct,reason=Evicted',
+    ],
+    [
+      'deadline_exceeded',
+      'DeadlineExceeded',
+      'Deadline exceeded: the pod ran longer than its activeDeadlineSeconds.',
+      /Raise activeDeadlineSeconds in the pod spec/,
+      "kubectl get pods -l app=prod-eu-runner -n paddock -o custom-columns='NAME:.metadata.name,DEADLINE:.spec.activeDeadlineSeconds'",
+    ],
+    [
+      'preempted',
+      'Preempted',
+      'Preempted: the node was reclaimed (spot) or the pod was preempted.',
+      /off spot nodes.*PriorityClass.*PodDisruptionBudget/,
+      'kubectl create poddisruptionbudget prod-eu-runner -n paddock --selector=app=prod-eu-runner --max-unavailable=1',
+    ],
+  ] as const)('How it ended: %s, recorded by the reconciler, with what to do next', (cause, reason, summary, advice, step) => {
+    const instance = buildInstance({
+      name: 'prod-eu-runner-7c9d-ev1ct',
+      platform: 'kubernetes',
+      status: 'terminated',
+      termination: buildTermination({ cause, exitCode: null, signal: null, reason, observedBy: 'reconciler' }),
+    });
+    renderWithQuery(<TroubleshootingPanel group={group} instance={instance} />);
+    const section = screen.getByRole('region', { name: 'How it ended' });
+    expect(within(section).getByText(summary)).toBeVisible();
+    expect(within(section).getByText(`reason ${reason} (recorded by the Kubernetes reconciler)`)).toBeVisible();
+    expect(within(section).getByText(advice)).toBeVisible();
+    expect(shownCommands()).toContain(step);
+  });
+
   it('says there is nothing to troubleshoot for a connected runner', () => {
     renderWithQuery(<TroubleshootingPanel group={group} instance={buildInstance({ name: 'ok-runner' })} />);
     expect(screen.getByText('ok-runner is connected: nothing to troubleshoot.')).toBeVisible();
@@ -130,6 +167,15 @@ describe('FleetHealthStrip', () => {
       'title',
       'Host out of memory: the container hit its memory limit (raise limit_memory)',
     );
+  });
+
+  it('counts evictions, deadlines and preemptions as trouble, by their names', () => {
+    const instances = [ended('evicted', 60), ended('evicted', 120), ended('deadline_exceeded', 60), ended('preempted', 60), ended('completed', 60)];
+    renderWithQuery(<FleetHealthStrip instances={instances} now={factoryNow} />);
+    const strip = screen.getByRole('region', { name: 'How runners ended this week' });
+    const items = within(strip).getAllByRole('listitem');
+    expect(items.map((li) => li.textContent)).toEqual(['2 Evicted', '1 Clean exit', '1 Deadline exceeded', '1 Preempted']);
+    expect(items[0]).toHaveAttribute('title', 'Evicted: the node ran short of memory or disk and the kubelet evicted the pod');
   });
 
   it('says so when no runner ended', () => {
