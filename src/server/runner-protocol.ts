@@ -236,6 +236,8 @@ export class RunnerProtocol {
             observedBy: 'reconciler',
           });
       if (updated) {
+        // An end the reconciler saw (evicted, preempted…) is told to channels like one the runner reported.
+        await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId: group.id, instanceId: target.id });
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: group.id, entityId: target.id });
         await publish(tx, now, { kind: 'group', op: 'upsert', groupId: group.id, entityId: group.id });
       }

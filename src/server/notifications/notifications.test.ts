@@ -56,7 +56,7 @@ describe.each(backends)('notifications on %s', (backend) => {
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(created).toMatchObject({ type: 'webhook', enabled: true, groupIds: null, lastDelivery: null });
     expect(created.events).toEqual(['group.down', 'group.degraded', 'group.recovered', 'update.succeeded', 'update.rolled_back', 'instance.ended']);
-    expect(created.causes).toEqual(['oom_killed', 'killed', 'crash', 'lost']);
+    expect(created.causes).toEqual(['oom_killed', 'killed', 'crash', 'lost', 'evicted', 'deadline_exceeded', 'preempted']);
 
     const list = await (await h.call('GET', api.notificationChannels)).text();
     const one = await (await h.call('GET', api.notificationChannel(created.id))).text();
