@@ -317,6 +317,95 @@ describe.each(backends)('notifications on %s', (backend) => {
     });
   });
 
+  it('tells of an update succeeded once the replacement has run three heartbeats on the target version', async () => {
+    const { h } = t;
+    const r = await receiver();
+    await createChannel(h, { name: 'Updates', type: 'webhook', url: r.url, events: ['update.succeeded', 'update.rolled_back'] });
+    const g = await groupWithRunner(h);
+    const u = (await (await h.call('POST', api.updates(g.id), { body: { targetVersion: '1.4.0' } })).json()) as { id: string };
+    expect((await runnerEvent(h, g.runner.instanceToken, { type: 'update-started', updateId: u.id, targetVersion: '1.4.0' })).status).toBe(202);
+    const next = await register(h, g.key, { name: 'prod-eu-1-new', version: '1.4.0', replaces: g.runner.instanceId });
+    for (let i = 0; i < 2; i++) {
+      h.clock.advance(5);
+      await heartbeat(h, next.instanceToken, { version: '1.4.0' });
+      await pass(h);
+    }
+    expect(r.received).toHaveLength(0);
+    h.clock.advance(5);
+    await heartbeat(h, next.instanceToken, { version: '1.4.0' });
+    await pass(h);
+    await pass(h);
+    expect(r.received).toHaveLength(1);
+    expect(JSON.parse(r.received[0]!.body)).toMatchObject({
+      type: 'update.succeeded',
+      data: { group: { id: g.id, name: 'Prod EU', connectedCount: 1, instanceCount: 1 }, update: { id: u.id, state: 'succeeded', targetVersion: '1.4.0', reason: null } },
+    });
+    // The replaced instance's end is quiet by default (cause replaced).
+    expect(r.received.map((x) => (JSON.parse(x.body) as { type: string }).type)).toEqual(['update.succeeded']);
+  });
+
+  it('sends group.degraded once after the alert delay when one of two runners is gone, then one group.recovered', async () => {
+    const { h } = t;
+    const r = await receiver();
+    await createChannel(h, { name: 'Ops', type: 'webhook', url: r.url, events: ['group.down', 'group.degraded', 'group.recovered'] });
+    const g = await groupWithRunner(h);
+    const second = await register(h, g.key, { name: 'prod-eu-2' });
+    await heartbeat(h, second.instanceToken);
+    await pass(h);
+    // prod-eu-2 goes quiet; prod-eu-1 keeps beating. Disconnected 20 s after its last heartbeat.
+    const beat = async (seconds: number) => {
+      for (let i = 0; i < seconds; i += 5) {
+        h.clock.advance(5);
+        expect((await heartbeat(h, g.runner.instanceToken)).status).toBe(200);
+        await pass(h);
+      }
+    };
+    await beat(25);
+    const degraded = await (await h.call('GET', api.runnerGroup(g.id))).json();
+    expect(degraded).toMatchObject({ connectedCount: 1 });
+    await beat(50);
+    expect(r.received).toHaveLength(0);
+    await beat(15);
+    expect(r.received.map((x) => (JSON.parse(x.body) as { type: string }).type)).toEqual(['group.degraded']);
+    expect(JSON.parse(r.received[0]!.body)).toMatchObject({
+      type: 'group.degraded',
+      data: { group: { id: g.id, health: 'degraded', connectedCount: 1 }, url: expect.stringContaining(`/runners/${g.id}`) },
+    });
+    await beat(120);
+    expect(r.received).toHaveLength(1);
+    // It comes back: one recovery.
+    expect((await heartbeat(h, second.instanceToken)).status).toBe(200);
+    await beat(30);
+    expect(r.received.map((x) => (JSON.parse(x.body) as { type: string }).type)).toEqual(['group.degraded', 'group.recovered']);
+    expect(JSON.parse(r.received[1]!.body)).toMatchObject({ data: { group: { health: 'healthy', connectedCount: 2, instanceCount: 2 } } });
+  });
+
+  it('tells of a pod the Kubernetes reconciler saw evicted, with its termination record', async () => {
+    const { h } = t;
+    const r = await receiver();
+    await createChannel(h, { name: 'Ends', type: 'webhook', url: r.url, events: ['instance.ended'] });
+    const g = await groupWithRunner(h);
+    const observedAt = h.clock.now().toISOString();
+    const res = await h.call('POST', api.runnerTerminations, {
+      bearer: g.key,
+      body: { name: 'prod-eu-1', exitCode: null, signal: null, reason: 'Evicted', observedAt },
+    });
+    expect(res.status).toBe(202);
+    await pass(h);
+    expect(r.received).toHaveLength(1);
+    expect(JSON.parse(r.received[0]!.body)).toMatchObject({
+      type: 'instance.ended',
+      data: {
+        group: { id: g.id, connectedCount: 0 },
+        instance: { id: g.runner.instanceId, termination: { exitCode: null, signal: null, reason: 'Evicted', cause: 'evicted', observedBy: 'reconciler' } },
+      },
+    });
+    // The same report again is answered with the record it has: no second event.
+    expect((await h.call('POST', api.runnerTerminations, { bearer: g.key, body: { name: 'prod-eu-1', exitCode: null, signal: null, reason: 'Evicted', observedAt } })).status).toBe(200);
+    await pass(h);
+    expect(r.received).toHaveLength(1);
+  });
+
   it('sends e-mail through a real SMTP server with a password, which never shows anywhere', async () => {
     const password = 'smtp-pa55word-not-elsewhere';
     const smtp = await startSmtp({ user: 'paddock', pass: password });
