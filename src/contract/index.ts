@@ -5,3 +5,4 @@ export * from './paths';
 export * from './slug';
 export * from './install-commands';
 export * from './notifications';
+export * from './tokens';

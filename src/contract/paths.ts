@@ -21,4 +21,7 @@ export const api = {
   runnerHeartbeat: '/api/v1/runner/heartbeat',
   runnerEvents: '/api/v1/runner/events',
   runnerTerminations: '/api/v1/runner/terminations',
+  tokens: '/api/v1/tokens',
+  token: (id: string) => `/api/v1/tokens/${encodeURIComponent(id)}`,
+  openapi: '/api/v1/openapi.json',
 } as const;

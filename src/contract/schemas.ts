@@ -9,7 +9,8 @@ export type Platform = z.infer<typeof Platform>;
 export const Role = z.enum(['admin', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
-const isoTime = z.string().datetime({ offset: true });
+/** An ISO 8601 time with its offset (the API answers UTC, `…Z`). */
+export const isoTime = z.string().datetime({ offset: true });
 
 /** A runner version: semver without build metadata, e.g. `1.4.0` or `1.5.0-rc.1`. */
 export const Version = z

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { Accounts } from './accounts';
+import { ApiTokens } from './api-tokens';
 import type { Clock } from './clock';
 import type { ServerConfig } from './config';
 import type { Deps } from './deps';
@@ -17,8 +18,10 @@ import { installRoutes } from './routes/install';
 import { notificationChannelRoutes } from './routes/notification-channels';
 import { runnerRoutes } from './routes/runner';
 import { runnerGroupRoutes } from './routes/runner-groups';
+import { openApiRoutes } from './routes/openapi';
 import { sessionRoutes } from './routes/session';
 import { staticRoutes } from './routes/static';
+import { tokenRoutes } from './routes/tokens';
 import { RunnerGroups } from './runner-groups';
 import { RunnerProtocol } from './runner-protocol';
 import type { Store } from './store';
@@ -43,6 +46,7 @@ export interface PaddockApp {
   app: Hono<AppEnv>;
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   accounts: Accounts;
+  tokens: ApiTokens;
   batcher: HeartbeatBatcher;
   hub: EventHub;
   notifications: Notifications;
@@ -72,6 +76,7 @@ export function createApp(options: {
   const runners = new RunnerProtocol(deps, batcher, updates);
   const groups = new RunnerGroups(deps, updates);
   const accounts = new Accounts(deps);
+  const tokens = new ApiTokens(deps);
   const sweeper = new Sweeper(deps, batcher, updates, accounts);
 
   // Every change anywhere (this replica or another) invalidates what the heartbeat path caches.
@@ -98,12 +103,13 @@ export function createApp(options: {
     else logger.debug('request', fields);
   });
   app.use('/api/*', bodyLimit());
+  const resolveUser = sessionMiddleware(accounts, config, tokens);
   app.use('/api/v1/*', async (c, next) => {
     const p = c.req.path;
-    if (p.startsWith('/api/v1/runner/') || p.startsWith('/api/v1/local/') || p === '/api/v1/healthz' || p === '/api/v1/readyz') {
+    if (p.startsWith('/api/v1/runner/') || p.startsWith('/api/v1/local/') || p === '/api/v1/healthz' || p === '/api/v1/readyz' || p === '/api/v1/openapi.json') {
       return next();
     }
-    return sessionMiddleware(accounts, config)(c, next);
+    return resolveUser(c, next);
   });
 
   app.route('/api/v1', healthRoutes(deps));
@@ -111,11 +117,13 @@ export function createApp(options: {
   app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, config));
   app.route('/api/v1/runner', runnerRoutes(runners));
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
-  app.route('/api/v1/events', eventRoutes(deps, hub, config));
+  app.route('/api/v1/events', eventRoutes(deps, hub, config, tokens));
   app.route('/api/v1/install', installRoutes(config));
   app.route('/api/v1/notification-channels', notificationChannelRoutes(notifications, config));
+  app.route('/api/v1/tokens', tokenRoutes(tokens, config));
+  app.route('/api/v1/openapi.json', openApiRoutes(config));
   app.route('/metrics', metricsRoute(deps, batcher, () => notifications.metricLines()));
-  if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, options.localSecret));
+  if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, tokens, options.localSecret));
   app.all('/api/*', () => {
     throw notFound('No such API route.');
   });
@@ -146,6 +154,7 @@ export function createApp(options: {
     app,
     fetch: (request, env) => app.fetch(request, env as never),
     accounts,
+    tokens,
     batcher,
     hub,
     notifications,

@@ -23,4 +23,8 @@ export const queryKeys = {
     list: () => ['notification-channels', 'list'] as const,
     deliveries: (id: string) => ['notification-channels', 'detail', id, 'deliveries'] as const,
   },
+  tokens: {
+    all: ['tokens'] as const,
+    list: () => ['tokens', 'list'] as const,
+  },
 };

@@ -1,5 +1,5 @@
-import { type AuditEvent, compareVersions, defaultRunnerVersion, type Instance, type RunnerGroup, type Session, type Update } from '../../contract';
 import type { DeliveryAttempt, NotificationChannel } from '../../contract/notifications';
+import { type ApiToken, type AuditEvent, compareVersions, defaultRunnerVersion, type Instance, type RunnerGroup, type Session, type Update } from '../../contract';
 import { buildAuditEvent, buildGroup, buildInstance, buildRegistrationKey, factoryNow } from './factories';
 
 /**
@@ -20,7 +20,8 @@ export interface MockDb {
   /** Notification channels and their delivery logs (newest first); see notification-channels.ts. */
   channels: NotificationChannel[];
   deliveries: Map<string, DeliveryAttempt[]>;
-  /** Every webhook secret handed out. */
+  tokens: ApiToken[];
+  /** Every webhook secret and API token secret handed out, for the same reason. */
   issuedSecrets: string[];
 }
 
@@ -36,6 +37,7 @@ export function createDb(): MockDb {
     issuedKeys: [],
     channels: [],
     deliveries: new Map(),
+    tokens: [],
     issuedSecrets: [],
   };
 }

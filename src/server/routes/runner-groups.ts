@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { api, CreateGroupBody, PatchGroupBody, UpdateRequestBody } from '../../contract';
 import type { ServerConfig } from '../config';
-import { type AppEnv, guard, parseBody } from '../http';
+import { type AppEnv, actorOf, guard, parseBody } from '../http';
 import { badRequest, conflict } from '../problem';
 import type { RunnerGroups } from '../runner-groups';
 import type { RecordedAnswer, UpdateRequestResult, UpdateService } from '../updates';
@@ -31,7 +31,7 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
   const r = new Hono<AppEnv>();
   const viewer = guard(config, 'viewer');
   const admin = guard(config, 'admin');
-  const actor = (c: { get(k: 'session'): { username: string } | null }) => c.get('session')!.username;
+  const actor = actorOf;
 
   r.get('/', viewer, async (c) => c.json(await groups.list()));
   r.post('/', admin, async (c) => {

@@ -31,9 +31,11 @@ export async function listAudit(
     where.push(`(group_id::text = $${params.length} OR lower(group_name) = lower($${params.length}))`);
   }
   if (filter.actor) {
-    // Usernames are unique ignoring case (users_username_ci), so "ADMIN" is admin.
+    // Usernames are unique ignoring case (users_username_ci), so "ADMIN" is admin; what a user did
+    // with an API token ("admin (token ci)") is theirs too (usernames hold no spaces).
     params.push(filter.actor);
-    where.push(`lower(actor) = lower($${params.length})`);
+    const n = params.length;
+    where.push(`(lower(actor) = lower($${n}) OR left(lower(actor), length($${n}) + 8) = lower($${n}) || ' (token ')`);
   }
   if (filter.cursor) {
     params.push(filter.cursor);

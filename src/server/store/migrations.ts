@@ -229,6 +229,27 @@ CREATE TABLE notification_group_state (
 `,
   },
   {
+    // API tokens (PRODUCT.md §13): only the secret's hash is kept. A token dies with its owner
+    // (ON DELETE CASCADE); revoking deletes the row, so a revoked secret finds nothing.
+    version: 8,
+    sql: `
+CREATE TABLE api_tokens (
+  id uuid PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name text NOT NULL,
+  scope text NOT NULL CHECK (scope IN ('read', 'write')),
+  secret_hash text NOT NULL,
+  prefix text NOT NULL,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz,
+  last_used_at timestamptz,
+  last_used_from text
+);
+CREATE UNIQUE INDEX api_tokens_secret_hash ON api_tokens (secret_hash);
+CREATE UNIQUE INDEX api_tokens_user_name_ci ON api_tokens (user_id, lower(name));
+`,
+  },
+  {
     // Who recorded an end the runner could not report itself ('reconciler': the Kubernetes
     // reconciler, PRODUCT.md §11); null when the runner reported it. Such reports find the
     // instance by group and name; neither column changes after insert, so heartbeats stay HOT.
@@ -276,6 +297,7 @@ export const allTables = [
   'updates',
   'instances',
   'sessions',
+  'api_tokens',
   'users',
   'audit_events',
   'events',
