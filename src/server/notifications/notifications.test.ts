@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, type ChannelWithSecret, type DeliveryAttempt, type NotificationChannel } from '../../contract';
+import { api, type ChannelWithSecret, type CreatedToken, type DeliveryAttempt, type NotificationChannel } from '../../contract';
 import type { Backend } from '../testing/db';
 import { createGroup, type Harness, heartbeat, register, runnerEvent, setUpSignedInHarness } from '../testing/harness';
 import { type Receiver, startReceiver, startSmtp } from '../testing/receivers';
@@ -93,6 +93,17 @@ describe.each(backends)('notifications on %s', (backend) => {
     expect(actions).toEqual(
       expect.arrayContaining(['admin notification_channel.created', 'admin notification_channel.updated', 'admin notification_channel.deleted']),
     );
+
+    // With an API token (PRODUCT.md §13): a write token manages channels and the audit names it; a read token reads only.
+    const token = async (name: string, scope: 'read' | 'write') =>
+      ((await (await h.call('POST', api.tokens, { body: { name, scope } })).json()) as CreatedToken).secret;
+    const [write, read] = [await token('ci', 'write'), await token('dash', 'read')];
+    const viaToken = await h.call('POST', api.notificationChannels, { cookie: null, bearer: write, body: { name: 'From CI', type: 'slack', url: 'https://hooks.example.com/x' } });
+    expect(viaToken.status).toBe(201);
+    expect((await h.call('GET', api.notificationChannels, { cookie: null, bearer: read })).status).toBe(200);
+    expect((await h.call('DELETE', api.notificationChannel(((await viaToken.json()) as NotificationChannel).id), { cookie: null, bearer: read })).status).toBe(403);
+    const audit = (await (await h.call('GET', `${api.auditEvents}?limit=5`)).json()).items as Array<{ action: string; actor: string }>;
+    expect(audit.find((e) => e.action === 'notification_channel.created')?.actor).toBe('admin (token ci)');
   });
 
   it('answers every bad input with a 400 problem naming the field, and changes nothing', async () => {
