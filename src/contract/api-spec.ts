@@ -6,6 +6,8 @@ import {
   AuditPage,
   AuditQuery,
   CreateGroupBody,
+  ForgetEndedQuery,
+  ForgetEndedResponse,
   GroupWithKey,
   HeartbeatBody,
   HeartbeatResponse,
@@ -21,6 +23,7 @@ import {
   Role,
   Session,
   SignInBody,
+  StopInstanceBody,
   Termination,
   TerminationReportBody,
   TerminationReportResponse,
@@ -154,6 +157,7 @@ export const namedSchemas: Record<string, z.ZodType> = {
 // ---- parameters ----
 
 const groupId = { id: { description: 'The runner group id (a UUID).', schema: z.string() } };
+const instanceParams = { ...groupId, instanceId: { description: 'The instance id (a UUID).', schema: z.string() } };
 const idempotencyKey: Record<string, HeaderParamSpec> = {
   'Idempotency-Key': {
     description: 'Replays the first answer to a request with the same key (1–128 characters), instead of requesting another update.',
@@ -287,6 +291,59 @@ export const endpoints: EndpointSpec[] = [
     auth: 'viewer',
     params: groupId,
     responses: { 200: json('The instances.', z.array(Instance)), 404: problem('No such group.') },
+  },
+  {
+    method: 'delete',
+    path: `${v1}/runner-groups/{id}/instances`,
+    operationId: 'forgetEndedInstances',
+    summary: "Forget a group's ended instances",
+    description: 'Only with `ended=true`: removes every ended instance and its record; connected and disconnected ones stay.',
+    tag: 'Instances',
+    auth: 'admin',
+    params: groupId,
+    query: ForgetEndedQuery,
+    responses: { 200: json('How many were forgotten.', ForgetEndedResponse), 404: problem('No such group.') },
+  },
+  {
+    method: 'get',
+    path: `${v1}/runner-groups/{id}/instances/{instanceId}`,
+    operationId: 'getInstance',
+    summary: 'Get one instance',
+    tag: 'Instances',
+    auth: 'viewer',
+    params: instanceParams,
+    responses: { 200: json('The instance.', Instance), 404: problem('No such group or instance (or it was forgotten).') },
+  },
+  {
+    method: 'delete',
+    path: `${v1}/runner-groups/{id}/instances/{instanceId}`,
+    operationId: 'forgetInstance',
+    summary: 'Forget an instance',
+    description: 'Removes a disconnected or ended instance; its runner, if it comes back, gets 410 and stops.',
+    tag: 'Instances',
+    auth: 'admin',
+    params: instanceParams,
+    responses: {
+      204: noBody('Forgotten.'),
+      404: problem('No such group or instance.'),
+      409: problem('The instance is connected: stop it first.'),
+    },
+  },
+  {
+    method: 'post',
+    path: `${v1}/runner-groups/{id}/instances/{instanceId}/stop`,
+    operationId: 'stopInstance',
+    summary: 'Stop an instance',
+    description: 'Its next heartbeat answer carries `{type: "stop"}`; the runner says goodbye, exits 0 and does not come back by itself.',
+    tag: 'Instances',
+    auth: 'admin',
+    params: instanceParams,
+    body: { schema: StopInstanceBody, required: false },
+    responses: {
+      202: json('The instance, with stopRequestedAt set.', Instance),
+      404: problem('No such group or instance.'),
+      409: problem('The instance is not connected.'),
+    },
   },
   {
     method: 'get',

@@ -6,6 +6,10 @@ export const api = {
   runnerGroup: (id: string) => `/api/v1/runner-groups/${encodeURIComponent(id)}`,
   registrationKey: (id: string) => `/api/v1/runner-groups/${encodeURIComponent(id)}/registration-key`,
   instances: (id: string) => `/api/v1/runner-groups/${encodeURIComponent(id)}/instances`,
+  instance: (id: string, instanceId: string) =>
+    `/api/v1/runner-groups/${encodeURIComponent(id)}/instances/${encodeURIComponent(instanceId)}`,
+  instanceStop: (id: string, instanceId: string) =>
+    `/api/v1/runner-groups/${encodeURIComponent(id)}/instances/${encodeURIComponent(instanceId)}/stop`,
   updates: (id: string) => `/api/v1/runner-groups/${encodeURIComponent(id)}/updates`,
   auditEvents: '/api/v1/audit-events',
   auditGroups: '/api/v1/audit-events/groups',

@@ -6,6 +6,7 @@ import type { ServerConfig } from './config';
 import type { Deps } from './deps';
 import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
+import { InstanceService } from './instances';
 import { type AppEnv, bodyLimit, problemResponse, sessionMiddleware } from './http';
 import { localAdminRoutes } from './local-admin';
 import { Notifications } from './notifications/service';
@@ -75,6 +76,7 @@ export function createApp(options: {
   const updates = new UpdateService(deps);
   const runners = new RunnerProtocol(deps, batcher, updates);
   const groups = new RunnerGroups(deps, updates);
+  const instances = new InstanceService(deps);
   const accounts = new Accounts(deps);
   const tokens = new ApiTokens(deps);
   const sweeper = new Sweeper(deps, batcher, updates, accounts);
@@ -86,7 +88,13 @@ export function createApp(options: {
     if (e.kind === 'group' && e.op === 'delete') runners.invalidateGroup(e.groupId);
   });
   groups.onDeleted = (groupId) => runners.invalidateGroup(groupId);
+  instances.onChanged = (ids) => {
+    for (const id of ids) runners.invalidateInstance(id);
+  };
   sweeper.onDisconnected = (rows) => {
+    for (const r of rows) runners.invalidateInstance(r.id);
+  };
+  sweeper.onLost = (rows) => {
     for (const r of rows) runners.invalidateInstance(r.id);
   };
 
@@ -114,7 +122,7 @@ export function createApp(options: {
 
   app.route('/api/v1', healthRoutes(deps));
   app.route('/api/v1/session', sessionRoutes(accounts, config));
-  app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, config));
+  app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, instances, config));
   app.route('/api/v1/runner', runnerRoutes(runners));
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
   app.route('/api/v1/events', eventRoutes(deps, hub, config, tokens));

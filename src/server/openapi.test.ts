@@ -109,6 +109,10 @@ describe('the response checker the test kit runs every answer through', () => {
     createdAt: '2026-03-01T12:00:00.000Z',
     updatedAt: '2026-03-01T12:00:00.000Z',
     activeUpdate: null,
+    health: 'waiting',
+    healthReasons: [],
+    recentEnds: {},
+    lastUpdate: null,
   };
   const sample = (over: Partial<Parameters<OpenApiChecker['check']>[0]>) => ({
     method: 'GET',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { api, GroupWithKey, Instance, type PatchGroupBody, RunnerGroup, Update } from '../contract';
+import { api, ForgetEndedResponse, GroupWithKey, Instance, type PatchGroupBody, RunnerGroup, Update } from '../contract';
 import { checkerFor } from './openapi-check';
 
 /** A failed admin API call, with the status and problem body, for assertions. */
@@ -101,6 +101,25 @@ export class AdminApi {
 
   async updates(groupId: string): Promise<Update[]> {
     return Update.array().parse(await this.ok('GET', api.updates(groupId)));
+  }
+
+  async instance(groupId: string, instanceId: string): Promise<Instance> {
+    return Instance.parse(await this.ok('GET', api.instance(groupId, instanceId)));
+  }
+
+  /** Stop (202 with the instance); the runner leaves at its next heartbeat. */
+  async stopInstance(groupId: string, instanceId: string): Promise<Instance> {
+    return Instance.parse(await this.ok('POST', api.instanceStop(groupId, instanceId)));
+  }
+
+  /** Forget one instance that is not connected (204). */
+  async forgetInstance(groupId: string, instanceId: string): Promise<void> {
+    await this.ok('DELETE', api.instance(groupId, instanceId));
+  }
+
+  /** Forget every ended instance of the group; answers how many. */
+  async forgetEndedInstances(groupId: string): Promise<number> {
+    return ForgetEndedResponse.parse(await this.ok('DELETE', `${api.instances(groupId)}?ended=true`)).forgotten;
   }
 }
 

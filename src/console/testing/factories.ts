@@ -33,6 +33,10 @@ export function buildGroup(over: Partial<RunnerGroup> = {}): RunnerGroup {
     createdAt: ago(86_400 * 3),
     updatedAt: ago(3_600),
     activeUpdate: null,
+    health: 'waiting',
+    healthReasons: [],
+    recentEnds: {},
+    lastUpdate: null,
     ...over,
   };
 }

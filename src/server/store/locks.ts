@@ -15,12 +15,14 @@ export const lockIds = {
   groupNames: 727275,
   /** The first admin is created once per database, whichever replica starts first. */
   firstAdmin: 727276,
-  /** Notification alert rules (group.down/degraded/recovered): one replica's pass at a time, so an outage alerts once. */
-  alertRules: 727290,
   // Duty locks go here, from 727280: work that must run on one replica at a time (sweep, lost
   // marking, update deadlines, notification dispatch, retention). Each gets a `tryLock<Duty>(tx)`
   // below built on `pg_try_advisory_xact_lock`, answering false when another replica has the duty,
   // so a replica skips the pass instead of queueing behind it.
+  /** Ending instances disconnected for PADDOCK_LOST_AFTER_SECONDS as lost (issue 15). */
+  lostMarking: 727281,
+  /** Notification alert rules (group.down/degraded/recovered): one replica's pass at a time, so an outage alerts once. */
+  alertRules: 727290,
 } as const;
 
 async function lock(tx: Queryable, id: number): Promise<void> {
@@ -42,11 +44,23 @@ export function lockFirstAdmin(tx: Queryable): Promise<void> {
   return lock(tx, lockIds.firstAdmin);
 }
 
+async function tryLock(tx: Queryable, id: number): Promise<boolean> {
+  const [row] = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS got', [id]);
+  return row?.got === true;
+}
+
+/**
+ * Takes the lost-marking duty for this transaction; false when another replica is marking instances
+ * lost right now (this one skips its pass: the other ends them, each once).
+ */
+export function tryLockLostMarking(tx: Queryable): Promise<boolean> {
+  return tryLock(tx, lockIds.lostMarking);
+}
+
 /**
  * Takes the notification alert rules' turn for this transaction: false when another replica holds it
  * (it is doing the same pass; one is enough).
  */
-export async function tryLockAlertRules(tx: Queryable): Promise<boolean> {
-  const [row] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS ok', [lockIds.alertRules]);
-  return row?.ok === true;
+export function tryLockAlertRules(tx: Queryable): Promise<boolean> {
+  return tryLock(tx, lockIds.alertRules);
 }

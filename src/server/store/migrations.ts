@@ -156,6 +156,28 @@ CREATE INDEX audit_events_actor ON audit_events (lower(actor), id);
 `,
   },
   {
+    // Health, Stop and Forget (issue 15). Health counts each group's ends of the last 24 h and the
+    // sweeper finds instances disconnected for PADDOCK_LOST_AFTER_SECONDS: both through partial
+    // indexes on columns heartbeats never change, so heartbeat writes stay HOT. A forgotten
+    // instance's token is remembered (by hash) so that its runner gets 410 and stops. A goodbye on
+    // SIGTERM used to leave its instance disconnected with a record; it now ends it at once, so such
+    // rows end too (else the lost sweep would take them for silent ones).
+    version: 6,
+    sql: `
+ALTER TABLE instances ADD COLUMN stop_requested_at timestamptz;
+CREATE INDEX instances_group_ended ON instances (group_id, term_at) INCLUDE (term_cause) WHERE status = 'terminated';
+CREATE INDEX instances_disconnected_since ON instances (disconnected_at) WHERE status = 'disconnected';
+CREATE TABLE forgotten_tokens (
+  token_hash text PRIMARY KEY,
+  instance_id uuid NOT NULL,
+  group_id uuid NOT NULL,
+  forgotten_at timestamptz NOT NULL
+);
+CREATE INDEX forgotten_tokens_at ON forgotten_tokens (forgotten_at);
+UPDATE instances SET status = 'terminated' WHERE status = 'disconnected' AND term_cause IS NOT NULL;
+`,
+  },
+  {
     // Notifications (PRODUCT.md §12). An event is written in the transaction of the change it
     // reports, with one delivery row per channel that wants it: the row is the claim unit, so each
     // event reaches each channel once across replicas and restarts. Attempts are the delivery log.
@@ -302,6 +324,7 @@ export const allTables = [
   'audit_events',
   'events',
   'idempotency_keys',
+  'forgotten_tokens',
   'runner_groups',
   'settings',
 ];
