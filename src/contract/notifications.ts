@@ -154,6 +154,8 @@ export const NotificationPayload = z.object({
           id: z.string(),
           name: z.string(),
           health: z.string(),
+          /** Why it is not healthy, as the console says it (PRODUCT.md §2); empty when healthy. */
+          healthReasons: z.array(z.string()).optional(),
           connectedCount: z.number().int(),
           instanceCount: z.number().int(),
         })

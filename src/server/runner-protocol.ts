@@ -290,7 +290,11 @@ export class RunnerProtocol {
     // Ends the instance with this record, and says so in the Activity log when it had not ended yet.
     const end = async (tx: Queryable, record: EndRecord) => {
       const ended = await terminateInstance(tx, inst.id, record);
-      if (ended) await auditEnded(tx, group, inst, record);
+      if (ended) {
+        await auditEnded(tx, group, inst, record);
+        // Channels hear how it ended, in the transaction that ends it (PRODUCT.md §12 "Delivery").
+        await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId: inst.group_id, instanceId: inst.id });
+      }
       return ended;
     };
     await db.transaction(async (tx) => {
@@ -322,10 +326,6 @@ export class RunnerProtocol {
           break;
       }
       if (changed) {
-        // A termination record, or a goodbye that ends it (SIGTERM): channels hear how it ended.
-        if (body.type === 'terminated' || (body.type === 'goodbye' && body.signal === 15)) {
-          await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId: inst.group_id, instanceId: inst.id });
-        }
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: inst.group_id, entityId: inst.id });
         await publish(tx, now, { kind: 'group', op: 'upsert', groupId: inst.group_id, entityId: inst.group_id });
       }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock';
 import { type AlertState, alertDecision, displayUrl, type Health, nextAttemptAt, outcomeOfHttp, retryPolicy, wants } from './decisions';
-import { alertHealth } from './health';
 
 const t0 = '2026-03-01T12:00:00.000Z';
 
@@ -107,14 +106,6 @@ describe('alert rules (PRODUCT.md §12): once per outage, then one recovery', ()
 
   it('never alerts for a group waiting for its first runner', () => {
     expect(run([{ after: 0, health: 'waiting' }, { after: 1000, health: 'waiting' }]).fired).toEqual([]);
-  });
-
-  it('reads health from connected and disconnected counts (the seam issue 15 plugs groupHealth into)', () => {
-    expect(alertHealth({ connectedCount: 2, disconnectedCount: 0, everRegistered: true })).toBe('healthy');
-    expect(alertHealth({ connectedCount: 1, disconnectedCount: 1, everRegistered: true })).toBe('degraded');
-    expect(alertHealth({ connectedCount: 0, disconnectedCount: 2, everRegistered: true })).toBe('down');
-    expect(alertHealth({ connectedCount: 0, disconnectedCount: 0, everRegistered: true })).toBe('down');
-    expect(alertHealth({ connectedCount: 0, disconnectedCount: 0, everRegistered: false })).toBe('waiting');
   });
 });
 

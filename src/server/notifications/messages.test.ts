@@ -17,6 +17,10 @@ describe('notification messages', () => {
 
   it('says each event in one line', () => {
     expect(summaryLine(payload('group.down'))).toBe('Prod EU is down: no runner connected (0 of 2 connected)');
+    const degraded = { ...group, health: 'degraded', connectedCount: 1, healthReasons: ['1 disconnected', '1 OOMKilled in the last hour'] };
+    expect(summaryLine(payload('group.degraded', { group: degraded }))).toBe(
+      'Prod EU is degraded: 1 disconnected, 1 OOMKilled in the last hour (1 of 2 connected)',
+    );
     expect(summaryLine(payload('group.recovered', { group: { ...group, health: 'healthy', connectedCount: 2 } }))).toBe('Prod EU recovered (2 of 2 connected)');
     expect(summaryLine(payload('update.rolled_back', { update: { targetVersion: '1.5.0', reason: 'Deadline passed' } }))).toBe(
       'Prod EU: update to 1.5.0 rolled back: Deadline passed',

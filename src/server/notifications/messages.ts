@@ -19,8 +19,10 @@ export function summaryLine(p: NotificationPayload): string {
   switch (p.type) {
     case 'group.down':
       return `${name} is down: no runner connected${counts}`;
-    case 'group.degraded':
-      return `${name} is degraded${counts}`;
+    case 'group.degraded': {
+      const why = g?.healthReasons?.length ? `: ${g.healthReasons.join(', ')}` : '';
+      return `${name} is degraded${why}${counts}`;
+    }
     case 'group.recovered':
       return `${name} recovered${counts}`;
     case 'update.succeeded':
@@ -66,6 +68,7 @@ export function emailMessage(p: NotificationPayload): { subject: string; text: s
   const facts: string[] = [line, ''];
   if (d.group) {
     facts.push(`Group: ${d.group.name} — ${d.group.health}, ${d.group.connectedCount} of ${d.group.instanceCount} connected`);
+    if (d.group.healthReasons?.length) facts.push(`Why: ${d.group.healthReasons.join(', ')}`);
   }
   if (d.instance) {
     const t = d.instance.termination;

@@ -380,7 +380,7 @@ describe.each(backends)('notifications on %s', (backend) => {
     expect(r.received.map((x) => (JSON.parse(x.body) as { type: string }).type)).toEqual(['group.degraded']);
     expect(JSON.parse(r.received[0]!.body)).toMatchObject({
       type: 'group.degraded',
-      data: { group: { id: g.id, health: 'degraded', connectedCount: 1 }, url: expect.stringContaining(`/runners/${g.id}`) },
+      data: { group: { id: g.id, health: 'degraded', healthReasons: ['1 disconnected'], connectedCount: 1 }, url: expect.stringContaining(`/runners/${g.id}`) },
     });
     await beat(120);
     expect(r.received).toHaveLength(1);
@@ -389,6 +389,60 @@ describe.each(backends)('notifications on %s', (backend) => {
     await beat(30);
     expect(r.received.map((x) => (JSON.parse(x.body) as { type: string }).type)).toEqual(['group.degraded', 'group.recovered']);
     expect(JSON.parse(r.received[1]!.body)).toMatchObject({ data: { group: { health: 'healthy', connectedCount: 2, instanceCount: 2 } } });
+  });
+
+  it('an abnormal end degrades the group (the health rule of the console): instance.ended at once, group.degraded after the delay, recovered when the hour is over', async () => {
+    const { h } = t;
+    const r = await receiver();
+    await createChannel(h, { name: 'Ops', type: 'webhook', url: r.url });
+    const g = await groupWithRunner(h);
+    const second = await register(h, g.key, { name: 'prod-eu-2' });
+    await heartbeat(h, second.instanceToken);
+    await pass(h);
+    expect((await runnerEvent(h, second.instanceToken, { type: 'terminated', exitCode: 137, signal: null, reason: 'OOMKilled' })).status).toBe(202);
+    await pass(h);
+    const types = () => r.received.map((x) => (JSON.parse(x.body) as { type: string }).type);
+    expect(types()).toEqual(['instance.ended']);
+    expect(JSON.parse(r.received[0]!.body)).toMatchObject({ data: { group: { health: 'degraded', healthReasons: ['1 OOMKilled in the last hour'] } } });
+    // prod-eu-1 keeps beating all along: degraded by the end alone.
+    const beat = async (seconds: number, step = 5) => {
+      for (let i = 0; i < seconds; i += step) {
+        h.clock.advance(step);
+        expect((await heartbeat(h, g.runner.instanceToken)).status).toBe(200);
+        await pass(h);
+      }
+    };
+    await beat(55);
+    expect(types()).toEqual(['instance.ended']);
+    await beat(10);
+    expect(types()).toEqual(['instance.ended', 'group.degraded']);
+    expect(JSON.parse(r.received[1]!.body)).toMatchObject({
+      type: 'group.degraded',
+      data: { group: { health: 'degraded', healthReasons: ['1 OOMKilled in the last hour'], connectedCount: 1, instanceCount: 1 } },
+    });
+    await beat(3600 - 120, 15);
+    expect(types()).toEqual(['instance.ended', 'group.degraded']);
+    await beat(90, 15);
+    expect(types()).toEqual(['instance.ended', 'group.degraded', 'group.recovered']);
+  });
+
+  it('tells of an instance ended as lost once it stayed away PADDOCK_LOST_AFTER_SECONDS', async () => {
+    const { h } = t;
+    const r = await receiver();
+    await createChannel(h, { name: 'Ends', type: 'webhook', url: r.url, events: ['instance.ended'] });
+    const g = await groupWithRunner(h);
+    await pass(h);
+    h.clock.advance(21);
+    await pass(h);
+    expect(r.received).toHaveLength(0);
+    h.clock.advance(h.config.lostAfterSeconds + 1);
+    await pass(h);
+    await pass(h);
+    expect(r.received).toHaveLength(1);
+    expect(JSON.parse(r.received[0]!.body)).toMatchObject({
+      type: 'instance.ended',
+      data: { group: { id: g.id, health: 'down' }, instance: { id: g.runner.instanceId, status: 'terminated', termination: { cause: 'lost', exitCode: null } } },
+    });
   });
 
   it('tells of a pod the Kubernetes reconciler saw evicted, with its termination record', async () => {

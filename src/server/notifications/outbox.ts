@@ -3,9 +3,10 @@ import type { NotificationEventType, NotificationPayload, TerminationCause } fro
 import { instanceView } from '../liveness';
 import type { Queryable } from '../store/db';
 import { findInstanceInGroup } from '../store/instances';
-import { groupFacts, insertEvent, listChannels, updateFacts } from '../store/notifications';
+import { insertEvent, listChannels, updateFacts } from '../store/notifications';
 import { type EventFacts, type Health, wants } from './decisions';
-import { alertHealth } from './health';
+import { groupHealth, healthInputOf } from '../health';
+import { groupSummaries } from '../store/groups';
 import { groupUrl } from './messages';
 
 /** The NOTIFY channel that wakes every replica's dispatcher when an event is recorded. */
@@ -19,6 +20,7 @@ export type OutboxEvent =
       type: 'group.down' | 'group.degraded' | 'group.recovered';
       groupId: string;
       health: Health;
+      healthReasons: string[];
       recoveredFrom?: Array<'group.down' | 'group.degraded'>;
     };
 
@@ -45,15 +47,12 @@ export async function recordEvent(tx: Queryable, at: Date, event: OutboxEvent, b
   const targets = channels.filter((c) => wants({ enabled: c.enabled, events: c.events, groupIds: c.group_ids, causes: c.causes }, facts));
   if (targets.length === 0) return null;
 
-  const group = await groupFacts(tx, event.groupId);
+  const [group] = await groupSummaries(tx, at, [event.groupId]);
   if (!group) return null;
-  const health =
-    'health' in event
-      ? event.health
-      : alertHealth({ connectedCount: group.connected_count, disconnectedCount: group.disconnected_count, everRegistered: group.first_registered_at !== null });
+  const { health, healthReasons } = 'health' in event ? event : groupHealth(healthInputOf(group), at);
   const id = randomUUID();
   const data: NotificationPayload['data'] = {
-    group: { id: group.id, name: group.name, health, connectedCount: group.connected_count, instanceCount: group.instance_count },
+    group: { id: group.id, name: group.name, health, healthReasons, connectedCount: group.connected_count, instanceCount: group.instance_count },
     url: groupUrl(baseUrl, group.id),
   };
   if (instanceData) data.instance = instanceData;

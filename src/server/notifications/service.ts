@@ -44,7 +44,8 @@ import {
 } from '../store/notifications';
 import { tryLockAlertRules } from '../store/locks';
 import { type AlertState, alertDecision, displayUrl, type Health, nextAttemptAt } from './decisions';
-import { alertHealth } from './health';
+import { groupHealth, healthInputOf } from '../health';
+import { groupSummaries } from '../store/groups';
 import { type Outbox, type OutboxEvent, notifyChannel, recordEvent } from './outbox';
 import { type SendResult, newWebhookSecret, send, sendTimeoutMs } from './senders';
 
@@ -311,12 +312,14 @@ export class Notifications implements Outbox {
         ids = [...new Set([...changed.ids, ...(await groupsAwaitingAlert(tx))])];
         if (ids.length === 0) return;
       }
-      for (const g of await alertGroups(tx, ids)) {
-        const health = alertHealth({
-          connectedCount: g.connected_count,
-          disconnectedCount: g.disconnected_count,
-          everRegistered: g.first_registered_at !== null,
-        });
+      const groups = await alertGroups(tx, ids);
+      if (groups.length === 0) return;
+      const summaries = new Map((await groupSummaries(tx, now, ids ?? undefined)).map((r) => [r.id, r]));
+      for (const g of groups) {
+        const summary = summaries.get(g.id);
+        if (!summary) continue;
+        // The one health rule of the console and the API (PRODUCT.md §2), never a second one here.
+        const { health, healthReasons } = groupHealth(healthInputOf(summary), now);
         const prev: AlertState | null = g.health
           ? { health: g.health as Health, since: new Date(g.since!), alerted: g.alerted, alertsSent: g.alerts_sent ?? [] }
           : null;
@@ -331,7 +334,7 @@ export class Notifications implements Outbox {
         if (!same) await saveAlertState(tx, g.id, d.next);
         if (d.fire) {
           fired++;
-          await this.record(tx, now, { type: d.fire, groupId: g.id, health, recoveredFrom: d.recoveredFrom });
+          await this.record(tx, now, { type: d.fire, groupId: g.id, health, healthReasons, recoveredFrom: d.recoveredFrom });
         }
       }
     });

@@ -336,30 +336,6 @@ export async function saveAlertState(
   );
 }
 
-/** A group's facts for a payload, in the caller's transaction. */
-export async function groupFacts(
-  q: Queryable,
-  groupId: string,
-): Promise<{ id: string; name: string; first_registered_at: Date | null; connected_count: number; disconnected_count: number; instance_count: number } | null> {
-  const [row] = await q.query<{
-    id: string;
-    name: string;
-    first_registered_at: Date | null;
-    connected_count: number;
-    disconnected_count: number;
-    instance_count: number;
-  }>(
-    `SELECT g.id::text AS id, g.name, g.first_registered_at,
-       count(i.id) FILTER (WHERE i.status = 'connected')::int AS connected_count,
-       count(i.id) FILTER (WHERE i.status = 'disconnected' AND i.term_cause IS NULL)::int AS disconnected_count,
-       count(i.id)::int AS instance_count
-     FROM runner_groups g LEFT JOIN instances i ON i.group_id = g.id AND i.status <> 'terminated'
-     WHERE g.id::text = $1 GROUP BY g.id`,
-    [groupId],
-  );
-  return row ?? null;
-}
-
 /** An update's facts for a payload. */
 export async function updateFacts(
   q: Queryable,
