@@ -6,12 +6,12 @@ import type { ServerConfig } from './config';
 import type { Deps } from './deps';
 import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
+import { type AppEnv, bodyLimit, problemResponse, rejectMalformedPath, sessionMiddleware } from './http';
 import { InstanceService } from './instances';
-import { type AppEnv, bodyLimit, problemResponse, sessionMiddleware } from './http';
 import { localAdminRoutes } from './local-admin';
 import { Notifications } from './notifications/service';
 import type { Logger } from './logger';
-import { HttpProblem, notFound } from './problem';
+import { databaseUnavailable, HttpProblem, notFound } from './problem';
 import { auditRoutes } from './routes/audit';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, metricsRoute } from './routes/health';
@@ -26,6 +26,7 @@ import { tokenRoutes } from './routes/tokens';
 import { RunnerGroups } from './runner-groups';
 import { RunnerProtocol } from './runner-protocol';
 import type { Store } from './store';
+import { isDatabaseUnavailable } from './store/db';
 import { Sweeper } from './sweeper';
 import { UpdateService } from './updates';
 
@@ -87,6 +88,11 @@ export function createApp(options: {
     if (e.kind === 'update' || e.kind === 'group') updates.invalidate(e.groupId);
     if (e.kind === 'group' && e.op === 'delete') runners.invalidateGroup(e.groupId);
   });
+  // Without notifications nothing cached can be trusted: cache nothing until they flow again.
+  hub.onConnection((up) => {
+    runners.setCaching(up);
+    updates.setCaching(up);
+  });
   groups.onDeleted = (groupId) => runners.invalidateGroup(groupId);
   instances.onChanged = (ids) => {
     for (const id of ids) runners.invalidateInstance(id);
@@ -110,6 +116,7 @@ export function createApp(options: {
     else if (c.res.status === 401 || c.res.status === 410) logger.info('request refused', fields);
     else logger.debug('request', fields);
   });
+  app.use('*', rejectMalformedPath);
   app.use('/api/*', bodyLimit());
   const resolveUser = sessionMiddleware(accounts, config, tokens);
   app.use('/api/v1/*', async (c, next) => {
@@ -125,7 +132,7 @@ export function createApp(options: {
   app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, instances, config));
   app.route('/api/v1/runner', runnerRoutes(runners));
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
-  app.route('/api/v1/events', eventRoutes(deps, hub, config, tokens));
+  app.route('/api/v1/events', eventRoutes(deps, hub, accounts, config, tokens));
   app.route('/api/v1/install', installRoutes(config));
   app.route('/api/v1/notification-channels', notificationChannelRoutes(notifications, config));
   app.route('/api/v1/tokens', tokenRoutes(tokens, config));
@@ -140,6 +147,10 @@ export function createApp(options: {
   app.notFound(() => problemResponse(notFound('No such route.')));
   app.onError((err) => {
     if (err instanceof HttpProblem) return problemResponse(err);
+    if (isDatabaseUnavailable(err)) {
+      logger.warn('database unavailable', { err });
+      return problemResponse(databaseUnavailable());
+    }
     logger.error('unhandled error', { err });
     return problemResponse(new HttpProblem(500, 'Internal Server Error', 'Something went wrong on the server; it has been logged.'));
   });
@@ -183,6 +194,7 @@ export function createApp(options: {
       await notifications.stop();
       await sweeper.tick().catch(() => {});
       await batcher.flush().catch((err) => logger.error('final heartbeat write failed', { err }));
+      accounts.stopWatching();
       await hub.stop();
     },
   };
