@@ -4,7 +4,7 @@
 //   npm run bench                      the real run (60 s of load per server, 20 trials, 5 kills)
 //   npm run bench -- --quick           a short run while developing (→ bench/results/partial.tmp, git-ignored)
 //   npm run bench -- --only heartbeat  some figures only: bundle, heartbeat, console, disconnect, live,
-//                                      footprint, growth, replicas
+//                                      footprint, growth, replicas, alerts
 //
 // Environment: PADDOCK_BENCH_SECONDS (load duration), PADDOCK_BENCH_CONNECTIONS (load connections),
 // PADDOCK_BENCH_OFFERED (heartbeats/s offered in the open-loop latency run, 2,000),
@@ -22,12 +22,13 @@ import { type ChurnRun, measureChurn, measureGrowth } from './growth';
 import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
 import { measureReplicas } from './replicas';
+import { type AlertFigures, measureAlerts } from './alerts';
 import { startPostgres } from './lib/postgres';
 import { killAllChildren, repoRoot } from '../src/testing/processes';
 import { emptyResults, writeResults } from './lib/results';
 import { fmt, kib, type Row, renderTable } from './lib/table';
 
-const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'footprint', 'growth', 'replicas'] as const;
+const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'footprint', 'growth', 'replicas', 'alerts'] as const;
 type Figure = (typeof figures)[number];
 
 const { values } = parseArgs({
@@ -39,7 +40,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: npm run bench [-- --quick] [-- --only bundle|heartbeat|console|disconnect|live …] [-- --out file.json]');
+  console.log('Usage: npm run bench [-- --quick] [-- --only bundle|heartbeat|console|disconnect|live|alerts …] [-- --out file.json]');
   process.exit(0);
 }
 const only = (values.only ?? []).flatMap((v) => v.split(','));
@@ -65,6 +66,7 @@ const settings = {
   instances: quick ? 1_000 : 10_000,
   trials: quick ? 5 : 20,
   disconnectRuns: quick ? 2 : 5,
+  alertRuns: quick ? 2 : 5,
   liveRuns: quick ? 5 : 10,
   footprintIdleSeconds: quick ? 15 : 60,
   replicaCounts: [1, 2, 3],
@@ -329,6 +331,18 @@ if (selected.has('replicas')) {
   }
 }
 
+let alerts: AlertFigures | null = null;
+if (selected.has('alerts')) {
+  log(`alerts: ${settings.alertRuns} groups' last runners SIGKILLed → group.down webhook…`);
+  try {
+    alerts = await measureAlerts({ runs: settings.alertRuns, log });
+    results.alerts = { latencyMs: alerts.latencyMs };
+    notes.push(...alerts.notes);
+  } catch (e) {
+    failed('alerts', e);
+  }
+}
+
 results.at = new Date().toISOString();
 results.notes = notes.join('; ');
 writeResults(outPath, results);
@@ -439,6 +453,12 @@ rows.push(
     measured: mm(results.live.propagationMs),
     target: '≤ 1,000 ms',
     reference: `the change's own request ${mm(live?.reference.requestMs)}`,
+  },
+  {
+    figure: 'alert: last runner SIGKILLed → group.down webhook',
+    measured: mm(results.alerts?.latencyMs),
+    target: `≤ ${(alerts?.targetMs ?? 82_000).toLocaleString('en-US')} ms`,
+    reference: `offline window ${alerts?.offlineAfterSeconds ?? 20} s + alert delay ${alerts?.alertAfterSeconds ?? 60} s + 2 s`,
   },
 );
 

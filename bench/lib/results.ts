@@ -99,6 +99,8 @@ export interface BenchResults {
   growth: GrowthResult[];
   retention: RetentionResult[];
   replicas: ReplicasResult[];
+  /** Round 2: a group's last runner SIGKILLed → group.down webhook received (§9, §12). */
+  alerts?: { latencyMs: MedianMax };
   notes: string;
 }
 
@@ -126,6 +128,7 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     growth: [],
     retention: [],
     replicas: [],
+    alerts: { latencyMs: { median: null, max: null } },
     notes: '',
   };
 }

@@ -333,9 +333,12 @@ export type TerminationReportResponse = z.infer<typeof TerminationReportResponse
 
 // ---- live events (SSE) ----
 
-/** A change the console follows live; `audit` is a new audit-log entry (groupId '' when it names no group). */
+/**
+ * A change the console follows live; `audit` is a new audit-log entry (groupId '' when it names no
+ * group); `notification` a notification channel changed or a delivery was attempted (entityId: the channel).
+ */
 export const LiveEvent = z.object({
-  kind: z.enum(['group', 'instance', 'update', 'audit']),
+  kind: z.enum(['group', 'instance', 'update', 'audit', 'notification']),
   op: z.enum(['upsert', 'delete']),
   groupId: z.string(),
   entityId: z.string(),

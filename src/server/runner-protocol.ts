@@ -168,6 +168,7 @@ export class RunnerProtocol {
       if (replaced && (await terminateInstance(tx, replaced.id, replacedEnd))) {
         await auditEnded(tx, group, replaced, replacedEnd);
         await setReplacedBy(tx, replaced.id, id);
+        await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId, instanceId: replaced.id });
         const updateId = await this.updates.onReplaced(tx, replaced, { id, name: body.name, version: body.version });
         if (updateId) await publish(tx, now, { kind: 'update', op: 'upsert', groupId, entityId: updateId });
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId, entityId: replaced.id });
@@ -273,6 +274,8 @@ export class RunnerProtocol {
           });
       if (updated) {
         await auditEnded(tx, group, target, { exitCode: body.exitCode, signal: body.signal, reason: body.reason, at, cause }, 'reconciler');
+        // An end the reconciler saw (evicted, preempted…) is told to channels like one the runner reported.
+        await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId: group.id, instanceId: target.id });
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: group.id, entityId: target.id });
         await publish(tx, now, { kind: 'group', op: 'upsert', groupId: group.id, entityId: group.id });
       }
@@ -300,7 +303,11 @@ export class RunnerProtocol {
     // Ends the instance with this record, and says so in the Activity log when it had not ended yet.
     const end = async (tx: Queryable, record: EndRecord) => {
       const ended = await terminateInstance(tx, inst.id, record);
-      if (ended) await auditEnded(tx, group, inst, record);
+      if (ended) {
+        await auditEnded(tx, group, inst, record);
+        // Channels hear how it ended, in the transaction that ends it (PRODUCT.md §12 "Delivery").
+        await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId: inst.group_id, instanceId: inst.id });
+      }
       return ended;
     };
     await db.transaction(async (tx) => {

@@ -93,6 +93,7 @@ export class Sweeper {
         const rows = await markLost(tx, cutoff, now, lostBatch);
         if (rows.length === 0) return rows;
         await auditLost(tx, now, rows);
+        for (const r of rows) await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId: r.group_id, instanceId: r.id });
         const groups = new Set(rows.map((r) => r.group_id));
         await publishMany(tx, now, [
           ...rows.map((r) => ({ kind: 'instance' as const, op: 'upsert' as const, groupId: r.group_id, entityId: r.id })),
