@@ -3,7 +3,8 @@
 //
 //   npm run bench                      the real run (60 s of load per server, 20 trials, 5 kills)
 //   npm run bench -- --quick           a short run while developing (→ bench/results/partial.tmp, git-ignored)
-//   npm run bench -- --only heartbeat  some figures only: bundle, heartbeat, console, disconnect, live
+//   npm run bench -- --only heartbeat  some figures only: bundle, heartbeat, console, disconnect, live,
+//                                      readload (heartbeats under read load)
 //
 // Environment: PADDOCK_BENCH_SECONDS (load duration), PADDOCK_BENCH_CONNECTIONS (load connections),
 // PADDOCK_BENCH_OFFERED (heartbeats/s offered in the open-loop latency run, 2,000),
@@ -18,12 +19,13 @@ import { type ConsoleFigures, measureConsole } from './console';
 import { type DisconnectFigures, measureDisconnect } from './disconnect';
 import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
+import { measureUnderReadLoad } from './under-read-load';
 import { startPostgres } from './lib/postgres';
 import { killAllChildren, repoRoot } from '../src/testing/processes';
 import { emptyResults, writeResults } from './lib/results';
 import { fmt, kib, type Row, renderTable } from './lib/table';
 
-const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live'] as const;
+const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'readload'] as const;
 type Figure = (typeof figures)[number];
 
 const { values } = parseArgs({
@@ -62,6 +64,7 @@ const settings = {
   trials: quick ? 5 : 20,
   disconnectRuns: quick ? 2 : 5,
   liveRuns: quick ? 5 : 10,
+  readLoad: { liveInstances: quick ? 2_000 : 10_000, endedInstances: quick ? 2_000 : 10_000, readers: 8 },
 };
 // A partial run, or one with other settings, must not overwrite the figures of a real one.
 const overridden = ['PADDOCK_BENCH_SECONDS', 'PADDOCK_BENCH_CONNECTIONS', 'PADDOCK_BENCH_OFFERED', 'PADDOCK_BENCH_INSTANCES'].some(
@@ -214,6 +217,25 @@ if (selected.has('live')) {
   }
 }
 
+if (selected.has('readload')) {
+  const r = settings.readLoad;
+  log(`readload: ${r.liveInstances} live + ${r.endedInstances} ended instances, ${r.readers} readers, ${settings.offeredPerSec}/s heartbeats…`);
+  try {
+    const m = await measureUnderReadLoad({
+      ...r,
+      offeredPerSec: settings.offeredPerSec,
+      connections: settings.connections,
+      warmupMs: Math.max(settings.warmupSeconds, 10) * 1000,
+      durationMs: settings.loadSeconds * 1000,
+      log,
+    });
+    results.heartbeat.underReadLoad = m.figures;
+    notes.push(...m.notes);
+  } catch (e) {
+    failed('heartbeats under read load', e);
+  }
+}
+
 results.at = new Date().toISOString();
 results.notes = notes.join('; ');
 writeResults(outPath, results);
@@ -288,7 +310,20 @@ for (const [label, f] of [['PGlite', h.pglite], ['PostgreSQL', h.postgres]] as c
     { figure: `heartbeat ingest, ${label}: server RSS`, measured: fmt(f.rssMB, 'MB'), target: '—', reference: `hello ${fmt(hello?.figures.rssMB, 'MB')}` },
   );
 }
+const rl = h.underReadLoad;
 rows.push(
+  {
+    figure: `heartbeats under read load: p99 at ${fmt(rl.offeredPerSec)}/s offered`,
+    measured: fmt(rl.p99Ms, 'ms', 1),
+    target: '≤ 250 ms',
+    reference: `${rl.readers} readers of a ${fmt(rl.listInstances)}-instance list: ${fmt(rl.readsPerSec, 'reads/s', 1)}, read p50 ${ms(rl.readP50Ms)}, ${kib(rl.readBytes)} a read`,
+  },
+  {
+    figure: 'heartbeats under read load: live instances marked disconnected',
+    measured: fmt(rl.markedDisconnected),
+    target: '0',
+    reference: `heartbeat p50 ${fmt(rl.p50Ms, 'ms', 1)}, ${fmt(rl.ratePerSec, '/s')} answered, ${fmt(rl.errors)} errors`,
+  },
   {
     figure: 'disconnect shown: SIGKILL → red',
     measured: mm(results.disconnect.sigkillMs),
