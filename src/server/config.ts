@@ -26,6 +26,8 @@ export interface ServerConfig {
   distDir: string;
   /** Days ended instances are kept for post-mortems. */
   retentionDays: number;
+  /** `PADDOCK_TRUST_PROXY=1`: the client address is the last `X-Forwarded-For` entry (a proxy in front adds it). */
+  trustProxy: boolean;
 }
 
 export const defaultConfig: ServerConfig = {
@@ -44,6 +46,7 @@ export const defaultConfig: ServerConfig = {
   updateDeadlineSeconds: 300,
   distDir: repoDist,
   retentionDays: 7,
+  trustProxy: false,
 };
 
 function num(value: string | undefined, fallback: number, name: string): number {
@@ -86,5 +89,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
       'PADDOCK_UPDATE_DEADLINE_SECONDS',
     ),
     distDir: str(env.PADDOCK_DIST_DIR, defaultConfig.distDir),
+    trustProxy: str(env.PADDOCK_TRUST_PROXY, '') === '1',
   };
 }

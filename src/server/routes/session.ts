@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { SignInBody } from '../../contract';
 import type { Accounts } from '../accounts';
@@ -13,9 +13,7 @@ export function sessionRoutes(accounts: Accounts, config: ServerConfig) {
   r.post('/', async (c) => {
     checkCsrf(c, config);
     const body = await parseBody(c, SignInBody);
-    const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-    const client = incoming?.socket?.remoteAddress ?? 'local';
-    const { sessionId, session } = await accounts.signIn(body.username, body.password, client);
+    const { sessionId, session } = await accounts.signIn(body.username, body.password, clientAddress(c, config));
     setCookie(c, cookieName(config), sessionId, { httpOnly: true, sameSite: 'Strict', path: '/', secure });
     return c.json(session);
   });
@@ -31,4 +29,17 @@ export function sessionRoutes(accounts: Accounts, config: ServerConfig) {
     return c.body(null, 204);
   });
   return r;
+}
+
+/**
+ * Who is signing in, for the sign-in limits: the socket's peer, or behind a trusted proxy the
+ * address that proxy appended last to `X-Forwarded-For` (entries before it are the client's word).
+ */
+export function clientAddress(c: Context<AppEnv>, config: Pick<ServerConfig, 'trustProxy'>): string {
+  if (config.trustProxy) {
+    const forwarded = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean).at(-1);
+    if (forwarded) return forwarded.slice(0, 100);
+  }
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'local';
 }
