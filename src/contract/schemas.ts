@@ -18,13 +18,15 @@ export const Version = z
   .max(64)
   .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a version such as 1.4.0');
 
-/** Group names: 1–64 characters after trimming; letters, digits, space, `.`, `_`, `-`. */
+/** Group names: 1–64 characters after trimming; letters, digits, space, `.`, `_`, `-`; at least one letter or digit. */
 export const GroupName = z
   .string({ error: 'is required and must be a string' })
   .trim()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
-  .regex(/^[A-Za-z0-9 ._-]*$/, 'may contain only letters, digits, space, ".", "_" and "-" (letters A–Z, without accents)');
+  .regex(/^[A-Za-z0-9 ._-]*$/, 'may contain only letters, digits, space, ".", "_" and "-" (letters A–Z, without accents)')
+  // The install names (groupSlug) are made of the letters and digits: without any there would be none.
+  .regex(/[A-Za-z0-9]/, 'must contain at least one letter or digit');
 
 export const GroupStatus = z.enum(['connected', 'disconnected', 'waiting']);
 export type GroupStatus = z.infer<typeof GroupStatus>;

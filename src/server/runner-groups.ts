@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { compareVersions, type CreateGroupBody, type GroupWithKey, type Instance, type PatchGroupBody, type RunnerGroup } from '../contract';
+import { compareVersions, type CreateGroupBody, groupSlug, type GroupWithKey, type Instance, type PatchGroupBody, type RunnerGroup } from '../contract';
 import type { Deps } from './deps';
 import { hashSecret, keyPrefix, newRegistrationKey } from './keys';
 import { groupView, instanceView } from './liveness';
@@ -13,7 +13,7 @@ import {
   type GroupRow,
   insertGroup,
   listGroups,
-  nameTaken,
+  findNameClash,
   renameGroup,
   setDefaultGroup,
   setGroupKey,
@@ -26,6 +26,13 @@ import type { UpdateService } from './updates';
 
 const missing = () => notFound('No runner group with this id.');
 const duplicate = (name: string) => conflict(`A runner group named "${name}" already exists (names are compared ignoring case).`);
+const clash = (name: string, other: { name: string; sameName: boolean }) =>
+  other.sameName
+    ? duplicate(other.name)
+    : conflict(
+        `The name "${name}" gives the same install names (slug "${groupSlug(name)}") as the runner group "${other.name}": its Helm release and secret would be shared. Choose a name that differs in its letters or digits.`,
+        { otherGroup: other.name },
+      );
 
 /** Runner groups: create, list, rename, default, rotate key, delete (PRODUCT.md §2, §5). */
 export class RunnerGroups {
@@ -74,12 +81,13 @@ export class RunnerGroups {
     try {
       return await db.transaction(async (tx) => {
         await lockGroupNames(tx);
-        if (await nameTaken(tx, body.name)) throw duplicate(body.name);
+        const other = await findNameClash(tx, body.name, groupSlug(body.name));
+        if (other) throw clash(body.name, other);
         const now = clock.now();
         const first = (await countLiveGroups(tx)) === 0;
         const makeDefault = first || body.isDefault === true;
         const cleared = makeDefault ? await setDefaultGroup(tx, id, now) : [];
-        await insertGroup(tx, { id, name: body.name, isDefault: makeDefault, keyHash: hashSecret(key), keyPrefix: keyPrefix(key), at: now });
+        await insertGroup(tx, { id, name: body.name, slug: groupSlug(body.name), isDefault: makeDefault, keyHash: hashSecret(key), keyPrefix: keyPrefix(key), at: now });
         await recordAudit(tx, {
           at: now,
           actor,
@@ -111,8 +119,9 @@ export class RunnerGroups {
         const now = clock.now();
         const touched = new Set<string>();
         if (body.name !== undefined && body.name !== row.name) {
-          if (await nameTaken(tx, body.name, id)) throw duplicate(body.name);
-          await renameGroup(tx, id, body.name, now);
+          const other = await findNameClash(tx, body.name, groupSlug(body.name), id);
+          if (other) throw clash(body.name, other);
+          await renameGroup(tx, id, body.name, groupSlug(body.name), now);
           await recordAudit(tx, {
             at: now,
             actor,
