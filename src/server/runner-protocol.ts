@@ -18,13 +18,13 @@ import { badRequest, conflict, gone, HttpProblem, keyRevokedDetail, notFound } f
 import { publish } from './store/events';
 import { findGroupByKeyHash, markFirstRegistration } from './store/groups';
 import {
+  claimReplacement,
   disconnectInstance,
   findInstanceByToken,
   findInstanceInGroup,
   findInstanceToEnd,
   insertInstance,
   recordObservedEnd,
-  setReplacedBy,
   type TokenInstance,
   terminateInstance,
   writeThroughHeartbeat,
@@ -34,6 +34,8 @@ import { commandsFor, type UpdateService } from './updates';
 /** Detail of the 401 for an instance token nobody knows. */
 export const tokenRevokedDetail = 'instance token revoked or unknown';
 const groupGoneDetail = 'runner group deleted: this runner should stop';
+/** Detail of the 410 for the token of an instance that has ended (terminated, replaced or stopped). */
+export const instanceEndedDetail = 'this instance has ended (terminated or replaced): its runner should stop';
 
 interface CachedInstance {
   row: TokenInstance;
@@ -106,11 +108,10 @@ export class RunnerProtocol {
       if (body.replaces) replaced = await findInstanceInGroup(db, body.replaces, groupId);
     } else {
       const old = await findInstanceByToken(db, hashSecret(bearer));
-      // One replacement per token: once replaced (or ended), the token registers nothing more.
-      if (!old || old.status === 'terminated' || old.replaced_by) {
-        throw new HttpProblem(401, 'Unauthorized', old ? tokenRevokedDetail : keyRevokedDetail);
-      }
+      if (!old) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
       if (old.group_deleted) throw gone(groupGoneDetail);
+      // One replacement per token: once replaced (or ended), the token registers nothing more.
+      if (old.status === 'terminated' || old.replaced_by) throw gone(instanceEndedDetail);
       if (body.replaces !== old.id) {
         throw badRequest(
           [{ field: 'replaces', message: "must be the id of the instance whose token is used" }],
@@ -124,25 +125,25 @@ export class RunnerProtocol {
     const id = randomUUID();
     const token = newInstanceToken();
     const now = clock.now();
-    await db.transaction(async (tx) => {
+    const byToken = !bearer.startsWith('prk_');
+    const didReplace = await db.transaction(async (tx) => {
       await insertInstance(tx, { id, groupId, tokenHash: hashSecret(token), ...body, at: now });
       await markFirstRegistration(tx, groupId, now);
-      if (replaced) {
-        await terminateInstance(
-          tx,
-          replaced.id,
-          { exitCode: 0, signal: null, reason: 'Replaced', at: now, cause: 'replaced' },
-          { keepReplaced: false },
-        );
-        await setReplacedBy(tx, replaced.id, id);
+      // `replaces` ends a live instance once: an ended one keeps its record, and of two registrations
+      // racing for one instance only the first ends it. With the key the runner is registered anyway;
+      // with the instance's own token nothing is (its token is dead).
+      const claimed = replaced !== null && (await claimReplacement(tx, replaced.id, id, now));
+      if (replaced && !claimed && byToken) throw gone(instanceEndedDetail);
+      if (replaced && claimed) {
         const updateId = await this.updates.onReplaced(tx, replaced, { id, name: body.name, version: body.version });
         if (updateId) await publish(tx, now, { kind: 'update', op: 'upsert', groupId, entityId: updateId });
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId, entityId: replaced.id });
       }
       await publish(tx, now, { kind: 'instance', op: 'upsert', groupId, entityId: id });
       await publish(tx, now, { kind: 'group', op: 'upsert', groupId, entityId: groupId });
+      return claimed;
     });
-    if (replaced) {
+    if (replaced && didReplace) {
       this.invalidateInstance(replaced.id);
       this.batcher.forget(replaced.id);
     }
@@ -157,13 +158,14 @@ export class RunnerProtocol {
     const { hash, cached } = found;
     const inst = cached.row;
     if (inst.group_deleted) throw gone(groupGoneDetail);
+    if (inst.status === 'terminated') throw gone(instanceEndedDetail);
     const now = clock.now();
     const lastError = typeof body.lastError === 'string' ? errorFromText(body.lastError, inst.last_error, now) : body.lastError;
     const versionChanged = body.version !== inst.version;
     const reconnect = inst.status === 'disconnected';
     const errorChanged = lastError !== undefined && errorKey(lastError) !== cached.lastErrorJson;
     // The first heartbeat after registering is written at once (and announced): it proves the runner's loop works.
-    const firstBeat = inst.heartbeats_on_version === 0 && inst.status !== 'terminated';
+    const firstBeat = inst.heartbeats_on_version === 0;
     let subject = inst;
     if (versionChanged || reconnect || errorChanged || firstBeat) {
       this.batcher.forget(inst.id);
@@ -257,6 +259,7 @@ export class RunnerProtocol {
     const inst = await findInstanceByToken(db, hashSecret(token));
     if (!inst) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
     if (inst.group_deleted) throw gone(groupGoneDetail);
+    if (inst.status === 'terminated') throw gone(instanceEndedDetail);
     const now = clock.now();
     await db.transaction(async (tx) => {
       let changed = false;

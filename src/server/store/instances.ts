@@ -93,25 +93,32 @@ export async function insertInstance(
   );
 }
 
-/** Records how an instance ended (status terminated) unless an earlier record must be kept. */
+/** Records how an instance ended (status terminated) unless it has a final record already (which stays). */
 export async function terminateInstance(
   q: Queryable,
   id: string,
   t: { exitCode: number | null; signal: number | null; reason: string | null; at: Date; cause: string },
-  options: { keepReplaced?: boolean } = {},
 ): Promise<boolean> {
-  // A record the reconciler wrote is final too: the pod it read is gone, nothing can correct it.
   const rows = await q.query(
     `UPDATE instances SET status = 'terminated', term_exit_code = $2, term_signal = $3, term_reason = $4, term_at = $5, term_cause = $6
-     WHERE id = $1 AND term_observed_by IS NULL ${options.keepReplaced === false ? '' : "AND coalesce(term_cause, '') <> 'replaced'"} RETURNING id`,
+     WHERE id = $1 AND status <> 'terminated' RETURNING id`,
     [id, t.exitCode, t.signal, t.reason, t.at, t.cause],
   );
   return rows.length === 1;
 }
 
-/** Links a replaced instance to the instance that replaced it (its token registers nothing more). */
-export async function setReplacedBy(q: Queryable, id: string, replacementId: string): Promise<void> {
-  await q.query('UPDATE instances SET replaced_by = $2 WHERE id = $1', [id, replacementId]);
+/**
+ * Ends a live instance as replaced by `replacementId`, once: only while it has no final record
+ * (status terminated) and no replacement. False when it has (the record and link stay as they are).
+ */
+export async function claimReplacement(q: Queryable, id: string, replacementId: string, at: Date): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE instances SET status = 'terminated', term_exit_code = 0, term_signal = NULL, term_reason = 'Replaced', term_at = $3,
+       term_cause = 'replaced', replaced_by = $2
+     WHERE id = $1 AND status <> 'terminated' AND replaced_by IS NULL RETURNING id`,
+    [id, replacementId, at],
+  );
+  return rows.length === 1;
 }
 
 /** Remembers that an instance took up an update, so its heartbeat replies stop repeating the command. */
