@@ -3,7 +3,7 @@ import type { HeartbeatBatcher } from './heartbeats';
 import { offlineCutoff, pastStartupGrace } from './liveness';
 import type { Accounts } from './accounts';
 import { publish, pruneEvents } from './store/events';
-import { pruneInstances, sweepDisconnected } from './store/instances';
+import { clampFutureHeartbeats, pruneInstances, sweepDisconnected } from './store/instances';
 import { vacuumChurningTables } from './store/maintenance';
 import { pruneIdempotency } from './store/updates';
 import type { UpdateService } from './updates';
@@ -16,7 +16,9 @@ import type { UpdateService } from './updates';
 export class Sweeper {
   private lastPrune = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | null = null;
-  readonly startedAt: Date;
+  private startedAt: Date;
+  /** Once the start-up grace is over it stays over: a clock stepped back must not pause the sweep. */
+  private graceOver = false;
   onDisconnected: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
 
   constructor(
@@ -42,7 +44,13 @@ export class Sweeper {
     const { db, clock, config, logger } = this.deps;
     await this.batcher.flush().catch((err) => logger.error('heartbeat batch write failed', { err }));
     const now = clock.now();
-    if (pastStartupGrace(this.startedAt, now, config.offlineAfterSeconds)) {
+    // Stepped back during the grace: it starts again from now, so it lasts at most one more window.
+    if (now < this.startedAt) this.startedAt = now;
+    this.graceOver ||= pastStartupGrace(this.startedAt, now, config.offlineAfterSeconds);
+    // Liveness never trusts a stored time later than now (PRODUCT.md §8 round 2).
+    const clamped = await clampFutureHeartbeats(db, now);
+    if (clamped > 0) logger.warn('last heartbeats later than now were set to now (was the clock stepped back?)', { count: clamped });
+    if (this.graceOver) {
       const swept = await db.transaction(async (tx) => {
         const rows = await sweepDisconnected(tx, offlineCutoff(now, config.offlineAfterSeconds), now);
         for (const r of rows) await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: r.group_id, entityId: r.id });

@@ -220,6 +220,20 @@ export async function writeHeartbeatBatch(
   );
 }
 
+/**
+ * Brings connected instances' last heartbeats that lie more than `skewMs` after `now` back to
+ * `now`: written before the clock was stepped back, they would keep a runner that died since then
+ * green for as long as the step. The allowance keeps replicas whose clocks differ a little from
+ * rewriting each other's heartbeats every second.
+ */
+export async function clampFutureHeartbeats(q: Queryable, now: Date, skewMs = 2000): Promise<number> {
+  const rows = await q.query(
+    `UPDATE instances SET last_heartbeat_at = $1 WHERE status = 'connected' AND last_heartbeat_at > $2 RETURNING id`,
+    [now, new Date(now.getTime() + skewMs)],
+  );
+  return rows.length;
+}
+
 /** Connected instances whose last heartbeat is older than the cutoff become disconnected. */
 export async function sweepDisconnected(q: Queryable, cutoff: Date, at: Date): Promise<Array<{ id: string; group_id: string }>> {
   return q.query<{ id: string; group_id: string }>(
