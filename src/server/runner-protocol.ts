@@ -160,7 +160,10 @@ export class RunnerProtocol {
     if (inst.group_deleted) throw gone(groupGoneDetail);
     if (inst.status === 'terminated') throw gone(instanceEndedDetail);
     const now = clock.now();
-    const lastError = typeof body.lastError === 'string' ? errorFromText(body.lastError, inst.last_error, now) : body.lastError;
+    const lastError =
+      typeof body.lastError === 'string'
+        ? errorFromText(redactSecrets(body.lastError), inst.last_error, now)
+        : body.lastError && { ...body.lastError, message: redactSecrets(body.lastError.message) };
     const versionChanged = body.version !== inst.version;
     const reconnect = inst.status === 'disconnected';
     const errorChanged = lastError !== undefined && errorKey(lastError) !== cached.lastErrorJson;
@@ -294,6 +297,15 @@ export class RunnerProtocol {
     this.invalidateInstance(inst.id);
     this.updates.invalidate(inst.group_id);
   }
+}
+
+/**
+ * Text with anything shaped like a Paddock secret (registration key, instance or API token, webhook
+ * secret) cut down to its kind: a runner may quote a credential in an error, and the console shows
+ * lastError to every viewer.
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(/\b(prk|pit|pat|whsec)_[A-Za-z0-9_-]*/g, '$1_[redacted]');
 }
 
 /** What makes two reports the same error: the runner's fields, not when we received them. */
