@@ -1,3 +1,4 @@
+import { compressJson } from './compress';
 import { Hono } from 'hono';
 import { Accounts } from './accounts';
 import type { Clock } from './clock';
@@ -93,6 +94,7 @@ export function createApp(options: {
     else logger.debug('request', fields);
   });
   app.use('/api/*', bodyLimit());
+  app.use('/api/*', compressJson());
   app.use('/api/v1/*', async (c, next) => {
     const p = c.req.path;
     if (p.startsWith('/api/v1/runner/') || p.startsWith('/api/v1/local/') || p === '/api/v1/healthz' || p === '/api/v1/readyz') {

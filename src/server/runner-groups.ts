@@ -19,7 +19,8 @@ import {
   setGroupKey,
   softDeleteGroup,
 } from './store/groups';
-import { listInstances } from './store/instances';
+import { type InstanceCursor, instanceCursor, listInstances } from './store/instances';
+import { encodeCursor, type PageRequest } from './paging';
 import { lockGroupNames } from './store/locks';
 import { abandonActiveUpdate } from './store/updates';
 import type { UpdateService } from './updates';
@@ -56,10 +57,15 @@ export class RunnerGroups {
     return g;
   }
 
-  async list(): Promise<RunnerGroup[]> {
-    const rows = await listGroups(this.deps.db);
+  /** Live groups by name; with a limit, one page and the cursor of the next (null on the last page). */
+  async list(page: PageRequest<string> = { limit: null, after: null }): Promise<{ items: RunnerGroup[]; next: string | null }> {
+    // One more row than asked tells whether a next page exists.
+    const rows = await listGroups(this.deps.db, { limit: page.limit === null ? null : page.limit + 1, after: page.after });
+    const more = page.limit !== null && rows.length > page.limit;
+    if (more) rows.length = page.limit!;
     const active = await this.updates.activeByGroup(this.deps.db);
-    return rows.map((r) => this.toView(r, active.get(r.id) ?? null));
+    const items = rows.map((r) => this.toView(r, active.get(r.id) ?? null));
+    return { items, next: more ? encodeCursor(rows.at(-1)!.name.toLowerCase()) : null };
   }
 
   async get(id: string): Promise<RunnerGroup> {
@@ -68,10 +74,14 @@ export class RunnerGroups {
     return this.view(this.deps.db, row);
   }
 
-  async instances(id: string): Promise<Instance[]> {
+  /** A group's instances; with a limit, one page and the cursor of the next (null on the last page). */
+  async instances(id: string, page: PageRequest<InstanceCursor> = { limit: null, after: null }): Promise<{ items: Instance[]; next: string | null }> {
     const row = await findGroup(this.deps.db, id);
     if (!row || row.deleted_at) throw missing();
-    return (await listInstances(this.deps.db, id)).map(instanceView);
+    const rows = await listInstances(this.deps.db, id, { limit: page.limit === null ? null : page.limit + 1, after: page.after });
+    const more = page.limit !== null && rows.length > page.limit;
+    if (more) rows.length = page.limit!;
+    return { items: rows.map(instanceView), next: more ? encodeCursor(instanceCursor(rows.at(-1)!)) : null };
   }
 
   async create(actor: string, body: CreateGroupBody): Promise<GroupWithKey> {

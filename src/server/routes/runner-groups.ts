@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import { api, CreateGroupBody, PatchGroupBody, UpdateRequestBody } from '../../contract';
 import type { ServerConfig } from '../config';
 import { type AppEnv, guard, parseBody } from '../http';
+import { nextLink, pageRequest } from '../paging';
 import { badRequest, conflict } from '../problem';
 import type { RunnerGroups } from '../runner-groups';
+import type { InstanceCursor } from '../store/instances';
 import type { RecordedAnswer, UpdateRequestResult, UpdateService } from '../updates';
 
 /** `POST …/updates` in HTTP terms (PRODUCT.md §5): 202 with the update, or 409 saying why not. */
@@ -26,6 +28,16 @@ function updateAnswer(result: UpdateRequestResult): RecordedAnswer {
   }
 }
 
+/** A cursor of the instances list, as instanceCursor wrote it; null when it is not one. */
+function instanceCursorFrom(raw: unknown): InstanceCursor | null {
+  const c = raw as Partial<InstanceCursor> | null;
+  if (typeof c !== 'object' || c === null) return null;
+  if (!(c.rank === 0 || c.rank === 1 || c.rank === 2)) return null;
+  if (typeof c.startedAt !== 'string' || Number.isNaN(Date.parse(c.startedAt))) return null;
+  if (typeof c.id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(c.id)) return null;
+  return { rank: c.rank, startedAt: c.startedAt, id: c.id };
+}
+
 /** `/api/v1/runner-groups/**`: groups, their instances, keys and updates. */
 export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, config: ServerConfig) {
   const r = new Hono<AppEnv>();
@@ -33,7 +45,12 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
   const admin = guard(config, 'admin');
   const actor = (c: { get(k: 'session'): { username: string } | null }) => c.get('session')!.username;
 
-  r.get('/', viewer, async (c) => c.json(await groups.list()));
+  r.get('/', viewer, async (c) => {
+    const page = pageRequest(c.req.query.bind(c.req), (raw) => (typeof raw === 'string' && raw.length <= 256 ? raw : null));
+    const { items, next } = await groups.list(page);
+    if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
+    return c.json(items);
+  });
   r.post('/', admin, async (c) => {
     const body = await parseBody(c, CreateGroupBody);
     const created = await groups.create(actor(c), body);
@@ -55,7 +72,12 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
     c.header('Cache-Control', 'no-store');
     return c.json(rotated, 201);
   });
-  r.get('/:id/instances', viewer, async (c) => c.json(await groups.instances(c.req.param('id'))));
+  r.get('/:id/instances', viewer, async (c) => {
+    const page = pageRequest(c.req.query.bind(c.req), instanceCursorFrom);
+    const { items, next } = await groups.instances(c.req.param('id'), page);
+    if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
+    return c.json(items);
+  });
   r.get('/:id/updates', viewer, async (c) => c.json(await updates.list(c.req.param('id'))));
   r.post('/:id/updates', admin, async (c) => {
     const key = c.req.header('Idempotency-Key');

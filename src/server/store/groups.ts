@@ -29,8 +29,13 @@ LEFT JOIN LATERAL (
 ) a ON true`;
 
 /** Live groups with their instance counts and versions, by name. */
-export async function listGroups(q: Queryable): Promise<GroupRow[]> {
-  return q.query<GroupRow>(`${summary} WHERE g.deleted_at IS NULL ORDER BY lower(g.name)`);
+export async function listGroups(q: Queryable, page: { limit: number | null; after: string | null } = { limit: null, after: null }): Promise<GroupRow[]> {
+  // Live names are unique ignoring case, so lower(name) alone orders them and marks a page's end.
+  return q.query<GroupRow>(
+    `${summary} WHERE g.deleted_at IS NULL ${page.after !== null ? 'AND lower(g.name) > $1' : ''} ORDER BY lower(g.name)
+     ${page.limit ? `LIMIT ${Number(page.limit)}` : ''}`,
+    page.after !== null ? [page.after] : [],
+  );
 }
 
 /** One group (deleted ones too, so callers can tell 404 from 410). */
