@@ -48,6 +48,8 @@ export interface PaddockApp {
   start(options?: { timers?: boolean }): Promise<void>;
   /** One sweeper pass (tests call this after moving a fake clock). */
   tick(): Promise<void>;
+  /** Tells the sweeper heartbeats could not be taken in for `ms` (tests stand in for a busy server). */
+  noteStall(ms: number): void;
   /** Stops timers, writes pending heartbeats, stops listening. */
   stop(): Promise<void>;
 }
@@ -134,12 +136,19 @@ export function createApp(options: {
     async start(opts = {}) {
       await hub.start();
       if (opts.timers !== false && !timer) {
+        let last = performance.now();
+        sweeper.timeFlushes = true;
         timer = setInterval(() => {
+          // A late timer means the event loop was blocked: heartbeats waited unanswered meanwhile.
+          const now = performance.now();
+          sweeper.noteStall(now - last - 1000);
+          last = now;
           sweeper.tick().catch((err) => logger.error('sweeper pass failed', { err }));
         }, 1000);
       }
     },
     tick: () => sweeper.tick(),
+    noteStall: (ms: number) => sweeper.noteStall(ms),
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;

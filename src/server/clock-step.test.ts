@@ -46,3 +46,36 @@ describe.each(backends)('a clock stepped backwards (%s)', (backend) => {
     expect(await status(id)).toEqual(['disconnected']);
   });
 });
+
+// PRODUCT.md §8 round 2: no live instance is marked disconnected because the server was busy.
+describe.each(backends)('a busy server (%s)', (backend) => {
+  const t = setUpSignedInHarness(backend);
+
+  it('waits out the time it could not take heartbeats in before marking an instance disconnected, one more window at most', async () => {
+    const h = t.h;
+    const { id, key } = await createGroup(h);
+    const r = await register(h, key);
+    h.clock.advance(25);
+    await heartbeat(h, r.instanceToken);
+    await h.paddock.tick();
+    const status = async () => ((await (await h.call('GET', `/api/v1/runner-groups/${id}/instances`)).json()) as Instance[])[0]!.status;
+    h.clock.advance(10);
+    h.paddock.noteStall(4000); // the event loop or the database held heartbeats for 4 s
+    h.clock.advance(10.5);
+    await h.paddock.tick();
+    expect(await status()).toBe('connected');
+    h.clock.advance(4);
+    await h.paddock.tick();
+    expect(await status()).toBe('disconnected');
+
+    // however long the stalls, a silent instance is marked within two windows
+    const again = await register(h, key, { name: 'runner-2' });
+    await heartbeat(h, again.instanceToken);
+    h.clock.advance(21);
+    for (let i = 0; i < 5; i++) h.paddock.noteStall(60_000);
+    h.clock.advance(19.6);
+    await h.paddock.tick();
+    const list = (await (await h.call('GET', `/api/v1/runner-groups/${id}/instances`)).json()) as Instance[];
+    expect(list.find((i) => i.name === 'runner-2')!.status).toBe('disconnected');
+  });
+});
