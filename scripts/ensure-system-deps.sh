@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs Debian's chromium, postgresql and openssl when missing (CI machines start without them;
-# openssl makes the self-signed CA of the reconciler's in-cluster HTTPS test).
+# Installs Debian's chromium, postgresql, openssl, curl and jq when missing (CI machines start without
+# them; openssl makes the self-signed CA of the reconciler's in-cluster HTTPS test; README's Automation
+# commands use curl and jq, and a test runs them).
 set -euo pipefail
 need=()
 [[ -x ${CHROMIUM_PATH:-/usr/bin/chromium} ]] || need+=(chromium)
 [[ -x /usr/lib/postgresql/15/bin/initdb ]] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
+command -v jq >/dev/null || need+=(jq)
 if ((${#need[@]})); then
   echo "Installing ${need[*]} from Debian's packages…"
   SUDO=; [[ $(id -u) -eq 0 ]] || SUDO=sudo

@@ -1,11 +1,13 @@
 import { compressJson } from './compress';
 import { Hono } from 'hono';
 import { Accounts } from './accounts';
+import { ApiTokens } from './api-tokens';
 import type { Clock } from './clock';
 import type { ServerConfig } from './config';
 import type { Deps } from './deps';
 import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
+import { InstanceService } from './instances';
 import { type AppEnv, bodyLimit, problemResponse, sessionMiddleware } from './http';
 import { localAdminRoutes } from './local-admin';
 import type { Logger } from './logger';
@@ -16,8 +18,10 @@ import { healthRoutes, metricsRoute } from './routes/health';
 import { installRoutes } from './routes/install';
 import { runnerRoutes } from './routes/runner';
 import { runnerGroupRoutes } from './routes/runner-groups';
+import { openApiRoutes } from './routes/openapi';
 import { sessionRoutes } from './routes/session';
 import { staticRoutes } from './routes/static';
+import { tokenRoutes } from './routes/tokens';
 import { RunnerGroups } from './runner-groups';
 import { RunnerProtocol } from './runner-protocol';
 import type { Store } from './store';
@@ -42,6 +46,7 @@ export interface PaddockApp {
   app: Hono<AppEnv>;
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   accounts: Accounts;
+  tokens: ApiTokens;
   batcher: HeartbeatBatcher;
   hub: EventHub;
   /** LISTENs for events and (unless `timers: false`) starts the 1 s sweeper. */
@@ -69,7 +74,9 @@ export function createApp(options: {
   const updates = new UpdateService(deps);
   const runners = new RunnerProtocol(deps, batcher, updates);
   const groups = new RunnerGroups(deps, updates);
+  const instances = new InstanceService(deps);
   const accounts = new Accounts(deps);
+  const tokens = new ApiTokens(deps);
   const sweeper = new Sweeper(deps, batcher, updates, accounts);
 
   // Every change anywhere (this replica or another) invalidates what the heartbeat path caches.
@@ -79,7 +86,13 @@ export function createApp(options: {
     if (e.kind === 'group' && e.op === 'delete') runners.invalidateGroup(e.groupId);
   });
   groups.onDeleted = (groupId) => runners.invalidateGroup(groupId);
+  instances.onChanged = (ids) => {
+    for (const id of ids) runners.invalidateInstance(id);
+  };
   sweeper.onDisconnected = (rows) => {
+    for (const r of rows) runners.invalidateInstance(r.id);
+  };
+  sweeper.onLost = (rows) => {
     for (const r of rows) runners.invalidateInstance(r.id);
   };
 
@@ -97,23 +110,26 @@ export function createApp(options: {
   });
   app.use('/api/*', bodyLimit());
   app.use('/api/*', compressJson());
+  const resolveUser = sessionMiddleware(accounts, config, tokens);
   app.use('/api/v1/*', async (c, next) => {
     const p = c.req.path;
-    if (p.startsWith('/api/v1/runner/') || p.startsWith('/api/v1/local/') || p === '/api/v1/healthz' || p === '/api/v1/readyz') {
+    if (p.startsWith('/api/v1/runner/') || p.startsWith('/api/v1/local/') || p === '/api/v1/healthz' || p === '/api/v1/readyz' || p === '/api/v1/openapi.json') {
       return next();
     }
-    return sessionMiddleware(accounts, config)(c, next);
+    return resolveUser(c, next);
   });
 
   app.route('/api/v1', healthRoutes(deps));
   app.route('/api/v1/session', sessionRoutes(accounts, config));
-  app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, config));
+  app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, instances, config));
   app.route('/api/v1/runner', runnerRoutes(runners));
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
-  app.route('/api/v1/events', eventRoutes(deps, hub, config));
+  app.route('/api/v1/events', eventRoutes(deps, hub, config, tokens));
   app.route('/api/v1/install', installRoutes(config));
+  app.route('/api/v1/tokens', tokenRoutes(tokens, config));
+  app.route('/api/v1/openapi.json', openApiRoutes(config));
   app.route('/metrics', metricsRoute(deps, batcher));
-  if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, options.localSecret));
+  if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, tokens, options.localSecret));
   app.all('/api/*', () => {
     throw notFound('No such API route.');
   });
@@ -131,6 +147,7 @@ export function createApp(options: {
     app,
     fetch: (request, env) => app.fetch(request, env as never),
     accounts,
+    tokens,
     batcher,
     hub,
     async start(opts = {}) {

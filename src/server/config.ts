@@ -21,6 +21,8 @@ export interface ServerConfig {
   cfnTemplateUrl: string;
   heartbeatSeconds: number;
   offlineAfterSeconds: number;
+  /** How long an instance may stay disconnected before it ends as lost (`PADDOCK_LOST_AFTER_SECONDS`). */
+  lostAfterSeconds: number;
   updateDeadlineSeconds: number;
   /** Directory holding the built console; a plain page says to run `npm run build` when missing. */
   distDir: string;
@@ -43,6 +45,7 @@ export const defaultConfig: ServerConfig = {
   cfnTemplateUrl: 'https://paddock-templates.s3.amazonaws.com/paddock-runner.yaml',
   heartbeatSeconds: 5,
   offlineAfterSeconds: 20,
+  lostAfterSeconds: 3600,
   updateDeadlineSeconds: 300,
   distDir: repoDist,
   retentionDays: 7,
@@ -83,6 +86,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     cfnTemplateUrl: str(env.PADDOCK_CFN_TEMPLATE_URL, defaultConfig.cfnTemplateUrl),
     heartbeatSeconds: num(env.PADDOCK_HEARTBEAT_SECONDS, defaultConfig.heartbeatSeconds, 'PADDOCK_HEARTBEAT_SECONDS'),
     offlineAfterSeconds: num(env.PADDOCK_OFFLINE_AFTER_SECONDS, defaultConfig.offlineAfterSeconds, 'PADDOCK_OFFLINE_AFTER_SECONDS'),
+    lostAfterSeconds: num(env.PADDOCK_LOST_AFTER_SECONDS, defaultConfig.lostAfterSeconds, 'PADDOCK_LOST_AFTER_SECONDS'),
     updateDeadlineSeconds: num(
       env.PADDOCK_UPDATE_DEADLINE_SECONDS,
       defaultConfig.updateDeadlineSeconds,

@@ -11,8 +11,9 @@ import {
   countLiveGroups,
   findGroup,
   type GroupRow,
+  type GroupSummaryRow,
+  groupSummaries,
   insertGroup,
-  listGroups,
   findNameClash,
   renameGroup,
   setDefaultGroup,
@@ -45,33 +46,40 @@ export class RunnerGroups {
     private readonly updates: UpdateService,
   ) {}
 
+  /** The answer for one live group (read in the caller's transaction, so it shows what was just written). */
   private async view(q: Queryable, row: GroupRow): Promise<RunnerGroup> {
+    const now = this.deps.clock.now();
+    const [summary] = await groupSummaries(q, now, [row.id]);
+    if (!summary) throw missing();
     const active = await this.updates.activeByGroup(q, [row.id]);
-    return this.toView(row, active.get(row.id) ?? null);
+    return this.toView(summary, active.get(row.id) ?? null, now);
   }
 
-  private toView(row: GroupRow, active: RunnerGroup['activeUpdate']): RunnerGroup {
+  private toView(row: GroupSummaryRow, active: RunnerGroup['activeUpdate'], now: Date): RunnerGroup {
     const { runnerVersion, updateDeadlineSeconds } = this.deps.config;
-    const g = groupView(row, { latestVersion: runnerVersion, updateDeadlineSeconds }, active);
+    const g = groupView(row, { latestVersion: runnerVersion, updateDeadlineSeconds }, active, now);
     g.versions.sort(compareVersions);
     return g;
   }
 
   /** Live groups by name; with a limit, one page and the cursor of the next (null on the last page). */
   async list(page: PageRequest<string> = { limit: null, after: null }): Promise<{ items: RunnerGroup[]; next: string | null }> {
+    const now = this.deps.clock.now();
     // One more row than asked tells whether a next page exists.
-    const rows = await listGroups(this.deps.db, { limit: page.limit === null ? null : page.limit + 1, after: page.after });
+    const rows = await groupSummaries(this.deps.db, now, undefined, { limit: page.limit === null ? null : page.limit + 1, after: page.after });
     const more = page.limit !== null && rows.length > page.limit;
     if (more) rows.length = page.limit!;
     const active = await this.updates.activeByGroup(this.deps.db);
-    const items = rows.map((r) => this.toView(r, active.get(r.id) ?? null));
+    const items = rows.map((r) => this.toView(r, active.get(r.id) ?? null, now));
     return { items, next: more ? encodeCursor(rows.at(-1)!.name.toLowerCase()) : null };
   }
 
   async get(id: string): Promise<RunnerGroup> {
-    const row = await findGroup(this.deps.db, id);
-    if (!row || row.deleted_at) throw missing();
-    return this.view(this.deps.db, row);
+    const now = this.deps.clock.now();
+    const [row] = await groupSummaries(this.deps.db, now, [id]);
+    if (!row) throw missing();
+    const active = await this.updates.activeByGroup(this.deps.db, [row.id]);
+    return this.toView(row, active.get(row.id) ?? null, now);
   }
 
   /** A group's instances; with a limit, one page and the cursor of the next (null on the last page). */

@@ -15,15 +15,19 @@ import type { HeartbeatBatcher } from './heartbeats';
 import { hashSecret, isWellFormedKey, newInstanceToken } from './keys';
 import { terminationOf } from './liveness';
 import { badRequest, conflict, gone, HttpProblem, keyRevokedDetail, notFound } from './problem';
+import type { Queryable } from './store/db';
 import { publish } from './store/events';
+import { auditEnded, auditRegistered } from './lifecycle';
 import { findGroupByKeyHash, markFirstRegistration } from './store/groups';
 import {
-  claimReplacement,
+  setReplacedBy,
   disconnectInstance,
+  type EndRecord,
   findInstanceByToken,
   findInstanceInGroup,
   findInstanceToEnd,
   insertInstance,
+  isForgottenToken,
   recordObservedEnd,
   type TokenInstance,
   terminateInstance,
@@ -36,6 +40,11 @@ export const tokenRevokedDetail = 'instance token revoked or unknown';
 const groupGoneDetail = 'runner group deleted: this runner should stop';
 /** Detail of the 410 for the token of an instance that has ended (terminated, replaced or stopped). */
 export const instanceEndedDetail = 'this instance has ended (terminated or replaced): its runner should stop';
+/** Detail of the 410 for the token of an instance an admin forgot. */
+export const instanceForgottenDetail = 'instance forgotten in the console: this runner should stop';
+
+/** How an instance ends when it says goodbye after an admin asked it to stop: a clean exit. */
+const stoppedEnd = { exitCode: 0, signal: null, reason: 'Stopped', cause: 'completed' } as const;
 
 interface CachedInstance {
   row: TokenInstance;
@@ -83,6 +92,12 @@ export class RunnerProtocol {
     this.tokenById.set(row.id, hash);
   }
 
+  /** The answer to a token no instance has: 410 when its instance was forgotten (the runner stops), else 401. */
+  private async unknownToken(token: string): Promise<HttpProblem> {
+    if (await isForgottenToken(this.deps.db, hashSecret(token))) return gone(instanceForgottenDetail);
+    return new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+  }
+
   private async lookup(token: string): Promise<{ hash: string; cached: CachedInstance } | null> {
     const hash = hashSecret(token);
     const hit = this.byToken.get(hash);
@@ -98,6 +113,7 @@ export class RunnerProtocol {
   async register(bearer: string, body: RegisterBody): Promise<RegisterResponse> {
     const { db, clock, config } = this.deps;
     let groupId: string;
+    let groupName: string;
     let replaced: TokenInstance | null = null;
     if (bearer.startsWith('prk_')) {
       if (!isWellFormedKey(bearer)) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
@@ -105,9 +121,14 @@ export class RunnerProtocol {
       if (!group) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
       if (group.deleted_at) throw gone(groupGoneDetail);
       groupId = group.id;
+      groupName = group.name;
+      // An instance that has ended keeps its record (final): the runner is simply registered.
       if (body.replaces) replaced = await findInstanceInGroup(db, body.replaces, groupId);
+      if (replaced?.status === 'terminated') replaced = null;
     } else {
-      const old = await findInstanceByToken(db, hashSecret(bearer));
+      const hash = hashSecret(bearer);
+      const old = await findInstanceByToken(db, hash);
+      if (!old && (await isForgottenToken(db, hash))) throw gone(instanceForgottenDetail);
       if (!old) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
       if (old.group_deleted) throw gone(groupGoneDetail);
       // One replacement per token: once replaced (or ended), the token registers nothing more.
@@ -119,6 +140,7 @@ export class RunnerProtocol {
         );
       }
       groupId = old.group_id;
+      groupName = old.group_name;
       replaced = old;
     }
 
@@ -127,14 +149,19 @@ export class RunnerProtocol {
     const now = clock.now();
     const byToken = !bearer.startsWith('prk_');
     const didReplace = await db.transaction(async (tx) => {
+      const group = { id: groupId, name: groupName };
       await insertInstance(tx, { id, groupId, tokenHash: hashSecret(token), ...body, at: now });
       await markFirstRegistration(tx, groupId, now);
       // `replaces` ends a live instance once: an ended one keeps its record, and of two registrations
       // racing for one instance only the first ends it. With the key the runner is registered anyway;
       // with the instance's own token nothing is (its token is dead).
-      const claimed = replaced !== null && (await claimReplacement(tx, replaced.id, id, now));
+      const replacedEnd: EndRecord = { exitCode: 0, signal: null, reason: 'Replaced', at: now, cause: 'replaced' };
+      const claimed = replaced !== null && (await terminateInstance(tx, replaced.id, replacedEnd));
       if (replaced && !claimed && byToken) throw gone(instanceEndedDetail);
+      await auditRegistered(tx, now, group, { id, ...body }, claimed ? replaced!.id : null);
       if (replaced && claimed) {
+        await auditEnded(tx, group, replaced, replacedEnd);
+        await setReplacedBy(tx, replaced.id, id);
         const updateId = await this.updates.onReplaced(tx, replaced, { id, name: body.name, version: body.version });
         if (updateId) await publish(tx, now, { kind: 'update', op: 'upsert', groupId, entityId: updateId });
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId, entityId: replaced.id });
@@ -154,7 +181,7 @@ export class RunnerProtocol {
   async heartbeat(token: string, body: HeartbeatBody): Promise<HeartbeatResponse> {
     const { db, clock, config } = this.deps;
     const found = await this.lookup(token);
-    if (!found) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+    if (!found) throw await this.unknownToken(token);
     const { hash, cached } = found;
     const inst = cached.row;
     if (inst.group_deleted) throw gone(groupGoneDetail);
@@ -192,13 +219,17 @@ export class RunnerProtocol {
       });
       if (updated) {
         if (typeof updated.last_error === 'string') updated.last_error = JSON.parse(updated.last_error);
-        subject = { ...updated, group_deleted: false };
+        subject = { ...updated, group_deleted: false, group_name: inst.group_name };
         this.invalidateInstance(inst.id);
         this.remember(hash, subject);
         if (versionChanged) this.updates.invalidate(inst.group_id);
       }
     } else {
       this.batcher.record(inst.id, now, inst.version);
+    }
+    // A stop asked for by an admin comes before anything else: the runner leaves, updates are moot.
+    if (subject.stop_requested_at && subject.status !== 'terminated') {
+      return { commands: [{ type: 'stop' }], heartbeatSeconds: config.heartbeatSeconds };
     }
     const current = await this.updates.current(inst.group_id);
     return {
@@ -240,6 +271,7 @@ export class RunnerProtocol {
             observedBy: 'reconciler',
           });
       if (updated) {
+        await auditEnded(tx, group, target, { exitCode: body.exitCode, signal: body.signal, reason: body.reason, at, cause }, 'reconciler');
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: group.id, entityId: target.id });
         await publish(tx, now, { kind: 'group', op: 'upsert', groupId: group.id, entityId: group.id });
       }
@@ -260,10 +292,17 @@ export class RunnerProtocol {
   async event(token: string, body: RunnerEventBody): Promise<void> {
     const { db, clock } = this.deps;
     const inst = await findInstanceByToken(db, hashSecret(token));
-    if (!inst) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+    if (!inst) throw await this.unknownToken(token);
     if (inst.group_deleted) throw gone(groupGoneDetail);
     if (inst.status === 'terminated') throw gone(instanceEndedDetail);
     const now = clock.now();
+    const group = { id: inst.group_id, name: inst.group_name };
+    // Ends the instance with this record, and says so in the Activity log when it had not ended yet.
+    const end = async (tx: Queryable, record: EndRecord) => {
+      const ended = await terminateInstance(tx, inst.id, record);
+      if (ended) await auditEnded(tx, group, inst, record);
+      return ended;
+    };
     await db.transaction(async (tx) => {
       let changed = false;
       switch (body.type) {
@@ -276,7 +315,7 @@ export class RunnerProtocol {
           changed = true;
           break;
         case 'terminated':
-          changed = await terminateInstance(tx, inst.id, {
+          changed = await end(tx, {
             exitCode: body.exitCode,
             signal: body.signal,
             reason: body.reason,
@@ -285,7 +324,11 @@ export class RunnerProtocol {
           });
           break;
         case 'goodbye':
-          changed = await disconnectInstance(tx, inst.id, now, body.signal === 15);
+          // SIGTERM ends it at once: its process is gone, a restarted one registers anew (PRODUCT.md §2
+          // Liveness). After a Stop it ends as a clean exit. Any other goodbye: disconnected, may come back.
+          if (body.signal === 15) changed = await end(tx, { exitCode: null, signal: 15, reason: null, at: now, cause: 'sigterm' });
+          else if (inst.stop_requested_at) changed = await end(tx, { ...stoppedEnd, at: now });
+          else changed = await disconnectInstance(tx, inst.id, now);
           break;
       }
       if (changed) {

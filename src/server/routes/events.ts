@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import type { ApiTokens } from '../api-tokens';
 import type { ServerConfig } from '../config';
 import type { Deps } from '../deps';
 import type { EventHub } from '../events';
@@ -9,8 +10,12 @@ import { eventsAfter, type StoredEvent } from '../store/events';
 /** How often an idle stream gets a comment so proxies keep it open. */
 export const keepAliveMs = 15_000;
 
-/** `GET /api/v1/events`: Server-Sent Events of group, instance and update changes, resumable. */
-export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
+/**
+ * `GET /api/v1/events`: Server-Sent Events of group, instance and update changes, resumable. A stream
+ * opened with an API token ends when the token is revoked (at once on this replica; on another, or
+ * when it expires, by the next keep-alive), so a revoked token keeps no view of the fleet.
+ */
+export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig, tokens: ApiTokens) {
   const r = new Hono<AppEnv>();
   r.get('/', guard(config, 'viewer'), (c) => {
     const lastHeader = c.req.header('Last-Event-ID') ?? c.req.query('lastEventId');
@@ -31,6 +36,10 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
       };
       stream.onAbort(end);
       const forget = hub.onShutdown(end);
+      const token = c.get('token');
+      const forgetToken = token ? tokens.onRevoked(token.id, end) : () => {};
+      // A failed check ends the stream too: the client reconnects, and is asked for a live credential again.
+      const tokenGone = async () => (token ? !(await tokens.isLive(token.id).catch(() => false)) : false);
       const send = (e: StoredEvent) =>
         stream.writeSSE({
           event: e.kind,
@@ -65,11 +74,15 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
             };
           });
           wake = null;
-          if (timedOut && !closed) await stream.write(': keep-alive\n\n');
+          if (timedOut && !closed) {
+            if (await tokenGone()) break;
+            await stream.write(': keep-alive\n\n');
+          }
         }
       } finally {
         unsubscribe();
         forget();
+        forgetToken();
       }
     });
   });

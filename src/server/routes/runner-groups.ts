@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
-import { api, CreateGroupBody, PatchGroupBody, UpdateRequestBody } from '../../contract';
+import { api, CreateGroupBody, ForgetEndedQuery, PatchGroupBody, StopInstanceBody, UpdateRequestBody } from '../../contract';
 import type { ServerConfig } from '../config';
-import { type AppEnv, guard, parseBody } from '../http';
+import { type AppEnv, actorOf, guard, parseBody, parseQuery } from '../http';
+import type { InstanceService } from '../instances';
 import { nextLink, pageRequest } from '../paging';
 import { badRequest, conflict } from '../problem';
 import type { RunnerGroups } from '../runner-groups';
@@ -39,11 +40,11 @@ function instanceCursorFrom(raw: unknown): InstanceCursor | null {
 }
 
 /** `/api/v1/runner-groups/**`: groups, their instances, keys and updates. */
-export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, config: ServerConfig) {
+export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, instances: InstanceService, config: ServerConfig) {
   const r = new Hono<AppEnv>();
   const viewer = guard(config, 'viewer');
   const admin = guard(config, 'admin');
-  const actor = (c: { get(k: 'session'): { username: string } | null }) => c.get('session')!.username;
+  const actor = actorOf;
 
   r.get('/', viewer, async (c) => {
     const page = pageRequest(c.req.query.bind(c.req), (raw) => (typeof raw === 'string' && raw.length <= 256 ? raw : null));
@@ -77,6 +78,21 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
     const { items, next } = await groups.instances(c.req.param('id'), page);
     if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
     return c.json(items);
+  });
+  // Forgetting every ended instance must be asked for by name (?ended=true): a bare DELETE of the
+  // collection is refused (400) rather than read as "forget everything".
+  r.delete('/:id/instances', admin, async (c) => {
+    parseQuery(c, ForgetEndedQuery);
+    return c.json(await instances.forgetEnded(actor(c), c.req.param('id')));
+  });
+  r.get('/:id/instances/:instanceId', viewer, async (c) => c.json(await instances.get(c.req.param('id'), c.req.param('instanceId'))));
+  r.delete('/:id/instances/:instanceId', admin, async (c) => {
+    await instances.forget(actor(c), c.req.param('id'), c.req.param('instanceId'));
+    return c.body(null, 204);
+  });
+  r.post('/:id/instances/:instanceId/stop', admin, async (c) => {
+    await parseBody(c, StopInstanceBody, { allowEmpty: true });
+    return c.json(await instances.stop(actor(c), c.req.param('id'), c.req.param('instanceId')), 202);
   });
   r.get('/:id/updates', viewer, async (c) => c.json(await updates.list(c.req.param('id'))));
   r.post('/:id/updates', admin, async (c) => {

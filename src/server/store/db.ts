@@ -55,7 +55,9 @@ export async function openPglite(dataDir: string): Promise<Db> {
 // Timestamps stay Date objects, bigints come back as strings (ids are cast in SQL where needed).
 /** Opens a PostgreSQL pool plus one dedicated LISTEN connection (opened on first listen). */
 export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  // No JIT: Paddock's statements are short, and the group list's estimated cost (a lateral join per
+  // group) crossed jit_above_cost, so PostgreSQL spent 1.2 s compiling a list that runs in less.
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, options: '-c jit=off' });
   pool.on('error', () => {}); // idle client errors surface on the next query instead
   await pool.query('SELECT 1');
   let listener: pg.Client | null = null;
