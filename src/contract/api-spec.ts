@@ -462,7 +462,7 @@ export const endpoints: EndpointSpec[] = [
     operationId: 'streamEvents',
     summary: 'Follow changes live (Server-Sent Events)',
     description:
-      'Events `group`, `instance`, `update` and `audit`, each `{kind, op, groupId, entityId}` with an id; resume with `Last-Event-ID` (or `?lastEventId=`).',
+      'Events `group`, `instance`, `update` and `audit`, each `{kind, op, groupId, entityId}` with an id; resume with `Last-Event-ID` (or `?lastEventId=`). `resync` (no id) says events were lost while the database was away: refetch everything. The stream ends when its session or token ends.',
     tag: 'Live events',
     auth: 'viewer',
     query: z.object({ lastEventId: z.string().optional() }),

@@ -7,11 +7,11 @@ import type { ServerConfig } from './config';
 import type { Deps } from './deps';
 import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
+import { type AppEnv, bodyLimit, problemResponse, rejectMalformedPath, sessionMiddleware } from './http';
 import { InstanceService } from './instances';
-import { type AppEnv, bodyLimit, problemResponse, sessionMiddleware } from './http';
 import { localAdminRoutes } from './local-admin';
 import type { Logger } from './logger';
-import { HttpProblem, notFound } from './problem';
+import { databaseUnavailable, HttpProblem, notFound } from './problem';
 import { auditRoutes } from './routes/audit';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, metricsRoute } from './routes/health';
@@ -25,6 +25,7 @@ import { tokenRoutes } from './routes/tokens';
 import { RunnerGroups } from './runner-groups';
 import { RunnerProtocol } from './runner-protocol';
 import type { Store } from './store';
+import { isDatabaseUnavailable } from './store/db';
 import { Sweeper } from './sweeper';
 import { UpdateService } from './updates';
 
@@ -85,6 +86,11 @@ export function createApp(options: {
     if (e.kind === 'update' || e.kind === 'group') updates.invalidate(e.groupId);
     if (e.kind === 'group' && e.op === 'delete') runners.invalidateGroup(e.groupId);
   });
+  // Without notifications nothing cached can be trusted: cache nothing until they flow again.
+  hub.onConnection((up) => {
+    runners.setCaching(up);
+    updates.setCaching(up);
+  });
   groups.onDeleted = (groupId) => runners.invalidateGroup(groupId);
   instances.onChanged = (ids) => {
     for (const id of ids) runners.invalidateInstance(id);
@@ -108,6 +114,7 @@ export function createApp(options: {
     else if (c.res.status === 401 || c.res.status === 410) logger.info('request refused', fields);
     else logger.debug('request', fields);
   });
+  app.use('*', rejectMalformedPath);
   app.use('/api/*', bodyLimit());
   app.use('/api/*', compressJson());
   const resolveUser = sessionMiddleware(accounts, config, tokens);
@@ -124,7 +131,7 @@ export function createApp(options: {
   app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, instances, config));
   app.route('/api/v1/runner', runnerRoutes(runners));
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
-  app.route('/api/v1/events', eventRoutes(deps, hub, config, tokens));
+  app.route('/api/v1/events', eventRoutes(deps, hub, accounts, config, tokens));
   app.route('/api/v1/install', installRoutes(config));
   app.route('/api/v1/tokens', tokenRoutes(tokens, config));
   app.route('/api/v1/openapi.json', openApiRoutes(config));
@@ -138,6 +145,10 @@ export function createApp(options: {
   app.notFound(() => problemResponse(notFound('No such route.')));
   app.onError((err) => {
     if (err instanceof HttpProblem) return problemResponse(err);
+    if (isDatabaseUnavailable(err)) {
+      logger.warn('database unavailable', { err });
+      return problemResponse(databaseUnavailable());
+    }
     logger.error('unhandled error', { err });
     return problemResponse(new HttpProblem(500, 'Internal Server Error', 'Something went wrong on the server; it has been logged.'));
   });
@@ -171,6 +182,7 @@ export function createApp(options: {
       timer = null;
       await sweeper.tick().catch(() => {});
       await batcher.flush().catch((err) => logger.error('final heartbeat write failed', { err }));
+      accounts.stopWatching();
       await hub.stop();
     },
   };

@@ -5,7 +5,8 @@ import { systemClock } from './clock';
 import { configFromEnv } from './config';
 import { fieldErrors } from './http';
 import { createLogger } from './logger';
-import { callHolder, type DataDirHolder, dataDirHolder } from './local-admin';
+import { type DataDirLock, DataDirLockedError, lockDataDir, makePrivate } from './data-dir';
+import { callHolder, type DataDirHolder, readHolder } from './local-admin';
 import { HttpProblem } from './problem';
 import { openStore } from './store';
 
@@ -82,6 +83,25 @@ function remoteOps(holder: DataDirHolder): { users: UserOps; tokens: TokenOps } 
       },
     },
   };
+}
+
+/**
+ * The note (server.json) of the control plane holding the lock: a server that is still starting writes
+ * it once it listens, so wait for it a while (PGlite's first start takes seconds); null if it never does.
+ */
+async function waitForHolder(dataDir: string, pid: number, timeoutMs = 60_000): Promise<DataDirHolder | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const holder = readHolder(dataDir);
+    if (holder?.pid === pid) return holder;
+    if (Date.now() > deadline) return null;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') return null;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Where the CLI reads and writes; tests pass their own. */
@@ -182,25 +202,47 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     tokenBody = parsed.data;
   }
   const config = configFromEnv(env);
-  const holder = config.databaseUrl ? null : dataDirHolder(config.dataDir);
-  let ops: { users: UserOps; tokens: TokenOps };
+  let remote: { users: UserOps; tokens: TokenOps } | null = null;
   let close = async () => {};
-  if (holder) {
-    // A running control plane holds the embedded database: ask it to do the work.
-    ops = remoteOps(holder);
-  } else {
-    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    const deps = { db: store.db, clock: systemClock, config, logger: createLogger({ level: 'warn' }) };
-    const tokens = new ApiTokens(deps);
-    ops = {
-      users: new Accounts(deps),
-      tokens: {
-        create: (user, body) => tokens.create('cli', user, body),
-        list: (user) => tokens.list(null, user),
-        revoke: (id) => tokens.revoke('cli', null, id),
-      },
-    };
-    close = () => store.close();
+  // The embedded database is one process's: hold its directory, or send the command to the server that does.
+  let lock: DataDirLock | null = null;
+  if (!config.databaseUrl && config.dataDir !== 'memory') {
+    try {
+      lock = lockDataDir(config.dataDir, 'cli');
+    } catch (e) {
+      if (!(e instanceof DataDirLockedError)) throw e;
+      const holder = e.owner.role === 'server' ? await waitForHolder(config.dataDir, e.owner.pid) : null;
+      if (!holder) {
+        err(`Error: ${e.message}`);
+        return 1;
+      }
+      remote = remoteOps(holder);
+    }
+  }
+  let ops: { users: UserOps; tokens: TokenOps };
+  if (remote) ops = remote;
+  else {
+    try {
+      if (lock) makePrivate(config.dataDir);
+      const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      const deps = { db: store.db, clock: systemClock, config, logger: createLogger({ level: 'warn' }) };
+      const tokens = new ApiTokens(deps);
+      ops = {
+        users: new Accounts(deps),
+        tokens: {
+          create: (user, body) => tokens.create('cli', user, body),
+          list: (user) => tokens.list(null, user),
+          revoke: (id) => tokens.revoke('cli', null, id),
+        },
+      };
+      close = async () => {
+        await store.close();
+        lock?.release();
+      };
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
   }
   try {
     switch (`${area} ${command}`) {

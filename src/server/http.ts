@@ -5,8 +5,8 @@ import type { ZodType } from 'zod';
 import type { Role, Session } from '../contract';
 import type { Accounts } from './accounts';
 import type { ApiTokens, TokenCredential } from './api-tokens';
-import type { ServerConfig } from './config';
-import { badRequest, forbidden, HttpProblem, unauthorized } from './problem';
+import { allowedOrigins, type ServerConfig } from './config';
+import { badRequest, forbidden, HttpProblem, notFound, unauthorized } from './problem';
 
 /**
  * Hono environment of the API: the user a request acts for (signed in with a cookie, or through an
@@ -42,6 +42,25 @@ export function bodyLimit(): MiddlewareHandler {
     return streamingLimit(c, next);
   };
 }
+
+/**
+ * 404 problem+json for a path whose percent-encoding does not decode (`/%ff`): it names no route,
+ * console page or resource (without this it answered the console page). Paths without `%` (every
+ * runner call) are not looked at.
+ */
+export const rejectMalformedPath: MiddlewareHandler = async (c, next) => {
+  const url = c.req.url;
+  if (url.includes('%')) {
+    const query = url.indexOf('?');
+    const path = new URL(query === -1 ? url : url.slice(0, query)).pathname;
+    try {
+      decodeURIComponent(path);
+    } catch {
+      return problemResponse(notFound('No such route: the path is not valid percent-encoded UTF-8.'));
+    }
+  }
+  return next();
+};
 
 /** An RFC 9457 response. */
 export function problemResponse(p: HttpProblem): Response {
@@ -166,6 +185,31 @@ function unionTypes(branches: readonly ZodIssueLike[][]): string {
   return names.size > 0 ? [...names].join(' or ') : 'one of the accepted shapes';
 }
 
+/** Deepest nesting of arrays and objects a JSON body may have (PRODUCT.md §8). */
+export const maxJsonDepth = 64;
+
+/**
+ * True when the JSON text opens more than `limit` arrays or objects inside each other. One pass over
+ * the characters, no recursion: it runs before the text is parsed, so a body nested thousands deep
+ * is refused before any recursive walk (parse, validation, text checks) could overflow the stack.
+ * Brackets inside strings do not count; malformed text is left to JSON.parse.
+ */
+export function jsonNestingExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: the next character is escaped
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return false;
+}
+
 /** Reads and validates a JSON body; 400 problem+json for malformed JSON or any broken rule. */
 export async function parseBody<T>(c: Context, schema: ZodType<T>, options: { allowEmpty?: boolean } = {}): Promise<T> {
   const text = await c.req.text();
@@ -174,6 +218,10 @@ export async function parseBody<T>(c: Context, schema: ZodType<T>, options: { al
     if (!options.allowEmpty) throw badRequest([{ field: 'body', message: 'must be a JSON object' }], 'The request body is empty.');
     data = {};
   } else {
+    // Measured on the text, before JSON.parse or anything else walks the value recursively.
+    if (jsonNestingExceeds(text, maxJsonDepth)) {
+      throw badRequest([{ field: 'body', message: `must not nest arrays and objects more than ${maxJsonDepth} levels deep` }], 'The request body is nested too deeply.');
+    }
     try {
       data = JSON.parse(text);
     } catch {
@@ -283,23 +331,8 @@ export function checkCsrf(c: Context, config: ServerConfig): void {
   const site = c.req.header('Sec-Fetch-Site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw forbidden('Cross-site requests are not allowed.');
   const origin = c.req.header('Origin');
-  if (origin !== undefined) {
-    const allowed = new Set<string>();
-    const host = c.req.header('Host');
-    if (host) {
-      allowed.add(`http://${host}`);
-      allowed.add(`https://${host}`);
-    }
-    allowed.add(new URL(c.req.url).origin);
-    if (config.publicUrl) {
-      try {
-        allowed.add(new URL(config.publicUrl).origin);
-      } catch {
-        // an unparsable public URL only narrows what is accepted
-      }
-    }
-    if (!allowed.has(origin)) throw forbidden('Cross-origin requests are not allowed.');
-  }
+  // From configuration only: a Host header is the client's to choose (DNS rebinding sends its own).
+  if (origin !== undefined && !allowedOrigins(config).has(origin)) throw forbidden('Cross-origin requests are not allowed. Set PADDOCK_PUBLIC_URL to the address the console is opened at.');
 }
 
 /** 401 unless the request acts for someone; the detail says when it was the API token that was refused. */

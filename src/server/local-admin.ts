@@ -11,9 +11,9 @@ import { randomBase62 } from './keys';
 import { conflict, HttpProblem, notFound } from './problem';
 
 /**
- * PGlite allows one process per data directory, so while a control plane holds it the users CLI
- * cannot open the database. The server leaves `server.json` (mode 0600) there with a local secret,
- * and the CLI sends its command to the running server instead.
+ * PGlite allows one process per data directory (data-dir.ts locks it), so while a control plane holds
+ * it the users CLI cannot open the database. The server leaves `server.json` (mode 0600) there with a
+ * local secret, and the CLI sends its command to the running server instead.
  */
 export interface DataDirHolder {
   pid: number;
@@ -44,24 +44,6 @@ export function readHolder(dataDir: string): DataDirHolder | null {
 /** Removes the holder file if this process wrote it. */
 export function releaseHolder(dataDir: string): void {
   if (readHolder(dataDir)?.pid === process.pid) rmSync(holderFile(dataDir), { force: true });
-}
-
-/** The live control plane (another process) holding this PGlite data directory, or null. */
-export function dataDirHolder(dataDir: string): DataDirHolder | null {
-  const holder = readHolder(dataDir);
-  if (!holder || holder.pid === process.pid) return null;
-  try {
-    process.kill(holder.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
-  }
-  // A reused pid (say, after a container restart) belongs to something that is not Node: not a holder.
-  try {
-    if (!readFileSync(`/proc/${holder.pid}/cmdline`, 'utf8').includes('node')) return null;
-  } catch {
-    // no /proc here: trust the liveness check
-  }
-  return holder;
 }
 
 /** The users CLI's commands (the contract's registry describes them). */

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { configFromEnv } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
@@ -34,6 +35,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`Paddock failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`Paddock failed to start: ${oneLine(err)}\n`);
   process.exit(1);
 });
+
+/** An error as one line, whatever was thrown (PGlite throws plain objects: never "[object Object]"). */
+function oneLine(err: unknown): string {
+  const message =
+    err instanceof Error ? err.message : typeof (err as { message?: unknown })?.message === 'string' ? (err as { message: string }).message : inspect(err, { breakLength: Infinity, depth: 2 });
+  return message.replace(/\s*\n\s*/g, ' ');
+}

@@ -57,6 +57,7 @@ export class RunnerProtocol {
   private byToken = new Map<string, CachedInstance>();
   private tokenById = new Map<string, string>();
   private epoch = 0;
+  private caching = true;
 
   constructor(
     private readonly deps: Deps,
@@ -83,7 +84,19 @@ export class RunnerProtocol {
     }
   }
 
+  /**
+   * Drops every cached instance and, while `on` is false, caches none: without notifications (the
+   * LISTEN connection is lost) a cached row could outlive its group's deletion on another replica.
+   */
+  setCaching(on: boolean): void {
+    this.epoch++;
+    this.caching = on;
+    this.byToken.clear();
+    this.tokenById.clear();
+  }
+
   private remember(hash: string, row: TokenInstance): void {
+    if (!this.caching) return;
     if (this.byToken.size > 200_000) {
       this.byToken.clear();
       this.tokenById.clear();

@@ -152,6 +152,7 @@ export interface Idempotency {
 export class UpdateService {
   private cache = new Map<string, Promise<CurrentUpdate | null>>();
   private epoch = 0;
+  private caching = true;
 
   constructor(private readonly deps: Deps) {}
 
@@ -159,6 +160,13 @@ export class UpdateService {
   invalidate(groupId: string): void {
     this.epoch++;
     this.cache.delete(groupId);
+  }
+
+  /** Drops everything cached and, while `on` is false, caches nothing (see RunnerProtocol.setCaching). */
+  setCaching(on: boolean): void {
+    this.epoch++;
+    this.caching = on;
+    this.cache.clear();
   }
 
   /** The group's newest update if it still produces commands (in progress or rolled back). */
@@ -173,7 +181,7 @@ export class UpdateService {
       return { update, rows: new Map(rows.map((r) => [r.instance_id, r])) };
     })();
     load.catch(() => this.cache.delete(groupId));
-    if (epoch === this.epoch) this.cache.set(groupId, load);
+    if (epoch === this.epoch && this.caching) this.cache.set(groupId, load);
     return load;
   }
 

@@ -78,7 +78,7 @@ export function setUpSignedInHarness(backend: Backend): SignedInHarness {
 export async function createHarness(db: Db, overrides: Partial<ServerConfig> = {}): Promise<Harness> {
   const clock = new FakeClock('2026-03-01T12:00:00.000Z');
   const logger = memoryLogger();
-  const config: ServerConfig = { ...defaultConfig, adminPassword, distDir: '/nonexistent-dist', ...overrides };
+  const config: ServerConfig = { ...defaultConfig, adminPassword, distDir: '/nonexistent-dist', publicUrl: origin, ...overrides };
   const paddock = createApp({ store: { db, close: () => db.close() }, clock, config, logger });
   await paddock.accounts.ensureFirstAdmin();
   await paddock.start({ timers: false });
