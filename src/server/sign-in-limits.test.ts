@@ -89,7 +89,7 @@ describe.each(backends)('sign-in limits in the database (%s)', (backend) => {
     }
     await h.paddock.accounts.addUser('olga', 'viewer', 'olga-password');
     expect((await attempt(h, 'olga-password', {}, 'olga')).status).toBe(200);
-  });
+  }, 120_000); // 61 scrypt checks: slow on a loaded 2-core machine, not a timing figure
 });
 
 // Two control-plane processes (src/server/main.ts) on one PostgreSQL, with the real clock.
