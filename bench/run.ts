@@ -4,7 +4,7 @@
 //   npm run bench                      the real run (60 s of load per server, 20 trials, 5 kills)
 //   npm run bench -- --quick           a short run while developing (→ bench/results/partial.tmp, git-ignored)
 //   npm run bench -- --only heartbeat  some figures only: bundle, heartbeat, console, disconnect, live,
-//                                      footprint, growth, replicas, alerts
+//                                      footprint, growth, replicas, alerts, readload (heartbeats under read load)
 //
 // Environment: PADDOCK_BENCH_SECONDS (load duration), PADDOCK_BENCH_CONNECTIONS (load connections),
 // PADDOCK_BENCH_OFFERED (heartbeats/s offered in the open-loop latency run, 2,000),
@@ -23,12 +23,13 @@ import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
 import { measureReplicas } from './replicas';
 import { type AlertFigures, measureAlerts } from './alerts';
+import { measureUnderReadLoad } from './under-read-load';
 import { startPostgres } from './lib/postgres';
 import { killAllChildren, repoRoot } from '../src/testing/processes';
 import { emptyResults, writeResults } from './lib/results';
 import { fmt, kib, type Row, renderTable } from './lib/table';
 
-const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'footprint', 'growth', 'replicas', 'alerts'] as const;
+const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'footprint', 'growth', 'replicas', 'alerts', 'readload'] as const;
 type Figure = (typeof figures)[number];
 
 const { values } = parseArgs({
@@ -83,6 +84,7 @@ const settings = {
     steadyInstances: 1_000,
     heartbeatsPerSec: 500,
   },
+  readLoad: { liveInstances: quick ? 2_000 : 10_000, endedInstances: quick ? 2_000 : 10_000, readers: 8 },
 };
 // A partial run, or one with other settings, must not overwrite the figures of a real one.
 const overridden = ['PADDOCK_BENCH_SECONDS', 'PADDOCK_BENCH_CONNECTIONS', 'PADDOCK_BENCH_OFFERED', 'PADDOCK_BENCH_INSTANCES'].some(
@@ -343,6 +345,25 @@ if (selected.has('alerts')) {
   }
 }
 
+if (selected.has('readload')) {
+  const r = settings.readLoad;
+  log(`readload: ${r.liveInstances} live + ${r.endedInstances} ended instances, ${r.readers} readers, ${settings.offeredPerSec}/s heartbeats…`);
+  try {
+    const m = await measureUnderReadLoad({
+      ...r,
+      offeredPerSec: settings.offeredPerSec,
+      connections: settings.connections,
+      warmupMs: Math.max(settings.warmupSeconds, 10) * 1000,
+      durationMs: settings.loadSeconds * 1000,
+      log,
+    });
+    results.heartbeat.underReadLoad = m.figures;
+    notes.push(...m.notes);
+  } catch (e) {
+    failed('heartbeats under read load', e);
+  }
+}
+
 results.at = new Date().toISOString();
 results.notes = notes.join('; ');
 writeResults(outPath, results);
@@ -435,7 +456,20 @@ for (const [label, f] of [['PGlite', h.pglite], ['PostgreSQL', h.postgres]] as c
     },
   );
 }
+const rl = h.underReadLoad;
 rows.push(
+  {
+    figure: `heartbeats under read load: p99 at ${fmt(rl.offeredPerSec)}/s offered`,
+    measured: fmt(rl.p99Ms, 'ms', 1),
+    target: '≤ 250 ms',
+    reference: `${rl.readers} readers of a ${fmt(rl.listInstances)}-instance list: ${fmt(rl.readsPerSec, 'reads/s', 1)}, read p50 ${ms(rl.readP50Ms)}, ${kib(rl.readBytes)} a read`,
+  },
+  {
+    figure: 'heartbeats under read load: live instances marked disconnected',
+    measured: fmt(rl.markedDisconnected),
+    target: '0',
+    reference: `heartbeat p50 ${fmt(rl.p50Ms, 'ms', 1)}, ${fmt(rl.ratePerSec, '/s')} answered, ${fmt(rl.errors)} errors`,
+  },
   {
     figure: 'disconnect shown: SIGKILL → red',
     measured: mm(results.disconnect.sigkillMs),

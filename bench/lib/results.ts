@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
+import { emptyUnderReadLoad, type UnderReadLoadFigures } from '../under-read-load';
 
 /** Median and max of repeated timings, in milliseconds. */
 export interface MedianMax {
@@ -92,7 +93,7 @@ export interface BenchResults {
     firstRenderMs: number | null;
     filterMs: number | null;
   };
-  heartbeat: { helloRatePerSec: number | null; pglite: IngestFigures; postgres: IngestFigures };
+  heartbeat: { helloRatePerSec: number | null; pglite: IngestFigures; postgres: IngestFigures; underReadLoad: UnderReadLoadFigures };
   disconnect: { sigkillMs: MedianMax; sigtermMs: MedianMax };
   live: { propagationMs: MedianMax };
   footprint: FootprintResults;
@@ -121,7 +122,7 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     machine: machineDescription(),
     bundle: { runnersPageJsGzipBytes: null, floorGzipBytes: null },
     console: { groups, instances, domNodes: null, firstRenderMs: null, filterMs: null },
-    heartbeat: { helloRatePerSec: null, pglite: emptyIngest(), postgres: emptyIngest() },
+    heartbeat: { helloRatePerSec: null, pglite: emptyIngest(), postgres: emptyIngest(), underReadLoad: emptyUnderReadLoad() },
     disconnect: { sigkillMs: { median: null, max: null }, sigtermMs: { median: null, max: null } },
     live: { propagationMs: { median: null, max: null } },
     footprint: { idleRssMB: null, startMs: null, restartIdleRssMB: null, restartStartMs: null, peakRssMB: null },

@@ -93,6 +93,13 @@ export interface EndpointSpec {
   responses: Record<number, ResponseSpec>;
 }
 
+/** `?limit=&cursor=` of a list (design-round2.md): without limit the whole list; the next page's address is in `Link: <…>; rel="next"`. */
+const PageQuery = z.object({
+  limit: z.string().optional().describe('Page size, 1–1000; the next page is in the `Link` header (rel="next"), absent on the last page.'),
+  cursor: z.string().optional().describe('Where the page starts, as the previous page\'s `Link` gave it.'),
+});
+const pageLink = { Link: { description: '`<…?limit=N&cursor=…>; rel="next"` when a next page exists.', schema: z.string() } };
+
 /** RFC 9457 problem details; extension members beyond Paddock's own are allowed, as the RFC says. */
 export const ProblemDetails = Problem.loose();
 /** A problem+json answer. */
@@ -212,10 +219,11 @@ export const endpoints: EndpointSpec[] = [
     path: `${v1}/runner-groups`,
     operationId: 'listRunnerGroups',
     summary: 'List runner groups',
-    description: 'Every group with its status, counts, versions and active update.',
+    description: 'Every group with its status, counts, versions and active update, by name; paged with `limit` and `cursor`.',
     tag: 'Runner groups',
     auth: 'viewer',
-    responses: { 200: json('The groups.', z.array(RunnerGroup)) },
+    query: PageQuery,
+    responses: { 200: { ...json('The groups.', z.array(RunnerGroup)), headers: pageLink } },
   },
   {
     method: 'post',
@@ -231,7 +239,7 @@ export const endpoints: EndpointSpec[] = [
         ...json('Created, with its registration key, once.', GroupWithKey),
         headers: { Location: { description: 'The new group.', schema: z.string() } },
       },
-      409: problem('A group of that name already exists (ignoring case).'),
+      409: problem('A group of that name already exists (ignoring case), or one whose install names (slug) are the same; the answer names it.'),
     },
   },
   {
@@ -256,7 +264,7 @@ export const endpoints: EndpointSpec[] = [
     responses: {
       200: json('The changed group.', RunnerGroup),
       404: problem('No such group.'),
-      409: problem('Another group has that name (ignoring case).'),
+      409: problem('Another group has that name (ignoring case) or the same install names (slug); the answer names it.'),
     },
   },
   {
@@ -286,11 +294,12 @@ export const endpoints: EndpointSpec[] = [
     path: `${v1}/runner-groups/{id}/instances`,
     operationId: 'listInstances',
     summary: "List a group's instances",
-    description: 'Connected, disconnected and ended instances, with their termination records.',
+    description: 'Connected, disconnected and ended instances, with their termination records; paged with `limit` and `cursor`.',
     tag: 'Instances',
     auth: 'viewer',
     params: groupId,
-    responses: { 200: json('The instances.', z.array(Instance)), 404: problem('No such group.') },
+    query: PageQuery,
+    responses: { 200: { ...json('The instances.', z.array(Instance)), headers: pageLink }, 404: problem('No such group.') },
   },
   {
     method: 'delete',

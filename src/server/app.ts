@@ -1,3 +1,4 @@
+import { compressJson } from './compress';
 import { Hono } from 'hono';
 import { Accounts } from './accounts';
 import { ApiTokens } from './api-tokens';
@@ -56,6 +57,8 @@ export interface PaddockApp {
   start(options?: { timers?: boolean }): Promise<void>;
   /** One sweeper pass (tests call this after moving a fake clock). */
   tick(): Promise<void>;
+  /** Tells the sweeper heartbeats could not be taken in for `ms` (tests stand in for a busy server). */
+  noteStall(ms: number): void;
   /** Stops timers, writes pending heartbeats, stops listening. */
   stop(): Promise<void>;
 }
@@ -118,6 +121,7 @@ export function createApp(options: {
   });
   app.use('*', rejectMalformedPath);
   app.use('/api/*', bodyLimit());
+  app.use('/api/*', compressJson());
   const resolveUser = sessionMiddleware(accounts, config, tokens);
   app.use('/api/v1/*', async (c, next) => {
     const p = c.req.path;
@@ -181,13 +185,20 @@ export function createApp(options: {
       await hub.start();
       await notifications.start();
       if (opts.timers !== false && !timer) {
+        let last = performance.now();
+        sweeper.timeFlushes = true;
         timer = setInterval(() => {
+          // A late timer means the event loop was blocked: heartbeats waited unanswered meanwhile.
+          const now = performance.now();
+          sweeper.noteStall(now - last - 1000);
+          last = now;
           pass().catch((err) => logger.error('sweeper pass failed', { err }));
         }, 1000);
         notifications.kick();
       }
     },
     tick: pass,
+    noteStall: (ms: number) => sweeper.noteStall(ms),
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;

@@ -40,6 +40,8 @@ export interface ServerConfig {
   smtpUrl: string;
   /** Sender of notification e-mails; empty = `Paddock <paddock@localhost>`. */
   smtpFrom: string;
+  /** `PADDOCK_TRUST_PROXY=1`: the client address is the last `X-Forwarded-For` entry (a proxy in front adds it). */
+  trustProxy: boolean;
 }
 
 export const defaultConfig: ServerConfig = {
@@ -63,6 +65,7 @@ export const defaultConfig: ServerConfig = {
   alertAfterSeconds: 60,
   smtpUrl: '',
   smtpFrom: '',
+  trustProxy: false,
 };
 
 function num(value: string | undefined, fallback: number, name: string): number {
@@ -128,6 +131,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     alertAfterSeconds: num(env.PADDOCK_ALERT_AFTER_SECONDS, defaultConfig.alertAfterSeconds, 'PADDOCK_ALERT_AFTER_SECONDS'),
     smtpUrl: smtpUrlFrom(env.PADDOCK_SMTP_URL),
     smtpFrom: str(env.PADDOCK_SMTP_FROM, ''),
+    trustProxy: str(env.PADDOCK_TRUST_PROXY, '') === '1',
   };
 }
 

@@ -281,6 +281,31 @@ ALTER TABLE instances ADD COLUMN term_observed_by text;
 CREATE INDEX instances_group_name ON instances (group_id, name);
 `,
   },
+  {
+    // Sign-in limits live in the database so that every replica counts the same attempts, and a
+    // row lock orders parallel attempts (PRODUCT.md §8 round 2). Group slugs (groupSlug in
+    // src/contract/slug.ts, the same rule in SQL) are unique among live groups: two groups with one
+    // slug would share a Helm release and secret. Existing groups whose slugs collide keep the
+    // oldest one; the others get their id's last 12 characters added to their name.
+    version: 12,
+    sql: `
+CREATE TABLE sign_in_limits (
+  key text PRIMARY KEY,
+  state jsonb NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+ALTER TABLE runner_groups ADD COLUMN slug text;
+UPDATE runner_groups g SET name = left(g.name, 40) || '-' || right(g.id::text, 12)
+FROM (
+  SELECT id, row_number() OVER (PARTITION BY coalesce(nullif(regexp_replace(left(regexp_replace(lower(btrim(name)), '[^a-z0-9]+', '-', 'g'), 53), '^-+|-+$', '', 'g'), ''), 'runner-group') ORDER BY created_at, id) AS n
+  FROM runner_groups WHERE deleted_at IS NULL
+) d
+WHERE g.id = d.id AND d.n > 1;
+UPDATE runner_groups SET slug = coalesce(nullif(regexp_replace(left(regexp_replace(lower(btrim(name)), '[^a-z0-9]+', '-', 'g'), 53), '^-+|-+$', '', 'g'), ''), 'runner-group');
+ALTER TABLE runner_groups ALTER COLUMN slug SET NOT NULL;
+CREATE UNIQUE INDEX runner_groups_slug ON runner_groups (slug) WHERE deleted_at IS NULL;
+`,
+  },
 ];
 
 /** Brings the schema up to date; safe when several replicas start at once (advisory lock). */
@@ -327,4 +352,5 @@ export const allTables = [
   'forgotten_tokens',
   'runner_groups',
   'settings',
+  'sign_in_limits',
 ];
