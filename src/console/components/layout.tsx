@@ -1,12 +1,12 @@
 import type { ReactNode } from 'react';
 import { Link, NavLink } from 'react-router';
 import { Button } from './ui/button';
-import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSeparator, DropdownMenuTrigger } from './ui/dropdown-menu';
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from './ui/dropdown-menu';
 import styles from './layout.module.css';
 
 /**
  * The app frame: left navigation (Runners, Activity, Notifications), the signed-in user's menu (API
- * tokens, Sign out), and the page.
+ * tokens) with Sign out beside it, and the page.
  */
 export function Layout({
   username,
@@ -64,10 +64,12 @@ export function Layout({
                   API tokens
                 </Link>
               </DropdownMenuItem>
-              <DropdownMenuSeparator />
-              <DropdownMenuItem onSelect={onSignOut}>Sign out</DropdownMenuItem>
             </DropdownMenuContent>
           </DropdownMenu>
+          {/* In plain sight beside the menu (PRODUCT.md §3: the signed-in user with Sign out). */}
+          <Button size="sm" onClick={onSignOut} disabled={signingOut}>
+            Sign out
+          </Button>
         </div>
       </nav>
       <main id="main" className={styles.main} tabIndex={-1}>
