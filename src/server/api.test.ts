@@ -345,7 +345,7 @@ describe('the rest of the surface', () => {
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
     const page = await h.call('GET', '/activity');
     expect(await page.text()).toContain('npm run build');
-    const unknown = await h.call('GET', '/runners/x');
+    const unknown = await h.call('GET', '/runners/x/y');
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toBe('application/problem+json');
   });

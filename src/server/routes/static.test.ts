@@ -21,7 +21,10 @@ describe('serving the built console', () => {
     expect(res.headers.get('cache-control')).toMatch(/immutable/);
   });
   it('falls back to index.html for client-side routes', async () => {
-    for (const path of ['/', '/activity', '/sign-in', '/activity/', '/runners']) {
+    const addresses = ['/', '/activity', '/sign-in', '/activity/', '/runners', '/notifications', '/settings/tokens'];
+    // PRODUCT.md §3 round 2: a pasted address of a group or of one of its instances opens that view.
+    addresses.push('/runners/5b1e0c52-0d8e-4c43-9f0e-2a4b8f0e1d11', '/runners/5b1e0c52-0d8e-4c43-9f0e-2a4b8f0e1d11/instances/7c2f9a10-1b2c-4d3e-8f40-5a6b7c8d9e0f');
+    for (const path of addresses) {
       const res = await app.request(`http://x${path}`);
       expect(res.status, path).toBe(200);
       expect(await res.text()).toContain('<title>console</title>');
@@ -29,7 +32,7 @@ describe('serving the built console', () => {
     }
   });
   it('answers an unknown route 404: problem+json, or index.html (its "Page not found") for a browser', async () => {
-    for (const path of ['/nope', '/runners/some-group', '/assets/missing.js']) {
+    for (const path of ['/nope', '/runners/some-group/nope', '/runners/g/instances', '/settings', '/assets/missing.js']) {
       const res = await app.request(`http://x${path}`);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type')).toBe('application/problem+json');

@@ -33,8 +33,19 @@ async function fileAt(path: string): Promise<Buffer | null> {
   }
 }
 
-/** The console's client-side routes (src/console/app/router.tsx); anything else is an unknown route. */
-const consoleRoutes = new Set(['/', '/sign-in', '/activity', '/runners']);
+/**
+ * The console's client-side routes (src/console/app/router.tsx, addresses of PRODUCT.md §3 round 2);
+ * anything else is an unknown route. A group's or an instance's address is served whether or not it
+ * exists: the page itself says when it was deleted.
+ */
+const consoleRoutes = new Set(['/', '/sign-in', '/activity', '/runners', '/notifications', '/settings/tokens']);
+const consolePatterns = [/^\/runners\/[^/]+$/, /^\/runners\/[^/]+\/instances\/[^/]+$/];
+
+/** Whether a path (trailing slashes ignored) is one of the console's addresses. */
+export function isConsoleRoute(pathname: string): boolean {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  return consoleRoutes.has(path) || consolePatterns.some((p) => p.test(path));
+}
 
 /**
  * Serves the built console from `distDir`: files as they are, the console's routes get index.html.
@@ -62,7 +73,7 @@ export function staticRoutes(distDir: string) {
         });
       }
     }
-    const known = consoleRoutes.has(pathname.replace(/\/+$/, '') || '/');
+    const known = isConsoleRoute(pathname);
     const wantsPage = (c.req.header('Accept') ?? '').includes('text/html');
     if (!known && (!wantsPage || pathname.startsWith('/assets/'))) return problemResponse(notFound('No such route.'));
     const status = known ? 200 : 404;
