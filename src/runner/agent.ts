@@ -7,7 +7,7 @@ import { KubernetesApi, podRefFromEnv, updateOwnDeployment } from './kubernetes'
 import type { Logger } from './log';
 import { replacementName, type RunnerOptions } from './options';
 import { type Replacement, type ReplacementSpec, startReplacement } from './replacement';
-import { processExitCode, startWorker, type Worker } from './supervisor';
+import { processExitCode, startWorker, type Worker, type WorkMode } from './supervisor';
 
 export interface AgentSetup {
   options: RunnerOptions;
@@ -146,13 +146,13 @@ export class Agent {
 
   private startWorker(): void {
     const t = this.options.test;
-    const mode = t.workOom ? 'oom' : t.workExit !== null ? 'exit' : 'idle';
+    const mode: WorkMode = t.workOom ? 'oom' : t.workHeap ? 'heap' : t.workExit !== null ? 'exit' : 'idle';
     const worker = startWorker(
       {
         mode,
         exitCode: t.workExit ?? 0,
         delaySeconds: t.workSeconds,
-        memoryLimitMb: t.workOom ? 48 : 256,
+        memoryLimitMb: t.workHeap ? 48 : 256,
         env: this.setup.env ?? process.env,
       },
       this.log,
