@@ -2,7 +2,7 @@ import { arch, hostname, networkInterfaces, platform as osPlatform, release } fr
 import type { RegisterBody, RunnerCommand, RunnerError, RunnerEventBody } from '../contract';
 import { backoffDelayMs, heartbeatDelayMs, type Random } from './backoff';
 import { RunnerCallError, RunnerClient } from './client';
-import { DockerEngine, startDockerReplacement } from './docker';
+import { type ContainerInspect, containerName, DockerEngine, findOwnContainer, startDockerReplacement } from './docker';
 import { KubernetesApi, podRefFromEnv, updateOwnDeployment } from './kubernetes';
 import type { Logger } from './log';
 import { replacementName, type RunnerOptions } from './options';
@@ -42,6 +42,9 @@ export class Agent {
   private lastErrorReported = true;
   private worker: Worker | null = null;
   private replacement: Replacement | null = null;
+  /** The docker platform's engine (the mounted socket) and this runner's own container in it. */
+  private docker: DockerEngine | null = null;
+  private container: ContainerInspect | null = null;
   private readonly handledCommands = new Set<string>();
   private readonly foundLogged = new Set<string>();
   private finishing = false;
@@ -92,13 +95,36 @@ export class Agent {
   }
 
   private async loop(): Promise<void> {
+    if (this.options.platform === 'docker') await this.findContainer();
+    if (this.stopped) return;
     if (!(await this.register())) return;
     this.startWorker();
     await this.heartbeatLoop();
   }
 
+  /**
+   * Docker: this runner's container, through the engine (PRODUCT.md §10). Its name is the instance's name
+   * (the hostname is the machine's under --network host, or whatever --hostname said).
+   */
+  private async findContainer(): Promise<void> {
+    const docker = this.setup.docker === undefined ? DockerEngine.fromEnv(process.env) : this.setup.docker;
+    if (!docker) {
+      this.log.warn(
+        `No Docker socket at ${DockerEngine.socketFromEnv(process.env) ?? process.env.DOCKER_HOST}: this runner cannot find its container or create its replacement on an update (the Docker command mounts it: -v /var/run/docker.sock:/var/run/docker.sock)`,
+      );
+      return;
+    }
+    this.docker = docker;
+    try {
+      this.container = await findOwnContainer(docker, hostname());
+      this.log.info(`Running in container ${containerName(this.container)} (id ${this.container.Id.slice(0, 12)})`);
+    } catch (err) {
+      this.log.warn(`${err instanceof Error ? err.message : String(err)}; named after the hostname instead`);
+    }
+  }
+
   private identity(): RegisterBody {
-    const name = this.options.name ?? hostname();
+    const name = this.options.name ?? (this.container ? containerName(this.container) : hostname());
     return {
       name: name.slice(0, 253),
       platform: this.options.platform,
@@ -269,7 +295,8 @@ export class Agent {
       return;
     }
     this.replacement = null;
-    replacement.kill();
+    // Removed before the failure is reported: a rolled-back update leaves no container behind.
+    await replacement.kill();
     const reason =
       outcome.kind === 'timeout'
         ? `${describe(replacement)} did not register within ${this.options.updateTimeoutSeconds} s`
@@ -306,9 +333,12 @@ export class Agent {
    */
   private async startReplacement(spec: ReplacementSpec): Promise<Replacement> {
     if (this.options.platform === 'docker') {
-      const docker = this.setup.docker === undefined ? DockerEngine.fromEnv(process.env) : this.setup.docker;
-      if (docker) return startDockerReplacement(spec, docker, hostname(), this.log);
-      this.log.warn('No Docker socket mounted (/var/run/docker.sock or DOCKER_HOST): starting the replacement as a process');
+      if (!this.docker) {
+        const socket = DockerEngine.socketFromEnv(process.env) ?? process.env.DOCKER_HOST;
+        throw new Error(`no Docker socket at ${socket}: mount it (-v /var/run/docker.sock:/var/run/docker.sock) so that the runner can create its replacement container`);
+      }
+      this.container ??= await findOwnContainer(this.docker, hostname());
+      return startDockerReplacement(spec, this.docker, this.container.Id, this.log);
     }
     const replacement = startReplacement(spec);
     this.log.info(
@@ -339,8 +369,10 @@ export class Agent {
     this.finishing = true;
     this.stopCtl.abort();
     const pending = this.replacement;
-    if (pending && pending.instanceId === null) pending.kill();
+    const killing = pending && pending.instanceId === null ? pending.kill() : undefined;
     try {
+      // A container replacement is removed through the engine: worth a moment, not the 2 s a stop may take.
+      await Promise.race([killing, new Promise((r) => setTimeout(r, 1000).unref())]);
       await cleanup();
     } catch (err) {
       this.log.warn(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,5 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DockerEngine, demuxLogs, imageForVersion, replacementContainerEnv, startDockerReplacement } from './docker';
+import {
+  type ContainerInspect,
+  DockerEngine,
+  demuxLogs,
+  findOwnContainer,
+  imageForVersion,
+  ownContainerIdCandidates,
+  pullError,
+  replacementContainerEnv,
+  startDockerReplacement,
+  userConfig,
+} from './docker';
 import { createLogger } from './log';
 import type { ReplacementSpec } from './replacement';
 import { FakeDocker } from './testing/fake-docker';
@@ -48,6 +59,82 @@ describe('docker helpers', () => {
     };
     expect(demuxLogs(Buffer.concat([frame(1, 'a\n'), frame(2, 'b\n')]))).toBe('a\nb\n');
     expect(demuxLogs(Buffer.from('plain tty output\n'))).toBe('plain tty output\n');
+  });
+});
+
+const id = 'c0ffee'.padEnd(64, '0');
+const other = 'beef'.padEnd(64, '1');
+
+describe('finding its own container', () => {
+  it('reads the id from the mounts the engine makes (any network, any hostname), then from the cgroup', () => {
+    const mountinfo = [
+      '22 27 0:21 / /proc rw,relatime - proc proc rw',
+      `89 72 254:0 /var/lib/docker/containers/${id}/resolv.conf /etc/resolv.conf rw,relatime - ext4 /dev/vda rw`,
+      `90 72 254:0 /var/lib/docker/containers/${id}/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw`,
+    ].join('\n');
+    expect(ownContainerIdCandidates(mountinfo, `4:memory:/docker/${other}\n0::/`)).toEqual([id, other]);
+    expect(ownContainerIdCandidates('', `0::/system.slice/docker-${other}.scope`)).toEqual([other]);
+    expect(ownContainerIdCandidates('', '4:memory:/process_api/acd9235c5070f3094b70e9b555e4e244\n0::/')).toEqual([]);
+  });
+
+  it('asks the engine for each candidate, the hostname last; says what it tried when none is known', async () => {
+    const fake = await FakeDocker.start();
+    try {
+      const engine = new DockerEngine(fake.socketPath);
+      fake.seed({ Id: id, Name: '/eager_runner', Config: { Image: 'r:1.4.0', Env: [], Cmd: null } });
+      const files: Record<string, string> = { '/proc/self/mountinfo': `1 2 0:1 /data/containers/${id}/hostname /etc/hostname rw - ext4 x rw`, '/proc/self/cgroup': '' };
+      await expect(findOwnContainer(engine, 'vm', (f) => files[f] ?? '')).resolves.toMatchObject({ Id: id, Name: '/eager_runner' });
+      // Under --network host the hostname is the machine's: not a container, and the error says what was tried.
+      await expect(findOwnContainer(engine, 'vm', () => '')).rejects.toThrow(/cannot find this runner's own container through the Docker engine at .* \(tried vm\)/);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('the replacement keeps what the user gave the old container, not what its image set', () => {
+  const self: ContainerInspect = {
+    Id: id,
+    Config: {
+      Image: 'ghcr.io/paddock/runner:1.4.0',
+      Hostname: id.slice(0, 12),
+      Env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'PADDOCK_AGENT_VERSION=1.4.0', 'PADDOCK_SERVER_URL=https://p', 'PADDOCK_RUNNER_KEY=k'],
+      Labels: { 'org.opencontainers.image.version': '1.4.0', 'paddock.runner-group': 'prod' },
+      Cmd: null,
+      Entrypoint: ['node', '/opt/paddock/cli.mjs'],
+      User: 'node',
+      Tty: false,
+    },
+    HostConfig: { NetworkMode: 'default' },
+  };
+  const image = {
+    Image: '',
+    Env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'PADDOCK_AGENT_VERSION=1.4.0', 'PADDOCK_SERVER_URL=', 'PADDOCK_RUNNER_KEY='],
+    Labels: { 'org.opencontainers.image.version': '1.4.0' },
+    Cmd: null,
+    Entrypoint: ['node', '/opt/paddock/cli.mjs'],
+    User: 'node',
+  };
+
+  it('drops the image defaults and the engine-made hostname', () => {
+    expect(userConfig(self, image)).toEqual({
+      Image: 'ghcr.io/paddock/runner:1.4.0',
+      Env: ['PADDOCK_SERVER_URL=https://p', 'PADDOCK_RUNNER_KEY=k'],
+      Labels: { 'paddock.runner-group': 'prod' },
+      Tty: false,
+    });
+  });
+
+  it('keeps a chosen --hostname, arguments and entrypoint; everything when the image is unknown', () => {
+    const custom = { ...self, Config: { ...self.Config, Hostname: 'builder', Cmd: ['--test-fail-update'] } };
+    expect(userConfig(custom, image)).toMatchObject({ Hostname: 'builder', Cmd: ['--test-fail-update'] });
+    expect(userConfig({ ...custom, HostConfig: { NetworkMode: 'host' } }, image).Hostname).toBeUndefined();
+    expect(userConfig(self, null)).toMatchObject({ Env: self.Config.Env, Labels: self.Config.Labels, Entrypoint: self.Config.Entrypoint });
+  });
+
+  it('finds the error a pull reports inside its 200 progress stream', () => {
+    expect(pullError('{"status":"Pulling from paddock/runner"}\n{"errorDetail":{"message":"manifest unknown"},"error":"manifest unknown"}\n')).toBe('manifest unknown');
+    expect(pullError('{"status":"Pulling from paddock/runner"}\n{"status":"Downloaded newer image"}\n')).toBeNull();
   });
 });
 
