@@ -72,7 +72,7 @@ export function memoryLimitBytes(cgroup: MemoryCgroup | null): number | null {
  * container, v2). `remove()` deletes it once the process in it has ended.
  */
 export function limitedChildCgroup(parent: MemoryCgroup | null, name: string, limitBytes: number): (MemoryCgroup & { add(pid: number): void; remove(): void }) | null {
-  if (!parent || parent.version !== 1) return null;
+  if (parent?.version !== 1) return null;
   const dir = join(parent.dir, name);
   try {
     mkdirSync(dir);
