@@ -117,7 +117,7 @@ describe('the replacement keeps what the user gave the old container, not what i
   };
 
   it('drops the image defaults and the engine-made hostname', () => {
-    expect(userConfig(self, image)).toEqual({
+    expect(userConfig(self, image, null)).toEqual({
       Image: 'ghcr.io/paddock/runner:1.4.0',
       Env: ['PADDOCK_SERVER_URL=https://p', 'PADDOCK_RUNNER_KEY=k'],
       Labels: { 'paddock.runner-group': 'prod' },
@@ -127,9 +127,12 @@ describe('the replacement keeps what the user gave the old container, not what i
 
   it('keeps a chosen --hostname, arguments and entrypoint; everything when the image is unknown', () => {
     const custom = { ...self, Config: { ...self.Config, Hostname: 'builder', Cmd: ['--test-fail-update'] } };
-    expect(userConfig(custom, image)).toMatchObject({ Hostname: 'builder', Cmd: ['--test-fail-update'] });
-    expect(userConfig({ ...custom, HostConfig: { NetworkMode: 'host' } }, image).Hostname).toBeUndefined();
-    expect(userConfig(self, null)).toMatchObject({ Env: self.Config.Env, Labels: self.Config.Labels, Entrypoint: self.Config.Entrypoint });
+    expect(userConfig(custom, image, null)).toMatchObject({ Hostname: 'builder', Cmd: ['--test-fail-update'] });
+    // Under --network host the engine's default is the machine's name; a chosen one differs from it.
+    const hostNet = { ...custom, HostConfig: { NetworkMode: 'host' } };
+    expect(userConfig(hostNet, image, 'builder').Hostname).toBeUndefined();
+    expect(userConfig(hostNet, image, 'vm').Hostname).toBe('builder');
+    expect(userConfig(self, null, null)).toMatchObject({ Env: self.Config.Env, Labels: self.Config.Labels, Entrypoint: self.Config.Entrypoint });
   });
 
   it('finds the error a pull reports inside its 200 progress stream', () => {

@@ -214,7 +214,7 @@ const sameList = (a: readonly string[] | null | undefined, b: readonly string[] 
  * image set: an image default copied as if the user had set it would pin the old image's values
  * (its version label, its Node's variables) on the new image. Without the image's configuration, all of it.
  */
-export function userConfig(self: ContainerInspect, image: ContainerConfig | null): ContainerConfig {
+export function userConfig(self: ContainerInspect, image: ContainerConfig | null, engineHostname: string | null): ContainerConfig {
   const { Hostname, Env, Labels, Cmd, Entrypoint, WorkingDir, User, ...rest } = self.Config;
   const imageEnv = new Set(image?.Env ?? []);
   const imageLabels = image?.Labels ?? {};
@@ -225,10 +225,11 @@ export function userConfig(self: ContainerInspect, image: ContainerConfig | null
   if (!image || !sameList(Entrypoint, image.Entrypoint)) config.Entrypoint = Entrypoint ?? null;
   if (WorkingDir && WorkingDir !== image?.WorkingDir) config.WorkingDir = WorkingDir;
   if (User && User !== image?.User) config.User = User;
-  // A hostname the user chose (--hostname) is kept; the engine's default (the short id) or the
-  // machine's under --network host is not.
+  // A hostname the user chose (--hostname) is kept; the engine's default is not: the short id, or the
+  // machine's name under --network host.
   const hostNetwork = self.HostConfig?.NetworkMode === 'host';
-  if (Hostname && !hostNetwork && !self.Id.startsWith(Hostname)) config.Hostname = Hostname;
+  const engineDefault = hostNetwork ? Hostname === engineHostname : self.Id.startsWith(Hostname ?? '');
+  if (Hostname && !engineDefault) config.Hostname = Hostname;
   return config;
 }
 
@@ -306,7 +307,8 @@ export async function startDockerReplacement(spec: ReplacementSpec, docker: Dock
     log.info(`Creating new container with name: ${name} and configuration from container with id: ${self.Id}`);
     const imageConfig = self.Image ? await docker.call('GET', `/images/${encodeURIComponent(self.Image)}/json`) : null;
     const oldImage = imageConfig?.status === 200 ? ((JSON.parse(imageConfig.body.toString('utf8')) as { Config?: ContainerConfig }).Config ?? null) : null;
-    const config = userConfig(self, oldImage);
+    const info = self.HostConfig?.NetworkMode === 'host' ? await docker.json<{ Name?: string }>('GET', '/info').catch(() => null) : null;
+    const config = userConfig(self, oldImage, info?.Name ?? null);
     const created = await docker.json<{ Id: string }>('POST', `/containers/create?name=${encodeURIComponent(name)}`, {
       ...config,
       Image: image,
@@ -363,8 +365,12 @@ async function waitForRegistration(docker: DockerEngine, id: string, timeoutMs: 
       if (m) return { kind: 'registered', instanceId: m[1]! };
       const state = await docker.container(id);
       if (!state) return { kind: 'exited', code: null, signal: null };
-      if (state.State && !state.State.Running && state.State.Status !== 'created') {
-        return { kind: 'exited', code: state.State.ExitCode ?? null, signal: null };
+      // A restart policy (copied from the old container) restarts a replacement that crashes: once it
+      // restarted, it has exited at least once; the engine's die event says with what.
+      const restarted = (state.RestartCount ?? 0) > 0 || state.State?.Status === 'restarting';
+      if (restarted || (state.State && !state.State.Running && state.State.Status !== 'created')) {
+        const died = state.State?.Running === false ? null : await lastDie(docker, id, state.Created);
+        return { kind: 'exited', code: died?.exitCode ?? state.State?.ExitCode ?? null, signal: null };
       }
     } catch {
       // The engine may be busy; keep polling until the deadline.
@@ -372,4 +378,37 @@ async function waitForRegistration(docker: DockerEngine, id: string, timeoutMs: 
     await new Promise((r) => setTimeout(r, 500));
   }
   return { kind: 'timeout' };
+}
+
+// ---- the engine's record of how a container ended ----
+
+/** One `die` or `oom` event of a container, as `GET /events` answers it. */
+export interface ContainerEvent {
+  action: 'start' | 'die' | 'oom';
+  timeNano: number;
+  exitCode: number | null;
+}
+
+/** A container's start, die and oom events the engine still holds, oldest first (`since` an ISO time). */
+export async function containerEvents(docker: DockerEngine, id: string, since?: string): Promise<ContainerEvent[]> {
+  const from = since ? Math.floor(Date.parse(since) / 1000) - 1 : 0;
+  const filters = JSON.stringify({ type: ['container'], container: [id], event: ['start', 'die', 'oom'] });
+  // `until` now: the engine answers what it holds and closes, instead of streaming.
+  const res = await docker.call('GET', `/events?since=${from}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${encodeURIComponent(filters)}`);
+  if (res.status >= 300) throw new DockerError(res.status, `GET /events: ${dockerMessage(res.body)}`);
+  const events: ContainerEvent[] = [];
+  for (const line of res.body.toString('utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const e = JSON.parse(line) as { Action?: string; status?: string; timeNano?: number; Actor?: { Attributes?: Record<string, string> } };
+    const action = e.Action ?? e.status;
+    if (action !== 'start' && action !== 'die' && action !== 'oom') continue;
+    const code = e.Actor?.Attributes?.exitCode;
+    events.push({ action, timeNano: e.timeNano ?? 0, exitCode: code === undefined ? null : Number(code) });
+  }
+  return events.sort((a, b) => a.timeNano - b.timeNano);
+}
+
+async function lastDie(docker: DockerEngine, id: string, since?: string): Promise<ContainerEvent | null> {
+  const events = await containerEvents(docker, id, since).catch(() => []);
+  return events.filter((e) => e.action === 'die').at(-1) ?? null;
 }

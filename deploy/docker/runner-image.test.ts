@@ -1,0 +1,238 @@
+import { hostname } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { dockerCommand, groupSlug, type Instance, type Update } from '../../src/contract';
+import { waitFor } from '../../src/runner/testing/admin-api';
+import { startTestServer, type TestServer, uniqueGroupName } from '../../src/runner/testing/server';
+import { asRunHere, type DockerInspect, testDocker } from '../../src/testing/docker-engine';
+
+// The runner image on a real Docker engine (PRODUCT.md §10, issue 14): the console's Docker command run as
+// the console renders it — plus --network host and the image built for this run — against a real control
+// plane on loopback; updates through the control plane's API. Containers of a test carry its group's label
+// and are removed when it ends. Tests run one after another: `paddock-runner-1.5.0` is one name per engine.
+const docker = testDocker('deploy/docker/runner-image.test.ts');
+const d = docker!;
+
+let server: TestServer;
+beforeAll(async () => {
+  if (!docker) return;
+  server = await startTestServer({ runnerVersion: '1.5.0', heartbeatSeconds: 1, offlineAfterSeconds: 10, updateDeadlineSeconds: 120 });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+interface Group {
+  id: string;
+  name: string;
+  key: string;
+  label: string;
+}
+
+async function newGroup(ctx: TestContext, prefix: string): Promise<Group> {
+  const g = await server.admin.createGroup(uniqueGroupName(prefix));
+  const label = `paddock.runner-group=${groupSlug(g.name)}`;
+  ctx.onTestFinished(() => d.removeLabelled(label));
+  return { id: g.id, name: g.name, key: g.registrationKey, label };
+}
+
+/** Runs the console's Docker command for the group (`extra` after `docker run -d`, `args` after the image); the container's id. */
+async function runConsoleCommand(g: Group, opts: { extra?: string[]; args?: string[]; edit?: (command: string) => string } = {}): Promise<string> {
+  const command = dockerCommand({ groupName: g.name, serverUrl: server.url, registrationKey: g.key, runnerImage: d.runnerImage, runnerVersion: '1.4.0' });
+  const edited = (opts.edit ?? ((c) => c))(asRunHere(command, d.socketPath, opts.extra));
+  const r = await d.sh(`${edited}${opts.args?.length ? ` ${opts.args.join(' ')}` : ''}`);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.trim();
+}
+
+async function logs(idOrName: string): Promise<string> {
+  const r = await d.docker(['logs', idOrName]);
+  return r.stdout + r.stderr;
+}
+
+async function instanceNamed(groupId: string, name: string, status = 'connected'): Promise<Instance> {
+  return waitFor(
+    async () => (await server.admin.instances(groupId)).find((i) => i.name === name && i.status === status),
+    `instance ${name} ${status}`,
+    60_000,
+    250,
+  );
+}
+
+async function settled(groupId: string, updateId: string): Promise<Update> {
+  return waitFor(
+    async () => {
+      const u = (await server.admin.updates(groupId)).find((x) => x.id === updateId);
+      return u && u.state !== 'in_progress' ? u : undefined;
+    },
+    `update ${updateId} to finish`,
+    90_000,
+    250,
+  );
+}
+
+async function containerOf(idOrName: string): Promise<DockerInspect> {
+  const c = await d.inspect(idOrName);
+  if (!c) throw new Error(`no container ${idOrName}`);
+  return c;
+}
+
+const nameOf = (c: DockerInspect) => c.Name.replace(/^\//, '');
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function expectNoSecrets(text: string, key: string) {
+  expect(text).not.toContain(key);
+  expect(text).not.toMatch(/prk_[A-Za-z0-9]{8,}|pit_[A-Za-z0-9]{8,}/);
+}
+
+describe.skipIf(!docker)('the runner image on a real Docker engine', { timeout: 180_000 }, () => {
+  it.for([
+    ['--network host', []],
+    ['--network host and --hostname', ['--hostname', 'runner-box']],
+  ] as [string, string[]][])('the console command (%s): registers with platform docker and its container name; an Update replaces it with paddock-runner-1.5.0 from its configuration', async ([, extra], ctx) => {
+    const g = await newGroup(ctx, 'docker-update');
+    const id = await runConsoleCommand(g, { extra });
+    const old = await containerOf(id);
+    const oldInstance = await instanceNamed(g.id, nameOf(old));
+    expect(oldInstance).toMatchObject({ platform: 'docker', version: '1.4.0' });
+    expect(await logs(id)).toMatch(new RegExp(`Running in container ${escape(nameOf(old))} \\(id ${id.slice(0, 12)}\\)`));
+
+    const update = await server.admin.requestUpdate(g.id);
+    expect(update.targetVersion).toBe('1.5.0');
+    const fresh = await instanceNamed(g.id, 'paddock-runner-1.5.0');
+    expect(fresh).toMatchObject({ platform: 'docker', version: '1.5.0' });
+    expect((await settled(g.id, update.id)).state).toBe('succeeded');
+
+    // The old container cleared its restart policy and exited 0; its instance was replaced by the update.
+    const after = await waitFor(async () => {
+      const c = await containerOf(id);
+      return c.State.Running ? undefined : c;
+    }, 'the old container to exit');
+    expect(after.State.ExitCode).toBe(0);
+    expect(after.HostConfig.RestartPolicy.Name).toBe('no');
+    const ended = (await server.admin.instances(g.id)).find((i) => i.id === oldInstance.id)!;
+    expect(ended.termination).toMatchObject({ exitCode: 0, reason: 'Replaced', cause: 'replaced' });
+    const oldLogs = await logs(id);
+    expect(oldLogs).toContain(`Creating new container with name: paddock-runner-1.5.0 and configuration from container with id: ${id}`);
+
+    // The replacement: the old one's configuration on <repo>:1.5.0, without the old image's defaults.
+    const next = await containerOf('paddock-runner-1.5.0');
+    expect(next.State.Running).toBe(true);
+    expect(next.Config.Image).toBe(`${d.runnerImage}:1.5.0`);
+    expect(next.Config.Labels).toMatchObject({ 'paddock.runner-group': groupSlug(g.name), 'org.opencontainers.image.version': '1.5.0' });
+    expect(next.HostConfig).toMatchObject({ NetworkMode: 'host', RestartPolicy: { Name: 'unless-stopped' }, Binds: old.HostConfig.Binds, GroupAdd: old.HostConfig.GroupAdd });
+    expect(next.Config.Env).toEqual(expect.arrayContaining([`PADDOCK_SERVER_URL=${server.url}`, 'PADDOCK_AGENT_VERSION=1.5.0', 'PADDOCK_RUNNER_NAME=paddock-runner-1.5.0']));
+    if (extra.includes('--hostname')) expect(next.Config.Hostname).toBe('runner-box');
+    const nextLogs = await logs('paddock-runner-1.5.0');
+    expect(nextLogs).toMatch(new RegExp(`Registered as instance ${fresh.id};`));
+    expectNoSecrets(oldLogs + nextLogs, g.key);
+  });
+
+  it('a replacement already running under that name is used: "Found existing container…", nothing created', async (ctx) => {
+    const g = await newGroup(ctx, 'docker-found');
+    const id = await runConsoleCommand(g);
+    const oldInstance = await instanceNamed(g.id, nameOf(await containerOf(id)));
+    // As if an earlier attempt had started it: this group's runner on 1.5.0 under the replacement's name.
+    const socketGroup = (await d.sh(`stat -c '%g' ${d.socketPath}`)).stdout.trim();
+    const existing = await d.ok(['run', '-d', '--name', 'paddock-runner-1.5.0', '--network', 'host', '-v', `${d.socketPath}:/var/run/docker.sock`, '--group-add', socketGroup,
+      '-e', `PADDOCK_SERVER_URL=${server.url}`, '-e', `PADDOCK_RUNNER_KEY=${g.key}`, '--label', g.label, `${d.runnerImage}:1.5.0`]);
+    await instanceNamed(g.id, 'paddock-runner-1.5.0');
+
+    await server.admin.requestUpdate(g.id);
+    await waitFor(async () => !(await containerOf(id)).State.Running, 'the old container to exit', 60_000, 250);
+    expect(await logs(id)).toContain(`Found existing container with name: paddock-runner-1.5.0 already running with id: ${existing}`);
+    expect(await logs(id)).not.toContain('Creating new container');
+    expect((await containerOf('paddock-runner-1.5.0')).Id).toBe(existing);
+    expect((await containerOf(id)).State.ExitCode).toBe(0);
+    const ended = await instanceNamed(g.id, oldInstance.name, 'terminated');
+    expect(ended.termination).toMatchObject({ cause: 'replaced' });
+  });
+
+  it('a replacement that fails before registering is removed and the group rolls back, the old runner carrying on', async (ctx) => {
+    const g = await newGroup(ctx, 'docker-fail');
+    // The test switch after the image: the replacement this runner starts crashes before registering.
+    const id = await runConsoleCommand(g, { args: ['--test-fail-update'] });
+    const oldInstance = await instanceNamed(g.id, nameOf(await containerOf(id)));
+    const update = await server.admin.requestUpdate(g.id);
+    const done = await settled(g.id, update.id);
+    expect(done.state).toBe('rolled_back');
+    expect(done.reason).toContain('replacement paddock-runner-1.5.0 exited with code 1 before registering');
+    expect(await d.inspect('paddock-runner-1.5.0')).toBeNull();
+    const old = await containerOf(id);
+    expect(old.State.Running).toBe(true);
+    expect(old.HostConfig.RestartPolicy.Name).toBe('unless-stopped');
+    expect(await logs(id)).toContain('Creating new container with name: paddock-runner-1.5.0');
+    expect((await server.admin.instances(g.id)).find((i) => i.id === oldInstance.id)).toMatchObject({ status: 'connected', version: '1.4.0' });
+  });
+});
+
+describe.skipIf(!docker)('bad input: the update rolls back with the reason in one line, and no container is left half-made', { timeout: 180_000 }, () => {
+  /** Runs the group's runner, requests an update, and returns the rolled-back update and the runner's failure line. */
+  async function failedUpdate(g: Group, id: string, targetVersion?: string): Promise<{ update: Update; said: string }> {
+    await waitFor(async () => (await server.admin.instances(g.id)).find((i) => i.status === 'connected'), 'the runner to register', 60_000, 250);
+    const update = await server.admin.requestUpdate(g.id, targetVersion);
+    const done = await settled(g.id, update.id);
+    expect(done.state).toBe('rolled_back');
+    const lines = (await logs(id)).split('\n').filter((l) => / failed: /.test(l));
+    expect(lines).toHaveLength(1);
+    const said = /ERROR Update \S+ failed: (.*); staying on 1\.4\.0$/.exec(lines[0]!)?.[1] ?? '';
+    // What the runner said is what the group's rolled-back update shows.
+    expect(said).not.toBe('');
+    expect(done.reason).toContain(said);
+    expect((await containerOf(id)).State.Running).toBe(true);
+    return { update: done, said };
+  }
+
+  it('an image that is not on the host and cannot be pulled', async (ctx) => {
+    const g = await newGroup(ctx, 'docker-no-image');
+    const id = await runConsoleCommand(g);
+    const { said } = await failedUpdate(g, id, '1.6.0');
+    expect(said).toMatch(new RegExp(`^could not start the replacement on 1\\.6\\.0: image ${escape(d.runnerImage)}:1\\.6\\.0 is not on this host and could not be pulled: `));
+    expect(await d.inspect('paddock-runner-1.6.0')).toBeNull();
+  });
+
+  it('a container of another kind already named paddock-runner-1.5.0 (left untouched)', async (ctx) => {
+    const g = await newGroup(ctx, 'docker-conflict');
+    const foreign = await d.ok(['create', '--name', 'paddock-runner-1.5.0', '--label', g.label, 'node:20-bookworm-slim']);
+    const id = await runConsoleCommand(g);
+    const { said } = await failedUpdate(g, id);
+    expect(said).toContain(`a container named paddock-runner-1.5.0 already exists (id ${foreign.slice(0, 12)}, created, image node:20-bookworm-slim) and is not this group's runner`);
+    expect(said).toContain('docker rm paddock-runner-1.5.0');
+    expect((await containerOf('paddock-runner-1.5.0')).Id).toBe(foreign);
+  });
+
+  it('no Docker socket mounted', async (ctx) => {
+    const g = await newGroup(ctx, 'docker-no-socket');
+    const id = await runConsoleCommand(g, {
+      edit: (c) => c.replace(/ \\\n {2}-v \S+:\/var\/run\/docker\.sock/, '').replace(/ \\\n {2}--group-add "[^"]*"/, ''),
+    });
+    const { said } = await failedUpdate(g, id);
+    // Without the engine it cannot know its container's name: under --network host the hostname is the machine's.
+    expect((await server.admin.instances(g.id)).map((i) => i.name)).toEqual([hostname()]);
+    expect(said).toContain('no Docker socket at /var/run/docker.sock: mount it (-v /var/run/docker.sock:/var/run/docker.sock)');
+    expect(await logs(id)).toContain('No Docker socket at /var/run/docker.sock');
+    expect(await d.inspect('paddock-runner-1.5.0')).toBeNull();
+  });
+
+  it('a Docker socket nobody answers on', async (ctx) => {
+    const g = await newGroup(ctx, 'docker-dead-socket');
+    const dead = await deadSocket(ctx);
+    const id = await runConsoleCommand(g, { edit: (c) => c.replaceAll(d.socketPath, dead) });
+    const { said } = await failedUpdate(g, id);
+    expect(said).toContain('cannot reach the Docker engine at /var/run/docker.sock (ECONNREFUSED)');
+    expect(await d.inspect('paddock-runner-1.5.0')).toBeNull();
+  });
+});
+
+/** A unix socket file with no listener (its process was killed): connecting is refused. */
+async function deadSocket(ctx: TestContext): Promise<string> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync('/tmp/paddock-dead-socket-');
+  ctx.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const path = `${dir}/docker.sock`;
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => { require('fs').chmodSync(${JSON.stringify(path)}, 0o666); console.log('up'); })`]);
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  return path;
+}
