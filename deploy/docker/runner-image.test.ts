@@ -77,7 +77,7 @@ async function containerOf(idOrName: string): Promise<DockerInspect> {
 }
 
 const nameOf = (c: DockerInspect) => c.Name.replace(/^\//, '');
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function expectNoSecrets(text: string, key: string) {
   expect(text).not.toContain(key);
@@ -94,7 +94,7 @@ describe.skipIf(!docker)('the runner image on a real Docker engine', { timeout: 
     const old = await containerOf(id);
     const oldInstance = await instanceNamed(g.id, nameOf(old));
     expect(oldInstance).toMatchObject({ platform: 'docker', version: '1.4.0' });
-    expect(await logs(id)).toMatch(new RegExp(`Running in container ${escape(nameOf(old))} \\(id ${id.slice(0, 12)}\\)`));
+    expect(await logs(id)).toMatch(new RegExp(`Running in container ${escapeRegExp(nameOf(old))} \\(id ${id.slice(0, 12)}\\)`));
 
     const update = await server.admin.requestUpdate(g.id);
     expect(update.targetVersion).toBe('1.5.0');
@@ -186,7 +186,7 @@ describe.skipIf(!docker)('bad input: the update rolls back with the reason in on
     const g = await newGroup(ctx, 'docker-no-image');
     const id = await runConsoleCommand(g);
     const { said } = await failedUpdate(g, id, '1.6.0');
-    expect(said).toMatch(new RegExp(`^could not start the replacement on 1\\.6\\.0: image ${escape(d.runnerImage)}:1\\.6\\.0 is not on this host and could not be pulled: `));
+    expect(said).toMatch(new RegExp(`^could not start the replacement on 1\\.6\\.0: image ${escapeRegExp(d.runnerImage)}:1\\.6\\.0 is not on this host and could not be pulled: `));
     expect(await d.inspect('paddock-runner-1.6.0')).toBeNull();
   });
 
