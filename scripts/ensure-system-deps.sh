@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Installs Debian's chromium and postgresql when missing (CI machines start without them).
+# Installs Debian's chromium, postgresql, docker.io (a real engine for the Docker tests, PRODUCT.md §10) and
+# busybox-static (the shell of the locally made base image) when missing: CI machines start without them.
 set -euo pipefail
 need=()
 [[ -x ${CHROMIUM_PATH:-/usr/bin/chromium} ]] || need+=(chromium)
 [[ -x /usr/lib/postgresql/15/bin/initdb ]] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# Only root can start a throwaway dockerd; elsewhere the Docker tests say they skip (never under CI=true).
+if [[ $(id -u) -eq 0 || ${CI:-} == true ]]; then
+  [[ -x /usr/sbin/dockerd && -x /usr/bin/docker ]] || need+=(docker.io)
+  [[ -x /bin/busybox ]] || need+=(busybox-static)
+fi
 if ((${#need[@]})); then
   echo "Installing ${need[*]} from Debian's packages…"
   SUDO=; [[ $(id -u) -eq 0 ]] || SUDO=sudo
