@@ -32,6 +32,8 @@ export interface BenchResults {
   heartbeat: { helloRatePerSec: number | null; pglite: IngestFigures; postgres: IngestFigures };
   disconnect: { sigkillMs: MedianMax; sigtermMs: MedianMax };
   live: { propagationMs: MedianMax };
+  /** Round 2: the runner image's start → registered and the runner process's RSS (§9). */
+  runner: { startMs: number | null; rssMB: number | null };
   notes: string;
 }
 
@@ -47,6 +49,7 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     heartbeat: { helloRatePerSec: null, pglite: emptyIngest(), postgres: emptyIngest() },
     disconnect: { sigkillMs: { median: null, max: null }, sigtermMs: { median: null, max: null } },
     live: { propagationMs: { median: null, max: null } },
+    runner: { startMs: null, rssMB: null },
     notes: '',
   };
 }

@@ -53,27 +53,36 @@ function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv, time
   });
 }
 
+/** Why the run has no engine or image for these needs, or null when it has them (from with-docker.sh's exports). */
+function missingFromEnv(needs: { controlPlane?: boolean }): string | null {
+  const host = process.env.PADDOCK_TEST_DOCKER_HOST ?? '';
+  if (!host.startsWith('unix://')) return 'no Docker engine (PADDOCK_TEST_DOCKER_HOST)';
+  if (!process.env.PADDOCK_TEST_RUNNER_IMAGE) return 'no runner image (PADDOCK_TEST_RUNNER_IMAGE)';
+  if (needs.controlPlane && !process.env.PADDOCK_TEST_CONTROL_PLANE_IMAGE) return 'no control-plane image (PADDOCK_TEST_CONTROL_PLANE_IMAGE)';
+  return null;
+}
+
 /**
  * The engine `scripts/with-docker.sh` exported, or null when there is none: then the caller's tests skip,
  * and say so loudly. Under CI=true a missing engine is an error: those tests never skip there.
  */
 export function testDocker(who: string, needs: { controlPlane?: boolean } = {}): TestDocker | null {
-  const host = process.env.PADDOCK_TEST_DOCKER_HOST ?? '';
-  const runnerImage = process.env.PADDOCK_TEST_RUNNER_IMAGE ?? '';
-  const controlPlaneImage = process.env.PADDOCK_TEST_CONTROL_PLANE_IMAGE || null;
-  const missing = !host.startsWith('unix://')
-    ? 'no Docker engine (PADDOCK_TEST_DOCKER_HOST)'
-    : !runnerImage
-      ? 'no runner image (PADDOCK_TEST_RUNNER_IMAGE)'
-      : needs.controlPlane && !controlPlaneImage
-        ? 'no control-plane image (PADDOCK_TEST_CONTROL_PLANE_IMAGE)'
-        : null;
+  const missing = missingFromEnv(needs);
   if (missing) {
     const line = `${who}: ${missing}; run it as \`bash scripts/with-docker.sh npx vitest run ${who}\` (npm test does)`;
     if (process.env.CI === 'true') throw new Error(`CI: the Docker tests never skip. ${line}`);
     console.warn(`\n!!! SKIPPING the Docker tests of ${line}\n`);
     return null;
   }
+  return dockerFromEnv()!;
+}
+
+/** The engine and images with-docker.sh exported, or null; quietly (the bench says why in its notes). */
+export function dockerFromEnv(needs: { controlPlane?: boolean } = {}): TestDocker | null {
+  if (missingFromEnv(needs)) return null;
+  const host = process.env.PADDOCK_TEST_DOCKER_HOST!;
+  const runnerImage = process.env.PADDOCK_TEST_RUNNER_IMAGE!;
+  const controlPlaneImage = process.env.PADDOCK_TEST_CONTROL_PLANE_IMAGE || null;
   const cli = process.env.PADDOCK_DOCKER_CLI ?? '/usr/bin/docker';
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: host, PATH: `${dirname(cli)}:${process.env.PATH ?? ''}` };
   const t: TestDocker = {
