@@ -16,4 +16,5 @@ export const api = {
   runnerRegister: '/api/v1/runner/register',
   runnerHeartbeat: '/api/v1/runner/heartbeat',
   runnerEvents: '/api/v1/runner/events',
+  runnerTerminations: '/api/v1/runner/terminations',
 } as const;

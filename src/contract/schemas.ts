@@ -36,7 +36,18 @@ export const UpdateState = z.enum(['in_progress', 'succeeded', 'rolled_back']);
 export type UpdateState = z.infer<typeof UpdateState>;
 
 /** How a runner ended, classified from its exit fingerprint (see termination.ts). */
-export const TerminationCause = z.enum(['completed', 'oom_killed', 'killed', 'sigterm', 'crash', 'replaced', 'lost']);
+export const TerminationCause = z.enum([
+  'completed',
+  'oom_killed',
+  'killed',
+  'sigterm',
+  'crash',
+  'replaced',
+  'lost',
+  'evicted',
+  'deadline_exceeded',
+  'preempted',
+]);
 export type TerminationCause = z.infer<typeof TerminationCause>;
 
 export const Termination = z.object({
@@ -45,6 +56,8 @@ export const Termination = z.object({
   reason: z.string().nullable(),
   at: isoTime,
   cause: TerminationCause,
+  /** Who recorded the end when the runner could not: `reconciler` (Kubernetes, PRODUCT.md §11); absent or null when the runner reported it itself. */
+  observedBy: z.string().nullable().optional(),
 });
 export type Termination = z.infer<typeof Termination>;
 
@@ -255,6 +268,25 @@ export const RunnerEventBody = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('goodbye'), signal: z.number().int().min(1).max(64).optional() }),
 ]);
 export type RunnerEventBody = z.infer<typeof RunnerEventBody>;
+
+/**
+ * `POST /runner/terminations` (registration key): how a runner's pod or container ended, as something
+ * outside it observed (the Kubernetes reconciler), for the group's not-yet-ended instance of that name.
+ */
+export const TerminationReportBody = z.strictObject({
+  name: z.string().trim().min(1).max(253),
+  // Each may be null, as the "—" cells of PRODUCT.md §2's table (left out means null too).
+  exitCode: z.number().int().min(0).max(255).nullable().default(null),
+  signal: z.number().int().min(1).max(64).nullable().default(null),
+  reason: z.string().max(64).nullable().default(null),
+  /** When the end was observed (the container's finishedAt when the platform has it). */
+  observedAt: isoTime,
+});
+export type TerminationReportBody = z.infer<typeof TerminationReportBody>;
+
+/** The answer to a termination report: the instance it applies to and its (new or earlier) record. */
+export const TerminationReportResponse = z.object({ instanceId: z.string(), termination: Termination });
+export type TerminationReportResponse = z.infer<typeof TerminationReportResponse>;
 
 // ---- live events (SSE) ----
 

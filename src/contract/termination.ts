@@ -3,6 +3,10 @@ import type { TerminationCause } from './schemas';
 /** Classifies how a runner ended from its exit fingerprint (PRODUCT.md §2). */
 export function classifyTermination(exitCode: number | null, signal: number | null, reason: string | null): TerminationCause {
   if (reason === 'Replaced') return 'replaced';
+  // Pod-level ends (PRODUCT.md §11): the pod's status.reason, or its DisruptionTarget condition.
+  if (reason === 'Evicted') return 'evicted';
+  if (reason === 'DeadlineExceeded') return 'deadline_exceeded';
+  if (reason === 'Preempted') return 'preempted';
   if (signal === 15) return 'sigterm';
   if (exitCode === 0) return 'completed';
   if (exitCode === 137 && reason === 'OOMKilled') return 'oom_killed';
@@ -20,4 +24,7 @@ export const causeText: Record<TerminationCause, string> = {
   crash: "Crash (segfault or abort): collect the runner's logs",
   replaced: 'Replaced by update',
   lost: 'Lost: no exit was recorded, so the host or node was killed hard or the network dropped',
+  evicted: 'Evicted: the node ran short of memory or disk and the kubelet evicted the pod',
+  deadline_exceeded: 'Deadline exceeded: the pod ran longer than its activeDeadlineSeconds',
+  preempted: 'Preempted: the node was reclaimed (spot) or the pod was preempted',
 };

@@ -24,6 +24,7 @@ export function terminationOf(row: InstanceRow): Termination | null {
       reason: row.term_reason,
       at: iso(row.term_at),
       cause: row.term_cause as Termination['cause'],
+      ...(row.term_observed_by ? { observedBy: row.term_observed_by } : {}),
     };
   }
   if (row.status === 'terminated') {

@@ -7,18 +7,23 @@ import {
   type RegisterResponse,
   type RunnerError,
   type RunnerEventBody,
+  type TerminationReportBody,
+  type TerminationReportResponse,
 } from '../contract';
 import type { Deps } from './deps';
 import type { HeartbeatBatcher } from './heartbeats';
 import { hashSecret, isWellFormedKey, newInstanceToken } from './keys';
-import { badRequest, gone, HttpProblem, keyRevokedDetail } from './problem';
+import { terminationOf } from './liveness';
+import { badRequest, conflict, gone, HttpProblem, keyRevokedDetail, notFound } from './problem';
 import { publish } from './store/events';
 import { findGroupByKeyHash, markFirstRegistration } from './store/groups';
 import {
   disconnectInstance,
   findInstanceByToken,
   findInstanceInGroup,
+  findInstanceToEnd,
   insertInstance,
+  recordObservedEnd,
   setReplacedBy,
   type TokenInstance,
   terminateInstance,
@@ -198,6 +203,53 @@ export class RunnerProtocol {
       ),
       heartbeatSeconds: config.heartbeatSeconds,
     };
+  }
+
+  /**
+   * An end observed outside the runner (PRODUCT.md §11), authenticated by the group's registration
+   * key: recorded on the group's not-yet-ended instance of that name (202), or the record that
+   * instance already has is answered unchanged (200): a record, once written, is final.
+   */
+  async reportTermination(key: string, body: TerminationReportBody): Promise<{ recorded: boolean; answer: TerminationReportResponse }> {
+    const { db, clock } = this.deps;
+    if (!key.startsWith('prk_') || !isWellFormedKey(key)) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
+    const group = await findGroupByKeyHash(db, hashSecret(key));
+    if (!group) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
+    if (group.deleted_at) throw gone(groupGoneDetail);
+    const now = clock.now();
+    // The observer's clock may run ahead of ours: an end is never recorded in our future.
+    const observedAt = new Date(body.observedAt);
+    const at = observedAt.getTime() > now.getTime() ? now : observedAt;
+    const cause = classifyTermination(body.exitCode, body.signal, body.reason);
+    const result = await db.transaction(async (tx) => {
+      const target = await findInstanceToEnd(tx, group.id, body.name);
+      if (!target) return null;
+      const updated = target.ended
+        ? null
+        : await recordObservedEnd(tx, target.id, {
+            exitCode: body.exitCode,
+            signal: body.signal,
+            reason: body.reason,
+            at,
+            cause,
+            observedBy: 'reconciler',
+          });
+      if (updated) {
+        await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: group.id, entityId: target.id });
+        await publish(tx, now, { kind: 'group', op: 'upsert', groupId: group.id, entityId: group.id });
+      }
+      return { recorded: updated !== null, row: updated ?? target };
+    });
+    if (!result) throw notFound(`No instance named "${body.name.slice(0, 253)}" has registered in this group.`);
+    if (result.recorded) {
+      this.batcher.forget(result.row.id);
+      this.invalidateInstance(result.row.id);
+      this.updates.invalidate(group.id);
+    }
+    const termination = terminationOf(result.row);
+    // Only if a write slipped past the row lock: the observer retries and then gets the record that won.
+    if (!termination) throw conflict('Another record of this instance was being written; send the report again.');
+    return { recorded: result.recorded, answer: { instanceId: result.row.id, termination } };
   }
 
   async event(token: string, body: RunnerEventBody): Promise<void> {

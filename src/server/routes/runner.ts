@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { HeartbeatBody, RegisterBody, RunnerEventBody } from '../../contract';
+import { HeartbeatBody, RegisterBody, RunnerEventBody, TerminationReportBody } from '../../contract';
 import { type AppEnv, bearer, parseBody } from '../http';
 import { HttpProblem, keyRevokedDetail } from '../problem';
 import { type RunnerProtocol, tokenRevokedDetail } from '../runner-protocol';
@@ -25,6 +25,13 @@ export function runnerRoutes(protocol: RunnerProtocol) {
     if (!token) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
     await protocol.event(token, body);
     return c.json({}, 202);
+  });
+  r.post('/terminations', async (c) => {
+    const body = await parseBody(c, TerminationReportBody);
+    const key = bearer(c);
+    if (!key) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
+    const { recorded, answer } = await protocol.reportTermination(key, body);
+    return c.json(answer, recorded ? 202 : 200);
   });
   return r;
 }

@@ -22,13 +22,15 @@ export interface InstanceRow {
   term_reason: string | null;
   term_at: Date | null;
   term_cause: string | null;
+  /** Who recorded the end when not the runner ('reconciler'); added by migration 9. */
+  term_observed_by?: string | null;
   replaced_by: string | null;
   update_started_id: string | null;
 }
 
 const instanceColumns = `i.id::text AS id, i.group_id::text AS group_id, i.name, i.platform, i.hostname, i.address,
   i.os, i.arch, i.version, i.status, i.started_at, i.last_heartbeat_at, i.heartbeats_on_version, i.disconnected_at,
-  i.last_error, i.term_exit_code, i.term_signal, i.term_reason, i.term_at, i.term_cause, i.replaced_by::text AS replaced_by,
+  i.last_error, i.term_exit_code, i.term_signal, i.term_reason, i.term_at, i.term_cause, i.term_observed_by, i.replaced_by::text AS replaced_by,
   i.update_started_id::text AS update_started_id`;
 
 /** An instance found by its token, with whether its group is deleted. */
@@ -98,9 +100,10 @@ export async function terminateInstance(
   t: { exitCode: number | null; signal: number | null; reason: string | null; at: Date; cause: string },
   options: { keepReplaced?: boolean } = {},
 ): Promise<boolean> {
+  // A record the reconciler wrote is final too: the pod it read is gone, nothing can correct it.
   const rows = await q.query(
     `UPDATE instances SET status = 'terminated', term_exit_code = $2, term_signal = $3, term_reason = $4, term_at = $5, term_cause = $6
-     WHERE id = $1 ${options.keepReplaced === false ? '' : "AND coalesce(term_cause, '') <> 'replaced'"} RETURNING id`,
+     WHERE id = $1 AND term_observed_by IS NULL ${options.keepReplaced === false ? '' : "AND coalesce(term_cause, '') <> 'replaced'"} RETURNING id`,
     [id, t.exitCode, t.signal, t.reason, t.at, t.cause],
   );
   return rows.length === 1;
@@ -114,6 +117,40 @@ export async function setReplacedBy(q: Queryable, id: string, replacementId: str
 /** Remembers that an instance took up an update, so its heartbeat replies stop repeating the command. */
 export async function markUpdateStarted(q: Queryable, id: string, updateId: string): Promise<void> {
   await q.query('UPDATE instances SET update_started_id = $2 WHERE id = $1', [id, updateId]);
+}
+
+/** Where an observed end applies: an instance of the group by name, and whether it has a record already. */
+export type NamedInstance = InstanceRow & { ended: boolean };
+
+/**
+ * The group's instance of that name an observed end applies to: the newest one not yet ended (no
+ * termination record), else the newest of that name (already ended); null when none has that name.
+ * Locked until the transaction ends, so two reports of one end cannot both write it.
+ */
+export async function findInstanceToEnd(q: Queryable, groupId: string, name: string): Promise<NamedInstance | null> {
+  const [row] = await q.query<NamedInstance>(
+    `SELECT ${instanceColumns}, (i.term_cause IS NOT NULL OR i.status = 'terminated') AS ended
+     FROM instances i WHERE i.group_id = $1 AND i.name = $2
+     ORDER BY (i.term_cause IS NOT NULL OR i.status = 'terminated'), i.started_at DESC, i.id DESC LIMIT 1
+     FOR UPDATE OF i`,
+    [groupId, name],
+  );
+  return row ?? null;
+}
+
+/** Writes an observed end on an instance without a record and answers the row; null when one was written meanwhile (it stays). */
+export async function recordObservedEnd(
+  q: Queryable,
+  id: string,
+  t: { exitCode: number | null; signal: number | null; reason: string | null; at: Date; cause: string; observedBy: string },
+): Promise<InstanceRow | null> {
+  const [row] = await q.query<InstanceRow>(
+    `UPDATE instances i SET status = 'terminated', term_exit_code = $2, term_signal = $3, term_reason = $4, term_at = $5,
+       term_cause = $6, term_observed_by = $7
+     WHERE i.id = $1 AND i.term_cause IS NULL AND i.status <> 'terminated' RETURNING ${instanceColumns}`,
+    [id, t.exitCode, t.signal, t.reason, t.at, t.cause, t.observedBy],
+  );
+  return row ?? null;
 }
 
 /** Marks an instance disconnected at once (goodbye), with a SIGTERM record when it said so. */

@@ -155,6 +155,16 @@ DROP INDEX audit_events_actor;
 CREATE INDEX audit_events_actor ON audit_events (lower(actor), id);
 `,
   },
+  {
+    // Who recorded an end the runner could not report itself ('reconciler': the Kubernetes
+    // reconciler, PRODUCT.md §11); null when the runner reported it. Such reports find the
+    // instance by group and name; neither column changes after insert, so heartbeats stay HOT.
+    version: 9,
+    sql: `
+ALTER TABLE instances ADD COLUMN term_observed_by text;
+CREATE INDEX instances_group_name ON instances (group_id, name);
+`,
+  },
 ];
 
 /** Brings the schema up to date; safe when several replicas start at once (advisory lock). */
