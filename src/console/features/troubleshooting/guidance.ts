@@ -307,6 +307,38 @@ export function nextStep(cause: TerminationCause, group: RunnerGroup, instance: 
           instance.platform === 'kubernetes' ? 'kubectl get nodes' : `docker ps -a --filter label=paddock.runner-group=${slug}`,
         ),
       ];
+    // Pod-level ends the reconciler records (PRODUCT.md §11). The pod itself is gone by now; its
+    // events stay for about an hour, the nodes and the group's other pods are still there.
+    case 'evicted':
+      return [
+        text(
+          'The kubelet evicts pods when its node runs short of memory or disk, starting with pods using more than they requested. Set the runner\'s requests to what it really uses, so the scheduler places it where there is room, and keep its limits within what the node can give:',
+        ),
+        command('Why it was evicted', `kubectl get events -n ${namespace} --field-selector involvedObject.name=${shellWord(instance.name)},reason=Evicted`),
+        command(
+          'Node pressure',
+          `kubectl get nodes -o custom-columns='NAME:.metadata.name,MEMORY:.status.conditions[?(@.type=="MemoryPressure")].status,DISK:.status.conditions[?(@.type=="DiskPressure")].status'`,
+        ),
+        command('Raise the requests', `helm upgrade ${slug} ${ctx.helmChart ?? '<chart>'} -n ${namespace} --reuse-values --set requests.memory="512Mi"`),
+      ];
+    case 'deadline_exceeded':
+      return [
+        text(
+          'Kubernetes stopped the pod when it ran longer than its activeDeadlineSeconds. Raise activeDeadlineSeconds in the pod spec (or in the Job or the autoscaler template that creates the runner pods), or remove it for long-lived runners. See what the group\'s pods carry:',
+        ),
+        command(
+          'Deadline of the pods',
+          `kubectl get pods -l app=${slug}-runner -n ${namespace} -o custom-columns='NAME:.metadata.name,DEADLINE:.spec.activeDeadlineSeconds'`,
+        ),
+      ];
+    case 'preempted':
+      return [
+        text(
+          'The node was reclaimed (a spot or preemptible node) or the scheduler evicted the pod for one of higher priority. Keep runners that must finish off spot nodes (a nodeSelector or node affinity for on-demand nodes), give them a PriorityClass, and cap voluntary disruptions with a PodDisruptionBudget (a spot reclaim ignores it):',
+        ),
+        command('What happened to it', `kubectl get events -n ${namespace} --field-selector involvedObject.name=${shellWord(instance.name)}`),
+        command('PodDisruptionBudget', `kubectl create poddisruptionbudget ${slug}-runner -n ${namespace} --selector=app=${slug}-runner --max-unavailable=1`),
+      ];
   }
 }
 
@@ -319,6 +351,9 @@ export const causeLabel: Record<TerminationCause, string> = {
   crash: 'Crashed',
   replaced: 'Replaced by update',
   lost: 'Lost',
+  evicted: 'Evicted',
+  deadline_exceeded: 'Deadline exceeded',
+  preempted: 'Preempted',
 };
 
 const signalNames: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
@@ -373,7 +408,15 @@ export function causeCounts(instances: Instance[], now: number, windowDays = 7):
 }
 
 /** Causes that call for attention (the strip shows them in the danger tone). */
-export const troubleCauses: ReadonlySet<TerminationCause> = new Set(['oom_killed', 'killed', 'crash', 'lost']);
+export const troubleCauses: ReadonlySet<TerminationCause> = new Set([
+  'oom_killed',
+  'killed',
+  'crash',
+  'lost',
+  'evicted',
+  'deadline_exceeded',
+  'preempted',
+]);
 
 /** Quotes a name for a shell when it needs it. */
 function shellWord(value: string): string {
