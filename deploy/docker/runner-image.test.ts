@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { dockerCommand, groupSlug, type Instance, type Update } from '../../src/contract';
+import { describe, expect, it, type TestContext } from 'vitest';
+import { groupSlug, type Update } from '../../src/contract';
 import { waitFor } from '../../src/runner/testing/admin-api';
-import { startTestServer, type TestServer, uniqueGroupName } from '../../src/runner/testing/server';
-import { asRunHere, type DockerInspect, testDocker } from '../../src/testing/docker-engine';
+import { testDocker } from '../../src/testing/docker-engine';
+import { escapeRegExp, expectNoSecrets, type Group, nameOf, runnerHarness } from './runner-harness';
 
 // The runner image on a real Docker engine (PRODUCT.md §10, issue 14): the console's Docker command run as
 // the console renders it — plus --network host and the image built for this run — against a real control
@@ -12,77 +12,8 @@ import { asRunHere, type DockerInspect, testDocker } from '../../src/testing/doc
 const docker = testDocker('deploy/docker/runner-image.test.ts');
 const d = docker!;
 
-let server: TestServer;
-beforeAll(async () => {
-  if (!docker) return;
-  server = await startTestServer({ runnerVersion: '1.5.0', heartbeatSeconds: 1, offlineAfterSeconds: 10, updateDeadlineSeconds: 120 });
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-interface Group {
-  id: string;
-  name: string;
-  key: string;
-  label: string;
-}
-
-async function newGroup(ctx: TestContext, prefix: string): Promise<Group> {
-  const g = await server.admin.createGroup(uniqueGroupName(prefix));
-  const label = `paddock.runner-group=${groupSlug(g.name)}`;
-  ctx.onTestFinished(() => d.removeLabelled(label));
-  return { id: g.id, name: g.name, key: g.registrationKey, label };
-}
-
-/** Runs the console's Docker command for the group (`extra` after `docker run -d`, `args` after the image); the container's id. */
-async function runConsoleCommand(g: Group, opts: { extra?: string[]; args?: string[]; edit?: (command: string) => string } = {}): Promise<string> {
-  const command = dockerCommand({ groupName: g.name, serverUrl: server.url, registrationKey: g.key, runnerImage: d.runnerImage, runnerVersion: '1.4.0' });
-  const edited = (opts.edit ?? ((c) => c))(asRunHere(command, d.socketPath, opts.extra));
-  const r = await d.sh(`${edited}${opts.args?.length ? ` ${opts.args.join(' ')}` : ''}`);
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout.trim();
-}
-
-async function logs(idOrName: string): Promise<string> {
-  const r = await d.docker(['logs', idOrName]);
-  return r.stdout + r.stderr;
-}
-
-async function instanceNamed(groupId: string, name: string, status = 'connected'): Promise<Instance> {
-  return waitFor(
-    async () => (await server.admin.instances(groupId)).find((i) => i.name === name && i.status === status),
-    `instance ${name} ${status}`,
-    60_000,
-    250,
-  );
-}
-
-async function settled(groupId: string, updateId: string): Promise<Update> {
-  return waitFor(
-    async () => {
-      const u = (await server.admin.updates(groupId)).find((x) => x.id === updateId);
-      return u && u.state !== 'in_progress' ? u : undefined;
-    },
-    `update ${updateId} to finish`,
-    90_000,
-    250,
-  );
-}
-
-async function containerOf(idOrName: string): Promise<DockerInspect> {
-  const c = await d.inspect(idOrName);
-  if (!c) throw new Error(`no container ${idOrName}`);
-  return c;
-}
-
-const nameOf = (c: DockerInspect) => c.Name.replace(/^\//, '');
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-function expectNoSecrets(text: string, key: string) {
-  expect(text).not.toContain(key);
-  expect(text).not.toMatch(/prk_[A-Za-z0-9]{8,}|pit_[A-Za-z0-9]{8,}/);
-}
+const h = runnerHarness(docker);
+const { newGroup, runConsoleCommand, logs, instanceNamed, settled, containerOf } = h;
 
 describe.skipIf(!docker)('the runner image on a real Docker engine', { timeout: 180_000 }, () => {
   it.for([
@@ -96,7 +27,7 @@ describe.skipIf(!docker)('the runner image on a real Docker engine', { timeout: 
     expect(oldInstance).toMatchObject({ platform: 'docker', version: '1.4.0' });
     expect(await logs(id)).toMatch(new RegExp(`Running in container ${escapeRegExp(nameOf(old))} \\(id ${id.slice(0, 12)}\\)`));
 
-    const update = await server.admin.requestUpdate(g.id);
+    const update = await h.server.admin.requestUpdate(g.id);
     expect(update.targetVersion).toBe('1.5.0');
     const fresh = await instanceNamed(g.id, 'paddock-runner-1.5.0');
     expect(fresh).toMatchObject({ platform: 'docker', version: '1.5.0' });
@@ -109,7 +40,7 @@ describe.skipIf(!docker)('the runner image on a real Docker engine', { timeout: 
     }, 'the old container to exit');
     expect(after.State.ExitCode).toBe(0);
     expect(after.HostConfig.RestartPolicy.Name).toBe('no');
-    const ended = (await server.admin.instances(g.id)).find((i) => i.id === oldInstance.id)!;
+    const ended = (await h.server.admin.instances(g.id)).find((i) => i.id === oldInstance.id)!;
     expect(ended.termination).toMatchObject({ exitCode: 0, reason: 'Replaced', cause: 'replaced' });
     const oldLogs = await logs(id);
     expect(oldLogs).toContain(`Creating new container with name: paddock-runner-1.5.0 and configuration from container with id: ${id}`);
@@ -120,11 +51,33 @@ describe.skipIf(!docker)('the runner image on a real Docker engine', { timeout: 
     expect(next.Config.Image).toBe(`${d.runnerImage}:1.5.0`);
     expect(next.Config.Labels).toMatchObject({ 'paddock.runner-group': groupSlug(g.name), 'org.opencontainers.image.version': '1.5.0' });
     expect(next.HostConfig).toMatchObject({ NetworkMode: 'host', RestartPolicy: { Name: 'unless-stopped' }, Binds: old.HostConfig.Binds, GroupAdd: old.HostConfig.GroupAdd });
-    expect(next.Config.Env).toEqual(expect.arrayContaining([`PADDOCK_SERVER_URL=${server.url}`, 'PADDOCK_AGENT_VERSION=1.5.0', 'PADDOCK_RUNNER_NAME=paddock-runner-1.5.0']));
+    expect(next.Config.Env).toEqual(expect.arrayContaining([`PADDOCK_SERVER_URL=${h.server.url}`, 'PADDOCK_AGENT_VERSION=1.5.0', 'PADDOCK_RUNNER_NAME=paddock-runner-1.5.0']));
     if (extra.includes('--hostname')) expect(next.Config.Hostname).toBe('runner-box');
     const nextLogs = await logs('paddock-runner-1.5.0');
     expect(nextLogs).toMatch(new RegExp(`Registered as instance ${fresh.id};`));
     expectNoSecrets(oldLogs + nextLogs, g.key);
+  });
+
+  it('a replacement container killed whole is restarted by its policy: it reports its last run, then registers anew with the key', async (ctx) => {
+    const g = await newGroup(ctx, 'docker-restarted');
+    await runConsoleCommand(g);
+    await waitFor(async () => (await h.server.admin.instances(g.id)).find((i) => i.status === 'connected'), 'the runner to register', 60_000, 250);
+    const update = await h.server.admin.requestUpdate(g.id);
+    const replaced = await instanceNamed(g.id, 'paddock-runner-1.5.0');
+    expect((await settled(g.id, update.id)).state).toBe('succeeded');
+
+    const next = await containerOf('paddock-runner-1.5.0');
+    process.kill(next.State.Pid, 'SIGKILL');
+    const ended = await instanceNamed(g.id, 'paddock-runner-1.5.0', 'terminated');
+    expect(ended.id).toBe(replaced.id);
+    expect(ended.termination).toMatchObject({ exitCode: 137, reason: 'Error', cause: 'killed' });
+    // Its environment still names the instance it replaced on its first run; that hand-over is spent.
+    const again = await instanceNamed(g.id, 'paddock-runner-1.5.0');
+    expect(again).toMatchObject({ version: '1.5.0', platform: 'docker' });
+    expect(again.id).not.toBe(replaced.id);
+    const out = await logs('paddock-runner-1.5.0');
+    expect(out).toContain('This container was restarted: registering anew with the registration key');
+    expectNoSecrets(out, g.key);
   });
 
   it('a replacement already running under that name is used: "Found existing container…", nothing created', async (ctx) => {
@@ -134,10 +87,10 @@ describe.skipIf(!docker)('the runner image on a real Docker engine', { timeout: 
     // As if an earlier attempt had started it: this group's runner on 1.5.0 under the replacement's name.
     const socketGroup = (await d.sh(`stat -c '%g' ${d.socketPath}`)).stdout.trim();
     const existing = await d.ok(['run', '-d', '--name', 'paddock-runner-1.5.0', '--network', 'host', '-v', `${d.socketPath}:/var/run/docker.sock`, '--group-add', socketGroup,
-      '-e', `PADDOCK_SERVER_URL=${server.url}`, '-e', `PADDOCK_RUNNER_KEY=${g.key}`, '--label', g.label, `${d.runnerImage}:1.5.0`]);
+      '-e', `PADDOCK_SERVER_URL=${h.server.url}`, '-e', `PADDOCK_RUNNER_KEY=${g.key}`, '--label', g.label, `${d.runnerImage}:1.5.0`]);
     await instanceNamed(g.id, 'paddock-runner-1.5.0');
 
-    await server.admin.requestUpdate(g.id);
+    await h.server.admin.requestUpdate(g.id);
     await waitFor(async () => !(await containerOf(id)).State.Running, 'the old container to exit', 60_000, 250);
     expect(await logs(id)).toContain(`Found existing container with name: paddock-runner-1.5.0 already running with id: ${existing}`);
     expect(await logs(id)).not.toContain('Creating new container');
@@ -152,7 +105,7 @@ describe.skipIf(!docker)('the runner image on a real Docker engine', { timeout: 
     // The test switch after the image: the replacement this runner starts crashes before registering.
     const id = await runConsoleCommand(g, { args: ['--test-fail-update'] });
     const oldInstance = await instanceNamed(g.id, nameOf(await containerOf(id)));
-    const update = await server.admin.requestUpdate(g.id);
+    const update = await h.server.admin.requestUpdate(g.id);
     const done = await settled(g.id, update.id);
     expect(done.state).toBe('rolled_back');
     expect(done.reason).toContain('replacement paddock-runner-1.5.0 exited with code 1 before registering');
@@ -161,15 +114,15 @@ describe.skipIf(!docker)('the runner image on a real Docker engine', { timeout: 
     expect(old.State.Running).toBe(true);
     expect(old.HostConfig.RestartPolicy.Name).toBe('unless-stopped');
     expect(await logs(id)).toContain('Creating new container with name: paddock-runner-1.5.0');
-    expect((await server.admin.instances(g.id)).find((i) => i.id === oldInstance.id)).toMatchObject({ status: 'connected', version: '1.4.0' });
+    expect((await h.server.admin.instances(g.id)).find((i) => i.id === oldInstance.id)).toMatchObject({ status: 'connected', version: '1.4.0' });
   });
 });
 
 describe.skipIf(!docker)('bad input: the update rolls back with the reason in one line, and no container is left half-made', { timeout: 180_000 }, () => {
   /** Runs the group's runner, requests an update, and returns the rolled-back update and the runner's failure line. */
   async function failedUpdate(g: Group, id: string, targetVersion?: string): Promise<{ update: Update; said: string }> {
-    await waitFor(async () => (await server.admin.instances(g.id)).find((i) => i.status === 'connected'), 'the runner to register', 60_000, 250);
-    const update = await server.admin.requestUpdate(g.id, targetVersion);
+    await waitFor(async () => (await h.server.admin.instances(g.id)).find((i) => i.status === 'connected'), 'the runner to register', 60_000, 250);
+    const update = await h.server.admin.requestUpdate(g.id, targetVersion);
     const done = await settled(g.id, update.id);
     expect(done.state).toBe('rolled_back');
     const lines = (await logs(id)).split('\n').filter((l) => / failed: /.test(l));
@@ -207,7 +160,7 @@ describe.skipIf(!docker)('bad input: the update rolls back with the reason in on
     });
     const { said } = await failedUpdate(g, id);
     // Without the engine it cannot know its container's name: under --network host the hostname is the machine's.
-    expect((await server.admin.instances(g.id)).map((i) => i.name)).toEqual([hostname()]);
+    expect((await h.server.admin.instances(g.id)).map((i) => i.name)).toEqual([hostname()]);
     expect(said).toContain('no Docker socket at /var/run/docker.sock: mount it (-v /var/run/docker.sock:/var/run/docker.sock)');
     expect(await logs(id)).toContain('No Docker socket at /var/run/docker.sock');
     expect(await d.inspect('paddock-runner-1.5.0')).toBeNull();

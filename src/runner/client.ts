@@ -9,6 +9,8 @@ import {
   type RunnerError,
   type RunnerErrorKind,
   type RunnerEventBody,
+  type TerminationReportBody,
+  TerminationReportResponse,
 } from '../contract';
 
 /** A failed call to the control plane, classified the way the runner reports it. */
@@ -51,7 +53,20 @@ export class RunnerClient {
     await this.post(api.runnerEvents, token, body, undefined, timeoutMs);
   }
 
+  /**
+   * Reports how an earlier instance of this name ended, seen by its platform (PRODUCT.md §11): with the
+   * registration key; `recorded` false when that instance already had a record (200, unchanged).
+   */
+  async terminations(key: string, body: TerminationReportBody): Promise<{ recorded: boolean; answer: TerminationReportResponse }> {
+    const res = await this.send(api.runnerTerminations, key, body);
+    return { recorded: res.status === 202, answer: TerminationReportResponse.parse(res.json) };
+  }
+
   private async post(path: string, credential: string, body: unknown, signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<unknown> {
+    return (await this.send(path, credential, body, signal, timeoutMs)).json;
+  }
+
+  private async send(path: string, credential: string, body: unknown, signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<{ status: number; json: unknown }> {
     let res: { status: number; text: string };
     try {
       res = await postJson(new URL(this.serverUrl + path), credential, body, timeoutMs, signal);
@@ -61,7 +76,7 @@ export class RunnerClient {
     }
     if (res.status >= 200 && res.status < 300) {
       try {
-        return res.text === '' ? {} : JSON.parse(res.text);
+        return { status: res.status, json: res.text === '' ? {} : JSON.parse(res.text) };
       } catch {
         throw new RunnerCallError('other', `${path} answered ${res.status} with a body that is not JSON`, res.status);
       }

@@ -3,6 +3,7 @@ import {
   type ContainerInspect,
   DockerEngine,
   demuxLogs,
+  endOfPreviousRun,
   findOwnContainer,
   imageForVersion,
   ownContainerIdCandidates,
@@ -138,6 +139,29 @@ describe('the replacement keeps what the user gave the old container, not what i
   it('finds the error a pull reports inside its 200 progress stream', () => {
     expect(pullError('{"status":"Pulling from paddock/runner"}\n{"errorDetail":{"message":"manifest unknown"},"error":"manifest unknown"}\n')).toBe('manifest unknown');
     expect(pullError('{"status":"Pulling from paddock/runner"}\n{"status":"Downloaded newer image"}\n')).toBeNull();
+  });
+});
+
+describe("how a container's previous run ended, from the engine's events", () => {
+  const at = (s: number) => s * 1e9;
+  const ev = (action: 'start' | 'die' | 'oom', s: number, exitCode: number | null = null) => ({ action, timeNano: at(s), exitCode });
+
+  it.each([
+    ['SIGKILLed (docker kill, kill -9): 137 / Error', [ev('start', 1), ev('die', 5, 137), ev('start', 6)], { exitCode: 137, signal: null, reason: 'Error' }],
+    ['the kernel killed for the memory limit: 137 / OOMKilled', [ev('start', 1), ev('oom', 4), ev('die', 4, 137), ev('start', 6)], { exitCode: 137, signal: null, reason: 'OOMKilled', oom: true }],
+    ['an unhandled SIGTERM: signal 15 alone', [ev('start', 1), ev('die', 5, 143), ev('start', 6)], { exitCode: null, signal: 15, reason: null }],
+    ['the runner exited with its worker\'s code', [ev('start', 1), ev('die', 5, 3), ev('start', 6)], { exitCode: 3, reason: 'Error' }],
+    ['an exit 0', [ev('start', 1), ev('die', 5, 0), ev('start', 6)], { exitCode: 0, reason: 'Completed' }],
+  ] as const)('%s', (_, events, expected) => {
+    expect(endOfPreviousRun(events, 6000)).toMatchObject({ ...expected, at: new Date(5000 - (expected.reason === 'OOMKilled' ? 1000 : 0)).toISOString() });
+  });
+
+  it('an oom of an earlier run does not make the last one OOMKilled; a first run has no previous end', () => {
+    const events = [ev('start', 1), ev('oom', 2), ev('die', 2, 137), ev('start', 3), ev('die', 5, 137), ev('start', 6)];
+    expect(endOfPreviousRun(events, 6000)).toMatchObject({ exitCode: 137, reason: 'Error', oom: false });
+    expect(endOfPreviousRun([ev('start', 6)], 6000)).toBeNull();
+    // Events of the current run (after its start) are not the previous run's.
+    expect(endOfPreviousRun([ev('start', 1), ev('die', 7, 137)], 1500)).toBeNull();
   });
 });
 

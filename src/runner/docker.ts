@@ -412,3 +412,42 @@ async function lastDie(docker: DockerEngine, id: string, since?: string): Promis
   const events = await containerEvents(docker, id, since).catch(() => []);
   return events.filter((e) => e.action === 'die').at(-1) ?? null;
 }
+
+/** How a container's previous run ended, as the engine recorded it, in the shape of a termination report. */
+export interface PreviousRun {
+  exitCode: number | null;
+  signal: number | null;
+  reason: 'Completed' | 'OOMKilled' | 'Error' | null;
+  /** When it died (the engine's die event), ISO. */
+  at: string;
+  /** The engine saw the kernel's OOM killer act in that run. */
+  oom: boolean;
+}
+
+/**
+ * The end of the run before the current one (started at `currentStartMs`): the last `die` before it, and
+ * whether an `oom` came in that run (after the start before that die). OOMKilled only on the engine's word
+ * (PRODUCT.md §2); 143 (SIGTERM unhandled) is signal 15 alone; other codes as a container reports them.
+ * Null when the engine holds no earlier end (a first run, or events it no longer keeps).
+ */
+export function endOfPreviousRun(events: readonly ContainerEvent[], currentStartMs: number): PreviousRun | null {
+  const before = events.filter((e) => e.timeNano / 1e6 < currentStartMs);
+  const dieIndex = before.findLastIndex((e) => e.action === 'die');
+  if (dieIndex < 0) return null;
+  const die = before[dieIndex]!;
+  const runStart = before.slice(0, dieIndex).findLastIndex((e) => e.action === 'start');
+  const oom = before.slice(runStart + 1, dieIndex + 1).some((e) => e.action === 'oom');
+  const at = new Date(Math.floor(die.timeNano / 1e6)).toISOString();
+  const code = die.exitCode;
+  if (oom) return { exitCode: 137, signal: null, reason: 'OOMKilled', at, oom };
+  if (code === 143) return { exitCode: null, signal: 15, reason: null, at, oom };
+  if (code === null) return { exitCode: null, signal: null, reason: null, at, oom };
+  return { exitCode: code, signal: null, reason: code === 0 ? 'Completed' : 'Error', at, oom };
+}
+
+/** How this container's previous run ended, from the engine's events; null for a first run. */
+export async function previousRunOf(docker: DockerEngine, self: ContainerInspect): Promise<PreviousRun | null> {
+  const startedAt = Date.parse(self.State?.StartedAt ?? '');
+  if (!Number.isFinite(startedAt)) return null;
+  return endOfPreviousRun(await containerEvents(docker, self.Id, self.Created), startedAt);
+}
