@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { groupSlug, type Update } from '../../src/contract';
 import { waitFor } from '../../src/runner/testing/admin-api';
-import { testDocker } from '../../src/testing/docker-engine';
+import { holdEngineLock, testDocker } from '../../src/testing/docker-engine';
 import { escapeRegExp, expectNoSecrets, type Group, nameOf, runnerHarness } from './runner-harness';
 
 // The runner image on a real Docker engine (PRODUCT.md §10, issue 14): the console's Docker command run as
@@ -13,6 +13,12 @@ const docker = testDocker('deploy/docker/runner-image.test.ts');
 const d = docker!;
 
 const h = runnerHarness(docker);
+// paddock-runner-{version} is one name per engine: the demo's Docker test uses it too.
+let release = () => {};
+beforeAll(async () => {
+  if (docker) release = await holdEngineLock(docker, 'replacement-names');
+}, 15 * 60_000);
+afterAll(() => release());
 const { newGroup, runConsoleCommand, logs, instanceNamed, settled, containerOf } = h;
 
 describe.skipIf(!docker)('the runner image on a real Docker engine', { timeout: 180_000 }, () => {

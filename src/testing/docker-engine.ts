@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 // The real Docker engine of the test run (PRODUCT.md §10): `scripts/with-docker.sh` starts a throwaway
 // dockerd, builds the images once and exports where they are; tests use them through this module.
@@ -83,13 +84,15 @@ export function dockerFromEnv(needs: { controlPlane?: boolean } = {}): TestDocke
   const host = process.env.PADDOCK_TEST_DOCKER_HOST!;
   const runnerImage = process.env.PADDOCK_TEST_RUNNER_IMAGE!;
   const controlPlaneImage = process.env.PADDOCK_TEST_CONTROL_PLANE_IMAGE || null;
-  const cli = process.env.PADDOCK_DOCKER_CLI ?? '/usr/bin/docker';
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: host, PATH: `${dirname(cli)}:${process.env.PATH ?? ''}` };
-  const t: TestDocker = {
+  return { ...dockerClient(host), runnerImage, controlPlaneImage };
+}
+
+/** A docker client for the engine at `host` (unix://…); the demo uses it too. */
+export function dockerClient(host: string, cli = defaultCli()): Omit<TestDocker, 'runnerImage' | 'controlPlaneImage'> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: host, PATH: `${cli.includes('/') ? `${dirname(cli)}:` : ''}${process.env.PATH ?? ''}` };
+  const t: Omit<TestDocker, 'runnerImage' | 'controlPlaneImage'> = {
     host,
     socketPath: host.slice('unix://'.length),
-    runnerImage,
-    controlPlaneImage,
     cli,
     docker: (args, timeoutMs = 120_000) => run(cli, args, env, timeoutMs),
     async ok(args, timeoutMs) {
@@ -109,6 +112,31 @@ export function dockerFromEnv(needs: { controlPlane?: boolean } = {}): TestDocke
     },
   };
   return t;
+}
+
+/**
+ * Holds an engine-wide lock across test files (vitest runs files in parallel) for work that uses names
+ * one engine has once, such as the replacement container `paddock-runner-{version}`; resolves with its
+ * release. The lock lives beside the engine's socket, in with-docker.sh's temp folder.
+ */
+export async function holdEngineLock(d: { socketPath: string }, name: string, timeoutMs = 15 * 60_000): Promise<() => void> {
+  const dir = join(dirname(d.socketPath), `paddock-lock-${name}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      return () => rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (Date.now() > deadline) throw new Error(`the engine lock ${name} was held for more than ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** Debian's docker.io client; on these machines /usr/local/bin/docker is an older, different one. */
+function defaultCli(): string {
+  return process.env.PADDOCK_DOCKER_CLI ?? (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker');
 }
 
 /**
