@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { build } from 'vite';
-import { repoRoot } from './lib/processes';
+import { repoRoot } from '../src/testing/processes';
 
 interface ManifestChunk {
   file: string;

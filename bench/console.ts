@@ -2,9 +2,9 @@
 // a real control plane: DOM elements, first render after data, filter keystroke → updated list.
 // The reference is the same measurement with 10 groups and 10 instances, in the same run.
 import type { Locator, Page } from '@playwright/test';
-import { api } from '../src/contract';
 import { launchChromium, signedInContext } from './lib/browser';
-import { ApiSession, benchAdminPassword, inParallel, registerInstance, startControlPlane } from './lib/control-plane';
+import { startControlPlane } from '../src/testing/processes';
+import { inParallel, registerInstance } from './lib/fleet';
 import { addProbes, probe, waitForProbe } from './lib/page-probes';
 import { median, round } from './lib/stats';
 
@@ -187,10 +187,10 @@ export async function measureConsole(o: ConsoleOptions): Promise<ConsoleFigures>
   const smallInstances = 10;
   // Runners go offline after 2 s here so the 10,000 registered instances settle before measuring:
   // the figures are about rendering, and no status sweep should land in the middle of a trial.
-  const cp = await startControlPlane({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '2' } });
+  const cp = await startControlPlane({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '2' }, outputLimit: 200_000 });
   const browser = await launchChromium();
   try {
-    const session = await ApiSession.signIn(cp.url, 'admin', benchAdminPassword);
+    const session = await cp.signIn();
     const keys: string[] = [];
     const ids: string[] = [];
     const createGroups = async (from: number, to: number) =>
@@ -206,7 +206,7 @@ export async function measureConsole(o: ConsoleOptions): Promise<ConsoleFigures>
     const settle = async (group: number) => {
       const deadline = Date.now() + 120_000;
       while (Date.now() < deadline) {
-        const g = await session.request<{ connectedCount: number; instanceCount: number }>('GET', api.runnerGroup(ids[group]!));
+        const g = await session.group(ids[group]!);
         if (g.connectedCount === 0) return g.instanceCount;
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -218,7 +218,7 @@ export async function measureConsole(o: ConsoleOptions): Promise<ConsoleFigures>
     await register(1, Array.from({ length: smallInstances }, (_, k) => `inst-1000${k}`));
     await settle(1);
 
-    const context = await signedInContext(browser, cp.url, benchAdminPassword);
+    const context = await signedInContext(browser, cp.url, cp.adminPassword);
     const page = await context.newPage();
     await addProbes(page, { rootSelector: 'body', pattern: groupPattern });
     const small = await measureViews(page, groupName(1), o.trials, o.log, 'reference', notes);
@@ -250,6 +250,6 @@ export async function measureConsole(o: ConsoleOptions): Promise<ConsoleFigures>
     };
   } finally {
     await browser.close();
-    await cp.stop();
+    await cp.dispose();
   }
 }

@@ -1,9 +1,7 @@
 // Disconnect shown: a real runner process SIGKILLed or SIGTERMed → its group red in an open console,
 // with the control plane's defaults (heartbeat 5 s, offline after 20 s). Reference: the same moment
 // seen through the API (polled every 50 ms), in the same run.
-import { api, type RunnerGroup } from '../src/contract';
-import { inheritedEnv } from './lib/control-plane';
-import { type Child, spawnNode } from './lib/processes';
+import { type RunnerProcess, startRunner } from '../src/testing/processes';
 import type { MedianMax } from './lib/results';
 import { openStage, type Stage } from './lib/stage';
 import { medianMax } from './lib/stats';
@@ -22,20 +20,15 @@ export interface DisconnectOptions {
 
 const offlineAfterSeconds = 20;
 
-function startRunner(stage: Stage, key: string, name: string): Child {
-  return spawnNode(
-    'src/runner/cli.ts',
-    ['--server', stage.cp.url, '--name', name, '--platform', 'process', '--runner-version', '1.4.0'],
-    // The key travels in the environment, as the Docker image and the Helm chart pass it.
-    { ...inheritedEnv(), PADDOCK_RUNNER_KEY: key },
-  );
+function launchRunner(stage: Stage, key: string, name: string): RunnerProcess {
+  return startRunner({ server: stage.cp.url, key, name, platform: 'process', version: '1.4.0' });
 }
 
 /** Resolves with Date.now() once the API reports the group disconnected. */
 async function apiSeesRed(stage: Stage, groupId: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const g = await stage.session.request<RunnerGroup>('GET', api.runnerGroup(groupId));
+    const g = await stage.session.group(groupId);
     if (g.status === 'disconnected') return Date.now();
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -45,17 +38,17 @@ async function apiSeesRed(stage: Stage, groupId: string, timeoutMs: number): Pro
 interface Prepared {
   name: string;
   groupId: string;
-  runner: Child;
+  runner: RunnerProcess;
 }
 
 async function prepare(stage: Stage, name: string): Promise<Prepared> {
   const group = await stage.session.createGroup(name);
   const connected = await stage.watch(name, 'Connected · 1 of 1', 60_000);
-  const runner = startRunner(stage, group.registrationKey, `${name.toLowerCase().replace(/ /g, '-')}-runner`);
+  const runner = launchRunner(stage, group.registrationKey, `${name.toLowerCase().replace(/ /g, '-')}-runner`);
   try {
     await connected();
   } catch (e) {
-    runner.signal('SIGKILL');
+    runner.killGroup();
     throw new Error(`${name} never showed connected: ${(e as Error).message}\n${runner.output().slice(-1500)}`);
   }
   return { name, groupId: group.id, runner };
@@ -68,18 +61,18 @@ async function killAndWatch(stage: Stage, p: Prepared, signal: 'SIGKILL' | 'SIGT
   const api = apiSeesRed(stage, p.groupId, 60_000);
   // SIGKILL takes the runner's whole process group, as a host dying would; SIGTERM goes to the
   // runner itself, as `docker stop` or a pod deletion would, and it stops its worker.
-  if (signal === 'SIGKILL') p.runner.signal('SIGKILL');
-  else process.kill(p.runner.pid, 'SIGTERM');
+  if (signal === 'SIGKILL') p.runner.killGroup();
+  else p.runner.signal('SIGTERM');
   const exit = p.runner.exited.then(() => Date.now());
   const [shown, apiAt, exitAt] = await Promise.all([red(), api, exit]);
-  p.runner.signal('SIGKILL');
+  p.runner.killGroup();
   return { consoleMs: shown - t0, apiMs: apiAt - t0, exitMs: exitAt - t0 };
 }
 
 export async function measureDisconnect(o: DisconnectOptions): Promise<DisconnectFigures> {
   const notes: string[] = [];
   const stage = await openStage();
-  const runners: Child[] = [];
+  const runners: RunnerProcess[] = [];
   try {
     // SIGTERM: one at a time.
     const term: { consoleMs: number; apiMs: number; exitMs: number }[] = [];
@@ -125,7 +118,7 @@ export async function measureDisconnect(o: DisconnectOptions): Promise<Disconnec
       notes,
     };
   } finally {
-    for (const r of runners) r.signal('SIGKILL');
+    for (const r of runners) r.killGroup();
     await stage.close();
   }
 }

@@ -4,9 +4,10 @@
 // 2,000 heartbeats/s (the latency figures: p99 at the load the target names, not at saturation).
 import { loadavg } from 'node:os';
 import { api } from '../src/contract';
-import { ApiSession, benchAdminPassword, inheritedEnv, inParallel, registerInstance, startControlPlane } from './lib/control-plane';
+import { childEnv, spawnNode, startControlPlane } from '../src/testing/processes';
+import { inParallel, registerInstance } from './lib/fleet';
 import { type LoadResult, runLoad } from './lib/load';
-import { sampleProcess, spawnNode, waitForLine } from './lib/processes';
+import { sampleProcess } from './lib/sample';
 import type { IngestFigures } from './lib/results';
 import { round } from './lib/stats';
 
@@ -40,9 +41,9 @@ function describeErrors(label: string, r: LoadResult): string[] {
 
 /** The framework's ceiling: a bare Hono app on @hono/node-server, in its own process. */
 export async function measureHello(o: IngestOptions): Promise<IngestRun> {
-  const child = spawnNode('bench/hello-server.ts', [], { ...inheritedEnv(), PORT: '0' });
+  const child = spawnNode('bench/hello-server.ts', [], { env: childEnv({ PORT: '0' }), outputLimit: 200_000 });
   try {
-    const port = Number((await waitForLine(child, /"listening":(\d+)/, 30_000))[1]);
+    const port = Number((await child.waitForOutput(/"listening":(\d+)/, 30_000))[1]);
     const sampler = sampleProcess(child.pid);
     const body = JSON.stringify({ version: '1.4.0' });
     const r = await runLoad({
@@ -78,9 +79,9 @@ export async function measureHello(o: IngestOptions): Promise<IngestRun> {
 /** Registers `instances` runners against a real control plane, then heartbeats them as fast as it answers. */
 export async function measureIngest(label: string, o: IngestOptions & { databaseUrl?: string }): Promise<IngestRun> {
   const notes: string[] = [];
-  const cp = await startControlPlane({ databaseUrl: o.databaseUrl });
+  const cp = await startControlPlane({ databaseUrl: o.databaseUrl, outputLimit: 200_000 });
   try {
-    const session = await ApiSession.signIn(cp.url, 'admin', benchAdminPassword);
+    const session = await cp.signIn();
     const group = await session.createGroup(`Bench ingest ${label}`);
     const tokens: string[] = new Array(o.instances);
     const t0 = performance.now();
@@ -144,6 +145,6 @@ export async function measureIngest(label: string, o: IngestOptions & { database
       notes,
     };
   } finally {
-    await cp.stop();
+    await cp.dispose();
   }
 }

@@ -1,6 +1,5 @@
 // Live propagation: a change made on the server by another client (a rename through the API) →
 // visible in an open console. Reference: the API round trip of the change itself, in the same run.
-import { api } from '../src/contract';
 import type { MedianMax } from './lib/results';
 import { openStage } from './lib/stage';
 import { medianMax } from './lib/stats';
@@ -27,7 +26,7 @@ export async function measureLive(o: { runs: number; log: (line: string) => void
       const renamed = `Renamed ${String(i + 1).padStart(2, '0')}`;
       const seen = await stage.watch(renamed, '', 30_000);
       const t0 = Date.now();
-      await stage.session.request('PATCH', api.runnerGroup(g.id), { name: renamed });
+      await stage.session.updateGroup(g.id, { name: renamed });
       request.push(Date.now() - t0);
       shown.push((await seen()) - t0);
       o.log(`live run ${i + 1}: shown after ${shown.at(-1)} ms (request ${request.at(-1)} ms)`);

@@ -20,9 +20,8 @@ import { type DisconnectFigures, measureDisconnect } from './disconnect';
 import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
 import { measureRunner, type RunnerFigures } from './runner';
-import { serveConsoleFrom } from './lib/control-plane';
 import { startPostgres } from './lib/postgres';
-import { killAllChildren, repoRoot } from './lib/processes';
+import { killAllChildren, repoRoot } from '../src/testing/processes';
 import { emptyResults, writeResults } from './lib/results';
 import { fmt, kib, type Row, renderTable } from './lib/table';
 
@@ -95,7 +94,8 @@ process.on('exit', () => {
   rmSync(consoleDir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
-serveConsoleFrom(consoleDir);
+// Every control plane the kit starts from here on serves this build.
+process.env.PADDOCK_DIST_DIR = consoleDir;
 const needsConsole = selected.has('console') || selected.has('disconnect') || selected.has('live');
 
 let bundleRunnersFiles = 0;

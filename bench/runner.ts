@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerCommand } from '../src/contract';
 import { asRunHere, dockerFromEnv, type TestDocker } from '../src/testing/docker-engine';
-import { ApiSession, benchAdminPassword, startControlPlane } from './lib/control-plane';
-import { repoRoot, rssMB } from './lib/processes';
+import { repoRoot, startControlPlane } from '../src/testing/processes';
+import { rssMB } from './lib/sample';
 import type { MedianMax } from './lib/results';
 import { medianMax } from './lib/stats';
 
@@ -61,7 +61,7 @@ export async function measureRunner(o: RunnerOptions): Promise<RunnerFigures> {
 
 async function measureIn(d: TestDocker, o: RunnerOptions): Promise<RunnerFigures> {
   const cp = await startControlPlane();
-  const session = await ApiSession.signIn(cp.url, 'admin', benchAdminPassword);
+  const session = await cp.signIn();
   const starts: number[] = [];
   const dockerRuns: number[] = [];
   const rss: number[] = [];
@@ -100,7 +100,7 @@ async function measureIn(d: TestDocker, o: RunnerOptions): Promise<RunnerFigures
       }
     }
   } finally {
-    await cp.stop();
+    await cp.dispose();
   }
   const start = medianMax(starts);
   const memory = medianMax(rss.map((v) => Math.round(v * 10) / 10));

@@ -1,8 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { api, type GroupWithKey } from '../src/contract';
-import { expect, test } from './fixtures';
-import { ownAdminPassword, signIn, startOwnServer } from './support-server';
+import { startControlPlane } from '../src/testing/processes';
+import { expect, signIn, test } from './fixtures';
 
 const wcag22aa = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -119,17 +119,17 @@ test.describe('axe, WCAG 2.2 AA, light and dark', () => {
       found.push(...(await axe(page, 'Activity')));
     });
 
-    runner.kill('SIGKILL');
+    runner.killGroup();
     expect(found).toEqual([]);
   });
 });
 
 test('axe finds nothing on the empty states, light and dark', async ({ browser }) => {
   // A control plane of its own: the shared one is never empty once other specs have run.
-  const server = await startOwnServer();
+  const server = await startControlPlane();
   const context = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
   try {
-    await signIn(context, server.url, 'admin', ownAdminPassword);
+    await signIn(context, server.url, 'admin', server.adminPassword);
     const page = await context.newPage();
     await page.goto('/');
     await expect(page.getByRole('heading', { name: 'No runner groups yet' })).toBeVisible();

@@ -1,7 +1,6 @@
 import type { Browser, Locator, Page, Route } from '@playwright/test';
-import { AdminApi } from '../src/runner/testing/admin-api';
-import { expect, test } from './fixtures';
-import { ownAdminPassword, type OwnServer, signIn, startOwnServer } from './support-server';
+import { type ControlPlane, startControlPlane } from '../src/testing/processes';
+import { expect, signIn, test } from './fixtures';
 
 // The console's frame while the control plane is away (PRODUCT.md §3: a banner, the last data stays,
 // it recovers by itself). These need a server of their own: they kill it.
@@ -21,12 +20,12 @@ async function drawnOnTop(locator: Locator): Promise<boolean> {
   });
 }
 
-async function withOwnServer(browser: Browser, run: (page: Page, server: OwnServer) => Promise<void>) {
-  const server = await startOwnServer();
+async function withOwnServer(browser: Browser, run: (page: Page, server: ControlPlane) => Promise<void>) {
+  const server = await startControlPlane();
   const context = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
   try {
-    await signIn(context, server.url, 'admin', ownAdminPassword);
-    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    await signIn(context, server.url, 'admin', server.adminPassword);
+    const admin = await server.signIn();
     await admin.createGroup('Survivor');
     await run(await context.newPage(), server);
   } finally {

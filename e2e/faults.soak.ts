@@ -1,18 +1,17 @@
-import type { ChildProcess } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { api } from '../src/contract';
-import { AdminApi } from '../src/runner/testing/admin-api';
-import { killProcessGroup, ownAdminPassword, signIn, spawnRunner, startOwnServer } from './support-server';
+import { type RunnerProcess, startControlPlane, startRunner } from '../src/testing/processes';
+import { signIn } from './fixtures';
 
 test('console with the control plane down for 30 s: banner throughout, data kept, recovery, runners green again', async ({ browser }) => {
-  const server = await startOwnServer({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
+  const server = await startControlPlane({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
   const context = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
-  const runners: ChildProcess[] = [];
+  const runners: RunnerProcess[] = [];
   try {
-    await signIn(context, server.url, 'admin', ownAdminPassword);
-    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    await signIn(context, server.url, 'admin', server.adminPassword);
+    const admin = await server.signIn();
     const group = await admin.createGroup('Long outage');
-    runners.push(spawnRunner(server.url, group.registrationKey, 'outage-1'), spawnRunner(server.url, group.registrationKey, 'outage-2'));
+    for (const name of ['outage-1', 'outage-2']) runners.push(startRunner({ server: server.url, key: group.registrationKey, name, version: '1.4.0', platform: 'process' }));
     const page = await context.newPage();
     await page.goto('/');
     const row = page.getByRole('row').filter({ hasText: 'Long outage' });
@@ -35,7 +34,7 @@ test('console with the control plane down for 30 s: banner throughout, data kept
     await admin.request('PATCH', api.runnerGroup(group.id), { name: 'Long outage over' });
     await expect(page.getByRole('row').filter({ hasText: 'Long outage over' })).toBeVisible({ timeout: 10_000 });
   } finally {
-    runners.forEach(killProcessGroup);
+    for (const r of runners) r.killGroup();
     // A context already torn down by a failed test must not keep the server and its data dir alive.
     await context.close().catch(() => {});
     await server.dispose();
@@ -43,12 +42,12 @@ test('console with the control plane down for 30 s: banner throughout, data kept
 });
 
 test('five SIGKILL and restart cycles under load: acknowledged writes kept, runners never red', async () => {
-  const server = await startOwnServer({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
-  const runners: ChildProcess[] = [];
+  const server = await startControlPlane({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
+  const runners: RunnerProcess[] = [];
   try {
-    let admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    let admin = await server.signIn();
     const group = await admin.createGroup('Cycles');
-    for (let i = 1; i <= 3; i++) runners.push(spawnRunner(server.url, group.registrationKey, `cycle-${i}`));
+    for (let i = 1; i <= 3; i++) runners.push(startRunner({ server: server.url, key: group.registrationKey, name: `cycle-${i}`, version: '1.4.0', platform: 'process' }));
     await expect.poll(async () => (await admin.group(group.id)).connectedCount, { timeout: 30_000 }).toBe(3);
 
     const acked: string[] = [];
@@ -67,7 +66,7 @@ test('five SIGKILL and restart cycles under load: acknowledged writes kept, runn
       running = false;
       await writer;
       await server.start();
-      admin = await AdminApi.signIn(server.url, ownAdminPassword);
+      admin = await server.signIn();
       const names = new Set((await admin.groups()).map((g) => g.name));
       expect(acked.filter((n) => !names.has(n)), `cycle ${cycle}: acknowledged writes lost`).toEqual([]);
       const until = Date.now() + 8_000;
@@ -79,7 +78,7 @@ test('five SIGKILL and restart cycles under load: acknowledged writes kept, runn
       await expect.poll(async () => (await admin.group(group.id)).connectedCount, { timeout: 20_000 }).toBe(3);
     }
   } finally {
-    runners.forEach(killProcessGroup);
+    for (const r of runners) r.killGroup();
     await server.dispose();
   }
 });

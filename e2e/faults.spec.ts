@@ -1,9 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
 import type { Page, Route } from '@playwright/test';
 import { api, type GroupWithKey, type RunnerGroup, type Update } from '../src/contract';
-import { AdminApi } from '../src/runner/testing/admin-api';
-import { expect, test } from './fixtures';
-import { killProcessGroup, ownAdminPassword, signIn, spawnRunner, startOwnServer } from './support-server';
+import { type RunnerProcess, startControlPlane, startRunner } from '../src/testing/processes';
+import { expect, signIn, test } from './fixtures';
 
 const unreachable = 'Cannot reach the control plane. Nothing was changed.';
 
@@ -180,12 +178,12 @@ test('double clicks and two tabs on Update start exactly one update', async ({ p
 
 test('control plane SIGKILLed under heartbeat load: acknowledged writes survive, runners stay green', async () => {
   test.setTimeout(120_000);
-  const server = await startOwnServer({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
-  const runners: ChildProcess[] = [];
+  const server = await startControlPlane({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
+  const runners: RunnerProcess[] = [];
   try {
-    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    const admin = await server.signIn();
     const real = await admin.createGroup('Real runners');
-    for (let i = 1; i <= 2; i++) runners.push(spawnRunner(server.url, real.registrationKey, `real-${i}`));
+    for (let i = 1; i <= 2; i++) runners.push(startRunner({ server: server.url, key: real.registrationKey, name: `real-${i}`, version: '1.4.0', platform: 'process' }));
     await expect.poll(async () => (await admin.group(real.id)).connectedCount, { timeout: 30_000 }).toBe(2);
 
     // Load: 20 protocol-level instances heartbeating flat out, and a writer creating groups.
@@ -242,7 +240,7 @@ test('control plane SIGKILLed under heartbeat load: acknowledged writes survive,
     await Promise.all(loops);
     await server.start();
 
-    const again = await AdminApi.signIn(server.url, ownAdminPassword);
+    const again = await server.signIn();
     const names = new Set((await again.groups()).map((g) => g.name));
     expect(ackedGroups.filter((n) => !names.has(n)), 'acknowledged group creations lost').toEqual([]);
 
@@ -265,18 +263,18 @@ test('control plane SIGKILLed under heartbeat load: acknowledged writes survive,
     }
     expect(Math.min(...seen)).toBe(2);
   } finally {
-    runners.forEach(killProcessGroup);
+    for (const r of runners) r.killGroup();
     await server.dispose();
   }
 });
 
 test('console with the control plane down: banner, data kept, failed mutation says so, recovery', async ({ browser }) => {
   test.setTimeout(120_000);
-  const server = await startOwnServer({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
+  const server = await startControlPlane({ env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '4' } });
   const context = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
   try {
-    await signIn(context, server.url, 'admin', ownAdminPassword);
-    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    await signIn(context, server.url, 'admin', server.adminPassword);
+    const admin = await server.signIn();
     const group = await admin.createGroup('Survivor');
     const page = await context.newPage();
     await page.goto('/');
@@ -310,7 +308,7 @@ test('console with the control plane down: banner, data kept, failed mutation sa
     await expect(banner).toBeHidden({ timeout: 30_000 });
     await expect(row).toBeVisible();
     // Live again: a change made elsewhere shows up without a reload.
-    const again = await AdminApi.signIn(server.url, ownAdminPassword);
+    const again = await server.signIn();
     await again.request('PATCH', api.runnerGroup(group.id), { name: 'Survivor again' });
     await expect(page.getByRole('row').filter({ hasText: 'Survivor again' })).toBeVisible({ timeout: 10_000 });
     expect((await again.groups()).map((g) => g.name)).not.toContain('Made while down');

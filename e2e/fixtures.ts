@@ -1,17 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { test as base, expect } from '@playwright/test';
+import { type BrowserContext, test as base, expect } from '@playwright/test';
+import { api } from '../src/contract';
+import { type RunnerProcess, startRunner } from '../src/testing/processes';
 import { EditDialog } from './page-objects/edit-dialog';
 import { NewGroupDialog } from './page-objects/new-group-dialog';
 import { RunnersPage } from './page-objects/runners-page';
-
-/** A real runner process started by a test; killed with its whole process group afterwards. */
-export interface RunnerProcess {
-  child: ChildProcess;
-  /** Everything it printed, for assertions that the key never shows. */
-  output(): string;
-  kill(signal: NodeJS.Signals): void;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 export interface StartRunnerOptions {
   key: string;
@@ -24,6 +16,7 @@ interface Fixtures {
   runnersPage: RunnersPage;
   newGroupDialog: NewGroupDialog;
   editDialog: EditDialog;
+  /** A real runner process dialling the shared server; its whole process group is killed when the test ends. */
   startRunner: (options: StartRunnerOptions) => RunnerProcess;
 }
 
@@ -34,30 +27,21 @@ export const test = base.extend<Fixtures>({
   startRunner: async ({ baseURL }, use) => {
     const started: RunnerProcess[] = [];
     await use(({ key, name, version = '1.3.0', extraArgs = [] }) => {
-      // The key travels in the environment, as the Docker image and Helm chart pass it.
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'src/runner/cli.ts', '--server', baseURL!, '--name', name, '--platform', 'process',
-          '--runner-version', version, ...extraArgs],
-        { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PADDOCK_RUNNER_KEY: key } },
-      );
-      let out = '';
-      child.stdout?.on('data', (d) => { out += d; });
-      child.stderr?.on('data', (d) => { out += d; });
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.on('exit', (code, signal) => resolve({ code, signal })),
-      );
-      const runner: RunnerProcess = {
-        child,
-        output: () => out,
-        kill: (signal) => { try { process.kill(-child.pid!, signal); } catch { /* already gone */ } },
-        exited,
-      };
+      const runner = startRunner({ server: baseURL!, key, name, version, platform: 'process', args: extraArgs });
       started.push(runner);
       return runner;
     });
-    for (const r of started) r.kill('SIGKILL');
+    for (const r of started) r.killGroup();
   },
 });
+
+/** Signs a browser context in to a server through its real API; the cookie lands in the context. */
+export async function signIn(context: BrowserContext, url: string, username: string, password: string): Promise<void> {
+  const res = await context.request.post(`${url}${api.session}`, {
+    data: { username, password },
+    headers: { 'x-requested-with': 'paddock', origin: url },
+  });
+  if (!res.ok()) throw new Error(`sign in as ${username} failed: HTTP ${res.status()}`);
+}
 
 export { expect };

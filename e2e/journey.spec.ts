@@ -84,7 +84,7 @@ test('create a group, install a runner with the one-time key, watch it live, upd
   });
 
   await test.step('killing the runner turns the dot red', async () => {
-    first.kill('SIGKILL');
+    first.killGroup();
     await expect(runnersPage.status(name)).toHaveText('Disconnected · 0 of 1', { timeout: 20_000 });
   });
 

@@ -2,12 +2,11 @@ import { request as httpRequest } from 'node:http';
 import type { APIResponse, Page } from '@playwright/test';
 import fc from 'fast-check';
 import { api } from '../src/contract';
-import { AdminApi } from '../src/runner/testing/admin-api';
 import { FakeClock } from '../src/server/clock';
 import { createLogger } from '../src/server/logger';
 import { startServer } from '../src/server/server';
-import { expect, test } from './fixtures';
-import { type OwnServer, ownAdminPassword, signIn, startOwnServer } from './support-server';
+import { type ControlPlane, startControlPlane, testAdminPassword } from '../src/testing/processes';
+import { expect, signIn, test } from './fixtures';
 
 /** The §8 headers every response carries, whatever its type. */
 function expectSecurityHeaders(what: string, headers: Record<string, string>) {
@@ -217,7 +216,7 @@ test('sessions end after 30 min idle and after 12 h in all, on a fake clock', as
     dataDir: 'memory',
     port: 0,
     host: '127.0.0.1',
-    adminPassword: ownAdminPassword,
+    adminPassword: testAdminPassword,
     distDir: process.env.PADDOCK_DIST_DIR ?? 'dist',
     clock,
     timers: false,
@@ -228,7 +227,7 @@ test('sessions end after 30 min idle and after 12 h in all, on a fake clock', as
       const res = await fetch(`${server.url}${api.session}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-requested-with': 'paddock' },
-        body: JSON.stringify({ username: 'admin', password: ownAdminPassword }),
+        body: JSON.stringify({ username: 'admin', password: testAdminPassword }),
       });
       expect(res.status).toBe(200);
       return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
@@ -260,7 +259,7 @@ test('sessions end after 30 min idle and after 12 h in all, on a fake clock', as
 
     await test.step('the console sends an idle user back to Sign in', async () => {
       const context = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
-      await signIn(context, server.url, 'admin', ownAdminPassword);
+      await signIn(context, server.url, 'admin', testAdminPassword);
       const page = await context.newPage();
       await page.goto('/');
       await expect(page.getByRole('heading', { name: 'Runners', level: 1 })).toBeVisible();
@@ -275,22 +274,22 @@ test('sessions end after 30 min idle and after 12 h in all, on a fake clock', as
 });
 
 test.describe('on a control plane of its own', () => {
-  let server: OwnServer;
+  let server: ControlPlane;
   const viewerPassword = 'viewer-password-not-secret';
 
   test.beforeAll(async () => {
-    server = await startOwnServer({ users: [{ name: 'vera', role: 'viewer', password: viewerPassword }], env: { PADDOCK_LOG_LEVEL: 'debug' } });
+    server = await startControlPlane({ users: [{ name: 'vera', role: 'viewer', password: viewerPassword }], env: { PADDOCK_LOG_LEVEL: 'debug' } });
   });
   test.afterAll(async () => {
     await server?.dispose();
   });
 
   test('a viewer cannot mutate anything through the API, and the console says why', async ({ browser }) => {
-    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    const admin = await server.signIn();
     const group = await admin.createGroup(`Viewer target ${Date.now().toString(36)}`);
     const before = await admin.group(group.id);
 
-    const viewer = await AdminApi.signIn(server.url, viewerPassword, 'vera');
+    const viewer = await server.signIn('vera', viewerPassword);
     expect((await viewer.request('GET', api.session)).body).toMatchObject({ username: 'vera', role: 'viewer' });
     expect((await viewer.request('GET', api.runnerGroups)).status).toBe(200);
     const attempts: Array<[string, string, unknown?]> = [
@@ -325,7 +324,7 @@ test.describe('on a control plane of its own', () => {
   });
 
   test('keys and tokens never reach the server logs', async () => {
-    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    const admin = await server.signIn();
     const group = await admin.createGroup(`Leak scan ${Date.now().toString(36)}`);
     const secrets = [group.registrationKey];
     const register = (key: string) =>
@@ -365,12 +364,12 @@ test.describe('on a control plane of its own', () => {
       expect(logs.includes(s), 'a key or token in the server logs').toBe(false);
       expect(logs.includes(s.slice(4, 30)), 'a fragment of a key or token in the server logs').toBe(false);
     }
-    expect(logs).not.toContain(ownAdminPassword);
+    expect(logs).not.toContain(testAdminPassword);
   });
 
   test('fuzzed bodies and queries on every endpoint never get a 5xx', async () => {
     test.setTimeout(120_000);
-    const admin = await AdminApi.signIn(server.url, ownAdminPassword);
+    const admin = await server.signIn();
     const group = await admin.createGroup(`Fuzz ${Date.now().toString(36)}`);
     const reg = await fetch(`${server.url}${api.runnerRegister}`, {
       method: 'POST',
@@ -395,7 +394,7 @@ test.describe('on a control plane of its own', () => {
       const res = await fetch(`${server.url}${api.session}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-requested-with': 'paddock' },
-        body: JSON.stringify({ username: 'admin', password: ownAdminPassword }),
+        body: JSON.stringify({ username: 'admin', password: testAdminPassword }),
       });
       return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     };

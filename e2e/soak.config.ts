@@ -1,5 +1,5 @@
 // `npm run test:soak`: the long fault runs that do not fit `npm test`'s time budget. Each spec starts
-// control planes of its own (e2e/support-server.ts), so no shared webServer is needed.
+// control planes of its own (src/testing/processes.ts), so no shared webServer is needed.
 import { defineConfig } from '@playwright/test';
 import base from '../playwright.config';
 

@@ -42,8 +42,8 @@ test('Runner disconnected and How it ended, with the group\'s names', async ({ p
   await expect(runnersPage.status(name)).toHaveText(/^Connected · \d of 4$/, { timeout: 30_000 });
 
   await test.step('kill two runners hard; one worker runs out of memory', async () => {
-    docker.kill('SIGKILL');
-    pod.kill('SIGKILL');
+    docker.killGroup();
+    pod.killGroup();
     // Whether the total counts the terminated runner is the Runners page's business; one stays connected.
     await expect(runnersPage.status(name)).toHaveText(/^Connected · 1 of \d$/, { timeout: 30_000 });
   });

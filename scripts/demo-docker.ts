@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerCommand, type GroupWithKey, type Update } from '../src/contract';
 import { DockerEngine } from '../src/runner/docker';
-import { type AdminApi, waitFor } from '../src/runner/testing/admin-api';
+import type { AdminApi } from '../src/testing/admin-api';
 import { asRunHere, dockerClient } from '../src/testing/docker-engine';
+import { waitFor } from '../src/testing/processes';
 
 type Client = ReturnType<typeof dockerClient>;
 type Say = (message: string) => void;

@@ -3,8 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Instance, RunnerGroup, TerminationCause, Update } from '../src/contract';
-import { AdminApi, waitFor } from '../src/runner/testing/admin-api';
+import { AdminApi } from '../src/testing/admin-api';
 import { holdEngineLock, testDocker } from '../src/testing/docker-engine';
+import { waitFor } from '../src/testing/processes';
 
 // `npm run demo` for real: the control plane and every runner process it starts, watched through the
 // API until each state of PRODUCT.md §2 has shown up, then stopped with Ctrl-C (SIGINT).

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../src/server/server';
 import { buildConsoleIfStale } from './build-console';
-import { AdminApi, waitFor } from '../src/runner/testing/admin-api';
-import { type RunnerProcess, startRunner } from '../src/runner/testing/runner-process';
+import { AdminApi } from '../src/testing/admin-api';
+import { type RunnerProcess, startRunner, waitFor } from '../src/testing/processes';
 import type { GroupWithKey, Update } from '../src/contract';
 import { type DemoEngine, demoEngine, dockerTimeline } from './demo-docker';
 
@@ -113,7 +113,7 @@ async function processTimeline(
     runners.push(r);
     return r;
   };
-  const registered = (r: RunnerProcess) => r.waitForLog(/Registered as instance (\S+);/, 30_000);
+  const registered = (r: RunnerProcess) => r.waitForOutput(/Registered as instance (\S+);/, 30_000);
 
   say('starting 12 runner processes on version 1.4.0');
 

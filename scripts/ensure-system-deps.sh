@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs Debian's chromium, postgresql, docker.io (a real engine for the Docker tests, PRODUCT.md §10) and
-# busybox-static (the shell of the locally made base image) when missing: CI machines start without them.
+# Installs Debian's chromium, postgresql, openssl, docker.io and busybox-static when missing (CI machines start
+# without them; openssl makes the self-signed CA of the reconciler's in-cluster HTTPS test; docker.io is the real
+# engine of the Docker tests, PRODUCT.md §10; busybox-static is the shell of the locally made base image).
 set -euo pipefail
 need=()
 [[ -x ${CHROMIUM_PATH:-/usr/bin/chromium} ]] || need+=(chromium)
 [[ -x /usr/lib/postgresql/15/bin/initdb ]] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v openssl >/dev/null || need+=(openssl)
 # Only root can start a throwaway dockerd; elsewhere the Docker tests say they skip (never under CI=true).
 if [[ $(id -u) -eq 0 || ${CI:-} == true ]]; then
   [[ -x /usr/sbin/dockerd && -x /usr/bin/docker ]] || need+=(docker.io)

@@ -3,7 +3,7 @@ import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from './processes';
+import { freePort } from '../../src/testing/processes';
 
 /** A PostgreSQL server the bench can create throwaway databases in. */
 export interface Postgres {

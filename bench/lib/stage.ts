@@ -1,12 +1,13 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { launchChromium, signedInContext } from './browser';
-import { ApiSession, benchAdminPassword, type ControlPlane, type ControlPlaneOptions, startControlPlane } from './control-plane';
+import type { AdminApi } from '../../src/testing/admin-api';
+import { type ControlPlane, type ControlPlaneOptions, startControlPlane } from '../../src/testing/processes';
 import { addProbes, probe, waitForProbe } from './page-probes';
 
 /** A control plane, an API session and a console open on the Runners page in Chromium. */
 export interface Stage {
   cp: ControlPlane;
-  session: ApiSession;
+  session: AdminApi;
   browser: Browser;
   context: BrowserContext;
   page: Page;
@@ -18,13 +19,14 @@ export interface Stage {
 }
 
 export async function openStage(options: ControlPlaneOptions = {}): Promise<Stage> {
-  const cp = await startControlPlane(options);
+  // The tail of the server's output only: it runs for minutes under load.
+  const cp = await startControlPlane({ outputLimit: 200_000, ...options });
   const readyAt = Date.now();
   let browser: Browser | undefined;
   try {
-    const session = await ApiSession.signIn(cp.url, 'admin', benchAdminPassword);
+    const session = await cp.signIn();
     browser = await launchChromium();
-    const context = await signedInContext(browser, cp.url, benchAdminPassword);
+    const context = await signedInContext(browser, cp.url, cp.adminPassword);
     const page = await context.newPage();
     await addProbes(page);
     await page.goto('/');
@@ -43,12 +45,12 @@ export async function openStage(options: ControlPlaneOptions = {}): Promise<Stag
       },
       async close() {
         await b.close();
-        await cp.stop();
+        await cp.dispose();
       },
     };
   } catch (e) {
     await browser?.close();
-    await cp.stop();
+    await cp.dispose();
     throw e;
   }
 }

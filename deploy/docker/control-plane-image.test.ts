@@ -4,8 +4,9 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it, type TestContext } from 'vitest';
-import { AdminApi, waitFor } from '../../src/runner/testing/admin-api';
+import { AdminApi } from '../../src/testing/admin-api';
 import { type DockerInspect, testDocker } from '../../src/testing/docker-engine';
+import { waitFor } from '../../src/testing/processes';
 
 // The control-plane image on a real Docker engine (PRODUCT.md §10): with a named volume (PGlite under /data)
 // and with DATABASE_URL (the run's PostgreSQL), each healthy by its own HEALTHCHECK; a data folder it cannot

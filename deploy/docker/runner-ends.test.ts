@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../../src/runner/testing/admin-api';
+import { waitFor } from '../../src/testing/processes';
 import { testDocker } from '../../src/testing/docker-engine';
 import { nameOf, runnerHarness } from './runner-harness';
 

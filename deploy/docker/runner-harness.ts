@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, type TestContext } from 'vitest';
 import { dockerCommand, groupSlug, type Instance, type Update } from '../../src/contract';
-import { waitFor } from '../../src/runner/testing/admin-api';
-import { startTestServer, type TestServer, uniqueGroupName } from '../../src/runner/testing/server';
+import { type AdminApi, uniqueGroupName } from '../../src/testing/admin-api';
+import { type ControlPlane, startControlPlane, waitFor } from '../../src/testing/processes';
 import { asRunHere, type DockerInspect, type TestDocker } from '../../src/testing/docker-engine';
 
 /** A runner group of one test, with the label its containers carry (they are removed when the test ends). */
@@ -18,17 +18,27 @@ export interface Group {
  */
 export function runnerHarness(docker: TestDocker | null) {
   const d = docker!;
-  let server: TestServer;
+  let controlPlane: ControlPlane | undefined;
+  let server: { url: string; admin: AdminApi };
   beforeAll(async () => {
     if (!docker) return;
-    server = await startTestServer({ runnerVersion: '1.5.0', heartbeatSeconds: 1, offlineAfterSeconds: 10, updateDeadlineSeconds: 120 });
+    controlPlane = await startControlPlane({
+      dataDir: 'memory',
+      env: {
+        PADDOCK_RUNNER_VERSION: '1.5.0',
+        PADDOCK_HEARTBEAT_SECONDS: '1',
+        PADDOCK_OFFLINE_AFTER_SECONDS: '10',
+        PADDOCK_UPDATE_DEADLINE_SECONDS: '120',
+      },
+    });
+    server = { url: controlPlane.url, admin: await controlPlane.signIn() };
   });
   afterAll(async () => {
-    await server?.close();
+    await controlPlane?.dispose();
   });
 
   const h = {
-    get server(): TestServer {
+    get server(): { url: string; admin: AdminApi } {
       return server;
     },
 

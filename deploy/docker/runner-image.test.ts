@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { groupSlug, type Update } from '../../src/contract';
-import { waitFor } from '../../src/runner/testing/admin-api';
+import { waitFor } from '../../src/testing/processes';
 import { holdEngineLock, testDocker } from '../../src/testing/docker-engine';
 import { escapeRegExp, expectNoSecrets, type Group, nameOf, runnerHarness } from './runner-harness';
 

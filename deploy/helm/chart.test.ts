@@ -78,6 +78,11 @@ function find(docs: Record<string, unknown>[], kind: string): Any[] {
   return docs.filter((d) => d.kind === kind);
 }
 
+/** The runner's own objects (<release>-runner), not the reconciler's. */
+function runnerOf(docs: Record<string, unknown>[], kind: string): Any {
+  return find(docs, kind).find((d) => d.metadata.name.endsWith('-runner'));
+}
+
 describe('values.yaml and templates agree', () => {
   it.each(Object.entries(variants))('every --set key of the %s command exists in values.yaml and is read by a template', (_name, command) => {
     for (const assignment of helmArgs(command).sets) {
@@ -117,9 +122,20 @@ describe('rendered chart', () => {
       expect(d.metadata.namespace).toBe('paddock');
       for (const v of Object.values(d.metadata.labels ?? {})) expect(v.length).toBeLessThanOrEqual(63);
     }
-    expect(documents.map((d) => d.kind).sort()).toEqual(['Deployment', 'Job', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount']);
+    expect(documents.map((d) => `${d.kind}/${(d as K8s).metadata.name}`).sort()).toEqual([
+      'Deployment/prod-eu-reconciler',
+      'Deployment/prod-eu-runner',
+      'Job/prod-eu-runner-operator',
+      'Role/prod-eu-reconciler',
+      'Role/prod-eu-runner',
+      'RoleBinding/prod-eu-reconciler',
+      'RoleBinding/prod-eu-runner',
+      'Secret/prod-eu-runner-key',
+      'ServiceAccount/prod-eu-reconciler',
+      'ServiceAccount/prod-eu-runner',
+    ]);
 
-    const [deployment] = find(documents, 'Deployment');
+    const deployment = runnerOf(documents, 'Deployment');
     expect(deployment.metadata.name).toBe('prod-eu-runner');
     expect(deployment.metadata.labels.app).toBe('prod-eu-runner');
     expect(deployment.spec.selector.matchLabels).toEqual({ app: 'prod-eu-runner' });
@@ -143,11 +159,11 @@ describe('rendered chart', () => {
     expect(secret.metadata.name).toBe('prod-eu-runner-key');
     expect(Buffer.from(secret.data.appKey, 'base64').toString()).toBe(key);
 
-    const [role] = find(documents, 'Role');
-    const [binding] = find(documents, 'RoleBinding');
+    const role = runnerOf(documents, 'Role');
+    const binding = runnerOf(documents, 'RoleBinding');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'prod-eu-runner', namespace: 'paddock' }]);
-    expect(find(documents, 'ServiceAccount')[0].metadata.name).toBe('prod-eu-runner');
+    expect(runnerOf(documents, 'ServiceAccount').metadata.name).toBe('prod-eu-runner');
     const deploymentRule = role.rules.find((r: Any) => r.apiGroups.includes('apps'));
     expect(deploymentRule.resources).toContain('deployments');
     expect(deploymentRule.verbs).toEqual(expect.arrayContaining(['get', 'patch']));
@@ -173,7 +189,7 @@ describe('rendered chart', () => {
     const { release, namespace, sets } = helmArgs(variants.existingSecret);
     const { documents } = renderChart(chartDir, release, namespace, sets);
     expect(find(documents, 'Secret')).toEqual([]);
-    const [deployment] = find(documents, 'Deployment');
+    const deployment = runnerOf(documents, 'Deployment');
     const keyEnv = deployment.spec.template.spec.containers[0].env.find((e: Any) => e.name === 'PADDOCK_RUNNER_KEY');
     const external = parseYaml(
       externalSecretManifest({ groupName: base.groupName, secretStoreName: 'vault', secretStoreKind: 'ClusterSecretStore', remoteKey: 'k' }),
@@ -186,7 +202,7 @@ describe('rendered chart', () => {
   it('resource limits reach the runner container and the plugin containers', () => {
     const { release, namespace, sets } = helmArgs(variants.inlineWithEverything);
     const { documents } = renderChart(chartDir, release, namespace, sets);
-    const [deployment] = find(documents, 'Deployment');
+    const deployment = runnerOf(documents, 'Deployment');
     expect(deployment.metadata.namespace).toBe('ci');
     expect(deployment.spec.replicas).toBe(3);
     const [container] = deployment.spec.template.spec.containers;
@@ -205,7 +221,7 @@ describe('rendered chart', () => {
     const { documents, notes } = renderChart(chartDir, release, namespace, sets);
     const words = argv(kubectlScaleCommand(base.groupName, 4, namespace));
     expect(words.slice(0, 3)).toEqual(['kubectl', 'scale', 'deployment']);
-    expect(words[3]).toBe(find(documents, 'Deployment')[0].metadata.name);
+    expect(words[3]).toBe(runnerOf(documents, 'Deployment').metadata.name);
     expect(notes).toContain('kubectl logs deployment/prod-eu-runner -n paddock');
   });
 
@@ -215,7 +231,7 @@ describe('rendered chart', () => {
       .map((f) => readFileSync(join(import.meta.dirname, '../../src/runner', f), 'utf8'))
       .join('\n');
     const { release, namespace, sets } = helmArgs(variants.inline);
-    const [deployment] = find(renderChart(chartDir, release, namespace, sets).documents, 'Deployment');
+    const deployment = runnerOf(renderChart(chartDir, release, namespace, sets).documents, 'Deployment');
     const names = deployment.spec.template.spec.containers[0].env.map((e: Any) => e.name as string).filter((n: string) => /^PADDOCK_(RUNNER_|AGENT_VERSION|SERVER_URL)/.test(n));
     expect(names.length).toBe(5);
     for (const name of names) expect(runnerSource).toContain(name);

@@ -2,7 +2,8 @@
 // consistency tests can render it without a `helm` binary. It is strict where Helm is lenient: a
 // `.Values` path that does not exist is an error, not "<no value>". Supported: text/trim markers,
 // comments, `define`/`include`, `if`/`else`/`end`, `.Values`/`.Release`/`.Chart` fields, string and
-// number literals, parentheses, pipelines, and the functions in `functions` below.
+// number literals, parentheses, pipelines, and the functions in `functions` below (Sprig's trunc and
+// trimSuffix among them, for names that must stay within 63 characters).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -123,6 +124,12 @@ class Renderer {
     nindent: (n, v) => `\n${indent(Number(n), toText(v))}`,
     indent: (n, v) => indent(Number(n), toText(v)),
     not: (v) => !truthy(v),
+    trunc: (n, v) => toText(v).slice(0, Number(n)),
+    trimSuffix: (suffix, v) => {
+      const t = toText(v);
+      const x = toText(suffix);
+      return x && t.endsWith(x) ? t.slice(0, -x.length) : t;
+    },
     printf: (format, ...args) => {
       let i = 0;
       return String(format).replace(/%[sdv]/g, () => toText(args[i++]));
@@ -263,7 +270,8 @@ export function renderChart(chartDir: string, release: string, namespace: string
   const documents: Record<string, unknown>[] = [];
   for (const text of manifests.values()) {
     for (const doc of text.split(/^---$/m)) {
-      const parsedDoc = parseYaml(doc) as Record<string, unknown> | null;
+      // As Helm and kubectl read manifests: YAML 1.1 (0440 is octal, an unquoted yes is true).
+      const parsedDoc = parseYaml(doc, { version: '1.1' }) as Record<string, unknown> | null;
       if (parsedDoc) documents.push(parsedDoc);
     }
   }

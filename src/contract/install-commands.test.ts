@@ -174,6 +174,7 @@ describe('dockerCommand', () => {
 describe('kubectlScaleCommand', () => {
   it('scales <slug>-runner', () => {
     expect(kubectlScaleCommand('Prod EU', 3)).toBe('kubectl scale deployment prod-eu-runner --replicas=3 -n paddock');
+    expect(kubectlScaleCommand('Prod EU', 'N', 'ci runners')).toBe("kubectl scale deployment prod-eu-runner --replicas=N -n 'ci runners'");
   });
 });
 

@@ -187,8 +187,8 @@ function yamlString(value: string): string {
     : JSON.stringify(value);
 }
 
-/** Scales the group's Deployment: how to add Kubernetes instances. */
-export function kubectlScaleCommand(groupName: string, replicas: number, namespace = defaultRunnerNamespace): string {
+/** Scales the group's Deployment: how to add Kubernetes instances (`'N'` where the reader picks the number). */
+export function kubectlScaleCommand(groupName: string, replicas: number | 'N', namespace = defaultRunnerNamespace): string {
   return `kubectl scale deployment ${groupSlug(groupName)}-runner --replicas=${replicas} -n ${shellQuote(namespace)}`;
 }
 

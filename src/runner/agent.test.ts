@@ -3,10 +3,9 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Instance } from '../contract';
+import { type AdminApi, uniqueGroupName } from '../testing/admin-api';
+import { type ControlPlane, killAllRunners, type RunnerOptions, type RunnerProcess, startControlPlane, startRunner, waitFor } from '../testing/processes';
 import { memoryLimitBytes, ownMemoryCgroup } from './cgroup';
-import { waitFor } from './testing/admin-api';
-import { killAllRunners, type RunnerProcess, type RunnerProcessOptions, startRunner } from './testing/runner-process';
-import { startTestServer, type TestServer, uniqueGroupName } from './testing/server';
 
 // Whether a kernel OOM kill can be proven here (see supervisor.test.ts): root on cgroup v1, or a limit already.
 const ownCgroup = ownMemoryCgroup();
@@ -16,37 +15,42 @@ if (!canLimitWorker) {
   console.warn('\n!!! agent.test.ts: no memory cgroup limit can be set for the worker here (needs root on cgroup v1): the OOMKilled test SKIPS\n');
 }
 
-// Real runner processes against a real control plane on loopback: heartbeat 1 s, offline after 3 s.
-let server: TestServer;
+// Real runner processes against a real control plane process on loopback: heartbeat 1 s, offline after 3 s.
+let server: ControlPlane;
+let admin: AdminApi;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startControlPlane({
+    dataDir: 'memory',
+    env: { PADDOCK_HEARTBEAT_SECONDS: '1', PADDOCK_OFFLINE_AFTER_SECONDS: '3', PADDOCK_UPDATE_DEADLINE_SECONDS: '60' },
+  });
+  admin = await server.signIn();
 });
 afterAll(async () => {
-  await server?.close();
+  await server?.dispose();
 });
 // Tests run concurrently (each has its own group); every runner is killed when its test ends.
 afterAll(() => killAllRunners());
 
 /** Starts a runner process that is killed (with its process group) when the test ends. */
-function runner(ctx: TestContext, opts: RunnerProcessOptions): RunnerProcess {
+function runner(ctx: TestContext, opts: RunnerOptions): RunnerProcess {
   const r = startRunner(opts);
   ctx.onTestFinished(() => r.killGroup());
   return r;
 }
 
 async function groupWithKey(prefix: string) {
-  const g = await server.admin.createGroup(uniqueGroupName(prefix));
+  const g = await admin.createGroup(uniqueGroupName(prefix));
   return { id: g.id, key: g.registrationKey };
 }
 
 async function instanceOf(groupId: string, r: RunnerProcess): Promise<Instance> {
-  const m = await r.waitForLog(/Registered as instance (\S+);/);
+  const m = await r.waitForOutput(/Registered as instance (\S+);/);
   const id = m[1]!;
-  return waitFor(async () => (await server.admin.instances(groupId)).find((i) => i.id === id), `instance ${id} listed`);
+  return waitFor(async () => (await admin.instances(groupId)).find((i) => i.id === id), `instance ${id} listed`);
 }
 
 async function instanceNow(groupId: string, id: string): Promise<Instance> {
-  const found = (await server.admin.instances(groupId)).find((i) => i.id === id);
+  const found = (await admin.instances(groupId)).find((i) => i.id === id);
   if (!found) throw new Error(`instance ${id} not listed`);
   return found;
 }
@@ -80,10 +84,10 @@ describe('runner agent against a real control plane', () => {
     expect(inst).toMatchObject({ name: 'alpha', platform: 'process', version: '1.4.0', status: 'connected', termination: null });
     const first = Date.parse(inst.lastHeartbeatAt);
     await waitFor(async () => Date.parse((await instanceNow(groupId, inst.id)).lastHeartbeatAt) > first + 1500, 'heartbeats to advance', 10_000);
-    const group = await server.admin.group(groupId);
+    const group = await admin.group(groupId);
     expect(group).toMatchObject({ status: 'connected', connectedCount: 1, instanceCount: 1, versions: ['1.4.0'] });
     expect(r.exit).toBeNull();
-    expectNoSecrets(r.output, key);
+    expectNoSecrets(r.output(), key);
     // Given with --key, the key is still not in the command line `ps` shows: the process renames itself.
     expect(readFileSync(`/proc/${r.pid}/cmdline`, 'utf8')).not.toContain(key);
   });
@@ -103,7 +107,7 @@ describe('runner agent against a real control plane', () => {
     // Not before the 3 s window has passed since the last heartbeat (which was at most ~1.1 s before the kill).
     expect(Date.now() - killedAt).toBeGreaterThan(1500);
     expect(gone.termination).toBeNull();
-    expect((await server.admin.group(groupId)).status).toBe('disconnected');
+    expect((await admin.group(groupId)).status).toBe('disconnected');
   });
 
   it('SIGTERM: says goodbye, exits within 2 s, disconnected at once with signal 15', async (ctx) => {
@@ -180,17 +184,17 @@ describe('runner agent against a real control plane', () => {
     const key = `prk_${'A'.repeat(46)}`;
     const r = runner(ctx, { server: server.url, key, keyInArgs: true });
     expect(await r.waitForExit()).toEqual({ code: 1, signal: null });
-    const refusals = r.output.split('\n').filter((l) => /refused/.test(l));
+    const refusals = r.output().split('\n').filter((l) => /refused/.test(l));
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toMatch(/registration key revoked or unknown/);
-    expect(r.output).not.toMatch(/retrying in/);
-    expectNoSecrets(r.output, key);
+    expect(r.output()).not.toMatch(/retrying in/);
+    expectNoSecrets(r.output(), key);
   });
 
   it.concurrent('keeps trying with backoff while the server cannot be reached, and says why', async (ctx) => {
     const closed = await closedPort();
     const r = runner(ctx, { server: `http://127.0.0.1:${closed}`, key: `prk_${'B'.repeat(46)}` });
-    await r.waitForLog(
+    await r.waitForOutput(
       new RegExp(`Registration failed \\(other\\): cannot reach 127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\); retrying in [\\d.]+ s[\\s\\S]*Registration failed`),
     );
     expect(r.exit).toBeNull();
@@ -212,12 +216,12 @@ async function heartbeatOf(groupId: string, id: string): Promise<number> {
 
 describe('registration keys and group deletion', () => {
   it.concurrent('key rotated: the running runner keeps working, a new one with the old key is refused, the new key works', async (ctx) => {
-    const g = await server.admin.createGroup(uniqueGroupName('rotate'));
+    const g = await admin.createGroup(uniqueGroupName('rotate'));
     const oldKey = g.registrationKey;
     const running = runner(ctx, { server: server.url, key: oldKey, name: 'before-rotation' });
     const inst = await instanceOf(g.id, running);
 
-    const rotated = await server.admin.rotateKey(g.id);
+    const rotated = await admin.rotateKey(g.id);
     expect(rotated.registrationKey).not.toBe(oldKey);
     const at = await heartbeatOf(g.id, inst.id);
     await waitFor(async () => (await heartbeatOf(g.id, inst.id)) > at + 1500, 'heartbeats after the rotation', 10_000);
@@ -225,26 +229,26 @@ describe('registration keys and group deletion', () => {
 
     const late = runner(ctx, { server: server.url, key: oldKey, name: 'old-key' });
     expect(await late.waitForExit()).toEqual({ code: 1, signal: null });
-    expect(late.output).toMatch(/registration key revoked or unknown/);
-    expect(late.output).not.toContain(oldKey);
+    expect(late.output()).toMatch(/registration key revoked or unknown/);
+    expect(late.output()).not.toContain(oldKey);
 
     const fresh = runner(ctx, { server: server.url, key: rotated.registrationKey, name: 'new-key' });
     await instanceOf(g.id, fresh);
-    const instances = await server.admin.instances(g.id);
+    const instances = await admin.instances(g.id);
     expect(instances.filter((i) => i.status === 'connected').map((i) => i.name).sort()).toEqual(['before-rotation', 'new-key']);
   });
 
   it.concurrent('group deleted: its runner gets 410 on the next heartbeat, logs one line and exits 1 without retrying', async (ctx) => {
-    const g = await server.admin.createGroup(uniqueGroupName('deleted'));
+    const g = await admin.createGroup(uniqueGroupName('deleted'));
     const r = runner(ctx, { server: server.url, key: g.registrationKey });
     await instanceOf(g.id, r);
     const workerPid = await r.workerPid();
-    await server.admin.deleteGroup(g.id);
+    await admin.deleteGroup(g.id);
     expect(await r.waitForExit(10_000)).toEqual({ code: 1, signal: null });
-    const lines = r.output.split('\n').filter((l) => /refused/.test(l));
+    const lines = r.output().split('\n').filter((l) => /refused/.test(l));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/deleted/);
-    expect(r.output).not.toMatch(/Heartbeat failed/);
+    expect(r.output()).not.toMatch(/Heartbeat failed/);
     expect(isAlive(workerPid)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-/** `npm run runner -- --server <url> --key <key> [--name N] [--platform process]` */
+/** `npm run runner -- --server <url> --key <key> [--name N] [--platform process]`, or `npm run runner -- reconcile …` */
 import { Agent } from './agent';
 import { procTable, watchLauncher } from './launcher-watch';
 import { createLogger } from './log';
@@ -6,6 +6,21 @@ import { helpText, parseRunnerOptions } from './options';
 import { type RegisteredMessage, replacementEnv } from './replacement';
 
 const argv = process.argv.slice(2);
+// `reconcile` is the Kubernetes reconciler (PRODUCT.md §11), a different program on the same image.
+if (argv[0] === 'reconcile') {
+  const { runReconcile } = await import('./reconcile/main');
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  const stop = new AbortController();
+  process.on('SIGTERM', () => stop.abort());
+  process.on('SIGINT', () => stop.abort());
+  process.exit(
+    await runReconcile(argv.slice(1), process.env, {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+      stop: stop.signal,
+    }),
+  );
+}
 const parsed = parseRunnerOptions(argv, process.env);
 if (parsed.kind === 'help') {
   process.stdout.write(`${helpText}\n`);

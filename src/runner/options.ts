@@ -52,6 +52,8 @@ Test-only switches (they break the runner on purpose; never use them in producti
   --test-work-seconds <n>        delay before the worker's test exit or OOM (default 0)
   --test-heartbeat-seconds <n>   heartbeat at this interval instead of the server's
 
+The Kubernetes runner-pool reconciler is another mode: npm run runner -- reconcile --help
+
 Exit codes: 0 stopped or replaced by an update; 1 refused by the control plane (key revoked,
 group deleted); 2 bad arguments; otherwise the worker's exit code (128 + signal when killed).`;
 

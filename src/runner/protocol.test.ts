@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from './testing/admin-api';
-import { killAllRunners, startRunner } from './testing/runner-process';
+import { killAllRunners, startRunner, waitFor } from '../testing/processes';
 
 // A scripted control plane on loopback, to see exactly what the runner sends on the wire and to play
 // answers the real server gives rarely (a command repeated while the replacement is starting, 503s).
@@ -68,8 +67,8 @@ describe('runner protocol on the wire', () => {
     });
     const r = startRunner({ server: url, key, name: 'wire-1', version: '1.4.0' });
     // A process replacement keeps the instance name but logs §4's Docker lines word for word (the guide searches for them).
-    await r.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0 and configuration from container with id: i-old \(a process here; it registers as wire-1\)/);
-    await r.waitForLog(/Found existing container with name: paddock-runner-1\.5\.0 already running with id: pid-\d+ \(a process here; it registers as wire-1\)/);
+    await r.waitForOutput(/Creating new container with name: paddock-runner-1\.5\.0 and configuration from container with id: i-old \(a process here; it registers as wire-1\)/);
+    await r.waitForOutput(/Found existing container with name: paddock-runner-1\.5\.0 already running with id: pid-\d+ \(a process here; it registers as wire-1\)/);
     expect(await r.waitForExit(20_000)).toEqual({ code: 0, signal: null });
 
     const registers = calls.filter((c) => c.path === '/api/v1/runner/register');
@@ -85,8 +84,8 @@ describe('runner protocol on the wire', () => {
     expect(events.at(-1)).toEqual({ type: 'terminated', exitCode: 0, signal: null, reason: 'Replaced' });
     // The replacement carries on heartbeating on 1.5.0 with its own token after the old one left.
     await waitFor(() => calls.some((c) => c.path === '/api/v1/runner/heartbeat' && c.auth === `Bearer ${newToken}` && c.body.version === '1.5.0'), 'replacement heartbeat');
-    expect(r.output.match(/Found existing container/g)).toHaveLength(1);
-    expect(r.output).not.toMatch(/prk_K|pit_O|pit_N/);
+    expect(r.output().match(/Found existing container/g)).toHaveLength(1);
+    expect(r.output()).not.toMatch(/prk_K|pit_O|pit_N/);
   });
 
   it('reports the last connection error once, in the next successful heartbeat', async () => {
@@ -118,6 +117,6 @@ describe('runner protocol on the wire', () => {
     const r = startRunner({ server: url, key });
     expect(await r.waitForExit()).toEqual({ code: 1, signal: null });
     expect(calls.filter((c) => c.path === '/api/v1/runner/heartbeat')).toHaveLength(2);
-    expect(r.output.split('\n').filter((l) => /ERROR/.test(l))).toEqual([expect.stringMatching(/Heartbeat refused: the runner group was deleted \(410: runner group deleted\)/)]);
+    expect(r.output().split('\n').filter((l) => /ERROR/.test(l))).toEqual([expect.stringMatching(/Heartbeat refused: the runner group was deleted \(410: runner group deleted\)/)]);
   });
 });

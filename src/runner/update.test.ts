@@ -1,25 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Update } from '../contract';
 import { hostname } from 'node:os';
-import { waitFor } from './testing/admin-api';
+import { type AdminApi, uniqueGroupName } from '../testing/admin-api';
+import { type ControlPlane, killAllRunners, type RunnerOptions, type RunnerProcess, startControlPlane, startRunner, waitFor } from '../testing/processes';
 import { FakeDocker } from './testing/fake-docker';
-import { killAllRunners, type RunnerProcess, type RunnerProcessOptions, startRunner } from './testing/runner-process';
-import { startTestServer, type TestServer, uniqueGroupName } from './testing/server';
 
 // The latest runner version is 1.5.0; every runner here starts on 1.4.0.
-let server: TestServer;
+let server: ControlPlane;
+let admin: AdminApi;
 beforeAll(async () => {
-  // A roomier offline window than the default 3 s: nothing here waits for it, and a loaded machine must not flap.
-  server = await startTestServer({ runnerVersion: '1.5.0', updateDeadlineSeconds: 60, offlineAfterSeconds: 6 });
+  server = await startControlPlane({
+    dataDir: 'memory',
+    env: {
+      PADDOCK_RUNNER_VERSION: '1.5.0',
+      PADDOCK_HEARTBEAT_SECONDS: '1',
+      // A roomier offline window than the 3 s of the other runner tests: nothing here waits for it, and a loaded machine must not flap.
+      PADDOCK_OFFLINE_AFTER_SECONDS: '6',
+      PADDOCK_UPDATE_DEADLINE_SECONDS: '60',
+    },
+  });
+  admin = await server.signIn();
 });
 afterAll(async () => {
-  await server?.close();
+  await server?.dispose();
 });
 // Tests run concurrently (each has its own group); every runner is killed when its test ends.
 afterAll(() => killAllRunners());
 
 /** Starts a runner process that is killed (with its process group, replacements included) when the test ends. */
-function runner(ctx: TestContext, opts: RunnerProcessOptions): RunnerProcess {
+function runner(ctx: TestContext, opts: RunnerOptions): RunnerProcess {
   const r = startRunner(opts);
   ctx.onTestFinished(() => r.killGroup());
   return r;
@@ -28,13 +37,13 @@ function runner(ctx: TestContext, opts: RunnerProcessOptions): RunnerProcess {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function registeredId(r: RunnerProcess): Promise<string> {
-  return (await r.waitForLog(/Registered as instance (\S+);/))[1]!;
+  return (await r.waitForOutput(/Registered as instance (\S+);/))[1]!;
 }
 
 async function updateSettles(groupId: string, updateId: string, timeoutMs = 20_000): Promise<Update> {
   return waitFor(
     async () => {
-      const u = (await server.admin.updates(groupId)).find((x) => x.id === updateId);
+      const u = (await admin.updates(groupId)).find((x) => x.id === updateId);
       return u && u.state !== 'in_progress' ? u : undefined;
     },
     `update ${updateId} to finish`,
@@ -45,25 +54,25 @@ async function updateSettles(groupId: string, updateId: string, timeoutMs = 20_0
 
 describe('updates carried out by real runner processes', () => {
   it.concurrent('succeeds even after the key was rotated: the replacement keeps the name build-1 on 1.5.0, the old one exits 0', async (ctx) => {
-    const g = await server.admin.createGroup(uniqueGroupName('update-ok'));
+    const g = await admin.createGroup(uniqueGroupName('update-ok'));
     const r = runner(ctx, { server: server.url, key: g.registrationKey, name: 'build-1', version: '1.4.0' });
     const oldId = await registeredId(r);
-    await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 1, 'runner connected');
+    await waitFor(async () => (await admin.group(g.id)).connectedCount === 1, 'runner connected');
     // A rotated key must not block the update: the replacement registers with the old instance's token.
-    await server.admin.rotateKey(g.id);
+    await admin.rotateKey(g.id);
 
-    const update = await server.admin.requestUpdate(g.id);
+    const update = await admin.requestUpdate(g.id);
     expect(update).toMatchObject({ targetVersion: '1.5.0', state: 'in_progress' });
-    await r.waitForLog(
+    await r.waitForOutput(
       new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration from container with id: ${oldId} \\(a process here; it registers as build-1\\)`),
     );
     expect(await r.waitForExit()).toEqual({ code: 0, signal: null });
 
     const done = await updateSettles(g.id, update.id);
     expect(done.state).toBe('succeeded');
-    const group = await server.admin.group(g.id);
+    const group = await admin.group(g.id);
     expect(group).toMatchObject({ status: 'connected', connectedCount: 1, versions: ['1.5.0'] });
-    const instances = await server.admin.instances(g.id);
+    const instances = await admin.instances(g.id);
     const old = instances.find((i) => i.id === oldId)!;
     expect(old.status).toBe('terminated');
     expect(old.termination).toMatchObject({ exitCode: 0, reason: 'Replaced', cause: 'replaced' });
@@ -71,20 +80,20 @@ describe('updates carried out by real runner processes', () => {
     // On the process platform the replacement keeps the instance's name, so a group's instances stay apart.
     expect(fresh).toMatchObject({ name: 'build-1', version: '1.5.0', status: 'connected', platform: 'process' });
     // The replacement lives on after its parent exited, in the same process group, logging to the same output.
-    expect(r.output).toMatch(new RegExp(`Registered as instance ${fresh.id};`));
-    expect(r.output).not.toContain(g.registrationKey);
-    expect(r.output).not.toMatch(/pit_[A-Za-z0-9]{8,}|prk_[A-Za-z0-9]{8,}/);
+    expect(r.output()).toMatch(new RegExp(`Registered as instance ${fresh.id};`));
+    expect(r.output()).not.toContain(g.registrationKey);
+    expect(r.output()).not.toMatch(/pit_[A-Za-z0-9]{8,}|prk_[A-Za-z0-9]{8,}/);
   });
 
   it.concurrent('fails: the replacement crashes before registering, the update is rolled back and the group stays on 1.4.0', async (ctx) => {
-    const g = await server.admin.createGroup(uniqueGroupName('update-fail'));
+    const g = await admin.createGroup(uniqueGroupName('update-fail'));
     const r = runner(ctx, { server: server.url, key: g.registrationKey, version: '1.4.0', args: ['--test-fail-update'] });
     const id = await registeredId(r);
-    await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 1, 'runner connected');
+    await waitFor(async () => (await admin.group(g.id)).connectedCount === 1, 'runner connected');
 
-    const update = await server.admin.requestUpdate(g.id, '1.5.0');
+    const update = await admin.requestUpdate(g.id, '1.5.0');
     // No --name: the instance is named after the host, and so is its replacement.
-    await r.waitForLog(new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration .*it registers as ${escapeRegExp(hostname())}\\)`));
+    await r.waitForOutput(new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration .*it registers as ${escapeRegExp(hostname())}\\)`));
     const done = await updateSettles(g.id, update.id);
     expect(done.state).toBe('rolled_back');
     expect(done.reason).toContain(`replacement ${hostname()} on 1.5.0 exited with code 1 before registering`);
@@ -92,32 +101,32 @@ describe('updates carried out by real runner processes', () => {
     expect(r.exit).toBeNull();
     const at = Date.now();
     await waitFor(async () => {
-      const inst = (await server.admin.instances(g.id)).find((i) => i.id === id)!;
+      const inst = (await admin.instances(g.id)).find((i) => i.id === id)!;
       return inst.status === 'connected' && Date.parse(inst.lastHeartbeatAt) > at;
     }, 'the old runner to keep heartbeating');
-    expect(await server.admin.group(g.id)).toMatchObject({ status: 'connected', connectedCount: 1, versions: ['1.4.0'], activeUpdate: null });
+    expect(await admin.group(g.id)).toMatchObject({ status: 'connected', connectedCount: 1, versions: ['1.4.0'], activeUpdate: null });
   });
 
   it.concurrent('rollback: when one runner update hangs, the runner that already updated is returned to 1.4.0', async (ctx) => {
-    const g = await server.admin.createGroup(uniqueGroupName('rollback'));
+    const g = await admin.createGroup(uniqueGroupName('rollback'));
     const good = runner(ctx, { server: server.url, key: g.registrationKey, name: 'good', version: '1.4.0' });
     const bad = runner(ctx, { server: server.url, key: g.registrationKey, name: 'bad', version: '1.4.0', args: ['--test-hang-update', '--update-timeout-seconds', '4'] });
     await Promise.all([registeredId(good), registeredId(bad)]);
-    await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 2, 'both runners connected');
+    await waitFor(async () => (await admin.group(g.id)).connectedCount === 2, 'both runners connected');
 
-    const update = await server.admin.requestUpdate(g.id);
+    const update = await admin.requestUpdate(g.id);
     // The good runner's replacement registers on 1.5.0, while the bad one's hangs until its 4 s timeout ...
-    await good.waitForLog(/Creating new container with name: paddock-runner-1\.5\.0 and configuration .*it registers as good\)/);
+    await good.waitForOutput(/Creating new container with name: paddock-runner-1\.5\.0 and configuration .*it registers as good\)/);
     expect(await good.waitForExit()).toEqual({ code: 0, signal: null });
     const done = await updateSettles(g.id, update.id);
     expect(done.state).toBe('rolled_back');
     expect(done.reason).toMatch(/replacement bad on 1\.5\.0 did not register within 4 s/);
     // ... and is then told to return: it starts its 1.4.0 replacement, still named good, from its own configuration.
-    await good.waitForLog(/Rollback \S+: 1\.5\.0 -> 1\.4\.0/, 20_000);
-    await good.waitForLog(/Rollback \S+: 1\.5\.0 -> 1\.4\.0[\s\S]*Creating new container with name: paddock-runner-1\.4\.0 and configuration from container with id: \S+ \(a process here; it registers as good\)/);
+    await good.waitForOutput(/Rollback \S+: 1\.5\.0 -> 1\.4\.0/, 20_000);
+    await good.waitForOutput(/Rollback \S+: 1\.5\.0 -> 1\.4\.0[\s\S]*Creating new container with name: paddock-runner-1\.4\.0 and configuration from container with id: \S+ \(a process here; it registers as good\)/);
     await waitFor(
       async () => {
-        const group = await server.admin.group(g.id);
+        const group = await admin.group(g.id);
         return group.connectedCount === 2 && group.versions.length === 1 && group.versions[0] === '1.4.0' ? group : undefined;
       },
       'the group to be back on 1.4.0 with two connected runners',
@@ -125,14 +134,14 @@ describe('updates carried out by real runner processes', () => {
       200,
     );
     expect(bad.exit).toBeNull();
-    const connected = (await server.admin.instances(g.id)).filter((i) => i.status === 'connected').map((i) => i.name);
+    const connected = (await admin.instances(g.id)).filter((i) => i.status === 'connected').map((i) => i.name);
     expect(connected.sort()).toEqual(['bad', 'good']);
   });
 
   it.concurrent('docker platform: creates container paddock-runner-1.5.0 from its own configuration through the Engine API', async (ctx) => {
     const fake = await FakeDocker.start();
     ctx.onTestFinished(() => fake.close());
-    const g = await server.admin.createGroup(uniqueGroupName('update-docker'));
+    const g = await admin.createGroup(uniqueGroupName('update-docker'));
     const dockerHost = `unix://${fake.socketPath}`;
     // The runner's own container, as `docker run` from the console's Docker tab would have made it.
     const self = fake.seed({
@@ -148,10 +157,10 @@ describe('updates carried out by real runner processes', () => {
     });
     const r = runner(ctx, { server: server.url, key: g.registrationKey, version: '1.4.0', env: { PADDOCK_RUNNER_PLATFORM: 'docker', DOCKER_HOST: dockerHost } });
     const oldId = await registeredId(r);
-    await waitFor(async () => (await server.admin.group(g.id)).connectedCount === 1, 'runner connected');
+    await waitFor(async () => (await admin.group(g.id)).connectedCount === 1, 'runner connected');
 
-    const update = await server.admin.requestUpdate(g.id);
-    await r.waitForLog(new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration from container with id: ${self.Id}`));
+    const update = await admin.requestUpdate(g.id);
+    await r.waitForOutput(new RegExp(`Creating new container with name: paddock-runner-1\\.5\\.0 and configuration from container with id: ${self.Id}`));
     expect(await r.waitForExit()).toEqual({ code: 0, signal: null });
     expect((await updateSettles(g.id, update.id)).state).toBe('succeeded');
 
@@ -164,7 +173,7 @@ describe('updates carried out by real runner processes', () => {
     expect(created.Config.Env).toEqual(
       expect.arrayContaining(['PADDOCK_AGENT_VERSION=1.5.0', 'PADDOCK_RUNNER_NAME=paddock-runner-1.5.0', `PADDOCK_REPLACES_INSTANCE_ID=${oldId}`]),
     );
-    const fresh = (await server.admin.instances(g.id)).find((i) => i.id !== oldId)!;
+    const fresh = (await admin.instances(g.id)).find((i) => i.id !== oldId)!;
     expect(fresh).toMatchObject({ name: 'paddock-runner-1.5.0', platform: 'docker', version: '1.5.0', status: 'connected' });
   });
 });

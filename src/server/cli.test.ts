@@ -1,12 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from './cli';
 import { memoryLogger } from './logger';
+import { childEnv, ProcessExitedError, runPaddockCli, startControlPlane } from '../testing/processes';
 import { startServer } from './server';
-import { waitFor } from './testing/db';
 import { signInTo } from './testing/sse';
 
 const dirs: string[] = [];
@@ -37,12 +36,7 @@ async function cli(dataDir: string, args: string[], input?: string) {
 }
 
 function spawnCli(dataDir: string, args: string[], input?: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], {
-    env: { ...process.env, PADDOCK_DATA_DIR: dataDir, DATABASE_URL: '' },
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  return runPaddockCli(args, { env: childEnv({ PADDOCK_DATA_DIR: dataDir, DATABASE_URL: '' }), input });
 }
 
 describe('npm run paddock -- users', () => {
@@ -109,16 +103,9 @@ describe('npm run paddock -- users', () => {
 
   it('works while a server holds the embedded database, by asking that server', async () => {
     const dataDir = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-      env: { ...process.env, PORT: '0', PADDOCK_DATA_DIR: dataDir, DATABASE_URL: '', PADDOCK_ADMIN_PASSWORD: 'x-password' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
+    const server = await startControlPlane({ dataDir, adminPassword: 'x-password' });
     try {
-      const url = await waitFor(() => /Paddock listening on (\S+)/.exec(out)?.[1], { timeoutMs: 60_000, what: 'the server' });
+      const { url } = server;
       expect(statSync(join(dataDir, 'server.json')).mode & 0o077).toBe(0);
       const r = spawnCli(dataDir, ['users', 'add', 'late', '--role', 'viewer']);
       expect(r.status, r.stderr).toBe(0);
@@ -137,15 +124,12 @@ describe('npm run paddock -- users', () => {
         body: JSON.stringify({ command: 'list' }),
       });
       expect(forged.status).toBe(401);
-      const second = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-        env: { ...process.env, PORT: '0', PADDOCK_DATA_DIR: dataDir, DATABASE_URL: '' },
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
-      expect(second.status).toBe(1);
-      expect(second.stderr).toMatch(/another control plane \(pid \d+\) is using/);
+      const second = await startControlPlane({ dataDir }).catch((e: unknown) => e);
+      expect(second).toBeInstanceOf(ProcessExitedError);
+      expect((second as ProcessExitedError).exit.code).toBe(1);
+      expect((second as ProcessExitedError).output).toMatch(/another control plane \(pid \d+\) is using/);
     } finally {
-      child.kill('SIGKILL');
+      await server.dispose();
     }
   }, 120_000);
 });

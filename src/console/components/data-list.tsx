@@ -10,6 +10,8 @@ export interface Column<T> {
   cell: (row: T) => ReactNode;
   /** A CSS grid track, e.g. `minmax(12rem, 2fr)` or `8rem`. */
   width: string;
+  /** Classes of this column's cells (e.g. to let long unbroken names wrap). */
+  className?: string;
 }
 
 export interface DataListProps<T> {
@@ -24,6 +26,15 @@ export interface DataListProps<T> {
   maxHeight?: string;
   /** Below this width the list scrolls sideways instead of squeezing its columns (CSS length). */
   minWidth?: string;
+  /**
+   * Whether only the rows in view are rendered (needs `rowHeight` to be every row's height). By default
+   * lists longer than 60 rows are; `false` renders every row, which may then grow with its content.
+   */
+  virtualize?: boolean;
+  /** Makes the scroll area a focusable region with this name, so keyboard users can scroll it. */
+  region?: string;
+  /** Where a row's cells sit when one is taller than the others. */
+  align?: 'center' | 'start';
   selectedKey?: string | null;
   /**
    * A click anywhere on a row (a pointer convenience: the row must also hold a button that does the
@@ -37,8 +48,9 @@ export interface DataListProps<T> {
 const VIRTUALIZE_ABOVE = 60;
 
 /**
- * The generic list view (Headlamp style: columns are data). It is an ARIA table of rows and cells;
- * long lists render only the rows in view, so 10,000 instances stay a few hundred DOM nodes.
+ * The table every list draws (Headlamp style: columns are data); ListView adds a list page's search,
+ * filters, sort, count and narrow layout on top. It is an ARIA table of rows and cells; long lists
+ * render only the rows in view, so 10,000 instances stay a few hundred DOM nodes.
  */
 export function DataList<T>({
   label,
@@ -48,11 +60,14 @@ export function DataList<T>({
   rowHeight = 48,
   maxHeight = '32rem',
   minWidth = '48rem',
+  virtualize,
+  region,
+  align = 'center',
   selectedKey,
   onRowClick,
   className,
 }: DataListProps<T>) {
-  const virtual = rows.length > VIRTUALIZE_ABOVE;
+  const virtual = virtualize ?? rows.length > VIRTUALIZE_ABOVE;
   const template = columns.map((c) => c.width).join(' ');
   const gridStyle: CSSProperties = { gridTemplateColumns: template };
 
@@ -75,11 +90,17 @@ export function DataList<T>({
         aria-rowindex={index + 2}
         aria-selected={selectedKey === undefined ? undefined : selectedKey === key}
         data-row-key={key}
-        className={cn(styles.row, style && styles.virtualRow, onRowClick && styles.clickable, selectedKey === key && styles.selected)}
+        className={cn(
+          styles.row,
+          style && styles.virtualRow,
+          onRowClick && styles.clickable,
+          selectedKey === key && styles.selected,
+          align === 'start' && styles.alignStart,
+        )}
         style={{ ...gridStyle, minHeight: rowHeight, ...style }}
       >
         {columns.map((c) => (
-          <div key={c.id} role="cell" className={styles.cell}>
+          <div key={c.id} role="cell" className={cn(styles.cell, c.className)}>
             {c.cell(row)}
           </div>
         ))}
@@ -88,7 +109,12 @@ export function DataList<T>({
   };
 
   return (
-    <div className={cn(styles.scroller, className)} style={{ maxHeight }} data-scroller="">
+    <div
+      className={cn(styles.scroller, className)}
+      style={{ maxHeight }}
+      data-scroller=""
+      {...(region ? { role: 'region', 'aria-label': region, tabIndex: 0 } : {})}
+    >
       <div role="table" aria-label={label} aria-rowcount={rows.length + 1} className={styles.table} style={{ minWidth }}>
         <div role="rowgroup" className={styles.header}>
           <div role="row" aria-rowindex={1} className={styles.headerRow} style={gridStyle}>

@@ -1,7 +1,7 @@
 /**
- * Every query key of the console, generic to specific (TkDodo). Features build their queryOptions
- * from these, mutations invalidate by them, and live events patch or invalidate by them: one
- * definition of each key.
+ * Every query key of the console, generic to specific (TkDodo). The entities' queryOptions (and a
+ * feature's reads of its own) are built from these, mutations invalidate by them, and live events
+ * patch or invalidate by them: one definition of each key.
  */
 export const queryKeys = {
   session: ['session'] as const,

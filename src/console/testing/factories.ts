@@ -4,7 +4,6 @@ import type {
   InstallPlatform,
   InstallTemplate,
   RunnerGroup,
-  Session,
   Termination,
   Update,
 } from '../../contract';
@@ -16,10 +15,6 @@ const nextId = (prefix: string) => `${prefix}_${(++seq).toString(36).padStart(6,
 /** A fixed "now" for factories, so times in tests and screenshots are stable. */
 export const factoryNow = Date.parse('2026-11-22T12:00:00Z');
 export const ago = (seconds: number) => new Date(factoryNow - seconds * 1000).toISOString();
-
-export function buildSession(over: Partial<Session> = {}): Session {
-  return { username: 'admin', role: 'admin', ...over };
-}
 
 export function buildGroup(over: Partial<RunnerGroup> = {}): RunnerGroup {
   const id = over.id ?? nextId('grp');

@@ -11,10 +11,6 @@ export function serverAnswers503ToRunnerGroups() {
   server.use(http.get(api.runnerGroups, () => problem(503, 'Service unavailable')));
 }
 
-export function serverAnswers500ToRunnerGroups() {
-  server.use(http.get(api.runnerGroups, () => problem(500, 'Internal error', { detail: 'the database is not answering' })));
-}
-
 /** The network drops every API request (the control plane is down). */
 export function controlPlaneUnreachable() {
   server.use(http.all('/api/*', () => HttpResponse.error()));

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunnerProcess, startRunner } from './runner-process';
+import { type RunnerProcess, startRunner } from '../../testing/processes';
 
 /** A container of the fake engine; a started one is a real runner process. */
 export interface FakeContainer {
@@ -102,7 +102,7 @@ export class FakeDocker {
     }
     if (method === 'GET' && m[2] === 'logs') {
       // Docker's multiplexed stream: an 8-byte header (stream 1 = stdout, then the size) per frame.
-      const text = Buffer.from(c.process?.output ?? c.logs ?? '');
+      const text = Buffer.from(c.process?.output() ?? c.logs ?? '');
       const header = Buffer.alloc(8);
       header[0] = 1;
       header.writeUInt32BE(text.length, 4);

@@ -24,3 +24,14 @@ helm.sh/chart: paddock-runner-{{ .Chart.Version }}
 {{- define "paddock-runner.tag" -}}
 {{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end }}
+
+{{/* <release>-reconciler as a label value: at most 63 characters, as Kubernetes requires of labels. */}}
+{{- define "paddock-runner.reconcilerLabel" -}}
+{{ printf "%s-reconciler" .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* <release>-runner-operator, the upgrade operator Job and its label: at most 63 characters (a Job's
+name becomes its pods' job-name label). */}}
+{{- define "paddock-runner.operatorName" -}}
+{{ printf "%s-runner-operator" .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}

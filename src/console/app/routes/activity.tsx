@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { ActivityPage } from '../../features/activity/components/activity-page';
-import { runnerGroupsQuery } from '../../features/runner-groups/api/queries';
+import { runnerGroupsQuery } from '../../entities/runner-group/queries';
 import { useDocumentTitle } from '../../lib/use-document-title';
 
 export function Component() {

@@ -6,7 +6,7 @@ import { Layout } from '../../components/layout';
 import { LoadBoundary } from '../../components/load-boundary';
 import { LoadingState, StateBox } from '../../components/page-state';
 import { Button } from '../../components/ui/button';
-import { runnerGroupsQuery } from '../../features/runner-groups/api/queries';
+import { runnerGroupsQuery } from '../../entities/runner-group/queries';
 import { UpdateAnnouncer } from '../../features/runner-groups/components/update-announcer';
 import { useSignOut } from '../../features/session/api/mutations';
 import { sessionQuery } from '../../features/session/api/queries';

@@ -1,15 +1,11 @@
 import { AlertDialog as AlertDialogPrimitive } from 'radix-ui';
 import type * as React from 'react';
 import { cn } from '../../lib/cn';
-import { Button, type ButtonVariant } from './button';
+import { Button } from './button';
 import styles from './dialog.module.css';
 
 function AlertDialog(props: React.ComponentProps<typeof AlertDialogPrimitive.Root>) {
   return <AlertDialogPrimitive.Root data-slot="alert-dialog" {...props} />;
-}
-
-function AlertDialogTrigger(props: React.ComponentProps<typeof AlertDialogPrimitive.Trigger>) {
-  return <AlertDialogPrimitive.Trigger data-slot="alert-dialog-trigger" {...props} />;
 }
 
 function AlertDialogContent({ className, ...props }: React.ComponentProps<typeof AlertDialogPrimitive.Content>) {
@@ -43,18 +39,6 @@ function AlertDialogDescription({ className, ...props }: React.ComponentProps<ty
   );
 }
 
-/** The confirming button; it closes the alert dialog unless the click handler prevents default. */
-function AlertDialogAction({
-  variant = 'primary',
-  ...props
-}: React.ComponentProps<typeof Button> & { variant?: ButtonVariant }) {
-  return (
-    <AlertDialogPrimitive.Action asChild>
-      <Button data-slot="alert-dialog-action" variant={variant} {...props} />
-    </AlertDialogPrimitive.Action>
-  );
-}
-
 function AlertDialogCancel({ variant = 'secondary', ...props }: React.ComponentProps<typeof Button>) {
   return (
     <AlertDialogPrimitive.Cancel asChild>
@@ -65,12 +49,10 @@ function AlertDialogCancel({ variant = 'secondary', ...props }: React.ComponentP
 
 export {
   AlertDialog,
-  AlertDialogAction,
   AlertDialogCancel,
   AlertDialogContent,
   AlertDialogDescription,
   AlertDialogFooter,
   AlertDialogHeader,
   AlertDialogTitle,
-  AlertDialogTrigger,
 };

@@ -11,9 +11,4 @@ function NativeSelect({ className, ...props }: React.ComponentProps<'select'>) {
   return <select data-slot="native-select" className={cn(styles.select, className)} {...props} />;
 }
 
-/** The message under a field that broke a rule; link it with aria-describedby. */
-function FieldError({ className, ...props }: React.ComponentProps<'p'>) {
-  return <p data-slot="field-error" className={cn(styles.fieldError, className)} {...props} />;
-}
-
-export { FieldError, Input, NativeSelect };
+export { Input, NativeSelect };

@@ -1,22 +1,50 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { AuditEvent } from '../../../../contract/schemas';
+import { type Column, DataList } from '../../../components/data-list';
 import { errorMessage } from '../../../lib/api-client';
 import { cn } from '../../../lib/cn';
 import { formatDateTime } from '../../../lib/format';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { Button } from '../../../components/ui/button';
 import { Input, NativeSelect } from '../../../components/ui/input';
-import { Label } from '../../../components/ui/label';
+import { Field } from '../../../components/ui/field';
 import { auditEventsQuery, auditGroupsQuery } from '../api/queries';
 import { describeAction, describeDetail, groupFilterOptions, newestFirst } from '../model';
 import styles from './activity-page.module.css';
+
+/** The audit log's columns; long names and details wrap rather than widen the table. */
+const auditColumns: Column<AuditEvent>[] = [
+  {
+    id: 'when',
+    header: 'When',
+    width: '14.5rem',
+    className: styles.nowrap,
+    cell: (e) => <time dateTime={e.at}>{formatDateTime(e.at)}</time>,
+  },
+  { id: 'user', header: 'User', width: 'minmax(7rem, 0.7fr)', className: styles.breakAnywhere, cell: (e) => e.actor },
+  { id: 'action', header: 'Action', width: 'minmax(8rem, 1fr)', cell: (e) => describeAction(e.action) },
+  {
+    id: 'group',
+    header: 'Group',
+    width: 'minmax(8rem, 1fr)',
+    className: styles.breakAnywhere,
+    cell: (e) => e.groupName ?? <span className={styles.muted}>—</span>,
+  },
+  {
+    id: 'details',
+    header: 'Details',
+    width: 'minmax(10rem, 2fr)',
+    className: cn(styles.muted, styles.breakAnywhere),
+    cell: (e) => describeDetail(e) || '—',
+  },
+];
 
 /**
  * The Activity page: who did what to which group, when; filtered by group (deleted ones too) and
  * user, paged. `groups` are the groups that exist now; the log adds the deleted ones it names.
  */
 export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; name: string }> }) {
-  const id = useId();
   const [groupId, setGroupId] = useState('');
   const [actorInput, setActorInput] = useState('');
   const [actor, setActor] = useState('');
@@ -43,9 +71,8 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
           setActor(actorInput.trim());
         }}
       >
-        <div className={styles.field}>
-          <Label htmlFor={`${id}-group`}>Group</Label>
-          <NativeSelect id={`${id}-group`} className={styles.groupSelect} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
+        <Field label="Group">
+          <NativeSelect className={styles.groupSelect} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
             <option value="">All groups</option>
             {groupOptions.map((g) => (
               <option key={g.id} value={g.id}>
@@ -53,18 +80,16 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
               </option>
             ))}
           </NativeSelect>
-        </div>
-        <div className={styles.field}>
-          <Label htmlFor={`${id}-actor`}>User</Label>
+        </Field>
+        <Field label="User">
           <Input
-            id={`${id}-actor`}
             value={actorInput}
             onChange={(e) => setActorInput(e.target.value)}
             onBlur={() => setActor(actorInput.trim())}
             placeholder="Any user"
             autoComplete="off"
           />
-        </div>
+        </Field>
         <Button type="submit">Apply</Button>
       </form>
       {query.isPending ? (
@@ -85,34 +110,19 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
         </StateBox>
       ) : (
         <>
-          {/* Focusable so keyboard users can scroll it sideways on narrow screens. */}
-          <div className={styles.tableWrap} tabIndex={0} role="region" aria-label="Audit log">
-            <table className={styles.table}>
-              <caption className="sr-only">Audit log, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">User</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Group</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.map((e) => (
-                  <tr key={e.id}>
-                    <td className={styles.nowrap}>
-                      <time dateTime={e.at}>{formatDateTime(e.at)}</time>
-                    </td>
-                    <td className={styles.user}>{e.actor}</td>
-                    <td>{describeAction(e.action)}</td>
-                    <td className={styles.breakAnywhere}>{e.groupName ?? <span className={styles.muted}>—</span>}</td>
-                    <td className={cn(styles.muted, styles.breakAnywhere)}>{describeDetail(e) || '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          {/* A paged log: every loaded row is rendered (Load more is its window), each as tall as its text. */}
+          <DataList
+            label="Audit log, newest first"
+            region="Audit log"
+            rows={events}
+            columns={auditColumns}
+            rowKey={(e) => e.id}
+            virtualize={false}
+            align="start"
+            rowHeight={40}
+            maxHeight="none"
+            minWidth="48rem"
+          />
           <div className={styles.more}>
             {query.hasNextPage ? (
               <Button onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>

@@ -1,4 +1,4 @@
-import { type ComponentProps, useId, useState } from 'react';
+import { type ComponentProps, useState } from 'react';
 import { Input, NativeSelect } from '../../../components/ui/input';
 import {
   type CfnField,
@@ -14,8 +14,8 @@ import {
   validateCfnForm,
 } from '../../../../contract';
 import { CodeBlock, KeyWarning } from './code-block';
-import { Field } from './field';
-import type { TabProps } from './install-view';
+import { Field } from '../../../components/ui/field';
+import type { TabProps } from './tab-props';
 import styles from './install-view.module.css';
 
 const fieldLabels: Record<CfnField, string> = {
@@ -35,7 +35,6 @@ export function CloudFormationTab({ group, registrationKey, onCopied, template }
   const [form, setForm] = useState<CfnForm>(emptyCfnForm);
   const [touched, setTouched] = useState<Partial<Record<CfnField, boolean>>>({});
   const [dnsName, setDnsName] = useState('');
-  const id = useId();
   const errors = validateCfnForm(form);
   const invalid = Object.keys(errors) as CfnField[];
   const ctx = {
@@ -49,17 +48,14 @@ export function CloudFormationTab({ group, registrationKey, onCopied, template }
   const input = (field: CfnField, extra: ComponentProps<'input'> = {}) => {
     const shownError = touched[field] ? (errors[field] ?? null) : null;
     return (
-      <Field id={`${id}-${field}`} label={fieldLabels[field]} error={shownError}>
+      <Field label={fieldLabels[field]} error={shownError && `${fieldLabels[field]} ${shownError}`}>
         <Input
-          id={`${id}-${field}`}
           value={form[field]}
           onChange={(e) => {
             const value = e.target.value;
             setForm((f) => ({ ...f, [field]: value }));
           }}
           onBlur={() => setTouched((t) => ({ ...t, [field]: true }))}
-          aria-invalid={shownError ? true : undefined}
-          aria-describedby={shownError ? `${id}-${field}-error` : undefined}
           spellCheck={false}
           autoComplete="off"
           {...extra}
@@ -84,22 +80,24 @@ export function CloudFormationTab({ group, registrationKey, onCopied, template }
       >
         <fieldset className={styles.grid}>
           <legend>Stack</legend>
-          <Field id={`${id}-server`} label="Server URL (ServerURL)" error={null}>
-            <Input id={`${id}-server`} value={template.serverUrl} readOnly />
+          <Field label="Server URL (ServerURL)">
+            <Input value={template.serverUrl} readOnly />
           </Field>
-          <Field id={`${id}-stack`} label="Stack name" error={null}>
-            <Input id={`${id}-stack`} value={stackName(group.name)} readOnly />
+          <Field label="Stack name">
+            <Input value={stackName(group.name)} readOnly />
           </Field>
           {input('region')}
-          <Field id={`${id}-version`} label="Runner version (RunnerVersion)" error={null}>
-            <Input id={`${id}-version`} value={template.runnerVersion} readOnly />
+          <Field label="Runner version (RunnerVersion)">
+            <Input value={template.runnerVersion} readOnly />
           </Field>
         </fieldset>
         <fieldset className={styles.grid}>
           <legend>Instance</legend>
-          <Field id={`${id}-instanceType`} label={fieldLabels.instanceType} error={touched.instanceType ? (errors.instanceType ?? null) : null}>
+          <Field
+            label={fieldLabels.instanceType}
+            error={touched.instanceType && errors.instanceType ? `${fieldLabels.instanceType} ${errors.instanceType}` : null}
+          >
             <NativeSelect
-              id={`${id}-instanceType`}
               value={form.instanceType}
               onChange={(e) => {
                 const value = e.target.value;
@@ -116,8 +114,8 @@ export function CloudFormationTab({ group, registrationKey, onCopied, template }
           {input('diskSize', { inputMode: 'numeric' })}
           {input('keyPair', { placeholder: 'my-key-pair' })}
           {input('sshCidr', { placeholder: '203.0.113.0/24' })}
-          <Field id={`${id}-ami`} label="Latest AMI SSM path (LatestAmiId)" error={null}>
-            <Input id={`${id}-ami`} value={defaultLatestAmiId} readOnly />
+          <Field label="Latest AMI SSM path (LatestAmiId)">
+            <Input value={defaultLatestAmiId} readOnly />
           </Field>
         </fieldset>
         <fieldset className={styles.grid}>
@@ -175,8 +173,8 @@ export function CloudFormationTab({ group, registrationKey, onCopied, template }
             Read its outputs <code>Ec2InstanceUser</code> and <code>Ec2InstancePublicDnsName</code>:
           </p>
           <CodeBlock label="describe-stacks command" text={describeStackCommand(form, group.name)} />
-          <Field id={`${id}-dns`} label="Ec2InstancePublicDnsName (from the outputs, optional)" error={null}>
-            <Input id={`${id}-dns`} value={dnsName} onChange={(e) => setDnsName(e.target.value.trim())} spellCheck={false} />
+          <Field label="Ec2InstancePublicDnsName (from the outputs, optional)">
+            <Input value={dnsName} onChange={(e) => setDnsName(e.target.value.trim())} spellCheck={false} />
           </Field>
           <CodeBlock
             label="SSH command"

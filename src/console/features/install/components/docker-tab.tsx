@@ -1,6 +1,6 @@
 import { dockerCommand, groupSlug, runnerImageRef } from '../../../../contract';
 import { CodeBlock, KeyWarning } from './code-block';
-import type { TabProps } from './install-view';
+import type { TabProps } from './tab-props';
 import styles from './install-view.module.css';
 
 /** Docker: one `docker run -d` per instance, on any host with Docker. */

@@ -1,7 +1,6 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { Checkbox } from '../../../components/ui/checkbox';
 import { Input, NativeSelect } from '../../../components/ui/input';
-import { Label } from '../../../components/ui/label';
 import {
   defaultRemoteKey,
   defaultRunnerNamespace,
@@ -9,6 +8,7 @@ import {
   externalSecretManifest,
   groupSlug,
   helmCommand,
+  kubectlScaleCommand,
   namespaceError,
   type ResourceLimitName,
   type ResourceLimits,
@@ -19,8 +19,8 @@ import {
   validateLimits,
 } from '../../../../contract';
 import { CodeBlock, KeyWarning } from './code-block';
-import { Field } from './field';
-import type { TabProps } from './install-view';
+import { Field } from '../../../components/ui/field';
+import type { TabProps } from './tab-props';
 import styles from './install-view.module.css';
 
 const limitHelp: Record<'plugin' | 'core', string> = {
@@ -39,7 +39,6 @@ export function HelmTab({ group, registrationKey, onCopied, template }: TabProps
     secretStoreKind: 'ClusterSecretStore',
     remoteKey: defaultRemoteKey(group.name),
   });
-  const ids = { namespace: useId(), replicas: useId(), secret: useId(), limits: useId() };
 
   const nsError = namespaceError(namespace.trim());
   const replicasError = /^\d+$/.test(replicas.trim()) ? replicaCountError(Number(replicas)) : 'must be a whole number from 1 to 100';
@@ -68,24 +67,18 @@ export function HelmTab({ group, registrationKey, onCopied, template }: TabProps
         whose pods dial <code>{template.serverUrl}</code> over outbound HTTPS.
       </p>
       <div className={styles.fieldRow}>
-        <Field id={ids.namespace} label="Namespace" error={nsError}>
+        <Field label="Namespace" error={nsError && `Namespace ${nsError}`}>
           <Input
-            id={ids.namespace}
             value={namespace}
             onChange={(e) => setNamespace(e.target.value)}
-            aria-invalid={nsError ? true : undefined}
-            aria-describedby={nsError ? `${ids.namespace}-error` : undefined}
             spellCheck={false}
           />
         </Field>
-        <Field id={ids.replicas} label="Replicas" error={replicasError}>
+        <Field label="Replicas" error={replicasError && `Replicas ${replicasError}`}>
           <Input
-            id={ids.replicas}
             inputMode="numeric"
             value={replicas}
             onChange={(e) => setReplicas(e.target.value)}
-            aria-invalid={replicasError ? true : undefined}
-            aria-describedby={replicasError ? `${ids.replicas}-error` : undefined}
             className={styles.narrow}
           />
         </Field>
@@ -115,10 +108,9 @@ export function HelmTab({ group, registrationKey, onCopied, template }: TabProps
         ))}
       </details>
 
-      <div className={styles.checkboxRow}>
-        <Checkbox id={ids.secret} checked={useSecret} onCheckedChange={(c) => setUseSecret(c === true)} />
-        <Label htmlFor={ids.secret}>Use an existing secret</Label>
-      </div>
+      <Field label="Use an existing secret" orientation="horizontal">
+        <Checkbox checked={useSecret} onCheckedChange={(c) => setUseSecret(c === true)} />
+      </Field>
 
       {useSecret ? (
         <>
@@ -128,19 +120,15 @@ export function HelmTab({ group, registrationKey, onCopied, template }: TabProps
             the command line.
           </p>
           <div className={styles.fieldRow}>
-            <Field id={`${ids.secret}-store`} label="Secret store" error={storeError}>
+            <Field label="Secret store" error={storeError && `Secret store ${storeError}`}>
               <Input
-                id={`${ids.secret}-store`}
                 value={store.secretStoreName}
                 onChange={(e) => setStore((s) => ({ ...s, secretStoreName: e.target.value }))}
-                aria-invalid={storeError ? true : undefined}
-                aria-describedby={storeError ? `${ids.secret}-store-error` : undefined}
                 spellCheck={false}
               />
             </Field>
-            <Field id={`${ids.secret}-kind`} label="Store kind" error={null}>
+            <Field label="Store kind">
               <NativeSelect
-                id={`${ids.secret}-kind`}
                 value={store.secretStoreKind}
                 onChange={(e) => setStore((s) => ({ ...s, secretStoreKind: e.target.value as ExternalSecretOptions['secretStoreKind'] }))}
               >
@@ -148,13 +136,10 @@ export function HelmTab({ group, registrationKey, onCopied, template }: TabProps
                 <option value="SecretStore">SecretStore</option>
               </NativeSelect>
             </Field>
-            <Field id={`${ids.secret}-remote`} label="Key in the secret manager" error={remoteKeyError}>
+            <Field label="Key in the secret manager" error={remoteKeyError && `Key in the secret manager ${remoteKeyError}`}>
               <Input
-                id={`${ids.secret}-remote`}
                 value={store.remoteKey}
                 onChange={(e) => setStore((s) => ({ ...s, remoteKey: e.target.value }))}
-                aria-invalid={remoteKeyError ? true : undefined}
-                aria-describedby={remoteKeyError ? `${ids.secret}-remote-error` : undefined}
                 spellCheck={false}
               />
             </Field>
@@ -191,7 +176,7 @@ export function HelmTab({ group, registrationKey, onCopied, template }: TabProps
         </>
       )}
       <p className={styles.hint}>
-        To add instances later: <code>kubectl scale deployment {slug}-runner --replicas=N -n {namespace.trim() || defaultRunnerNamespace}</code>
+        To add instances later: <code>{kubectlScaleCommand(group.name, 'N', namespace.trim() || defaultRunnerNamespace)}</code>
       </p>
     </div>
   );
@@ -202,16 +187,12 @@ function FixFirst() {
 }
 
 function LimitField({ name, value, error, onChange }: { name: ResourceLimitName; value: string; error: string | null; onChange: (v: string) => void }) {
-  const id = useId();
   return (
-    <Field id={id} label={name} error={error} mono>
+    <Field label={name} error={error && `${name} ${error}`} labelClassName={styles.monoLabel}>
       <Input
-        id={id}
         value={value}
         placeholder={resourceLimitDefaults[name]}
         onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
         spellCheck={false}
         className={styles.narrow}
       />

@@ -1,19 +1,15 @@
 import { useQueries } from '@tanstack/react-query';
-import { type InstallTemplate, installPlatforms, type RunnerGroup } from '../../../../contract';
+import { installPlatforms } from '../../../../contract/schemas';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { Button } from '../../../components/ui/button';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '../../../components/ui/tabs';
 import { errorMessage } from '../../../lib/api-client';
-import { installTemplateQuery } from '../api/queries';
+import { installTemplateQuery } from '../../../entities/install-template/queries';
 import { CloudFormationTab } from './cloudformation-tab';
 import { DockerTab } from './docker-tab';
 import { HelmTab } from './helm-tab';
 import styles from './install-view.module.css';
-
-export type InstallViewProps = { group: RunnerGroup; registrationKey: string; onCopied: () => void };
-
-/** What each tab receives: the group, the key (props only, never cached or stored) and its template. */
-export type TabProps = InstallViewProps & { template: InstallTemplate };
+import type { InstallViewProps } from './tab-props';
 
 /**
  * The install view shown once after a group is created or its key rotated: Helm, Docker and

@@ -1,41 +1,24 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { GroupWithKey, RunnerGroup } from '../../../../contract';
+import { api } from '../../../../contract/paths';
+import type { PatchGroupBody, RunnerGroup, Update, UpdateRequestBody } from '../../../../contract/schemas';
+import { apiRequest } from '../../../lib/api-client';
 import { queryKeys } from '../../../lib/query-keys';
-import { createGroup, deleteGroup, patchGroup, requestUpdate, rotateKey } from './requests';
+
+// The writes on runner groups, each fetcher beside the hook that uses it; the reads are the
+// runner-group entity's, and the two writes that answer with a registration key (create, rotate) are
+// the install feature's. Answers are typed, not parsed (see entities/runner-group/requests.ts).
 
 const list = queryKeys.runnerGroups.list();
 
-/** The group without its key: the only shape that may enter the query cache. */
-export function withoutKey({ registrationKey: _key, ...group }: GroupWithKey): RunnerGroup {
-  return group;
+/** `PATCH /runner-groups/{id}`: the one fetcher behind rename and Set as Default. */
+function patchGroup({ id, ...body }: PatchGroupBody & { id: string }): Promise<RunnerGroup> {
+  return apiRequest<RunnerGroup>(api.runnerGroup(id), { method: 'PATCH', body });
 }
 
-/**
- * Creates a group. The answer carries the registration key, so the mutation is garbage-collected
- * at once (`gcTime: 0`) and the list cache gets the group without it.
- */
-export function useCreateGroup() {
-  const queryClient = useQueryClient();
+export function useRenameGroup(groupId: string) {
   return useMutation({
-    mutationFn: createGroup,
-    gcTime: 0,
-    meta: { invalidates: [list] },
-    onSuccess: (created) => {
-      const group = withoutKey(created);
-      queryClient.setQueryData<RunnerGroup[]>(list, (old) => {
-        const others = (old ?? []).filter((g) => g.id !== group.id).map((g) => (group.isDefault ? { ...g, isDefault: false } : g));
-        return [...others, group];
-      });
-    },
-  });
-}
-
-/** Rotates the key: same rules as creation, the new key lives only in the dialog. */
-export function useRotateKey() {
-  return useMutation({
-    mutationFn: rotateKey,
-    gcTime: 0,
-    meta: { invalidates: [list] },
+    mutationFn: ({ id, name }: { id: string; name: string }) => patchGroup({ id, name }),
+    meta: { invalidates: [list, queryKeys.runnerGroups.detail(groupId)] },
   });
 }
 
@@ -55,13 +38,18 @@ export function useSetDefault() {
 export function useDeleteGroup() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: deleteGroup,
+    mutationFn: (id: string) => apiRequest(api.runnerGroup(id), { method: 'DELETE' }),
     meta: { invalidates: [list] },
     onSuccess: (_data, id) => {
       queryClient.setQueryData<RunnerGroup[]>(list, (old) => old?.filter((g) => g.id !== id));
       queryClient.removeQueries({ queryKey: queryKeys.runnerGroups.detail(id) });
     },
   });
+}
+
+/** `POST /runner-groups/{id}/updates`; the Idempotency-Key replays the first answer to a retry. */
+function requestUpdate({ id, idempotencyKey, ...body }: UpdateRequestBody & { id: string; idempotencyKey: string }): Promise<Update> {
+  return apiRequest<Update>(api.updates(id), { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } });
 }
 
 export function useRequestUpdate() {

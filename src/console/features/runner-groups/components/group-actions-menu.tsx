@@ -9,7 +9,7 @@ import {
   DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from '../../../components/ui/dropdown-menu';
-import { updateBlockedReason } from '../model';
+import { updateBlockedReason } from '../../../entities/runner-group/model';
 
 export type GroupAction = 'edit' | 'update' | 'set-default' | 'rotate-key' | 'delete';
 

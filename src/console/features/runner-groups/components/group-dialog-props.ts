@@ -1,6 +1,6 @@
 import type { RunnerGroup } from '../../../../contract';
 
-/** What every dialog opened from a group's 3-dot menu takes: the group, and how to close. */
+/** What the runner-groups dialogs opened from a group's 3-dot menu take: the group, and how to close. */
 export interface GroupDialogProps {
   group: RunnerGroup;
   onClose: () => void;

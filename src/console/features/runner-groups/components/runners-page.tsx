@@ -1,40 +1,40 @@
 import { useQuery } from '@tanstack/react-query';
-import { Suspense, useId, useRef, useState } from 'react';
+import { Suspense, useEffect, useId, useRef, useState } from 'react';
 import type { RunnerGroup } from '../../../../contract';
 import { LoadBoundary } from '../../../components/load-boundary';
 import { retryableLazy } from '../../../components/retryable-lazy';
 import { errorMessage } from '../../../lib/api-client';
-import { plural } from '../../../lib/format';
 import { usePermissions } from '../../../lib/permissions';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { Button } from '../../../components/ui/button';
-import { Input, NativeSelect } from '../../../components/ui/input';
-import { Label } from '../../../components/ui/label';
 import { toast } from '../../../components/ui/toast-store';
+import { runnerGroupsQuery } from '../../../entities/runner-group/queries';
 import { useSetDefault } from '../api/mutations';
-import { runnerGroupsQuery } from '../api/queries';
-import { type SortKey, type StatusFilter, visibleGroups } from '../model';
 import type { GroupAction } from './group-actions-menu';
-import { GroupTable } from './group-table';
-import type { RenderInstallView } from './install-step';
+import { GroupList } from './group-list';
 import styles from './runners-page.module.css';
 
 // Dialogs load when first opened: the Runners page's initial JavaScript stays small.
-const NewGroupDialog = retryableLazy(() => import('./new-group-dialog').then((m) => m.NewGroupDialog));
-const RotateKeyDialog = retryableLazy(() => import('./rotate-key-dialog').then((m) => m.RotateKeyDialog));
+const EditGroupDialog = retryableLazy(() => import('./edit-group-dialog').then((m) => m.EditGroupDialog));
 const UpdateDialog = retryableLazy(() => import('./update-dialog').then((m) => m.UpdateDialog));
 const DeleteDialog = retryableLazy(() => import('./delete-dialog').then((m) => m.DeleteDialog));
 
-type OpenDialog = { kind: 'new' } | { kind: 'update' | 'rotate-key' | 'delete'; groupId: string } | null;
+type OpenDialog = { kind: 'edit' | 'update' | 'delete'; groupId: string; name: string } | null;
 
-/** The Runners page: every runner group with its health, versions and actions. */
+/** Where focus goes when a dialog opened from this page closes (a dialog's onCloseAutoFocus). */
+export type RestoreFocus = (event: Event) => void;
+
+/**
+ * The Runners page: every runner group with its health, versions and actions, and the dialogs of
+ * those actions. New Runner Group and Rotate key hand the key to the install feature: the route opens
+ * them when the page asks (`onNewGroup`, `onRotateKey`).
+ */
 export function RunnersPage({
-  onEdit,
-  renderInstallView,
+  onNewGroup,
+  onRotateKey,
 }: {
-  /** Opens the Edit dialog; `restoreFocus` is its onCloseAutoFocus, back to the group's 3-dot button. */
-  onEdit: (group: RunnerGroup, restoreFocus: (event: Event) => void) => void;
-  renderInstallView: RenderInstallView;
+  onNewGroup: (restoreFocus: RestoreFocus) => void;
+  onRotateKey: (group: RunnerGroup, restoreFocus: RestoreFocus) => void;
 }) {
   const id = useId();
   const { canWrite, readOnlyReason } = usePermissions();
@@ -44,16 +44,19 @@ export function RunnersPage({
     refetchInterval: (q) => (q.state.data?.some((g) => g.activeUpdate?.state === 'in_progress') ? 3_000 : 30_000),
   });
   const setDefault = useSetDefault();
-  const [search, setSearch] = useState('');
-  const [status, setStatus] = useState<StatusFilter>('all');
-  const [sort, setSort] = useState<SortKey>('status');
   const [dialog, setDialog] = useState<OpenDialog>(null);
 
   const all = groups.data ?? [];
-  const shown = visibleGroups(all, search, status, sort);
   // Dialogs follow the live data of their group; a deleted group closes its dialog.
-  const dialogGroup = dialog && dialog.kind !== 'new' ? all.find((g) => g.id === dialog.groupId) : undefined;
+  const dialogGroup = dialog ? all.find((g) => g.id === dialog.groupId) : undefined;
   const close = () => setDialog(null);
+  // Someone else deleted the group while its Edit dialog was open: say so instead of just vanishing.
+  const deletedName = dialog?.kind === 'edit' && groups.data && !dialogGroup ? dialog.name : null;
+  useEffect(() => {
+    if (deletedName === null) return;
+    toast({ title: `${deletedName} was deleted`, description: 'It was deleted while you had it open; its instances were cut off.', tone: 'danger' });
+    setDialog(null);
+  }, [deletedName]);
   const headingRef = useRef<HTMLHeadingElement>(null);
   // Closing a dialog opened from a menu puts focus back on that group's 3-dot button (or, when the
   // group is gone, on the page heading), not on the top of the page.
@@ -70,20 +73,20 @@ export function RunnersPage({
     };
 
   const onAction = (group: RunnerGroup, action: GroupAction) => {
-    if (action === 'edit') onEdit(group, restoreFocus(group.id));
-    else if (action === 'set-default') {
+    if (action === 'set-default') {
       setDefault.mutate(group.id, {
         onSuccess: () => toast({ tone: 'success', title: `${group.name} is now the default group` }),
         onError: (e) => toast({ tone: 'danger', title: `Could not make ${group.name} the default`, description: errorMessage(e) }),
       });
-    } else setDialog({ kind: action, groupId: group.id });
+    } else if (action === 'rotate-key') onRotateKey(group, restoreFocus(group.id));
+    else setDialog({ kind: action, groupId: group.id, name: group.name });
   };
 
   const newButton = (
     <span className={styles.newWrap}>
       <Button
         variant="primary"
-        onClick={() => setDialog({ kind: 'new' })}
+        onClick={() => onNewGroup(restoreFocus(null))}
         data-new-group=""
         disabled={!canWrite}
         aria-describedby={canWrite ? undefined : `${id}-readonly`}
@@ -125,20 +128,7 @@ export function RunnersPage({
       </StateBox>
     );
   } else {
-    body = (
-      <>
-        <p className={styles.count} role="status">
-          {shown.length === all.length ? plural(all.length, 'runner group') : `${shown.length} of ${plural(all.length, 'runner group')}`}
-        </p>
-        {shown.length === 0 ? (
-          <StateBox title="No runner group matches" headingLevel={3}>
-            Clear the search or pick another status.
-          </StateBox>
-        ) : (
-          <GroupTable groups={shown} onAction={onAction} />
-        )}
-      </>
-    );
+    body = <GroupList groups={all} onAction={onAction} />;
   }
 
   return (
@@ -149,56 +139,11 @@ export function RunnersPage({
         </h1>
         {all.length > 0 ? newButton : null}
       </div>
-      {all.length > 0 ? (
-        <div role="search" aria-label="Runner groups" className={styles.toolbar}>
-          <div className={`${styles.field} ${styles.search}`}>
-            <Label htmlFor={`${id}-search`}>Search</Label>
-            <Input
-              id={`${id}-search`}
-              type="search"
-              placeholder="Group name"
-              value={search}
-              onChange={(e) => setSearch(e.target.value)}
-            />
-          </div>
-          <div className={styles.field}>
-            <Label htmlFor={`${id}-status`}>Status</Label>
-            <NativeSelect id={`${id}-status`} value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
-              <option value="all">All</option>
-              <option value="connected">Connected</option>
-              <option value="disconnected">Disconnected</option>
-              <option value="waiting">Waiting</option>
-            </NativeSelect>
-          </div>
-          <div className={styles.field}>
-            <Label htmlFor={`${id}-sort`}>Sort by</Label>
-            <NativeSelect id={`${id}-sort`} value={sort} onChange={(e) => setSort(e.target.value as SortKey)}>
-              <option value="status">Status (problems first)</option>
-              <option value="name">Name</option>
-              <option value="instances">Most instances</option>
-              <option value="created">Newest</option>
-            </NativeSelect>
-          </div>
-        </div>
-      ) : null}
       {body}
       <LoadBoundary key={dialog?.kind ?? 'none'} onDismiss={close}>
         <Suspense fallback={null}>
-          {dialog?.kind === 'new' ? (
-            <NewGroupDialog
-              onClose={close}
-              renderInstallView={renderInstallView}
-              firstGroup={all.length === 0}
-              onCloseAutoFocus={restoreFocus(null)}
-            />
-          ) : null}
-          {dialog?.kind === 'rotate-key' && dialogGroup ? (
-            <RotateKeyDialog
-              group={dialogGroup}
-              onClose={close}
-              renderInstallView={renderInstallView}
-              onCloseAutoFocus={restoreFocus(dialogGroup.id)}
-            />
+          {dialog?.kind === 'edit' && dialogGroup ? (
+            <EditGroupDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />
           ) : null}
           {dialog?.kind === 'update' && dialogGroup ? (
             <UpdateDialog group={dialogGroup} onClose={close} onCloseAutoFocus={restoreFocus(dialogGroup.id)} />

@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import type { RunnerGroup } from '../../../../contract';
 import { toast } from '../../../components/ui/toast-store';
-import { groupUpdatesQuery } from '../api/queries';
+import { groupUpdatesQuery } from '../../../entities/runner-group/queries';
 
 /**
  * Announces how updates end: when a group's active update goes away, it looks the update up and

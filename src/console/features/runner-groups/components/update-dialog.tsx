@@ -1,37 +1,20 @@
 import { useState } from 'react';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
+import { toast } from '../../../components/ui/toast-store';
+import { updateBlockedReason, versionInfo } from '../../../entities/runner-group/model';
 import { errorMessage } from '../../../lib/api-client';
 import { formatDuration, plural } from '../../../lib/format';
-import {
-  AlertDialog,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from '../../../components/ui/alert-dialog';
-import { Button } from '../../../components/ui/button';
-import { toast } from '../../../components/ui/toast-store';
 import { useRequestUpdate } from '../api/mutations';
-import { updateBlockedReason, versionInfo } from '../model';
-import styles from './dialogs.module.css';
 import type { GroupDialogProps } from './group-dialog-props';
 
 /** "Update {name} from {versions} to {latest}?" */
-export function UpdateDialog({
-  group,
-  onClose,
-  onCloseAutoFocus,
-}: GroupDialogProps) {
+export function UpdateDialog({ group, onClose, onCloseAutoFocus }: GroupDialogProps) {
   const update = useRequestUpdate();
-  const [error, setError] = useState<string | null>(null);
   // One key per dialog: a double click or a retry after a timeout replays the first answer.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const { versions } = versionInfo(group);
-  const blocked = updateBlockedReason(group);
 
-  const confirm = () => {
-    setError(null);
+  const confirm = () =>
     update.mutate(
       { id: group.id, idempotencyKey },
       {
@@ -44,38 +27,21 @@ export function UpdateDialog({
           });
           onClose();
         },
-        onError: (e) => setError(errorMessage(e)),
       },
     );
-  };
 
   return (
-    <AlertDialog open onOpenChange={(open) => (open ? undefined : onClose())}>
-      <AlertDialogContent onCloseAutoFocus={onCloseAutoFocus}>
-        <AlertDialogHeader>
-          <AlertDialogTitle>
-            Update {group.name} from {versions.join(', ') || 'no version'} to {group.latestVersion}?
-          </AlertDialogTitle>
-          <AlertDialogDescription>
-            Each connected instance on an older version starts its replacement on {group.latestVersion}, then exits. If the group
-            is not back to {plural(group.connectedCount, 'connected instance')} on {group.latestVersion} within{' '}
-            {formatDuration(group.updateDeadlineSeconds)}, the
-            update is rolled back automatically.
-          </AlertDialogDescription>
-        </AlertDialogHeader>
-        {blocked ? <p className={styles.hint}>{blocked}</p> : null}
-        {error ? (
-          <p role="alert" className={styles.error}>
-            {error}
-          </p>
-        ) : null}
-        <AlertDialogFooter>
-          <AlertDialogCancel>Cancel</AlertDialogCancel>
-          <Button variant="primary" onClick={confirm} disabled={update.isPending || blocked !== null}>
-            {update.isPending ? 'Starting update…' : 'Update'}
-          </Button>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+    <ConfirmDialog
+      title={`Update ${group.name} from ${versions.join(', ') || 'no version'} to ${group.latestVersion}?`}
+      description={`Each connected instance on an older version starts its replacement on ${group.latestVersion}, then exits. If the group is not back to ${plural(group.connectedCount, 'connected instance')} on ${group.latestVersion} within ${formatDuration(group.updateDeadlineSeconds)}, the update is rolled back automatically.`}
+      confirmLabel="Update"
+      pendingLabel="Starting update…"
+      pending={update.isPending}
+      disabledReason={updateBlockedReason(group)}
+      error={update.isError ? errorMessage(update.error) : null}
+      onConfirm={confirm}
+      onClose={onClose}
+      onCloseAutoFocus={onCloseAutoFocus}
+    />
   );
 }

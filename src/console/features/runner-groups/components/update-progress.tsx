@@ -3,8 +3,8 @@ import { useId } from 'react';
 import type { RunnerGroup, UpdateInstanceState } from '../../../../contract';
 import { formatDateTime } from '../../../lib/format';
 import { Badge, type BadgeTone } from '../../../components/ui/badge';
-import { groupUpdatesQuery } from '../api/queries';
-import { updateProgress } from '../model';
+import { groupUpdatesQuery } from '../../../entities/runner-group/queries';
+import { updateProgress } from '../../../entities/runner-group/model';
 import styles from './update-progress.module.css';
 
 const stateLabel: Record<UpdateInstanceState, { text: string; tone: BadgeTone }> = {

@@ -1,8 +1,8 @@
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError } from '../../../lib/api-client';
 import { Button } from '../../../components/ui/button';
+import { Field, FormError } from '../../../components/ui/field';
 import { Input } from '../../../components/ui/input';
-import { Label } from '../../../components/ui/label';
 import { useSignIn } from '../api/mutations';
 import styles from './sign-in-page.module.css';
 
@@ -38,28 +38,14 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
         <h1 id={`${id}-title`} className={styles.title}>
           Sign in
         </h1>
-        {error ? (
-          <p role="alert" className={styles.error}>
-            {error}
-          </p>
-        ) : null}
-        <div className={styles.field}>
-          <Label htmlFor={`${id}-username`}>Username</Label>
-          {/* The page exists to sign in: focus starts in the first field. */}
-          <Input
-            id={`${id}-username`}
-            name="username"
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-            required
-            autoFocus
-          />
-        </div>
-        <div className={styles.field}>
-          <Label htmlFor={`${id}-password`}>Password</Label>
-          <Input id={`${id}-password`} name="password" type="password" autoComplete="current-password" required />
-        </div>
+        {error ? <FormError>{error}</FormError> : null}
+        {/* The page exists to sign in: focus starts in the first field. */}
+        <Field label="Username">
+          <Input name="username" autoComplete="username" autoCapitalize="none" spellCheck={false} required autoFocus />
+        </Field>
+        <Field label="Password">
+          <Input name="password" type="password" autoComplete="current-password" required />
+        </Field>
         <Button type="submit" variant="primary" disabled={signIn.isPending}>
           {signIn.isPending ? 'Signing in…' : 'Sign in'}
         </Button>
