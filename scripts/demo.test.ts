@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Instance, RunnerGroup, TerminationCause, Update } from '../src/contract';
 import { AdminApi } from '../src/testing/admin-api';
-import { holdEngineLock, testDocker } from '../src/testing/docker-engine';
+import { testDocker } from '../src/testing/docker-engine';
 import { waitFor } from '../src/testing/processes';
 
 // `npm run demo` for real: the control plane and every runner process it starts, watched through the
@@ -157,7 +157,6 @@ describe('npm run demo', () => {
 
   it.skipIf(!docker)('--docker: the fleet as real containers, every state within the run; Ctrl-C removes every container', { timeout: 600_000 }, async () => {
     const d = docker!;
-    const release = await holdEngineLock(d, 'replacement-names');
     try {
       await runDemo(['--docker'], { DOCKER_HOST: d.host, PADDOCK_DEMO_RUNNER_IMAGE: d.runnerImage }, async (seen) => {
         expect(seen.instances.every((i) => i.platform === 'docker')).toBe(true);
@@ -169,7 +168,6 @@ describe('npm run demo', () => {
       });
       expect(await d.ok(['ps', '-aq', '--filter', 'label=paddock.demo=1'])).toBe('');
     } finally {
-      release();
       await d.removeLabelled('paddock.demo=1');
     }
   });

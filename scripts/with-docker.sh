@@ -5,7 +5,9 @@
 # the Docker tests use and exports where they are:
 #
 #   PADDOCK_TEST_DOCKER_HOST (and DOCKER_HOST)   unix://<temp>/docker.sock
-#   PADDOCK_TEST_RUNNER_IMAGE                    repository of the runner image, tags 1.4.0 and 1.5.0
+#   PADDOCK_TEST_RUNNER_IMAGE                    repository of the runner image, tags 1.4.0, 1.5.0 and 1.5.1–1.5.6
+#                                                (an update's replacement is paddock-runner-{version}, one name per
+#                                                engine: each test that updates has a version of its own)
 #   PADDOCK_TEST_CONTROL_PLANE_IMAGE             the control-plane image
 #
 # Afterwards, whatever the command did, it removes every container, stops the engine and deletes its
@@ -74,8 +76,8 @@ if [[ ${PADDOCK_TEST_DOCKER_IMAGES:-} != none ]]; then
   t0=$SECONDS
   bash scripts/docker-base-image.sh
   build() { DOCKER_BUILDKIT=1 "$docker" build --quiet --network host "$@" . >/dev/null; }
-  # 1.5.0 reuses every layer of 1.4.0 up to the version's ENV: the second build takes seconds.
-  for v in 1.4.0 1.5.0; do
+  # Every later version reuses each layer of 1.4.0 up to the version's ENV: those builds take a second each.
+  for v in 1.4.0 1.5.0 1.5.1 1.5.2 1.5.3 1.5.4 1.5.5 1.5.6; do
     s=$SECONDS; build -f deploy/docker/Dockerfile --build-arg RUNNER_VERSION=$v -t $runner_image:$v
     echo "built $runner_image:$v in $((SECONDS - s)) s"
   done

@@ -62,7 +62,7 @@ async function usable(c: Started, groupName: string): Promise<AdminApi> {
   return admin;
 }
 
-describe.skipIf(!docker)('the control-plane image on a real Docker engine', { timeout: 240_000 }, () => {
+describe.skipIf(!docker)('the control-plane image on a real Docker engine', { timeout: 240_000, concurrent: true }, () => {
   it('with a named volume: healthy; its data outlives the container', async (ctx) => {
     const volume = `paddock-test-${randomBytes(4).toString('hex')}`;
     ctx.onTestFinished(async () => {

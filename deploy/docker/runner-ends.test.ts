@@ -18,7 +18,7 @@ async function engineEvents(id: string, since: string): Promise<string[]> {
   return out.split('\n').filter(Boolean);
 }
 
-describe.skipIf(!docker)('how a runner container ended, from the engine', { timeout: 180_000 }, () => {
+describe.skipIf(!docker)('how a runner container ended, from the engine', { timeout: 180_000, concurrent: true }, () => {
   it('worker past the container memory limit: the kernel kills it, 137 / OOMKilled, as the engine says', async (ctx) => {
     const g = await newGroup(ctx, 'ends-oom');
     const since = String(Math.floor(Date.now() / 1000) - 1);
@@ -32,6 +32,13 @@ describe.skipIf(!docker)('how a runner container ended, from the engine', { time
     expect(await logs(id)).toMatch(/the worker fills native memory past its 160 MiB cgroup limit/);
     // The engine saw the kernel's OOM killer in this container too.
     expect(await waitFor(async () => (await engineEvents(id, since)).includes('oom') || undefined, 'the engine oom event', 20_000, 250)).toBe(true);
+    // The runner exits with its worker's 137, and the engine's own record of that run says OOMKilled (its
+    // restart policy then starts it again, and the same happens: polled while it is down between runs).
+    const down = await waitFor(async () => {
+      const c = await containerOf(id);
+      return c.State.Running ? undefined : c.State;
+    }, 'the container to end a run', 60_000, 50);
+    expect(down).toMatchObject({ ExitCode: 137, OOMKilled: true });
   });
 
   it('V8 heap abort: a crash (134 / Error), and no oom in the engine', async (ctx) => {
@@ -44,6 +51,11 @@ describe.skipIf(!docker)('how a runner container ended, from the engine', { time
       return i.termination ? i : undefined;
     }, 'the abort to be reported', 60_000, 250);
     expect(ended.termination).toMatchObject({ exitCode: 134, signal: null, reason: 'Error', cause: 'crash' });
+    const down = await waitFor(async () => {
+      const c = await containerOf(id);
+      return c.State.Running ? undefined : c.State;
+    }, 'the container to end a run', 60_000, 50);
+    expect(down).toMatchObject({ ExitCode: 134, OOMKilled: false });
     expect(await engineEvents(id, since)).not.toContain('oom');
   });
 
@@ -57,7 +69,7 @@ describe.skipIf(!docker)('how a runner container ended, from the engine', { time
       return i.termination ? i : undefined;
     }, 'the goodbye to be recorded', 10_000, 100);
     expect(after.termination).toMatchObject({ exitCode: null, signal: 15, cause: 'sigterm' });
-    expect((await containerOf(id)).State).toMatchObject({ Running: false, ExitCode: 0 });
+    expect((await containerOf(id)).State).toMatchObject({ Running: false, ExitCode: 0, OOMKilled: false });
   });
 
   it('docker kill: nothing said at the time; started again, the container reports 137 / Error for its last instance, then registers anew', async (ctx) => {
@@ -72,7 +84,7 @@ describe.skipIf(!docker)('how a runner container ended, from the engine', { time
     await d.ok(['start', id]);
     const ended = await instanceNamed(g.id, name, 'terminated');
     expect(ended.id).toBe(first.id);
-    expect(ended.termination).toMatchObject({ exitCode: 137, signal: null, reason: 'Error', cause: 'killed' });
+    expect(ended.termination).toMatchObject({ exitCode: 137, signal: null, reason: 'Error', cause: 'killed', observedBy: 'engine' });
     const second = await instanceNamed(g.id, name);
     expect(second.id).not.toBe(first.id);
     const out = await logs(id);
@@ -91,7 +103,7 @@ describe.skipIf(!docker)('how a runner container ended, from the engine', { time
     process.kill(before.State.Pid, 'SIGKILL');
     const ended = await instanceNamed(g.id, nameOf(before), 'terminated');
     expect(ended.id).toBe(first.id);
-    expect(ended.termination).toMatchObject({ exitCode: 137, reason: 'Error', cause: 'killed' });
+    expect(ended.termination).toMatchObject({ exitCode: 137, reason: 'Error', cause: 'killed', observedBy: 'engine' });
     expect((await containerOf(id)).RestartCount).toBeGreaterThanOrEqual(1);
     await instanceNamed(g.id, nameOf(before));
   });

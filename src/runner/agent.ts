@@ -152,7 +152,7 @@ export class Agent {
     if (!previous) return false;
     const name = this.identity().name;
     const how = previous.signal ? `signal ${previous.signal}` : `exit code ${previous.exitCode}, reason ${previous.reason}`;
-    const body = { name, exitCode: previous.exitCode, signal: previous.signal, reason: previous.reason, observedAt: previous.at };
+    const body = { name, exitCode: previous.exitCode, signal: previous.signal, reason: previous.reason, observedAt: previous.at, observedBy: 'engine' as const };
     const deadline = Date.now() + 10_000;
     for (let attempt = 1; !this.stopped; attempt++) {
       try {

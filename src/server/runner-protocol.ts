@@ -232,7 +232,7 @@ export class RunnerProtocol {
             reason: body.reason,
             at,
             cause,
-            observedBy: 'reconciler',
+            observedBy: body.observedBy,
           });
       if (updated) {
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: group.id, entityId: target.id });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 // The real Docker engine of the test run (PRODUCT.md §10): `scripts/with-docker.sh` starts a throwaway
 // dockerd, builds the images once and exports where they are; tests use them through this module.
@@ -112,26 +112,6 @@ export function dockerClient(host: string, cli = defaultCli()): Omit<TestDocker,
     },
   };
   return t;
-}
-
-/**
- * Holds an engine-wide lock across test files (vitest runs files in parallel) for work that uses names
- * one engine has once, such as the replacement container `paddock-runner-{version}`; resolves with its
- * release. The lock lives beside the engine's socket, in with-docker.sh's temp folder.
- */
-export async function holdEngineLock(d: { socketPath: string }, name: string, timeoutMs = 15 * 60_000): Promise<() => void> {
-  const dir = join(dirname(d.socketPath), `paddock-lock-${name}`);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      mkdirSync(dir);
-      return () => rmSync(dir, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (Date.now() > deadline) throw new Error(`the engine lock ${name} was held for more than ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }
 
 /** Debian's docker.io client; on these machines /usr/local/bin/docker is an older, different one. */
