@@ -34,13 +34,22 @@ if ! command -v dockerd >/dev/null || [[ ! -x $docker ]]; then no_engine "docker
 
 dir=$(mktemp -d /tmp/paddock-docker.XXXXXX)
 sock=$dir/docker.sock
+# vfs copies every layer whole: a run leaves ~7 GB in hundreds of thousands of files, which take minutes to
+# delete. On a loop-mounted file system of its own the data root goes with one unmount and one file.
+mkdir "$dir/data"
+if truncate -s 64G "$dir/data.img" && mkfs.ext4 -q -F -E lazy_itable_init=1 "$dir/data.img" >/dev/null 2>&1 &&
+  mount -o loop "$dir/data.img" "$dir/data" 2>/dev/null; then
+  :
+else
+  rm -f "$dir/data.img"
+fi
 echo '{}' >"$dir/daemon.json"
 dockerd --config-file "$dir/daemon.json" --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
   -H "unix://$sock" --storage-driver vfs --iptables=false --ip-masq=false --bridge none >"$dir/dockerd.log" 2>&1 &
 dockerd_pid=$!
 
 stop() {
-  local status=$?
+  local status=$? t0=$SECONDS
   if kill -0 "$dockerd_pid" 2>/dev/null; then
     # Containers first (a few seconds at most), so that the engine's own shutdown has nothing to wait for.
     ids=$(DOCKER_HOST=unix://$sock "$docker" ps -aq 2>/dev/null || true)
@@ -53,6 +62,7 @@ stop() {
   # The engine leaves mounts (network namespaces, shm) under its folders when killed hard.
   grep -o " $dir[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$dir"
+  echo "with-docker: engine stopped and its data removed in $((SECONDS - t0)) s"
   exit "$status"
 }
 trap stop EXIT

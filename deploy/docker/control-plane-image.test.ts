@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
@@ -106,7 +106,7 @@ describe.skipIf(!docker)('the control-plane image on a real Docker engine', { ti
     expect(rows.rowCount).toBe(1);
   });
 
-  it('a data folder it cannot write: one line naming uid 1000, no stack trace', async (ctx) => {
+  it('a bind-mounted data folder it cannot write: one line naming uid 1000, no stack trace; after that chown it runs', async (ctx) => {
     // Owned by root and not writable by others, as a freshly made bind-mount source is.
     const folder = mkdtempSync('/tmp/paddock-cp-data-');
     chmodSync(folder, 0o755);
@@ -126,5 +126,12 @@ describe.skipIf(!docker)('the control-plane image on a real Docker engine', { ti
     const lines = (out.stdout + out.stderr).split('\n').filter((l) => l.trim() !== '');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^Paddock failed to start: cannot write its data folder \/data \(EACCES: permission denied, .*\)\. Paddock runs as uid 1000: make the folder its own, e\.g\. chown -R 1000 /);
+
+    // The advice works: the same folder, given to uid 1000, holds its data.
+    chownSync(folder, 1000, 1000);
+    const again = await startControlPlane(ctx, ['-v', `${folder}:/data`]);
+    await healthy(again);
+    await usable(again, 'in-a-bind-mount');
+    expect(readdirSync(folder)).toContain('pgdata');
   });
 });

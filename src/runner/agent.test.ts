@@ -161,7 +161,7 @@ describe('runner agent against a real control plane', () => {
     const inst = await instanceOf(groupId, r);
     expect(await r.waitForExit()).toEqual({ code: 137, signal: null });
     expect((await instanceNow(groupId, inst.id)).termination).toMatchObject({ exitCode: 137, signal: null, reason: 'OOMKilled', cause: 'oom_killed' });
-    expect(r.output).toMatch(/the worker fills native memory past its 128 MiB cgroup limit/);
+    expect(r.output()).toMatch(/the worker fills native memory past its 128 MiB cgroup limit/);
   });
 
   it.concurrent('worker completes: Completed, exit 0', async (ctx) => {
