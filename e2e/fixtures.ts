@@ -4,6 +4,7 @@ import { type RunnerProcess, startRunner } from '../src/testing/processes';
 import { EditDialog } from './page-objects/edit-dialog';
 import { NewGroupDialog } from './page-objects/new-group-dialog';
 import { RunnersPage } from './page-objects/runners-page';
+import { TokensPage } from './page-objects/tokens-page';
 
 export interface StartRunnerOptions {
   key: string;
@@ -17,6 +18,7 @@ interface Fixtures {
   newGroupDialog: NewGroupDialog;
   editDialog: EditDialog;
   /** A real runner process dialling the shared server; its whole process group is killed when the test ends. */
+  tokensPage: TokensPage;
   startRunner: (options: StartRunnerOptions) => RunnerProcess;
 }
 
@@ -24,6 +26,7 @@ export const test = base.extend<Fixtures>({
   runnersPage: async ({ page }, use) => use(new RunnersPage(page)),
   newGroupDialog: async ({ page }, use) => use(new NewGroupDialog(page)),
   editDialog: async ({ page }, use) => use(new EditDialog(page)),
+  tokensPage: async ({ page }, use) => use(new TokensPage(page)),
   startRunner: async ({ baseURL }, use) => {
     const started: RunnerProcess[] = [];
     await use(({ key, name, version = '1.3.0', extraArgs = [] }) => {

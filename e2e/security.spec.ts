@@ -304,6 +304,7 @@ test.describe('on a control plane of its own', () => {
       const res = await viewer.request(method, path, body);
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(JSON.stringify(res.body)).not.toContain('prk_');
+      expect(JSON.stringify(res.body)).not.toContain('pat_');
     }
     const after = await admin.group(group.id);
     expect(after).toEqual(before);
@@ -350,6 +351,19 @@ test.describe('on a control plane of its own', () => {
     const forged = `prk_${'A'.repeat(46)}`;
     expect((await register(forged)).status).toBe(401);
     secrets.push(forged);
+    // API tokens: made, used, mistyped, revoked, used again; none of it may leave its text in a log line.
+    const made = await admin.request('POST', api.tokens, { name: 'leak-scan', scope: 'write' });
+    expect(made.status).toBe(201);
+    const { token, secret } = made.body as { token: { id: string }; secret: string };
+    secrets.push(secret);
+    const asToken = (bearer: string) => fetch(`${server.url}${api.runnerGroups}`, { headers: { authorization: `Bearer ${bearer}` } });
+    expect((await asToken(secret)).status).toBe(200);
+    expect((await asToken(`${secret.slice(0, -1)}x`)).status).toBe(401);
+    secrets.push(`${secret.slice(0, -1)}x`);
+    const listed = await admin.request('GET', api.tokens);
+    expect(JSON.stringify(listed.body)).not.toContain(secret.slice(8));
+    expect((await admin.request('DELETE', api.token(token.id))).status).toBe(204);
+    expect((await asToken(secret)).status).toBe(401);
     await admin.deleteGroup(group.id);
     const gone = await fetch(`${server.url}${api.runnerHeartbeat}`, {
       method: 'POST',
@@ -411,6 +425,8 @@ test.describe('on a control plane of its own', () => {
       { method: 'POST', path: api.runnerEvents, headers: runner(instanceToken) },
       { method: 'POST', path: api.runnerRegister, headers: runner('garbage') },
       { method: 'PATCH', path: api.runnerGroup('not-a-real-id'), headers: consoleHeaders },
+      { method: 'POST', path: api.tokens, headers: consoleHeaders },
+      { method: 'POST', path: api.runnerGroups, headers: runner(`pat_${'A'.repeat(40)}`) },
     ];
     const seen5xx: string[] = [];
     const check = async (method: string, url: string, headers: Record<string, string>, body?: string) => {
@@ -426,7 +442,7 @@ test.describe('on a control plane of its own', () => {
         { numRuns: 40 },
       );
     }
-    const queryEndpoints = [api.auditEvents, api.runnerGroups, api.instances(group.id), api.updates(group.id), api.install('helm'), api.install('nope'), api.runnerGroup('%00'), '/metrics'];
+    const queryEndpoints = [api.auditEvents, api.tokens, api.openapi, api.runnerGroups, api.instances(group.id), api.updates(group.id), api.install('helm'), api.install('nope'), api.runnerGroup('%00'), '/metrics'];
     for (const path of queryEndpoints) {
       await fc.assert(
         fc.asyncProperty(query, async (q) => check('GET', `${server.url}${path}?${new URLSearchParams(q)}`, { cookie })),

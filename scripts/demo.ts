@@ -150,7 +150,7 @@ async function processTimeline(
   const prodUpdate = await admin.requestUpdate(production.id);
 
   await at(8);
-  say('staging: SIGTERM to staging-stop (goodbye: disconnected at once, signal 15)');
+  say('staging: SIGTERM to staging-stop (goodbye: ended at once, signal 15)');
   stagingStop.signal('SIGTERM');
 
   await at(10);

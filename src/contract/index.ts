@@ -4,3 +4,4 @@ export * from './version';
 export * from './paths';
 export * from './slug';
 export * from './install-commands';
+export * from './tokens';

@@ -6,6 +6,10 @@ export const api = {
   runnerGroup: (id: string) => `/api/v1/runner-groups/${encodeURIComponent(id)}`,
   registrationKey: (id: string) => `/api/v1/runner-groups/${encodeURIComponent(id)}/registration-key`,
   instances: (id: string) => `/api/v1/runner-groups/${encodeURIComponent(id)}/instances`,
+  instance: (id: string, instanceId: string) =>
+    `/api/v1/runner-groups/${encodeURIComponent(id)}/instances/${encodeURIComponent(instanceId)}`,
+  instanceStop: (id: string, instanceId: string) =>
+    `/api/v1/runner-groups/${encodeURIComponent(id)}/instances/${encodeURIComponent(instanceId)}/stop`,
   updates: (id: string) => `/api/v1/runner-groups/${encodeURIComponent(id)}/updates`,
   auditEvents: '/api/v1/audit-events',
   auditGroups: '/api/v1/audit-events/groups',
@@ -17,4 +21,7 @@ export const api = {
   runnerHeartbeat: '/api/v1/runner/heartbeat',
   runnerEvents: '/api/v1/runner/events',
   runnerTerminations: '/api/v1/runner/terminations',
+  tokens: '/api/v1/tokens',
+  token: (id: string) => `/api/v1/tokens/${encodeURIComponent(id)}`,
+  openapi: '/api/v1/openapi.json',
 } as const;

@@ -9,7 +9,8 @@ export type Platform = z.infer<typeof Platform>;
 export const Role = z.enum(['admin', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
-const isoTime = z.string().datetime({ offset: true });
+/** An ISO 8601 time with its offset (the API answers UTC, `…Z`). */
+export const isoTime = z.string().datetime({ offset: true });
 
 /** A runner version: semver without build metadata, e.g. `1.4.0` or `1.5.0-rc.1`. */
 export const Version = z
@@ -28,6 +29,10 @@ export const GroupName = z
 
 export const GroupStatus = z.enum(['connected', 'disconnected', 'waiting']);
 export type GroupStatus = z.infer<typeof GroupStatus>;
+
+/** A group's health (PRODUCT.md §2 "Group dot and health"), decided by the server's `groupHealth`. */
+export const GroupHealth = z.enum(['healthy', 'degraded', 'down', 'waiting']);
+export type GroupHealth = z.infer<typeof GroupHealth>;
 
 export const InstanceStatus = z.enum(['connected', 'disconnected', 'terminated']);
 export type InstanceStatus = z.infer<typeof InstanceStatus>;
@@ -50,14 +55,21 @@ export const TerminationCause = z.enum([
 ]);
 export type TerminationCause = z.infer<typeof TerminationCause>;
 
+/**
+ * Who recorded an end the runner could not report itself: `reconciler` (Kubernetes, PRODUCT.md §11),
+ * `engine` (Docker's events), `server` (lost: nothing was heard for PADDOCK_LOST_AFTER_SECONDS).
+ */
+export const ObservedBy = z.enum(['runner', 'reconciler', 'engine', 'server']);
+export type ObservedBy = z.infer<typeof ObservedBy>;
+
 export const Termination = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.number().int().nullable(),
   reason: z.string().nullable(),
   at: isoTime,
   cause: TerminationCause,
-  /** Who recorded the end when the runner could not: `reconciler` (Kubernetes, PRODUCT.md §11); absent or null when the runner reported it itself. */
-  observedBy: z.string().nullable().optional(),
+  /** Absent or null when the runner reported its end itself. */
+  observedBy: ObservedBy.nullable().optional(),
 });
 export type Termination = z.infer<typeof Termination>;
 
@@ -96,8 +108,24 @@ export const Instance = z.object({
   disconnectedAt: isoTime.nullable().optional(),
   lastError: ReportedRunnerError.nullable(),
   termination: Termination.nullable(),
+  /** When an admin asked it to stop (its next heartbeat reply carries `stop`); null when nobody did. */
+  stopRequestedAt: isoTime.nullable().optional(),
 });
 export type Instance = z.infer<typeof Instance>;
+
+/** `POST /runner-groups/{id}/instances/{instanceId}/stop` takes no fields (an empty body or `{}`). */
+export const StopInstanceBody = z.strictObject({});
+export type StopInstanceBody = z.infer<typeof StopInstanceBody>;
+
+/** `DELETE /runner-groups/{id}/instances?ended=true`: forgetting every ended instance must be asked for by name. */
+export const ForgetEndedQuery = z.strictObject({
+  ended: z.literal('true', { error: 'must be true: only ended instances can be forgotten all at once' }),
+});
+export type ForgetEndedQuery = z.infer<typeof ForgetEndedQuery>;
+
+/** The answer to forgetting every ended instance of a group. */
+export const ForgetEndedResponse = z.object({ forgotten: z.number().int() });
+export type ForgetEndedResponse = z.infer<typeof ForgetEndedResponse>;
 
 export const UpdateInstanceState = z.enum(['pending', 'updating', 'updated', 'failed', 'rolled_back']);
 export type UpdateInstanceState = z.infer<typeof UpdateInstanceState>;
@@ -134,6 +162,13 @@ export const RunnerGroup = z.object({
   createdAt: isoTime,
   updatedAt: isoTime,
   activeUpdate: Update.nullable(),
+  health: GroupHealth,
+  /** Why the group is not healthy, in words ("1 disconnected", "1 OOMKilled in the last hour"); empty when healthy. */
+  healthReasons: z.array(z.string()),
+  /** Instances that ended in the last 24 h, by cause; only causes with a count above 0. */
+  recentEnds: z.partialRecord(TerminationCause, z.number().int()),
+  /** The newest update that has finished (succeeded or rolled back); its `instances` may be empty. */
+  lastUpdate: Update.nullable(),
 });
 export type RunnerGroup = z.infer<typeof RunnerGroup>;
 
@@ -245,11 +280,19 @@ export const HeartbeatBody = z.strictObject({
 });
 export type HeartbeatBody = z.infer<typeof HeartbeatBody>;
 
-export const RunnerCommand = z.object({
+/** Move to another version: `update` toward the target, or `rollback` to the version before a rolled-back update. */
+export const VersionCommand = z.object({
   type: z.enum(['update', 'rollback']),
   updateId: z.string(),
   targetVersion: z.string(),
 });
+export type VersionCommand = z.infer<typeof VersionCommand>;
+
+/** An admin stopped this instance: say goodbye, exit 0, do not come back by itself. */
+export const StopCommand = z.object({ type: z.literal('stop') });
+export type StopCommand = z.infer<typeof StopCommand>;
+
+export const RunnerCommand = z.union([VersionCommand, StopCommand]);
 export type RunnerCommand = z.infer<typeof RunnerCommand>;
 
 export const HeartbeatResponse = z.object({ commands: z.array(RunnerCommand), heartbeatSeconds: z.number() });

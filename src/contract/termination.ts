@@ -28,3 +28,29 @@ export const causeText: Record<TerminationCause, string> = {
   deadline_exceeded: 'Deadline exceeded: the pod ran longer than its activeDeadlineSeconds',
   preempted: 'Preempted: the node was reclaimed (spot) or the pod was preempted',
 };
+
+// Written as a plain object first so that the Kubernetes causes (evicted, deadline_exceeded,
+// preempted) can carry their labels before TerminationCause lists them, and must once it does.
+const labels = {
+  completed: 'Completed',
+  oom_killed: 'OOMKilled',
+  killed: 'Killed',
+  sigterm: 'SIGTERM',
+  crash: 'Crash',
+  replaced: 'Replaced by update',
+  lost: 'Lost',
+  evicted: 'Evicted',
+  deadline_exceeded: 'Deadline exceeded',
+  preempted: 'Preempted',
+};
+
+/** The short name of each cause: the How it ended column, the cause filters and `healthReasons`. */
+export const causeLabel: Record<TerminationCause, string> = labels;
+
+/** Ends that are part of normal operation; every other cause is abnormal and degrades its group for an hour. */
+export const normalEndCauses: readonly TerminationCause[] = ['completed', 'sigterm', 'replaced'];
+
+/** Whether an end of this cause degrades its group (PRODUCT.md §2: any cause but completed, sigterm, replaced). */
+export function isAbnormalEnd(cause: TerminationCause): boolean {
+  return !normalEndCauses.includes(cause);
+}

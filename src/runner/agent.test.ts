@@ -110,7 +110,7 @@ describe('runner agent against a real control plane', () => {
     expect((await admin.group(groupId)).status).toBe('disconnected');
   });
 
-  it('SIGTERM: says goodbye, exits within 2 s, disconnected at once with signal 15', async (ctx) => {
+  it('SIGTERM: says goodbye, exits within 2 s, ended at once with signal 15', async (ctx) => {
     const { id: groupId, key } = await groupWithKey('sigterm');
     const r = runner(ctx, { server: server.url, key });
     const inst = await instanceOf(groupId, r);
@@ -130,7 +130,7 @@ describe('runner agent against a real control plane', () => {
       1000,
       50,
     );
-    expect(after.status).toBe('disconnected');
+    expect(after.status).toBe('terminated');
     expect(after.termination).toMatchObject({ signal: 15, cause: 'sigterm' });
     expect(isAlive(workerPid)).toBe(false);
   });

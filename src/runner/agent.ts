@@ -1,8 +1,8 @@
 import { arch, hostname, networkInterfaces, platform as osPlatform, release } from 'node:os';
-import type { RegisterBody, RunnerCommand, RunnerError, RunnerEventBody } from '../contract';
+import type { RegisterBody, RunnerCommand, RunnerError, RunnerEventBody, VersionCommand } from '../contract';
 import { backoffDelayMs, heartbeatDelayMs, type Random } from './backoff';
 import { RunnerCallError, RunnerClient } from './client';
-import { type ContainerInspect, containerName, DockerEngine, findOwnContainer, previousRunOf, startDockerReplacement } from './docker';
+import { type ContainerInspect, clearRestartPolicy, containerName, DockerEngine, findOwnContainer, previousRunOf, startDockerReplacement } from './docker';
 import { KubernetesApi, podRefFromEnv, updateOwnDeployment } from './kubernetes';
 import type { Logger } from './log';
 import { replacementName, type RunnerOptions } from './options';
@@ -291,8 +291,13 @@ export class Agent {
   }
 
   private handleCommands(commands: readonly RunnerCommand[]): void {
+    // A stop outranks everything else in the reply: the runner leaves, so updates are moot.
+    if (commands.some((c) => c.type === 'stop')) {
+      this.stopRequested();
+      return;
+    }
     for (const cmd of commands) {
-      if (cmd.targetVersion === this.options.version) continue;
+      if (cmd.type === 'stop' || cmd.targetVersion === this.options.version) continue;
       const key = `${cmd.type}:${cmd.updateId}:${cmd.targetVersion}`;
       if (this.replacement && this.replacement.version === cmd.targetVersion) {
         if (!this.foundLogged.has(key)) {
@@ -314,8 +319,34 @@ export class Agent {
     }
   }
 
+  /**
+   * An admin stopped this instance from the console: say goodbye, stop the worker and exit 0, and do
+   * not come back by itself: on Docker the container's restart policy is cleared first, else exiting 0
+   * would bring it back. (On Kubernetes the Deployment starts a new pod: the console says to scale the
+   * Deployment instead.)
+   */
+  private stopRequested(): void {
+    void this.finish(0, async () => {
+      this.log.info('Stop requested from the console: saying goodbye and exiting');
+      if (this.options.platform === 'docker') await this.clearOwnRestartPolicy();
+      if (this.options.platform === 'kubernetes') {
+        this.log.warn('On Kubernetes the Deployment starts a new pod in place of this one; scale the Deployment down to keep it stopped');
+      }
+      await Promise.all([this.sendEvent({ type: 'goodbye' }, 1000), this.worker?.stop(500)]);
+    });
+  }
+
+  private async clearOwnRestartPolicy(): Promise<void> {
+    const docker = this.setup.docker === undefined ? DockerEngine.fromEnv(process.env) : this.setup.docker;
+    if (!docker) {
+      this.log.warn('No Docker socket mounted (/var/run/docker.sock or DOCKER_HOST): a restart policy may start this container again');
+      return;
+    }
+    if (await clearRestartPolicy(docker, hostname(), this.log)) this.log.info("Cleared this container's restart policy, so that it stays stopped");
+  }
+
   /** Update or rollback: start the replacement on the target version, wait until it registered, exit 0. */
-  private async carryOut(cmd: RunnerCommand): Promise<void> {
+  private async carryOut(cmd: VersionCommand): Promise<void> {
     const what = cmd.type === 'update' ? 'Update' : 'Rollback';
     this.log.info(`${what} ${cmd.updateId}: ${this.options.version} -> ${cmd.targetVersion}`);
     await this.sendEvent({ type: 'update-started', updateId: cmd.updateId, targetVersion: cmd.targetVersion });
@@ -369,7 +400,7 @@ export class Agent {
    * Kubernetes: point this pod's Deployment at the target version and let the rollout replace the pods
    * (this one is then stopped with SIGTERM). False when there is no in-cluster API to talk to.
    */
-  private async updateDeployment(cmd: RunnerCommand, what: string): Promise<boolean> {
+  private async updateDeployment(cmd: VersionCommand, what: string): Promise<boolean> {
     const api = this.setup.kubernetes === undefined ? KubernetesApi.inCluster(process.env) : this.setup.kubernetes;
     const pod = podRefFromEnv(process.env, this.options.name ?? hostname());
     if (!api || !pod) {
@@ -416,7 +447,9 @@ export class Agent {
     const line =
       e.kind === 'key_revoked'
         ? `${during} refused: registration key revoked or unknown (${e.message}). Not retrying; install the runner again with the group's current key.`
-        : `${during} refused: the runner group was deleted (${e.message}). Not retrying.`;
+        : /forgotten/i.test(e.message)
+          ? `${during} refused: this instance was forgotten in the console (${e.message}). Not retrying.`
+          : `${during} refused: the runner group was deleted (${e.message}). Not retrying.`;
     void this.finish(1, async () => {
       this.log.error(line);
       await this.worker?.stop(600);

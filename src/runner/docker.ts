@@ -344,14 +344,26 @@ export async function startDockerReplacement(spec: ReplacementSpec, docker: Dock
     },
     async release() {
       // Exiting 0 would make a restart policy bring this container back on the old version.
-      try {
-        await docker.json('POST', `/containers/${encodeURIComponent(self.Id)}/update`, { RestartPolicy: { Name: 'no' } });
-      } catch (err) {
-        log.warn(`Could not clear this container's restart policy: ${err instanceof Error ? err.message : String(err)}`);
-      }
+      await clearRestartPolicy(docker, self.Id, log);
     },
   };
   return handle;
+}
+
+/**
+ * Sets this container's restart policy to `no`, so that exiting does not bring it back (after an
+ * update, or a Stop from the console). A failure is logged, not thrown: the runner leaves anyway.
+ */
+export async function clearRestartPolicy(docker: DockerEngine, selfId: string, log: Logger): Promise<boolean> {
+  try {
+    // Bounded: a busy engine must not keep a stopping runner from leaving.
+    const res = await docker.call('POST', `/containers/${encodeURIComponent(selfId)}/update`, { RestartPolicy: { Name: 'no' } }, 5000);
+    if (res.status >= 300) throw new DockerError(res.status, `POST /containers/{id}/update: ${dockerMessage(res.body)}`);
+    return true;
+  } catch (err) {
+    log.warn(`Could not clear this container's restart policy: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
+  }
 }
 
 /** Polls the container until its log shows the registration, it stops, or time runs out. */

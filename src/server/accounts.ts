@@ -11,6 +11,7 @@ import {
   deleteSession,
   deleteUser,
   findSession,
+  findSessionTimes,
   findUser,
   insertSession,
   insertUser,
@@ -92,7 +93,69 @@ export class Accounts {
   }
 
   async signOut(sessionId: string): Promise<void> {
-    await deleteSession(this.deps.db, hashSecret(sessionId));
+    const idHash = hashSecret(sessionId);
+    await deleteSession(this.deps.db, idHash);
+    this.endStreams(idHash);
+  }
+
+  // ---- long-lived requests (the event stream) end with their session ----
+
+  /** How often the sessions of open streams are checked (one query for all of them). */
+  static readonly streamCheckMs = 1000;
+  private streams = new Map<string, Set<() => void>>();
+  private streamTimer: NodeJS.Timeout | null = null;
+  private checking = false;
+
+  /**
+   * Calls `end` once the session behind this cookie value ends — signed out (here at once, on another
+   * replica within a check), its user removed, idle or past its absolute timeout. Holding a stream
+   * open does not count as activity. Answers a function that stops watching.
+   */
+  watchSession(sessionId: string, end: () => void): () => void {
+    const idHash = hashSecret(sessionId);
+    const ends = this.streams.get(idHash) ?? new Set();
+    this.streams.set(idHash, ends);
+    ends.add(end);
+    if (!this.streamTimer) {
+      this.streamTimer = setInterval(() => void this.checkStreams(), Accounts.streamCheckMs);
+      this.streamTimer.unref();
+    }
+    return () => {
+      const set = this.streams.get(idHash);
+      set?.delete(end);
+      if (set && set.size === 0) this.streams.delete(idHash);
+      if (this.streams.size === 0) this.stopWatching();
+    };
+  }
+
+  /** Stops the stream check (the app stops). */
+  stopWatching(): void {
+    if (this.streamTimer) clearInterval(this.streamTimer);
+    this.streamTimer = null;
+  }
+
+  private endStreams(idHash: string): void {
+    const ends = this.streams.get(idHash);
+    this.streams.delete(idHash);
+    for (const end of ends ?? []) end();
+    if (this.streams.size === 0) this.stopWatching();
+  }
+
+  /** One query for every watched session; those gone or expired end their streams. */
+  async checkStreams(): Promise<void> {
+    if (this.checking || this.streams.size === 0) return;
+    this.checking = true;
+    try {
+      const rows = await findSessionTimes(this.deps.db, [...this.streams.keys()]);
+      const now = this.deps.clock.now();
+      const alive = new Set(rows.filter((r) => sessionAlive(new Date(r.created_at), new Date(r.last_seen_at), now)).map((r) => r.id_hash));
+      for (const idHash of [...this.streams.keys()]) if (!alive.has(idHash)) this.endStreams(idHash);
+    } catch (err) {
+      // The database is away: keep the streams (they carry nothing meanwhile) and look again next time.
+      this.deps.logger.debug('session check of open streams failed', { err });
+    } finally {
+      this.checking = false;
+    }
   }
 
   async prune(): Promise<void> {

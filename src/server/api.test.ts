@@ -109,7 +109,7 @@ describe('runner groups', () => {
     await createGroup(h, 'a');
   });
 
-  it('never shows a key in any GET, error body or log line', async () => {
+  it('never shows a key, instance token or API token secret in any GET, error body or log line', async () => {
     const { id, key } = await createGroup(h, 'Secretive');
     const rotated = await (await h.call('POST', `/api/v1/runner-groups/${id}/registration-key`)).json();
     const r = await register(h, rotated.registrationKey);
@@ -126,6 +126,12 @@ describe('runner groups', () => {
       expect(res.status).toBeGreaterThanOrEqual(400);
       bodies.push(await res.text());
     }
+    const made = await (await h.call('POST', '/api/v1/tokens', { body: { name: 'scan', scope: 'read' } })).json();
+    for (const bearer of [made.secret, `${made.secret}x`]) {
+      const res = await h.call('POST', '/api/v1/runner-groups', { bearer, cookie: null, body: { name: 'x' } });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      bodies.push(await res.text());
+    }
     const badBeat = await h.call('POST', '/api/v1/runner/heartbeat', { bearer: `${r.instanceToken}x`, body: { version: '1.0.0' } });
     expect(badBeat.status).toBe(401);
     bodies.push(await badBeat.text());
@@ -137,6 +143,7 @@ describe('runner groups', () => {
       '/api/v1/audit-events',
       '/api/v1/install/helm',
       '/api/v1/session',
+      '/api/v1/tokens',
       '/metrics',
     ]) {
       const res = await h.call('GET', path);
@@ -144,7 +151,7 @@ describe('runner groups', () => {
       bodies.push(await res.text());
     }
     const everything = bodies.join('\n') + h.logs.join('\n');
-    for (const secret of [key, rotated.registrationKey, r.instanceToken]) expect(everything).not.toContain(secret);
+    for (const secret of [key, rotated.registrationKey, r.instanceToken, made.secret, made.secret.slice(8)]) expect(everything).not.toContain(secret);
   });
 });
 

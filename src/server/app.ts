@@ -1,25 +1,30 @@
 import { Hono } from 'hono';
 import { Accounts } from './accounts';
+import { ApiTokens } from './api-tokens';
 import type { Clock } from './clock';
 import type { ServerConfig } from './config';
 import type { Deps } from './deps';
 import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
-import { type AppEnv, bodyLimit, problemResponse, sessionMiddleware } from './http';
+import { type AppEnv, bodyLimit, problemResponse, rejectMalformedPath, sessionMiddleware } from './http';
+import { InstanceService } from './instances';
 import { localAdminRoutes } from './local-admin';
 import type { Logger } from './logger';
-import { HttpProblem, notFound } from './problem';
+import { databaseUnavailable, HttpProblem, notFound } from './problem';
 import { auditRoutes } from './routes/audit';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, metricsRoute } from './routes/health';
 import { installRoutes } from './routes/install';
 import { runnerRoutes } from './routes/runner';
 import { runnerGroupRoutes } from './routes/runner-groups';
+import { openApiRoutes } from './routes/openapi';
 import { sessionRoutes } from './routes/session';
 import { staticRoutes } from './routes/static';
+import { tokenRoutes } from './routes/tokens';
 import { RunnerGroups } from './runner-groups';
 import { RunnerProtocol } from './runner-protocol';
 import type { Store } from './store';
+import { isDatabaseUnavailable } from './store/db';
 import { Sweeper } from './sweeper';
 import { UpdateService } from './updates';
 
@@ -41,6 +46,7 @@ export interface PaddockApp {
   app: Hono<AppEnv>;
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   accounts: Accounts;
+  tokens: ApiTokens;
   batcher: HeartbeatBatcher;
   hub: EventHub;
   /** LISTENs for events and (unless `timers: false`) starts the 1 s sweeper. */
@@ -66,7 +72,9 @@ export function createApp(options: {
   const updates = new UpdateService(deps);
   const runners = new RunnerProtocol(deps, batcher, updates);
   const groups = new RunnerGroups(deps, updates);
+  const instances = new InstanceService(deps);
   const accounts = new Accounts(deps);
+  const tokens = new ApiTokens(deps);
   const sweeper = new Sweeper(deps, batcher, updates, accounts);
 
   // Every change anywhere (this replica or another) invalidates what the heartbeat path caches.
@@ -75,8 +83,19 @@ export function createApp(options: {
     if (e.kind === 'update' || e.kind === 'group') updates.invalidate(e.groupId);
     if (e.kind === 'group' && e.op === 'delete') runners.invalidateGroup(e.groupId);
   });
+  // Without notifications nothing cached can be trusted: cache nothing until they flow again.
+  hub.onConnection((up) => {
+    runners.setCaching(up);
+    updates.setCaching(up);
+  });
   groups.onDeleted = (groupId) => runners.invalidateGroup(groupId);
+  instances.onChanged = (ids) => {
+    for (const id of ids) runners.invalidateInstance(id);
+  };
   sweeper.onDisconnected = (rows) => {
+    for (const r of rows) runners.invalidateInstance(r.id);
+  };
+  sweeper.onLost = (rows) => {
     for (const r of rows) runners.invalidateInstance(r.id);
   };
 
@@ -92,24 +111,28 @@ export function createApp(options: {
     else if (c.res.status === 401 || c.res.status === 410) logger.info('request refused', fields);
     else logger.debug('request', fields);
   });
+  app.use('*', rejectMalformedPath);
   app.use('/api/*', bodyLimit());
+  const resolveUser = sessionMiddleware(accounts, config, tokens);
   app.use('/api/v1/*', async (c, next) => {
     const p = c.req.path;
-    if (p.startsWith('/api/v1/runner/') || p.startsWith('/api/v1/local/') || p === '/api/v1/healthz' || p === '/api/v1/readyz') {
+    if (p.startsWith('/api/v1/runner/') || p.startsWith('/api/v1/local/') || p === '/api/v1/healthz' || p === '/api/v1/readyz' || p === '/api/v1/openapi.json') {
       return next();
     }
-    return sessionMiddleware(accounts, config)(c, next);
+    return resolveUser(c, next);
   });
 
   app.route('/api/v1', healthRoutes(deps));
   app.route('/api/v1/session', sessionRoutes(accounts, config));
-  app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, config));
+  app.route('/api/v1/runner-groups', runnerGroupRoutes(groups, updates, instances, config));
   app.route('/api/v1/runner', runnerRoutes(runners));
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
-  app.route('/api/v1/events', eventRoutes(deps, hub, config));
+  app.route('/api/v1/events', eventRoutes(deps, hub, accounts, config, tokens));
   app.route('/api/v1/install', installRoutes(config));
+  app.route('/api/v1/tokens', tokenRoutes(tokens, config));
+  app.route('/api/v1/openapi.json', openApiRoutes(config));
   app.route('/metrics', metricsRoute(deps, batcher));
-  if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, options.localSecret));
+  if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, tokens, options.localSecret));
   app.all('/api/*', () => {
     throw notFound('No such API route.');
   });
@@ -118,6 +141,10 @@ export function createApp(options: {
   app.notFound(() => problemResponse(notFound('No such route.')));
   app.onError((err) => {
     if (err instanceof HttpProblem) return problemResponse(err);
+    if (isDatabaseUnavailable(err)) {
+      logger.warn('database unavailable', { err });
+      return problemResponse(databaseUnavailable());
+    }
     logger.error('unhandled error', { err });
     return problemResponse(new HttpProblem(500, 'Internal Server Error', 'Something went wrong on the server; it has been logged.'));
   });
@@ -127,6 +154,7 @@ export function createApp(options: {
     app,
     fetch: (request, env) => app.fetch(request, env as never),
     accounts,
+    tokens,
     batcher,
     hub,
     async start(opts = {}) {
@@ -143,6 +171,7 @@ export function createApp(options: {
       timer = null;
       await sweeper.tick().catch(() => {});
       await batcher.flush().catch((err) => logger.error('final heartbeat write failed', { err }));
+      accounts.stopWatching();
       await hub.stop();
     },
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configFromEnv } from './config';
+import { networkInterfaces } from 'node:os';
+import { allowedOrigins, configFromEnv, publicUrlOf } from './config';
 
 describe('configFromEnv (PRODUCT.md §7)', () => {
   it('has the documented defaults', () => {
@@ -50,5 +51,26 @@ describe('configFromEnv (PRODUCT.md §7)', () => {
     expect(configFromEnv({ DATABASE_URL: '' }).databaseUrl).toBe('');
     expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => configFromEnv({ PADDOCK_OFFLINE_AFTER_SECONDS: '-1' })).toThrow(/PADDOCK_OFFLINE_AFTER_SECONDS/);
+  });
+});
+
+describe('publicUrlOf and allowedOrigins: configuration only, never a request header', () => {
+  it('PADDOCK_PUBLIC_URL wins; else the listen address, bracketed for IPv6', () => {
+    expect(publicUrlOf({ publicUrl: 'https://paddock.example.com', host: '127.0.0.1', port: 8080 })).toBe('https://paddock.example.com');
+    expect(publicUrlOf({ publicUrl: '', host: '127.0.0.1', port: 8080 })).toBe('http://127.0.0.1:8080');
+    expect(publicUrlOf({ publicUrl: '', host: '::1', port: 9 })).toBe('http://[::1]:9');
+  });
+  it('a wildcard listen address becomes an address of this machine, never 0.0.0.0', () => {
+    const url = publicUrlOf({ publicUrl: '', host: '0.0.0.0', port: 8080 });
+    const own = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a?.family === 'IPv4')
+      .map((a) => `http://${a!.address}:8080`);
+    expect(own).toContain(url);
+  });
+  it('origins: the public URL and the loopback names of a loopback listener, nothing else', () => {
+    const o = allowedOrigins({ publicUrl: 'https://paddock.example.com', host: '127.0.0.1', port: 8080 });
+    expect([...o].sort()).toEqual(['http://127.0.0.1:8080', 'http://[::1]:8080', 'http://localhost:8080', 'https://paddock.example.com'].sort());
+    expect(o.has('http://evil.example:8080')).toBe(false);
   });
 });

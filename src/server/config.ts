@@ -1,3 +1,4 @@
+import { hostname, networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defaultRunnerVersion } from '../contract';
 
@@ -12,7 +13,10 @@ export interface ServerConfig {
   dataDir: string;
   /** PostgreSQL connection string; empty means embedded PGlite. */
   databaseUrl: string;
-  /** What runners dial and what same-origin checks accept; empty = the request's own origin. */
+  /**
+   * What runners dial and the console's origin for same-origin checks; empty = the listen address
+   * (`publicUrlOf`). Never taken from a request's Host header, which the client chooses.
+   */
   publicUrl: string;
   adminPassword: string;
   runnerVersion: string;
@@ -21,6 +25,8 @@ export interface ServerConfig {
   cfnTemplateUrl: string;
   heartbeatSeconds: number;
   offlineAfterSeconds: number;
+  /** How long an instance may stay disconnected before it ends as lost (`PADDOCK_LOST_AFTER_SECONDS`). */
+  lostAfterSeconds: number;
   updateDeadlineSeconds: number;
   /** Directory holding the built console; a plain page says to run `npm run build` when missing. */
   distDir: string;
@@ -41,6 +47,7 @@ export const defaultConfig: ServerConfig = {
   cfnTemplateUrl: 'https://paddock-templates.s3.amazonaws.com/paddock-runner.yaml',
   heartbeatSeconds: 5,
   offlineAfterSeconds: 20,
+  lostAfterSeconds: 3600,
   updateDeadlineSeconds: 300,
   distDir: repoDist,
   retentionDays: 7,
@@ -80,6 +87,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     cfnTemplateUrl: str(env.PADDOCK_CFN_TEMPLATE_URL, defaultConfig.cfnTemplateUrl),
     heartbeatSeconds: num(env.PADDOCK_HEARTBEAT_SECONDS, defaultConfig.heartbeatSeconds, 'PADDOCK_HEARTBEAT_SECONDS'),
     offlineAfterSeconds: num(env.PADDOCK_OFFLINE_AFTER_SECONDS, defaultConfig.offlineAfterSeconds, 'PADDOCK_OFFLINE_AFTER_SECONDS'),
+    lostAfterSeconds: num(env.PADDOCK_LOST_AFTER_SECONDS, defaultConfig.lostAfterSeconds, 'PADDOCK_LOST_AFTER_SECONDS'),
     updateDeadlineSeconds: num(
       env.PADDOCK_UPDATE_DEADLINE_SECONDS,
       defaultConfig.updateDeadlineSeconds,
@@ -87,4 +95,73 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     ),
     distDir: str(env.PADDOCK_DIST_DIR, defaultConfig.distDir),
   };
+}
+
+const wildcardHosts = new Set(['', '0.0.0.0', '::', '[::]']);
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+const inUrl = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
+/** This machine's own addresses (IPv4 first, then IPv6), for a server listening on every interface. */
+function ownAddresses(): string[] {
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.family === 'IPv4') v4.push(a.address);
+      else if (!a.address.startsWith('fe80:')) v6.push(a.address);
+    }
+  }
+  return [...v4, ...v6];
+}
+
+/**
+ * The URL runners dial and install commands carry: PADDOCK_PUBLIC_URL, else the listen address (for
+ * a wildcard host, the first external IPv4 address of this machine, else loopback).
+ */
+export function publicUrlOf(config: Pick<ServerConfig, 'publicUrl' | 'host' | 'port'>): string {
+  if (config.publicUrl) return config.publicUrl;
+  let host = config.host;
+  if (wildcardHosts.has(host)) {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal);
+    host = external?.address ?? '127.0.0.1';
+  }
+  return `http://${inUrl(host)}:${config.port}`;
+}
+
+const originCache = new Map<string, ReadonlySet<string>>();
+
+/**
+ * Origins a console request may come from (the CSRF check): PADDOCK_PUBLIC_URL's, and the listen
+ * address's — loopback names for a loopback host, every own address and the host name for a wildcard
+ * host. Configuration only: a request's Host header never widens it.
+ */
+export function allowedOrigins(config: Pick<ServerConfig, 'publicUrl' | 'host' | 'port'>): ReadonlySet<string> {
+  const cacheKey = `${config.publicUrl}|${config.host}|${config.port}`;
+  const hit = originCache.get(cacheKey);
+  if (hit) return hit;
+  const origins = new Set<string>();
+  if (config.publicUrl) {
+    try {
+      origins.add(new URL(config.publicUrl).origin);
+    } catch {
+      // an unparsable public URL only narrows what is accepted
+    }
+  }
+  const hosts = wildcardHosts.has(config.host)
+    ? ['127.0.0.1', 'localhost', '::1', ...ownAddresses(), hostname()]
+    : loopbackHosts.has(config.host)
+      ? ['127.0.0.1', 'localhost', '::1']
+      : [config.host];
+  for (const h of hosts) {
+    try {
+      origins.add(new URL(`http://${inUrl(h)}:${config.port}`).origin);
+    } catch {
+      // a host name a URL cannot carry is not an origin a browser sends
+    }
+  }
+  originCache.set(cacheKey, origins);
+  return origins;
 }

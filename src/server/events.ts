@@ -12,24 +12,59 @@ export class EventHub {
     private readonly logger: Logger,
   ) {}
 
+  private connectionWatchers = new Set<(up: boolean) => void>();
+  private listening = true;
+
+  /**
+   * False while the LISTEN connection is lost (PostgreSQL only): changes made meanwhile, here or on
+   * another replica, reach nobody, so nothing may be cached on the strength of notifications.
+   */
+  get live(): boolean {
+    return this.listening;
+  }
+
+  /**
+   * Hears when notifications stop (false) and when they flow again (true). On true, whatever was
+   * notified in between is lost: caches drop everything and consoles are told to refetch (`resync`).
+   */
+  onConnection(fn: (up: boolean) => void): () => void {
+    this.connectionWatchers.add(fn);
+    return () => this.connectionWatchers.delete(fn);
+  }
+
+  private connectionChanged(up: boolean): void {
+    this.listening = up;
+    if (up) this.logger.info('event notifications are back; caches dropped, consoles told to resync');
+    else this.logger.warn('lost the connection that listens for events; reconnecting');
+    for (const w of this.connectionWatchers) {
+      try {
+        w(up);
+      } catch (err) {
+        this.logger.error('event connection watcher failed', { err });
+      }
+    }
+  }
+
   async start(): Promise<void> {
     if (this.unlisten) return;
-    this.unlisten = await this.db.listen(eventsChannel, (payload) => {
-      let event: StoredEvent;
+    this.unlisten = await this.db.listen(eventsChannel, (payload) => this.deliver(payload), (up) => this.connectionChanged(up));
+  }
+
+  private deliver(payload: string): void {
+    let event: StoredEvent;
+    try {
+      event = JSON.parse(payload) as StoredEvent;
+    } catch {
+      this.logger.warn('ignored a malformed event notification');
+      return;
+    }
+    for (const s of this.subscribers) {
       try {
-        event = JSON.parse(payload) as StoredEvent;
-      } catch {
-        this.logger.warn('ignored a malformed event notification');
-        return;
+        s(event);
+      } catch (err) {
+        this.logger.error('event subscriber failed', { err });
       }
-      for (const s of this.subscribers) {
-        try {
-          s(event);
-        } catch (err) {
-          this.logger.error('event subscriber failed', { err });
-        }
-      }
-    });
+    }
   }
 
   private streamEnders = new Set<() => void>();

@@ -228,6 +228,48 @@ describe.each(backends)('fuzzed requests on %s', (backend) => {
         { numRuns: 200 },
       );
     });
+    it('nested to any depth or sized around the 64 KiB limit: deeper than 64 levels is 400, over 64 KiB is 413, never a 5xx, nothing written', async () => {
+      const before = await snapshot();
+      const openers = ['[', '{"name":', '{"lastError":', '[1,', '{"a":[{"b":'];
+      const closers: Record<string, string> = { '[': ']', '{"name":': '}', '{"lastError":': '}', '[1,': ']', '{"a":[{"b":': '}]}' };
+      const levels = (opener: string) => (opener.match(/[[{]/g) ?? []).length;
+      const nestedBody = fc
+        .record({
+          // At least 2: a one-level body could be a valid request (a rename), and this property is about refusals.
+          depth: fc.oneof(fc.integer({ min: 2, max: 70 }), fc.integer({ min: 60, max: 6000 })),
+          pattern: fc.array(fc.constantFrom(...openers), { minLength: 1, maxLength: 4 }),
+          inner: fc.oneof(fc.jsonValue({ maxDepth: 1 }).map((v) => JSON.stringify(v)), fc.constantFrom('"x"', '1', 'null', '{}', '[]', '"[[[{{{"')),
+          truncate: fc.boolean(),
+        })
+        .map(({ depth, pattern, inner, truncate }) => {
+          const opens = Array.from({ length: depth }, (_, i) => pattern[i % pattern.length]!);
+          const text = `${opens.join('')}${inner}${opens.map((o) => closers[o]).reverse().join('')}`;
+          const levelCount = opens.reduce((n, o) => n + levels(o), 0) + (inner.startsWith('{') || inner.startsWith('[') ? 1 : 0);
+          return { text: truncate ? text.slice(0, Math.ceil(text.length / 2)) : text, levelCount, truncate };
+        });
+      const sizedBody = fc.integer({ min: 64 * 1024 - 64, max: 64 * 1024 + 64 }).map((size) => {
+        const text = `{"name":"${'x'.repeat(Math.max(0, size - 11))}"}`;
+        return { text, levelCount: 1, truncate: false };
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: routes().length - 1 }), fc.oneof(nestedBody, sizedBody), async (i, b) => {
+          const [method, path, auth] = routes()[i]!;
+          const res = await h.call(method, path, {
+            raw: b.text,
+            headers: { 'Content-Type': 'application/json' },
+            bearer: auth === 'key' ? key : auth === 'token' ? token : undefined,
+          });
+          const what = `${method} ${path} depth=${b.levelCount} bytes=${Buffer.byteLength(b.text)} ${b.text.slice(0, 80)}`;
+          const text = await res.clone().text();
+          await expectHandled(res, what);
+          expect(res.status, what).toBeGreaterThanOrEqual(400);
+          if (Buffer.byteLength(b.text) > 64 * 1024) expect(res.status, what).toBe(413);
+          else if (b.levelCount > 64 && !b.truncate && res.status === 400) expect(text, what).toContain('64 levels');
+        }),
+        { numRuns: 120 },
+      );
+      await expectUnchanged(before);
+    });
   });
 
   describe('invalid requests that change nothing', () => {

@@ -4,11 +4,20 @@ import { getCookie } from 'hono/cookie';
 import type { ZodType } from 'zod';
 import type { Role, Session } from '../contract';
 import type { Accounts } from './accounts';
-import type { ServerConfig } from './config';
-import { badRequest, forbidden, HttpProblem, unauthorized } from './problem';
+import type { ApiTokens, TokenCredential } from './api-tokens';
+import { allowedOrigins, type ServerConfig } from './config';
+import { badRequest, forbidden, HttpProblem, notFound, unauthorized } from './problem';
 
-/** Hono environment of the API: the signed-in user, when there is one. */
-export type AppEnv = { Variables: { session: Session | null; sessionId: string | null } };
+/**
+ * Hono environment of the API: the user a request acts for (signed in with a cookie, or through an
+ * API token), the token when there is one, and whether a bearer credential was sent and refused.
+ */
+export type AppEnv = {
+  Variables: { session: Session | null; sessionId: string | null; token: TokenCredential | null; tokenRefused: boolean };
+};
+
+/** The 401 detail for a bearer credential that is not a live API token. */
+export const tokenRefusedDetail = 'The API token is unknown, revoked or expired.';
 
 /** Largest request body accepted (PRODUCT.md §8). */
 export const maxBodyBytes = 64 * 1024;
@@ -33,6 +42,25 @@ export function bodyLimit(): MiddlewareHandler {
     return streamingLimit(c, next);
   };
 }
+
+/**
+ * 404 problem+json for a path whose percent-encoding does not decode (`/%ff`): it names no route,
+ * console page or resource (without this it answered the console page). Paths without `%` (every
+ * runner call) are not looked at.
+ */
+export const rejectMalformedPath: MiddlewareHandler = async (c, next) => {
+  const url = c.req.url;
+  if (url.includes('%')) {
+    const query = url.indexOf('?');
+    const path = new URL(query === -1 ? url : url.slice(0, query)).pathname;
+    try {
+      decodeURIComponent(path);
+    } catch {
+      return problemResponse(notFound('No such route: the path is not valid percent-encoded UTF-8.'));
+    }
+  }
+  return next();
+};
 
 /** An RFC 9457 response. */
 export function problemResponse(p: HttpProblem): Response {
@@ -157,6 +185,31 @@ function unionTypes(branches: readonly ZodIssueLike[][]): string {
   return names.size > 0 ? [...names].join(' or ') : 'one of the accepted shapes';
 }
 
+/** Deepest nesting of arrays and objects a JSON body may have (PRODUCT.md §8). */
+export const maxJsonDepth = 64;
+
+/**
+ * True when the JSON text opens more than `limit` arrays or objects inside each other. One pass over
+ * the characters, no recursion: it runs before the text is parsed, so a body nested thousands deep
+ * is refused before any recursive walk (parse, validation, text checks) could overflow the stack.
+ * Brackets inside strings do not count; malformed text is left to JSON.parse.
+ */
+export function jsonNestingExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: the next character is escaped
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return false;
+}
+
 /** Reads and validates a JSON body; 400 problem+json for malformed JSON or any broken rule. */
 export async function parseBody<T>(c: Context, schema: ZodType<T>, options: { allowEmpty?: boolean } = {}): Promise<T> {
   const text = await c.req.text();
@@ -165,6 +218,10 @@ export async function parseBody<T>(c: Context, schema: ZodType<T>, options: { al
     if (!options.allowEmpty) throw badRequest([{ field: 'body', message: 'must be a JSON object' }], 'The request body is empty.');
     data = {};
   } else {
+    // Measured on the text, before JSON.parse or anything else walks the value recursively.
+    if (jsonNestingExceeds(text, maxJsonDepth)) {
+      throw badRequest([{ field: 'body', message: `must not nest arrays and objects more than ${maxJsonDepth} levels deep` }], 'The request body is nested too deeply.');
+    }
     try {
       data = JSON.parse(text);
     } catch {
@@ -224,15 +281,45 @@ export function cookieName(config: ServerConfig): string {
   return config.publicUrl.startsWith('https://') ? '__Host-paddock_session' : 'paddock_session';
 }
 
-/** Resolves the session cookie into `c.var.session` (null when signed out). */
-export function sessionMiddleware(accounts: Accounts, config: ServerConfig): MiddlewareHandler<AppEnv> {
+/** The client's address (the socket's peer; IPv4-mapped IPv6 shown as IPv4), or null when there is no socket (in-process tests). */
+export function clientAddress(c: Context): string | null {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  const address = incoming?.socket?.remoteAddress;
+  return address ? address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') : null;
+}
+
+/**
+ * Resolves who a console-facing request acts for into `c.var.session`: an `Authorization: Bearer`
+ * API token when one is sent (the cookie is then ignored, so a request has exactly one credential),
+ * else the session cookie. Null when signed out or the token is refused.
+ */
+export function sessionMiddleware(accounts: Accounts, config: ServerConfig, tokens: ApiTokens): MiddlewareHandler<AppEnv> {
   const name = cookieName(config);
   return async (c, next) => {
+    c.set('token', null);
+    c.set('tokenRefused', false);
+    c.set('sessionId', null);
+    if (c.req.header('Authorization') !== undefined) {
+      const secret = bearer(c);
+      const resolved = secret !== null && secret.length <= 128 ? await tokens.resolve(secret, clientAddress(c)) : null;
+      c.set('session', resolved?.session ?? null);
+      c.set('token', resolved?.token ?? null);
+      c.set('tokenRefused', resolved === null);
+      return next();
+    }
     const id = getCookie(c, name);
     c.set('sessionId', id ?? null);
     c.set('session', id && id.length <= 128 ? await accounts.resolve(id) : null);
     await next();
   };
+}
+
+/** Who did it, for audit entries and `requestedBy`: the user, and the token when one was used ("admin (token ci)"). */
+export function actorOf(c: Context<AppEnv>): string {
+  const session = c.get('session');
+  if (!session) throw unauthorized();
+  const token = c.get('token');
+  return token ? `${session.username} (token ${token.name})` : session.username;
 }
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -244,33 +331,40 @@ export function checkCsrf(c: Context, config: ServerConfig): void {
   const site = c.req.header('Sec-Fetch-Site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw forbidden('Cross-site requests are not allowed.');
   const origin = c.req.header('Origin');
-  if (origin !== undefined) {
-    const allowed = new Set<string>();
-    const host = c.req.header('Host');
-    if (host) {
-      allowed.add(`http://${host}`);
-      allowed.add(`https://${host}`);
-    }
-    allowed.add(new URL(c.req.url).origin);
-    if (config.publicUrl) {
-      try {
-        allowed.add(new URL(config.publicUrl).origin);
-      } catch {
-        // an unparsable public URL only narrows what is accepted
-      }
-    }
-    if (!allowed.has(origin)) throw forbidden('Cross-origin requests are not allowed.');
-  }
+  // From configuration only: a Host header is the client's to choose (DNS rebinding sends its own).
+  if (origin !== undefined && !allowedOrigins(config).has(origin)) throw forbidden('Cross-origin requests are not allowed. Set PADDOCK_PUBLIC_URL to the address the console is opened at.');
 }
 
-/** Signed in (401 otherwise), with the role when given (403), and CSRF-checked when mutating (403). */
-export function guard(config: ServerConfig, role?: Role): MiddlewareHandler<AppEnv> {
+/** 401 unless the request acts for someone; the detail says when it was the API token that was refused. */
+export function requireSession(c: Context<AppEnv>): Session {
+  const session = c.get('session');
+  if (!session) throw unauthorized(c.get('tokenRefused') ? tokenRefusedDetail : undefined);
+  return session;
+}
+
+/** 403 for a request made with an API token, on the endpoints tokens cannot use (`/session`, `/tokens`). */
+export function refuseTokens(c: Context<AppEnv>): void {
+  if (c.get('token')) throw forbidden('API tokens cannot manage sessions or tokens: sign in to the console for that.');
+}
+
+/**
+ * Signed in (401 otherwise), with the role when given (403), and for mutations: CSRF-checked when
+ * signed in with a cookie, `write` scope when made with an API token (403). A token does no more
+ * than its owner's role. `tokens: false` refuses API tokens altogether (403).
+ */
+export function guard(config: ServerConfig, role?: Role, options: { tokens?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const session = c.get('session');
-    if (!session) throw unauthorized();
-    if (role === 'admin' && session.role !== 'admin') throw forbidden('This needs the admin role; you are signed in as a viewer.');
-    checkCsrf(c, config);
+    const session = requireSession(c);
+    const token = c.get('token');
+    if (options.tokens === false) refuseTokens(c);
+    if (token && token.scope === 'read' && !safeMethods.has(c.req.method)) {
+      throw forbidden('This API token has the read scope: it cannot change anything.');
+    }
+    if (role === 'admin' && session.role !== 'admin') {
+      throw forbidden(token ? "This needs the admin role; the token's owner is a viewer." : 'This needs the admin role; you are signed in as a viewer.');
+    }
+    // A browser never attaches an Authorization header by itself, so a bearer request cannot be forged cross-site.
+    if (!token) checkCsrf(c, config);
     await next();
   };
 }
-

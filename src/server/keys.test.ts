@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checksum, hashSecret, isWellFormedKey, keyPrefix, newInstanceToken, newRegistrationKey } from './keys';
+import { checksum, hashSecret, isWellFormedKey, keyPrefix, newApiTokenSecret, newInstanceToken, newRegistrationKey } from './keys';
 import { createLogger, redact } from './logger';
 
 describe('registration keys', () => {
@@ -46,5 +46,13 @@ describe('log redaction', () => {
     expect(out).not.toContain('pss_zzzzzzzzzzzz');
     expect(out).toContain(key.slice(0, 8)); // the prefix alone is not a secret
     expect(redact(new Error(`bad ${key}`))).not.toMatchObject({ message: expect.stringContaining(key) });
+  });
+
+  it('removes API token secrets wherever they appear', () => {
+    const secret = newApiTokenSecret();
+    expect(secret).toMatch(/^pat_[0-9A-Za-z]{40}$/);
+    const lines: string[] = [];
+    createLogger({ write: (l) => lines.push(l) }).warn(`a script sent ${secret}`, { detail: `header was ${secret}`, list: [secret] });
+    expect(lines.join('\n')).not.toContain(secret.slice(4));
   });
 });

@@ -47,6 +47,11 @@ export function newInstanceToken(): string {
   return `pit_${randomBase62(43)}`;
 }
 
+/** A new API token secret: `pat_` + 40 random base62 (PRODUCT.md §13). */
+export function newApiTokenSecret(): string {
+  return `pat_${randomBase62(40)}`;
+}
+
 /** A new session id for the console's cookie. */
 export function newSessionId(): string {
   return `pss_${randomBase62(43)}`;

@@ -48,6 +48,7 @@ describe('termination records', () => {
     term_cause: null,
     replaced_by: null,
     update_started_id: null,
+    stop_requested_at: null,
     ...over,
   });
   it('has none while connected', () => expect(terminationOf(row({}))).toBeNull());

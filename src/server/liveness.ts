@@ -1,5 +1,6 @@
-import { classifyTermination, type GroupStatus, type Instance, type RunnerGroup, type Termination, type Update } from '../contract';
-import type { GroupRow } from './store/groups';
+import { classifyTermination, type GroupStatus, type ObservedBy, type Instance, type RunnerGroup, type Termination, type Update } from '../contract';
+import { groupHealth, healthInputOf, recentEndsOf } from './health';
+import type { GroupSummaryRow } from './store/groups';
 import type { InstanceRow } from './store/instances';
 import type { UpdateInstanceRow, UpdateRow } from './store/updates';
 
@@ -24,7 +25,7 @@ export function terminationOf(row: InstanceRow): Termination | null {
       reason: row.term_reason,
       at: iso(row.term_at),
       cause: row.term_cause as Termination['cause'],
-      ...(row.term_observed_by ? { observedBy: row.term_observed_by } : {}),
+      ...(row.term_observed_by ? { observedBy: row.term_observed_by as ObservedBy } : {}),
     };
   }
   if (row.status === 'terminated') {
@@ -57,6 +58,7 @@ export function instanceView(row: InstanceRow): Instance {
     disconnectedAt: row.status === 'connected' || !row.disconnected_at ? null : iso(row.disconnected_at),
     lastError: lastError ?? null,
     termination: terminationOf(row),
+    stopRequestedAt: row.stop_requested_at ? iso(row.stop_requested_at) : null,
   };
 }
 
@@ -78,11 +80,32 @@ export function updateView(row: UpdateRow, instances: UpdateInstanceRow[]): Upda
   };
 }
 
+/** The newest finished update as a group answer carries it (without per-instance progress). */
+function lastUpdateOf(row: GroupSummaryRow): Update | null {
+  if (!row.last_update_id || !row.last_update_state) return null;
+  const from = row.last_update_from_versions;
+  return {
+    id: row.last_update_id,
+    groupId: row.id,
+    state: row.last_update_state,
+    targetVersion: row.last_update_target_version ?? '',
+    fromVersions: typeof from === 'string' ? (JSON.parse(from) as string[]) : (from ?? []),
+    requestedBy: row.last_update_requested_by ?? '',
+    requestedAt: iso(row.last_update_requested_at!),
+    deadlineAt: iso(row.last_update_deadline_at!),
+    finishedAt: row.last_update_finished_at ? iso(row.last_update_finished_at) : null,
+    reason: row.last_update_reason,
+    instances: [],
+  };
+}
+
 export function groupView(
-  row: GroupRow,
+  row: GroupSummaryRow,
   settings: Pick<RunnerGroup, 'latestVersion' | 'updateDeadlineSeconds'>,
   activeUpdate: Update | null,
+  now: Date,
 ): RunnerGroup {
+  const { health, healthReasons } = groupHealth(healthInputOf(row), now);
   return {
     id: row.id,
     name: row.name,
@@ -97,6 +120,10 @@ export function groupView(
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     activeUpdate,
+    health,
+    healthReasons,
+    recentEnds: recentEndsOf(row),
+    lastUpdate: lastUpdateOf(row),
   };
 }
 

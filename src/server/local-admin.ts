@@ -2,17 +2,18 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { Role } from '../contract';
+import type { z } from 'zod';
+import { LocalTokensCommand, LocalUsersCommand } from '../contract/api-spec';
 import type { Accounts } from './accounts';
+import type { ApiTokens } from './api-tokens';
 import { type AppEnv, bearer, parseBody } from './http';
 import { randomBase62 } from './keys';
 import { conflict, HttpProblem, notFound } from './problem';
 
 /**
- * PGlite allows one process per data directory, so while a control plane holds it the users CLI
- * cannot open the database. The server leaves `server.json` (mode 0600) there with a local secret,
- * and the CLI sends its command to the running server instead.
+ * PGlite allows one process per data directory (data-dir.ts locks it), so while a control plane holds
+ * it the users CLI cannot open the database. The server leaves `server.json` (mode 0600) there with a
+ * local secret, and the CLI sends its command to the running server instead.
  */
 export interface DataDirHolder {
   pid: number;
@@ -45,31 +46,12 @@ export function releaseHolder(dataDir: string): void {
   if (readHolder(dataDir)?.pid === process.pid) rmSync(holderFile(dataDir), { force: true });
 }
 
-/** The live control plane (another process) holding this PGlite data directory, or null. */
-export function dataDirHolder(dataDir: string): DataDirHolder | null {
-  const holder = readHolder(dataDir);
-  if (!holder || holder.pid === process.pid) return null;
-  try {
-    process.kill(holder.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
-  }
-  // A reused pid (say, after a container restart) belongs to something that is not Node: not a holder.
-  try {
-    if (!readFileSync(`/proc/${holder.pid}/cmdline`, 'utf8').includes('node')) return null;
-  } catch {
-    // no /proc here: trust the liveness check
-  }
-  return holder;
-}
-
-export const LocalUsersBody = z.discriminatedUnion('command', [
-  z.strictObject({ command: z.literal('add'), username: z.string().min(1).max(128), role: Role, password: z.string().max(1024).optional() }),
-  z.strictObject({ command: z.literal('list') }),
-  z.strictObject({ command: z.literal('remove'), username: z.string().min(1).max(128) }),
-  z.strictObject({ command: z.literal('reset-password'), username: z.string().min(1).max(128), password: z.string().max(1024).optional() }),
-]);
+/** The users CLI's commands (the contract's registry describes them). */
+export const LocalUsersBody = LocalUsersCommand;
 export type LocalUsersBody = z.infer<typeof LocalUsersBody>;
+/** The tokens CLI's commands. */
+export const LocalTokensBody = LocalTokensCommand;
+export type LocalTokensBody = z.infer<typeof LocalTokensBody>;
 
 function sameSecret(given: string | null, secret: string): boolean {
   if (!given) return false;
@@ -78,11 +60,30 @@ function sameSecret(given: string | null, secret: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** `POST /api/v1/local/users`: the users CLI's commands, for the holder of the local secret only. */
-export function localAdminRoutes(accounts: Accounts, secret: string) {
+/**
+ * `POST /api/v1/local/users` and `/local/tokens`: the users and tokens CLI's commands, for the holder
+ * of the local secret only.
+ */
+export function localAdminRoutes(accounts: Accounts, tokens: ApiTokens, secret: string) {
   const r = new Hono<AppEnv>();
-  r.post('/users', async (c) => {
+  r.use('*', async (c, next) => {
     if (!sameSecret(bearer(c), secret)) throw new HttpProblem(401, 'Unauthorized', 'Unknown local secret.');
+    await next();
+  });
+  r.post('/tokens', async (c) => {
+    const body = await parseBody(c, LocalTokensBody);
+    switch (body.command) {
+      case 'create':
+        c.header('Cache-Control', 'no-store');
+        return c.json(await tokens.create('cli', body.user, body.token), 201);
+      case 'list':
+        return c.json(await tokens.list(null, body.user));
+      case 'revoke':
+        await tokens.revoke('cli', null, body.id);
+        return c.body(null, 204);
+    }
+  });
+  r.post('/users', async (c) => {
     const body = await parseBody(c, LocalUsersBody);
     try {
       switch (body.command) {
@@ -107,12 +108,16 @@ export function localAdminRoutes(accounts: Accounts, secret: string) {
   return r;
 }
 
-/** Sends a users command to the running server that holds the data directory. */
-export async function callHolder(holder: DataDirHolder, body: LocalUsersBody): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${holder.url}/api/v1/local/users`, {
+/** Sends a users (or tokens) command to the running server that holds the data directory. */
+export async function callHolder(
+  holder: DataDirHolder,
+  body: LocalUsersBody | LocalTokensBody,
+  what: 'users' | 'tokens' = 'users',
+): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${holder.url}/api/v1/local/${what}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${holder.secret}` },
     body: JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as unknown };
 }

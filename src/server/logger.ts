@@ -9,9 +9,9 @@ export interface Logger {
 }
 
 const secretKey = /pass(word)?|secret|token|key|cookie|authorization|session/i;
-// Registration keys, instance tokens, session ids and bearer credentials wherever they appear in text.
+// Registration keys, instance tokens, API tokens, session ids and bearer credentials wherever they appear in text.
 const secretText: Array<[RegExp, string]> = [
-  [/\b(?:prk|pit|pss|plc)_[A-Za-z0-9]{8,}/g, '[redacted]'],
+  [/\b(?:prk|pit|pat|pss|plc)_[A-Za-z0-9]{8,}/g, '[redacted]'],
   [/(bearer\s+)[^\s"',;]+/gi, '$1[redacted]'],
   [/((?:__Host-)?paddock_session=)[^\s;"',]+/g, '$1[redacted]'],
 ];

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { inspect } from 'node:util';
 import { configFromEnv } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
@@ -45,10 +46,17 @@ main().catch((err) => {
  */
 function startFailure(err: unknown, dataDir: string): string {
   const e = err as NodeJS.ErrnoException;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = oneLine(err);
   if ((e?.code === 'EACCES' || e?.code === 'EPERM') && typeof e.path === 'string' && resolve(e.path).startsWith(resolve(dataDir))) {
     const uid = process.getuid?.() ?? '<uid>';
     return `cannot write its data folder ${dataDir} (${message}). Paddock runs as uid ${uid}: make the folder its own, e.g. chown -R ${uid} <the host folder mounted at ${dataDir}>`;
   }
   return message;
+}
+
+/** An error as one line, whatever was thrown (PGlite throws plain objects: never "[object Object]"). */
+function oneLine(err: unknown): string {
+  const message =
+    err instanceof Error ? err.message : typeof (err as { message?: unknown })?.message === 'string' ? (err as { message: string }).message : inspect(err, { breakLength: Infinity, depth: 2 });
+  return message.replace(/\s*\n\s*/g, ' ');
 }

@@ -30,5 +30,14 @@ export const notFound = (detail = 'Not found.') => new HttpProblem(404, 'Not Fou
 export const conflict = (detail: string, extra: Record<string, unknown> = {}) => new HttpProblem(409, 'Conflict', detail, extra);
 export const gone = (detail: string) => new HttpProblem(410, 'Gone', detail);
 
+/** Seconds a client is asked to wait before retrying while the database cannot be reached. */
+export const databaseRetryAfterSeconds = 5;
+
+/** 503 for a database that cannot be reached: the request was fine, try again shortly (PRODUCT.md §8). */
+export const databaseUnavailable = () =>
+  new HttpProblem(503, 'Service Unavailable', 'The database cannot be reached right now; try again shortly.', {}, {
+    'Retry-After': String(databaseRetryAfterSeconds),
+  });
+
 /** The message a runner logs for a wrong or revoked key (PRODUCT.md §8). */
 export const keyRevokedDetail = 'registration key revoked or unknown';

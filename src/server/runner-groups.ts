@@ -11,8 +11,9 @@ import {
   countLiveGroups,
   findGroup,
   type GroupRow,
+  type GroupSummaryRow,
+  groupSummaries,
   insertGroup,
-  listGroups,
   nameTaken,
   renameGroup,
   setDefaultGroup,
@@ -37,28 +38,35 @@ export class RunnerGroups {
     private readonly updates: UpdateService,
   ) {}
 
+  /** The answer for one live group (read in the caller's transaction, so it shows what was just written). */
   private async view(q: Queryable, row: GroupRow): Promise<RunnerGroup> {
+    const now = this.deps.clock.now();
+    const [summary] = await groupSummaries(q, now, [row.id]);
+    if (!summary) throw missing();
     const active = await this.updates.activeByGroup(q, [row.id]);
-    return this.toView(row, active.get(row.id) ?? null);
+    return this.toView(summary, active.get(row.id) ?? null, now);
   }
 
-  private toView(row: GroupRow, active: RunnerGroup['activeUpdate']): RunnerGroup {
+  private toView(row: GroupSummaryRow, active: RunnerGroup['activeUpdate'], now: Date): RunnerGroup {
     const { runnerVersion, updateDeadlineSeconds } = this.deps.config;
-    const g = groupView(row, { latestVersion: runnerVersion, updateDeadlineSeconds }, active);
+    const g = groupView(row, { latestVersion: runnerVersion, updateDeadlineSeconds }, active, now);
     g.versions.sort(compareVersions);
     return g;
   }
 
   async list(): Promise<RunnerGroup[]> {
-    const rows = await listGroups(this.deps.db);
+    const now = this.deps.clock.now();
+    const rows = await groupSummaries(this.deps.db, now);
     const active = await this.updates.activeByGroup(this.deps.db);
-    return rows.map((r) => this.toView(r, active.get(r.id) ?? null));
+    return rows.map((r) => this.toView(r, active.get(r.id) ?? null, now));
   }
 
   async get(id: string): Promise<RunnerGroup> {
-    const row = await findGroup(this.deps.db, id);
-    if (!row || row.deleted_at) throw missing();
-    return this.view(this.deps.db, row);
+    const now = this.deps.clock.now();
+    const [row] = await groupSummaries(this.deps.db, now, [id]);
+    if (!row) throw missing();
+    const active = await this.updates.activeByGroup(this.deps.db, [row.id]);
+    return this.toView(row, active.get(row.id) ?? null, now);
   }
 
   async instances(id: string): Promise<Instance[]> {

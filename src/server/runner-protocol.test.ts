@@ -344,14 +344,23 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect(inst!.lastHeartbeatAt).toBe(h.clock.now().toISOString());
     });
 
-    it('shows a goodbye with SIGTERM as disconnected at once, with a sigterm record', async () => {
+    it('ends an instance that says goodbye with SIGTERM at once (PRODUCT.md §2): terminated, with a sigterm record, final', async () => {
       const { id, key } = await createGroup(h);
       const r = await register(h, key);
+      const other = await register(h, key, { name: 'runner-2' });
       expect((await runnerEvent(h, r.instanceToken, { type: 'goodbye', signal: 15 })).status).toBe(202);
-      const [inst] = await instances(id);
-      expect(inst!.status).toBe('disconnected');
-      expect(inst!.termination).toMatchObject({ signal: 15, exitCode: null, cause: 'sigterm' });
-      expect((await group(id)).status).toBe('disconnected');
+      const inst = (await instances(id)).find((i) => i.id === r.instanceId)!;
+      expect(inst.status).toBe('terminated');
+      expect(inst.termination).toMatchObject({ signal: 15, exitCode: null, reason: null, cause: 'sigterm', at: h.clock.now().toISOString() });
+      // It left the count of instances not ended; its group is not degraded by it (a SIGTERM is a normal end).
+      expect(await group(id)).toMatchObject({ status: 'connected', connectedCount: 1, instanceCount: 1, health: 'healthy', healthReasons: [] });
+      // A late heartbeat does not bring it back, and a later record does not replace this one.
+      await heartbeat(h, r.instanceToken);
+      await runnerEvent(h, r.instanceToken, { type: 'terminated', exitCode: 139, signal: null, reason: 'Error' });
+      expect((await instances(id)).find((i) => i.id === r.instanceId)).toMatchObject({ status: 'terminated', termination: { cause: 'sigterm' } });
+      // A goodbye that says nothing of how it ends only disconnects (it may come back).
+      expect((await runnerEvent(h, other.instanceToken, { type: 'goodbye' })).status).toBe(202);
+      expect((await instances(id)).find((i) => i.id === other.instanceId)).toMatchObject({ status: 'disconnected', termination: null });
     });
   });
 });

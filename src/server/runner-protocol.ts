@@ -15,14 +15,18 @@ import type { HeartbeatBatcher } from './heartbeats';
 import { hashSecret, isWellFormedKey, newInstanceToken } from './keys';
 import { terminationOf } from './liveness';
 import { badRequest, conflict, gone, HttpProblem, keyRevokedDetail, notFound } from './problem';
+import type { Queryable } from './store/db';
 import { publish } from './store/events';
+import { auditEnded, auditRegistered } from './lifecycle';
 import { findGroupByKeyHash, markFirstRegistration } from './store/groups';
 import {
   disconnectInstance,
+  type EndRecord,
   findInstanceByToken,
   findInstanceInGroup,
   findInstanceToEnd,
   insertInstance,
+  isForgottenToken,
   recordObservedEnd,
   setReplacedBy,
   type TokenInstance,
@@ -34,6 +38,11 @@ import { commandsFor, type UpdateService } from './updates';
 /** Detail of the 401 for an instance token nobody knows. */
 export const tokenRevokedDetail = 'instance token revoked or unknown';
 const groupGoneDetail = 'runner group deleted: this runner should stop';
+/** Detail of the 410 for the token of an instance an admin forgot. */
+export const instanceForgottenDetail = 'instance forgotten in the console: this runner should stop';
+
+/** How an instance ends when it says goodbye after an admin asked it to stop: a clean exit. */
+const stoppedEnd = { exitCode: 0, signal: null, reason: 'Stopped', cause: 'completed' } as const;
 
 interface CachedInstance {
   row: TokenInstance;
@@ -46,6 +55,7 @@ export class RunnerProtocol {
   private byToken = new Map<string, CachedInstance>();
   private tokenById = new Map<string, string>();
   private epoch = 0;
+  private caching = true;
 
   constructor(
     private readonly deps: Deps,
@@ -72,13 +82,31 @@ export class RunnerProtocol {
     }
   }
 
+  /**
+   * Drops every cached instance and, while `on` is false, caches none: without notifications (the
+   * LISTEN connection is lost) a cached row could outlive its group's deletion on another replica.
+   */
+  setCaching(on: boolean): void {
+    this.epoch++;
+    this.caching = on;
+    this.byToken.clear();
+    this.tokenById.clear();
+  }
+
   private remember(hash: string, row: TokenInstance): void {
+    if (!this.caching) return;
     if (this.byToken.size > 200_000) {
       this.byToken.clear();
       this.tokenById.clear();
     }
     this.byToken.set(hash, { row, lastErrorJson: errorKey(row.last_error) });
     this.tokenById.set(row.id, hash);
+  }
+
+  /** The answer to a token no instance has: 410 when its instance was forgotten (the runner stops), else 401. */
+  private async unknownToken(token: string): Promise<HttpProblem> {
+    if (await isForgottenToken(this.deps.db, hashSecret(token))) return gone(instanceForgottenDetail);
+    return new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
   }
 
   private async lookup(token: string): Promise<{ hash: string; cached: CachedInstance } | null> {
@@ -96,6 +124,7 @@ export class RunnerProtocol {
   async register(bearer: string, body: RegisterBody): Promise<RegisterResponse> {
     const { db, clock, config } = this.deps;
     let groupId: string;
+    let groupName: string;
     let replaced: TokenInstance | null = null;
     if (bearer.startsWith('prk_')) {
       if (!isWellFormedKey(bearer)) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
@@ -103,9 +132,14 @@ export class RunnerProtocol {
       if (!group) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
       if (group.deleted_at) throw gone(groupGoneDetail);
       groupId = group.id;
+      groupName = group.name;
+      // An instance that has ended keeps its record (final): the runner is simply registered.
       if (body.replaces) replaced = await findInstanceInGroup(db, body.replaces, groupId);
+      if (replaced?.status === 'terminated') replaced = null;
     } else {
-      const old = await findInstanceByToken(db, hashSecret(bearer));
+      const hash = hashSecret(bearer);
+      const old = await findInstanceByToken(db, hash);
+      if (!old && (await isForgottenToken(db, hash))) throw gone(instanceForgottenDetail);
       // One replacement per token: once replaced (or ended), the token registers nothing more.
       if (!old || old.status === 'terminated' || old.replaced_by) {
         throw new HttpProblem(401, 'Unauthorized', old ? tokenRevokedDetail : keyRevokedDetail);
@@ -118,6 +152,7 @@ export class RunnerProtocol {
         );
       }
       groupId = old.group_id;
+      groupName = old.group_name;
       replaced = old;
     }
 
@@ -125,15 +160,13 @@ export class RunnerProtocol {
     const token = newInstanceToken();
     const now = clock.now();
     await db.transaction(async (tx) => {
+      const group = { id: groupId, name: groupName };
       await insertInstance(tx, { id, groupId, tokenHash: hashSecret(token), ...body, at: now });
       await markFirstRegistration(tx, groupId, now);
-      if (replaced) {
-        await terminateInstance(
-          tx,
-          replaced.id,
-          { exitCode: 0, signal: null, reason: 'Replaced', at: now, cause: 'replaced' },
-          { keepReplaced: false },
-        );
+      await auditRegistered(tx, now, group, { id, ...body }, replaced?.id ?? null);
+      const replacedEnd: EndRecord = { exitCode: 0, signal: null, reason: 'Replaced', at: now, cause: 'replaced' };
+      if (replaced && (await terminateInstance(tx, replaced.id, replacedEnd))) {
+        await auditEnded(tx, group, replaced, replacedEnd);
         await setReplacedBy(tx, replaced.id, id);
         const updateId = await this.updates.onReplaced(tx, replaced, { id, name: body.name, version: body.version });
         if (updateId) await publish(tx, now, { kind: 'update', op: 'upsert', groupId, entityId: updateId });
@@ -153,7 +186,7 @@ export class RunnerProtocol {
   async heartbeat(token: string, body: HeartbeatBody): Promise<HeartbeatResponse> {
     const { db, clock, config } = this.deps;
     const found = await this.lookup(token);
-    if (!found) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+    if (!found) throw await this.unknownToken(token);
     const { hash, cached } = found;
     const inst = cached.row;
     if (inst.group_deleted) throw gone(groupGoneDetail);
@@ -187,13 +220,17 @@ export class RunnerProtocol {
       });
       if (updated) {
         if (typeof updated.last_error === 'string') updated.last_error = JSON.parse(updated.last_error);
-        subject = { ...updated, group_deleted: false };
+        subject = { ...updated, group_deleted: false, group_name: inst.group_name };
         this.invalidateInstance(inst.id);
         this.remember(hash, subject);
         if (versionChanged) this.updates.invalidate(inst.group_id);
       }
     } else {
       this.batcher.record(inst.id, now, inst.version);
+    }
+    // A stop asked for by an admin comes before anything else: the runner leaves, updates are moot.
+    if (subject.stop_requested_at && subject.status !== 'terminated') {
+      return { commands: [{ type: 'stop' }], heartbeatSeconds: config.heartbeatSeconds };
     }
     const current = await this.updates.current(inst.group_id);
     return {
@@ -235,6 +272,7 @@ export class RunnerProtocol {
             observedBy: body.observedBy,
           });
       if (updated) {
+        await auditEnded(tx, group, target, { exitCode: body.exitCode, signal: body.signal, reason: body.reason, at, cause }, 'reconciler');
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: group.id, entityId: target.id });
         await publish(tx, now, { kind: 'group', op: 'upsert', groupId: group.id, entityId: group.id });
       }
@@ -255,9 +293,16 @@ export class RunnerProtocol {
   async event(token: string, body: RunnerEventBody): Promise<void> {
     const { db, clock } = this.deps;
     const inst = await findInstanceByToken(db, hashSecret(token));
-    if (!inst) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+    if (!inst) throw await this.unknownToken(token);
     if (inst.group_deleted) throw gone(groupGoneDetail);
     const now = clock.now();
+    const group = { id: inst.group_id, name: inst.group_name };
+    // Ends the instance with this record, and says so in the Activity log when it had not ended yet.
+    const end = async (tx: Queryable, record: EndRecord) => {
+      const ended = await terminateInstance(tx, inst.id, record);
+      if (ended) await auditEnded(tx, group, inst, record);
+      return ended;
+    };
     await db.transaction(async (tx) => {
       let changed = false;
       switch (body.type) {
@@ -270,7 +315,7 @@ export class RunnerProtocol {
           changed = true;
           break;
         case 'terminated':
-          changed = await terminateInstance(tx, inst.id, {
+          changed = await end(tx, {
             exitCode: body.exitCode,
             signal: body.signal,
             reason: body.reason,
@@ -279,7 +324,11 @@ export class RunnerProtocol {
           });
           break;
         case 'goodbye':
-          changed = await disconnectInstance(tx, inst.id, now, body.signal === 15);
+          // SIGTERM ends it at once: its process is gone, a restarted one registers anew (PRODUCT.md §2
+          // Liveness). After a Stop it ends as a clean exit. Any other goodbye: disconnected, may come back.
+          if (body.signal === 15) changed = await end(tx, { exitCode: null, signal: 15, reason: null, at: now, cause: 'sigterm' });
+          else if (inst.stop_requested_at) changed = await end(tx, { ...stoppedEnd, at: now });
+          else changed = await disconnectInstance(tx, inst.id, now);
           break;
       }
       if (changed) {

@@ -1,12 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { serve } from '@hono/node-server';
 import { createApp, type PaddockApp } from './app';
 import { type Clock, systemClock } from './clock';
 import { defaultConfig, type ServerConfig } from './config';
-import { dataDirHolder, newLocalSecret, releaseHolder, writeHolder } from './local-admin';
+import { lockDataDir, makePrivate } from './data-dir';
+import { newLocalSecret, releaseHolder, writeHolder } from './local-admin';
 import { createLogger, type Logger } from './logger';
 import { openStore, type Store } from './store';
+import { answerWireErrors, requestListener, serverOptions } from './wire';
 
 /** A running control plane. */
 export interface RunningServer {
@@ -29,30 +30,48 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { clock = systemClock, logger = createLogger(), timers = true, ...overrides } = options;
   const config: ServerConfig = { ...defaultConfig, ...overrides };
-  if (!config.databaseUrl && config.dataDir !== 'memory') {
-    const holder = dataDirHolder(config.dataDir);
-    if (holder !== null) {
-      throw new Error(`another control plane (pid ${holder.pid}) is using ${config.dataDir}; PGlite allows one process per data directory`);
-    }
-  }
-  // PGlite on disk: leave a note so the users CLI can reach this process instead of the database.
+  // PGlite on disk: lock the directory before anything opens it (a second process exits, writing
+  // nothing), keep it private, and leave a note so the users CLI can reach this process instead.
   const holdsDataDir = !config.databaseUrl && config.dataDir !== 'memory';
+  const lock = holdsDataDir ? lockDataDir(config.dataDir) : null;
   const localSecret = holdsDataDir ? newLocalSecret() : undefined;
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let store: Store;
   let paddock: PaddockApp;
   let generatedAdminPassword: string | null;
   try {
+    if (holdsDataDir) makePrivate(config.dataDir);
+    store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  try {
+    // Again once PGlite has made its files: where the umask could not be set, the walk still fixes them.
+    if (holdsDataDir) makePrivate(config.dataDir);
     paddock = createApp({ store, clock, config, logger, localSecret });
     generatedAdminPassword = await paddock.accounts.ensureFirstAdmin();
     await paddock.start({ timers });
   } catch (err) {
     await store.close().catch(() => {});
+    lock?.release();
     throw err;
   }
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: paddock.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-    s.once('error', reject);
-  });
+  const server = createServer(serverOptions, requestListener(paddock.fetch, config.host));
+  answerWireErrors(server);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await paddock.stop().catch(() => {});
+    await store.close().catch(() => {});
+    lock?.release();
+    throw err;
+  }
   // Own bookkeeping of connections, so shutdown can close idle ones and wait for busy ones.
   const sockets = new Set<Socket>();
   const busy = new Map<Socket, number>();
@@ -73,7 +92,9 @@ export async function startServer(
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.host}:${port}`;
+  // Port 0 picked a free one: install URLs and allowed origins follow the listen address (config.ts).
+  config.port = port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // PGlite is single-process: mark the data directory as held, so the users CLI can refuse to open it.
   if (holdsDataDir) {
     const local = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -108,6 +129,7 @@ export async function startServer(
         await paddock.stop();
         await store.close();
         if (holdsDataDir) releaseHolder(config.dataDir);
+        lock?.release();
       })();
       return closing;
     },

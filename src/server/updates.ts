@@ -152,6 +152,7 @@ export interface Idempotency {
 export class UpdateService {
   private cache = new Map<string, Promise<CurrentUpdate | null>>();
   private epoch = 0;
+  private caching = true;
 
   constructor(private readonly deps: Deps) {}
 
@@ -159,6 +160,13 @@ export class UpdateService {
   invalidate(groupId: string): void {
     this.epoch++;
     this.cache.delete(groupId);
+  }
+
+  /** Drops everything cached and, while `on` is false, caches nothing (see RunnerProtocol.setCaching). */
+  setCaching(on: boolean): void {
+    this.epoch++;
+    this.caching = on;
+    this.cache.clear();
   }
 
   /** The group's newest update if it still produces commands (in progress or rolled back). */
@@ -173,7 +181,7 @@ export class UpdateService {
       return { update, rows: new Map(rows.map((r) => [r.instance_id, r])) };
     })();
     load.catch(() => this.cache.delete(groupId));
-    if (epoch === this.epoch) this.cache.set(groupId, load);
+    if (epoch === this.epoch && this.caching) this.cache.set(groupId, load);
     return load;
   }
 
@@ -373,11 +381,14 @@ export class UpdateService {
     if (!isUuid(updateId)) return false;
     if ((await findUpdateGroupId(tx, updateId)) !== inst.group_id) return false;
     const changed = await setUpdateInstance(tx, updateId, inst.id, { state: 'failed' });
+    // Read before it finishes: only an update in progress can roll back, and the entry names its target.
+    const active = await findActiveUpdate(tx, inst.group_id);
     const ended = await finishUpdate(tx, updateId, 'rolled_back', at, `${inst.name} reported an update failure: ${reason}`);
     if (ended) {
       // Rolling back set every unfinished row to rolled_back; the runner that failed says so.
       await setUpdateInstance(tx, updateId, inst.id, { state: 'failed' });
-      await this.auditEnd(tx, inst.group_id, updateId, 'update.rolled_back', at, `${inst.name} reported an update failure: ${reason}`);
+      const targetVersion = active?.id === updateId ? active.target_version : null;
+      await this.auditEnd(tx, inst.group_id, { id: updateId, targetVersion }, 'update.rolled_back', at, `${inst.name} reported an update failure: ${reason}`);
     }
     if (changed || ended) {
       await publish(tx, at, { kind: 'update', op: 'upsert', groupId: inst.group_id, entityId: updateId });
@@ -386,14 +397,22 @@ export class UpdateService {
     return changed || ended;
   }
 
-  private async auditEnd(tx: Queryable, groupId: string, updateId: string, action: string, at: Date, reason: string | null) {
+  /** `update.succeeded` or `update.rolled_back` (with its reason): the Activity log's sentence names the target version. */
+  private async auditEnd(
+    tx: Queryable,
+    groupId: string,
+    update: { id: string; targetVersion: string | null },
+    action: 'update.succeeded' | 'update.rolled_back',
+    at: Date,
+    reason: string | null,
+  ) {
     const group = await findGroup(tx, groupId);
     await recordAudit(tx, {
       at,
       actor: 'system',
       action,
       group: group ? { id: group.id, name: group.name } : null,
-      detail: { updateId, ...(reason ? { reason } : {}) },
+      detail: { updateId: update.id, ...(update.targetVersion ? { targetVersion: update.targetVersion } : {}), ...(reason ? { reason } : {}) },
     });
   }
 
@@ -409,7 +428,7 @@ export class UpdateService {
       const ended = await db.transaction(async (tx) => {
         const ok = await finishUpdate(tx, u.id, outcome.state, now, reason);
         if (!ok) return false;
-        await this.auditEnd(tx, u.group_id, u.id, outcome.state === 'succeeded' ? 'update.succeeded' : 'update.rolled_back', now, reason);
+        await this.auditEnd(tx, u.group_id, { id: u.id, targetVersion: u.target_version }, outcome.state === 'succeeded' ? 'update.succeeded' : 'update.rolled_back', now, reason);
         await publish(tx, now, { kind: 'update', op: 'upsert', groupId: u.group_id, entityId: u.id });
         await publish(tx, now, { kind: 'group', op: 'upsert', groupId: u.group_id, entityId: u.group_id });
         return true;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { api, GroupWithKey, Instance, type PatchGroupBody, RunnerGroup, Update } from '../contract';
+import { api, ForgetEndedResponse, GroupWithKey, Instance, type PatchGroupBody, RunnerGroup, Update } from '../contract';
+import { checkerFor } from './openapi-check';
 
 /** A failed admin API call, with the status and problem body, for assertions. */
 export class AdminApiError extends Error {
@@ -29,6 +30,7 @@ export class AdminApi {
       headers: { 'content-type': 'application/json', 'x-requested-with': 'paddock', origin: new URL(baseUrl).origin },
       body: JSON.stringify({ username, password }),
     });
+    await (await checkerFor(baseUrl.replace(/\/+$/, ''))).assertResponse('POST', api.session, res);
     if (!res.ok) throw new AdminApiError(res.status, await res.json().catch(() => null), 'POST /session');
     const cookie = res.headers
       .getSetCookie()
@@ -38,7 +40,10 @@ export class AdminApi {
     return new AdminApi(baseUrl.replace(/\/+$/, ''), cookie);
   }
 
-  /** Any request with the session; returns status and parsed JSON (null when empty). */
+  /**
+   * Any request with the session; returns status and parsed JSON (null when empty). Every answer is
+   * checked against the OpenAPI document the control plane serves; one that does not match throws.
+   */
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
     const res = await fetch(this.baseUrl + path, {
       method,
@@ -51,6 +56,7 @@ export class AdminApi {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    await (await checkerFor(this.baseUrl)).assertResponse(method, path, res);
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   }
@@ -95,6 +101,25 @@ export class AdminApi {
 
   async updates(groupId: string): Promise<Update[]> {
     return Update.array().parse(await this.ok('GET', api.updates(groupId)));
+  }
+
+  async instance(groupId: string, instanceId: string): Promise<Instance> {
+    return Instance.parse(await this.ok('GET', api.instance(groupId, instanceId)));
+  }
+
+  /** Stop (202 with the instance); the runner leaves at its next heartbeat. */
+  async stopInstance(groupId: string, instanceId: string): Promise<Instance> {
+    return Instance.parse(await this.ok('POST', api.instanceStop(groupId, instanceId)));
+  }
+
+  /** Forget one instance that is not connected (204). */
+  async forgetInstance(groupId: string, instanceId: string): Promise<void> {
+    await this.ok('DELETE', api.instance(groupId, instanceId));
+  }
+
+  /** Forget every ended instance of the group; answers how many. */
+  async forgetEndedInstances(groupId: string): Promise<number> {
+    return ForgetEndedResponse.parse(await this.ok('DELETE', `${api.instances(groupId)}?ended=true`)).forgotten;
   }
 }
 

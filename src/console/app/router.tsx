@@ -6,10 +6,11 @@ import { AppLayoutRoute } from './routes/app-layout';
 import { NotFoundRoute } from './routes/not-found';
 import { RunnersRoute } from './routes/runners';
 
-// Sign in and Activity load on demand; the Runners page is in the first bundle. Declarative routes
+// Sign in, Activity and API tokens load on demand; the Runners page is in the first bundle. Declarative routes
 // keep react-router's data-router code (~16 KiB gzip) out of the first load.
 const SignInRoute = retryableLazy(() => import('./routes/sign-in').then((m) => m.Component));
 const ActivityRoute = retryableLazy(() => import('./routes/activity').then((m) => m.Component));
+const TokensRoute = retryableLazy(() => import('./routes/tokens').then((m) => m.Component));
 
 /** The console's routes. */
 export function AppRoutes() {
@@ -25,6 +26,7 @@ export function AppRoutes() {
           <Route path="/" element={<AppLayoutRoute />}>
             <Route index element={<RunnersRoute />} />
             <Route path="activity" element={<ActivityRoute />} />
+            <Route path="settings/tokens" element={<TokensRoute />} />
             {/* The page the left navigation calls Runners lives at /; a typed /runners lands there too. */}
             <Route path="runners" element={<Navigate to="/" replace />} />
             <Route path="*" element={<NotFoundRoute />} />

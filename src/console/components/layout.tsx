@@ -1,9 +1,13 @@
 import type { ReactNode } from 'react';
-import { NavLink } from 'react-router';
+import { Link, NavLink } from 'react-router';
 import { Button } from './ui/button';
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSeparator, DropdownMenuTrigger } from './ui/dropdown-menu';
 import styles from './layout.module.css';
 
-/** The app frame: left navigation (Runners, Activity), the signed-in user with Sign out, and the page. */
+/**
+ * The app frame: left navigation (Runners, Activity), the signed-in user's menu (API tokens,
+ * Sign out), and the page.
+ */
 export function Layout({
   username,
   role,
@@ -39,13 +43,25 @@ export function Layout({
           </li>
         </ul>
         <div className={styles.user}>
-          <span>
-            <span className="sr-only">Signed in as </span>
-            <span className={styles.userName}>{username}</span> <span className={styles.role}>({role})</span>
-          </span>
-          <Button size="sm" onClick={onSignOut} disabled={signingOut}>
-            Sign out
-          </Button>
+          <DropdownMenu>
+            <DropdownMenuTrigger asChild>
+              <Button size="sm" variant="ghost" className={styles.userButton} aria-label={`Account menu of ${username} (${role})`} disabled={signingOut}>
+                <span className={styles.userName}>{username}</span> <span className={styles.role}>({role})</span>
+                <span aria-hidden="true" className={styles.caret}>
+                  ▾
+                </span>
+              </Button>
+            </DropdownMenuTrigger>
+            <DropdownMenuContent align="start" side="top">
+              <DropdownMenuItem asChild>
+                <Link to="/settings/tokens" className={styles.menuLink}>
+                  API tokens
+                </Link>
+              </DropdownMenuItem>
+              <DropdownMenuSeparator />
+              <DropdownMenuItem onSelect={onSignOut}>Sign out</DropdownMenuItem>
+            </DropdownMenuContent>
+          </DropdownMenu>
         </div>
       </nav>
       <main id="main" className={styles.main} tabIndex={-1}>

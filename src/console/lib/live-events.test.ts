@@ -93,6 +93,20 @@ describe('startLiveEvents', () => {
     stop();
   });
 
+  it('refetches everything cached, active or not, when the server says resync', async () => {
+    queryClient.setQueryData(queryKeys.runnerGroups.list(), []);
+    queryClient.setQueryData(queryKeys.runnerGroups.instances('g1'), []);
+    queryClient.setQueryData(queryKeys.auditEvents.all, { pages: [] });
+    const stop = startLiveEvents(queryClient, { EventSourceImpl: ES, batchMs: 10 });
+    const es = FakeEventSource.instances[0]!;
+    es.open();
+    es.emit('resync', {});
+    for (const key of [queryKeys.runnerGroups.list(), queryKeys.runnerGroups.instances('g1'), queryKeys.auditEvents.all]) {
+      expect(queryClient.getQueryState(key)?.isInvalidated, JSON.stringify(key)).toBe(true);
+    }
+    stop();
+  });
+
   it('reopens a stream the browser gave up on, with backoff', async () => {
     const stop = startLiveEvents(queryClient, { EventSourceImpl: ES });
     FakeEventSource.instances[0]!.fail(true);

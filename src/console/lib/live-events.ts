@@ -108,6 +108,14 @@ export function startLiveEvents(queryClient: QueryClient, options: LiveEventsOpt
     };
     source.onmessage = onEvent;
     for (const name of kinds) source.addEventListener(name, onEvent as EventListener);
+    // The server lost events (its database was away): whatever is cached may be stale, all of it.
+    source.addEventListener('resync', (() => {
+      if (batchTimer) clearTimeout(batchTimer);
+      batchTimer = undefined;
+      pending.clear();
+      removed.clear();
+      void queryClient.invalidateQueries();
+    }) as EventListener);
     source.onerror = () => {
       if (stopped) return;
       reportUnreachable();

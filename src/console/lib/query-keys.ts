@@ -18,4 +18,8 @@ export const queryKeys = {
     groups: () => ['audit-events', 'groups'] as const,
   },
   install: (platform: string) => ['install', platform] as const,
+  tokens: {
+    all: ['tokens'] as const,
+    list: () => ['tokens', 'list'] as const,
+  },
 };

@@ -1,4 +1,4 @@
-import { type AuditEvent, compareVersions, defaultRunnerVersion, type Instance, type RunnerGroup, type Session, type Update } from '../../contract';
+import { type ApiToken, type AuditEvent, compareVersions, defaultRunnerVersion, type Instance, type RunnerGroup, type Session, type Update } from '../../contract';
 import { buildAuditEvent, buildGroup, buildInstance, buildRegistrationKey, factoryNow } from './factories';
 
 /**
@@ -16,6 +16,9 @@ export interface MockDb {
   latestVersion: string;
   /** Every registration key handed out, so tests can assert where it (does not) show up. */
   issuedKeys: string[];
+  tokens: ApiToken[];
+  /** Every API token secret handed out, for the same reason. */
+  issuedSecrets: string[];
 }
 
 export function createDb(): MockDb {
@@ -28,6 +31,8 @@ export function createDb(): MockDb {
     audit: [],
     latestVersion: defaultRunnerVersion,
     issuedKeys: [],
+    tokens: [],
+    issuedSecrets: [],
   };
 }
 

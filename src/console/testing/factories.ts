@@ -1,4 +1,5 @@
 import type {
+  ApiToken,
   AuditEvent,
   Instance,
   InstallPlatform,
@@ -32,6 +33,10 @@ export function buildGroup(over: Partial<RunnerGroup> = {}): RunnerGroup {
     createdAt: ago(86_400 * 3),
     updatedAt: ago(3_600),
     activeUpdate: null,
+    health: 'waiting',
+    healthReasons: [],
+    recentEnds: {},
+    lastUpdate: null,
     ...over,
   };
 }
@@ -109,4 +114,26 @@ export function buildRegistrationKey(): string {
   let s = 'prk_';
   for (let i = 0; i < 46; i++) s += base62[Math.floor(Math.random() * base62.length)];
   return s;
+}
+
+/** An API token secret of the real shape: `pat_` + 40 base62 characters. */
+export function buildTokenSecret(): string {
+  let s = 'pat_';
+  for (let i = 0; i < 40; i++) s += base62[Math.floor(Math.random() * base62.length)];
+  return s;
+}
+
+export function buildApiToken(over: Partial<ApiToken> = {}): ApiToken {
+  return {
+    id: nextId('tok'),
+    name: 'terraform-ci',
+    scope: 'read',
+    prefix: 'pat_Ab12',
+    owner: 'admin',
+    createdAt: ago(86_400 * 3),
+    expiresAt: null,
+    lastUsedAt: null,
+    lastUsedFrom: null,
+    ...over,
+  };
 }

@@ -3,6 +3,7 @@ import {
   api,
   AuditQuery,
   CreateGroupBody,
+  CreateTokenBody,
   compareVersions,
   InstallPlatform,
   PatchGroupBody,
@@ -10,7 +11,7 @@ import {
   UpdateRequestBody,
 } from '../../contract';
 import { audit, db, deriveGroup, newKey } from './db';
-import { buildGroup, buildInstallTemplate, buildUpdate } from './factories';
+import { buildApiToken, buildGroup, buildInstallTemplate, buildTokenSecret, buildUpdate } from './factories';
 
 type FieldError = { field: string; message: string };
 
@@ -220,6 +221,46 @@ export const installHandlers = [
   }),
 ];
 
+/** API tokens: the signed-in user's (an admin's list holds everyone's), created with their secret once, revoked. */
+export const tokenHandlers = [
+  http.get(api.tokens, () => {
+    const denied = needsSession();
+    if (denied) return denied;
+    const mine = db.session?.role === 'admin' ? db.tokens : db.tokens.filter((t) => t.owner === db.session?.username);
+    return HttpResponse.json(mine);
+  }),
+  http.post(api.tokens, async ({ request }) => {
+    const denied = needsSession();
+    if (denied) return denied;
+    const body = CreateTokenBody.safeParse(await readJson(request));
+    if (!body.success) return problem(400, 'Bad Request', { detail: 'The request is not valid.', errors: zodErrors(body.error.issues) });
+    const owner = db.session!.username;
+    if (db.tokens.some((t) => t.owner === owner && t.name.toLowerCase() === body.data.name.toLowerCase())) {
+      return problem(409, 'Conflict', { detail: `${owner} already has an API token named "${body.data.name}" (names are compared ignoring case).` });
+    }
+    const secret = buildTokenSecret();
+    db.issuedSecrets.push(secret);
+    const token = buildApiToken({
+      name: body.data.name,
+      scope: body.data.scope,
+      owner,
+      prefix: secret.slice(0, 8),
+      createdAt: new Date().toISOString(),
+      expiresAt: body.data.expiresAt ?? null,
+    });
+    db.tokens.unshift(token);
+    return HttpResponse.json({ token, secret }, { status: 201, headers: { 'Cache-Control': 'no-store' } });
+  }),
+  http.delete(route(api.token, ':id'), ({ params }) => {
+    const denied = needsSession();
+    if (denied) return denied;
+    const token = db.tokens.find((t) => t.id === params.id);
+    if (!token || (db.session?.role !== 'admin' && token.owner !== db.session?.username)) return problem(404, 'Not Found', { detail: 'No API token with this id.' });
+    db.tokens = db.tokens.filter((t) => t !== token);
+    return new HttpResponse(null, { status: 204 });
+  }),
+];
+
 /** The event stream: in tests and mock mode there is nothing live, so it answers 204 (no stream). */
 export const eventHandlers = [http.get(api.events, () => new HttpResponse(null, { status: 204 }))];
 
@@ -230,6 +271,7 @@ export const handlers = [
   ...updateHandlers,
   ...auditHandlers,
   ...installHandlers,
+  ...tokenHandlers,
   ...eventHandlers,
 ];
 

@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import type { Accounts } from '../accounts';
+import type { ApiTokens } from '../api-tokens';
 import type { ServerConfig } from '../config';
 import type { Deps } from '../deps';
 import type { EventHub } from '../events';
@@ -9,8 +11,13 @@ import { eventsAfter, type StoredEvent } from '../store/events';
 /** How often an idle stream gets a comment so proxies keep it open. */
 export const keepAliveMs = 15_000;
 
-/** `GET /api/v1/events`: Server-Sent Events of group, instance and update changes, resumable. */
-export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
+/**
+ * `GET /api/v1/events`: Server-Sent Events of group, instance and update changes, resumable. A stream
+ * opened with an API token ends when the token is revoked (at once on this replica; on another, or
+ * when it expires, by the next keep-alive), so a revoked token keeps no view of the fleet; a stream
+ * opened with a session ends with it (PRODUCT.md §8).
+ */
+export function eventRoutes(deps: Deps, hub: EventHub, accounts: Accounts, config: ServerConfig, tokens: ApiTokens) {
   const r = new Hono<AppEnv>();
   r.get('/', guard(config, 'viewer'), (c) => {
     const lastHeader = c.req.header('Last-Event-ID') ?? c.req.query('lastEventId');
@@ -18,11 +25,17 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
     c.header('Cache-Control', 'no-store');
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, async (stream) => {
-      const queue: StoredEvent[] = [];
+      // `resync`: notifications were lost (the database was away); the console refetches everything.
+      const queue: Array<StoredEvent | 'resync'> = [];
       let wake: (() => void) | null = null;
       let closed = false;
       const unsubscribe = hub.subscribe((e) => {
         queue.push(e);
+        wake?.();
+      });
+      const unwatchConnection = hub.onConnection((up) => {
+        if (!up) return;
+        queue.push('resync');
         wake?.();
       });
       const end = () => {
@@ -31,6 +44,13 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
       };
       stream.onAbort(end);
       const forget = hub.onShutdown(end);
+      // The stream lives no longer than the session that opened it (PRODUCT.md §8).
+      const sessionId = c.get('sessionId');
+      const unwatchSession = sessionId ? accounts.watchSession(sessionId, end) : () => {};
+      const token = c.get('token');
+      const forgetToken = token ? tokens.onRevoked(token.id, end) : () => {};
+      // A failed check ends the stream too: the client reconnects, and is asked for a live credential again.
+      const tokenGone = async () => (token ? !(await tokens.isLive(token.id).catch(() => false)) : false);
       const send = (e: StoredEvent) =>
         stream.writeSSE({
           event: e.kind,
@@ -53,8 +73,8 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
         while (!closed) {
           while (queue.length > 0 && !closed) {
             const e = queue.shift()!;
-            if (BigInt(e.id) <= replayedUpTo) continue;
-            await send(e);
+            if (e === 'resync') await stream.writeSSE({ event: 'resync', data: '{}' });
+            else if (BigInt(e.id) > replayedUpTo) await send(e);
           }
           if (closed) break;
           const timedOut = await new Promise<boolean>((resolve) => {
@@ -65,11 +85,17 @@ export function eventRoutes(deps: Deps, hub: EventHub, config: ServerConfig) {
             };
           });
           wake = null;
-          if (timedOut && !closed) await stream.write(': keep-alive\n\n');
+          if (timedOut && !closed) {
+            if (await tokenGone()) break;
+            await stream.write(': keep-alive\n\n');
+          }
         }
       } finally {
         unsubscribe();
+        unwatchConnection();
+        unwatchSession();
         forget();
+        forgetToken();
       }
     });
   });

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps';
 import type { HeartbeatBatcher } from '../heartbeats';
 import type { AppEnv } from '../http';
-import { HttpProblem } from '../problem';
+import { databaseRetryAfterSeconds, HttpProblem } from '../problem';
 import { pingDatabase } from '../store/db';
 import { countLiveGroups } from '../store/groups';
 import { countInstancesByStatus } from '../store/instances';
@@ -21,7 +21,7 @@ export function healthRoutes(deps: Deps) {
       return c.json({ status: 'ready', database: deps.db.kind });
     } catch (err) {
       deps.logger.warn('readiness check failed', { err });
-      throw new HttpProblem(503, 'Service Unavailable', 'The database is not reachable.');
+      throw new HttpProblem(503, 'Service Unavailable', 'The database is not reachable.', {}, { 'Retry-After': String(databaseRetryAfterSeconds) });
     }
   });
   return r;

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { InstallPlatform, type InstallSettings, type InstallTemplate, installPlatforms, templateCommand } from '../../contract';
-import type { ServerConfig } from '../config';
+import { publicUrlOf, type ServerConfig } from '../config';
 import { type AppEnv, guard } from '../http';
 import { notFound } from '../problem';
 
@@ -11,7 +11,7 @@ export function installRoutes(config: ServerConfig) {
     const platform = InstallPlatform.safeParse(c.req.param('platform'));
     if (!platform.success) throw notFound(`No install template for that platform; try ${installPlatforms.join(', ')}.`);
     const settings: InstallSettings = {
-      serverUrl: config.publicUrl || new URL(c.req.url).origin,
+      serverUrl: publicUrlOf(config),
       runnerVersion: config.runnerVersion,
       runnerImage: config.runnerImage,
       helmChart: config.helmChart,

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
-import { api, CreateGroupBody, PatchGroupBody, UpdateRequestBody } from '../../contract';
+import { api, CreateGroupBody, ForgetEndedQuery, PatchGroupBody, StopInstanceBody, UpdateRequestBody } from '../../contract';
 import type { ServerConfig } from '../config';
-import { type AppEnv, guard, parseBody } from '../http';
+import { type AppEnv, actorOf, guard, parseBody, parseQuery } from '../http';
+import type { InstanceService } from '../instances';
 import { badRequest, conflict } from '../problem';
 import type { RunnerGroups } from '../runner-groups';
 import type { RecordedAnswer, UpdateRequestResult, UpdateService } from '../updates';
@@ -27,11 +28,11 @@ function updateAnswer(result: UpdateRequestResult): RecordedAnswer {
 }
 
 /** `/api/v1/runner-groups/**`: groups, their instances, keys and updates. */
-export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, config: ServerConfig) {
+export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, instances: InstanceService, config: ServerConfig) {
   const r = new Hono<AppEnv>();
   const viewer = guard(config, 'viewer');
   const admin = guard(config, 'admin');
-  const actor = (c: { get(k: 'session'): { username: string } | null }) => c.get('session')!.username;
+  const actor = actorOf;
 
   r.get('/', viewer, async (c) => c.json(await groups.list()));
   r.post('/', admin, async (c) => {
@@ -56,6 +57,21 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
     return c.json(rotated, 201);
   });
   r.get('/:id/instances', viewer, async (c) => c.json(await groups.instances(c.req.param('id'))));
+  // Forgetting every ended instance must be asked for by name (?ended=true): a bare DELETE of the
+  // collection is refused (400) rather than read as "forget everything".
+  r.delete('/:id/instances', admin, async (c) => {
+    parseQuery(c, ForgetEndedQuery);
+    return c.json(await instances.forgetEnded(actor(c), c.req.param('id')));
+  });
+  r.get('/:id/instances/:instanceId', viewer, async (c) => c.json(await instances.get(c.req.param('id'), c.req.param('instanceId'))));
+  r.delete('/:id/instances/:instanceId', admin, async (c) => {
+    await instances.forget(actor(c), c.req.param('id'), c.req.param('instanceId'));
+    return c.body(null, 204);
+  });
+  r.post('/:id/instances/:instanceId/stop', admin, async (c) => {
+    await parseBody(c, StopInstanceBody, { allowEmpty: true });
+    return c.json(await instances.stop(actor(c), c.req.param('id'), c.req.param('instanceId')), 202);
+  });
   r.get('/:id/updates', viewer, async (c) => c.json(await updates.list(c.req.param('id'))));
   r.post('/:id/updates', admin, async (c) => {
     const key = c.req.header('Idempotency-Key');

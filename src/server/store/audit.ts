@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditGroup, AuditPage } from '../../contract';
 import type { Queryable } from './db';
-import { publish } from './events';
+import { publish, publishMany } from './events';
 
 /** Records who did what to which group. */
 export async function recordAudit(
@@ -13,6 +13,37 @@ export async function recordAudit(
   );
   // Its own live event, so an open Activity page refetches for new entries only (not for every heartbeat-driven group change).
   await publish(q, entry.at, { kind: 'audit', op: 'upsert', groupId: entry.group?.id ?? '', entityId: row!.id });
+}
+
+/**
+ * Records many entries in one statement (the sweeper ending a batch of instances as lost), with one
+ * live event per group named: the Activity page refetches once per event anyway.
+ */
+export async function recordAudits(
+  q: Queryable,
+  entries: Array<{ at: Date; actor: string; action: string; group: { id: string; name: string } | null; detail?: Record<string, unknown> }>,
+): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = await q.query<{ id: string; group_id: string | null }>(
+    `INSERT INTO audit_events (at, actor, action, group_id, group_name, detail)
+     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::jsonb[])
+     RETURNING id::text AS id, group_id::text AS group_id`,
+    [
+      entries.map((e) => e.at.toISOString()),
+      entries.map((e) => e.actor),
+      entries.map((e) => e.action),
+      entries.map((e) => e.group?.id ?? null),
+      entries.map((e) => e.group?.name ?? null),
+      entries.map((e) => JSON.stringify(e.detail ?? {})),
+    ],
+  );
+  const lastByGroup = new Map<string, string>();
+  for (const r of rows) lastByGroup.set(r.group_id ?? '', r.id);
+  await publishMany(
+    q,
+    entries[0]!.at,
+    [...lastByGroup].map(([groupId, id]) => ({ kind: 'audit', op: 'upsert', groupId, entityId: id })),
+  );
 }
 
 /** One page of the audit log, newest first; the cursor is the last id seen. */
@@ -31,9 +62,11 @@ export async function listAudit(
     where.push(`(group_id::text = $${params.length} OR lower(group_name) = lower($${params.length}))`);
   }
   if (filter.actor) {
-    // Usernames are unique ignoring case (users_username_ci), so "ADMIN" is admin.
+    // Usernames are unique ignoring case (users_username_ci), so "ADMIN" is admin; what a user did
+    // with an API token ("admin (token ci)") is theirs too (usernames hold no spaces).
     params.push(filter.actor);
-    where.push(`lower(actor) = lower($${params.length})`);
+    const n = params.length;
+    where.push(`(lower(actor) = lower($${n}) OR left(lower(actor), length($${n}) + 8) = lower($${n}) || ' (token ')`);
   }
   if (filter.cursor) {
     params.push(filter.cursor);

@@ -12,8 +12,12 @@ export interface Queryable {
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Subscribes to a NOTIFY channel; resolves to an unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to a NOTIFY channel; resolves to an unsubscribe function. `onConnection` hears when
+   * the connection that LISTENs is lost (false: notifications may be missed from now on) and when it
+   * LISTENs again (true). PGlite has no such connection and never calls it.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onConnection?: (up: boolean) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -52,35 +56,131 @@ export async function openPglite(dataDir: string): Promise<Db> {
   };
 }
 
+/** How the LISTEN connection is kept: reconnect backoff and the liveness probe of an idle connection. */
+export interface ListenerTiming {
+  /** First reconnect delay; doubles up to `maxBackoffMs`. */
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  /** An idle LISTEN connection runs `SELECT 1` this often, so a silently dead one is noticed. */
+  probeMs: number;
+  /** A probe or connect that takes longer than this counts as a lost connection. */
+  probeTimeoutMs: number;
+}
+
+export const defaultListenerTiming: ListenerTiming = { minBackoffMs: 100, maxBackoffMs: 2000, probeMs: 5000, probeTimeoutMs: 3000 };
+
 // Timestamps stay Date objects, bigints come back as strings (ids are cast in SQL where needed).
-/** Opens a PostgreSQL pool plus one dedicated LISTEN connection (opened on first listen). */
-export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+/**
+ * Opens a PostgreSQL pool plus one dedicated LISTEN connection (opened on first listen). The LISTEN
+ * connection is re-established for as long as the database is away (backoff capped at
+ * `maxBackoffMs`, so live events return within seconds of the database), and its subscribers hear
+ * when it was lost and when it is back: whatever was notified in between is gone, so they resync.
+ */
+export async function openPostgres(
+  url: string,
+  options: { max?: number; listener?: Partial<ListenerTiming> } = {},
+): Promise<Db> {
+  const timing = { ...defaultListenerTiming, ...options.listener };
+  // No JIT: Paddock's statements are short, and the group list's estimated cost (a lateral join per
+  // group) crossed jit_above_cost, so PostgreSQL spent 1.2 s compiling a list that runs in less.
+  // A pool that waits for ever for a connection turns an unreachable database into hung requests.
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, options: '-c jit=off', connectionTimeoutMillis: 5000 });
   pool.on('error', () => {}); // idle client errors surface on the next query instead
   await pool.query('SELECT 1');
-  let listener: pg.Client | null = null;
   const handlers = new Map<string, Set<(payload: string) => void>>();
+  const watchers = new Set<(up: boolean) => void>();
+  let listener: pg.Client | null = null;
+  let connecting: Promise<pg.Client> | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let probe: NodeJS.Timeout | null = null;
+  let backoff = timing.minBackoffMs;
+  let lost = false;
   let closed = false;
 
+  const tell = (up: boolean) => {
+    for (const w of watchers) {
+      try {
+        w(up);
+      } catch {
+        // a watcher's failure must not stop the others
+      }
+    }
+  };
+
+  /** The LISTEN connection died (error, end, failed probe): forget it, tell once, and reconnect. */
+  function drop(client: pg.Client): void {
+    if (listener !== client) return;
+    listener = null;
+    if (probe) clearInterval(probe);
+    probe = null;
+    client.removeAllListeners('notification');
+    client.on('error', () => {});
+    client.end().catch(() => {});
+    if (!lost) {
+      lost = true;
+      tell(false);
+    }
+    schedule();
+  }
+
+  function schedule(): void {
+    if (closed || retry || handlers.size === 0) return;
+    const delay = backoff;
+    backoff = Math.min(backoff * 2, timing.maxBackoffMs);
+    retry = setTimeout(() => {
+      retry = null;
+      ensureListener().catch(() => schedule());
+    }, delay);
+    retry.unref();
+  }
+
   async function connectListener(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: timing.probeTimeoutMs });
+    client.on('error', () => drop(client));
+    client.on('end', () => drop(client));
     client.on('notification', (n) => {
       for (const h of handlers.get(n.channel) ?? []) h(n.payload ?? '');
     });
-    client.on('error', () => {
-      // Reconnect and re-LISTEN so a dropped connection does not silence live events.
-      listener = null;
-      setTimeout(() => {
-        if (!closed && handlers.size > 0) void ensureListener().catch(() => {});
-      }, 1000);
-    });
-    await client.connect();
-    for (const channel of handlers.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    try {
+      await client.connect();
+      for (const channel of handlers.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    } catch (err) {
+      client.removeAllListeners('end');
+      client.removeAllListeners('error');
+      client.on('error', () => {});
+      await client.end().catch(() => {});
+      throw err;
+    }
+    if (closed) {
+      await client.end().catch(() => {});
+      throw new Error('the database was closed');
+    }
+    listener = client;
+    backoff = timing.minBackoffMs;
+    // An idle TCP connection to a vanished server can look alive for minutes: probe it.
+    probe = setInterval(() => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('LISTEN probe timed out')), timing.probeTimeoutMs);
+      });
+      Promise.race([client.query('SELECT 1'), timeout])
+        .catch(() => drop(client))
+        .finally(() => clearTimeout(timer));
+    }, timing.probeMs);
+    probe.unref();
+    if (lost) {
+      lost = false;
+      tell(true);
+    }
     return client;
   }
-  async function ensureListener(): Promise<pg.Client> {
-    if (!listener) listener = await connectListener();
-    return listener;
+
+  function ensureListener(): Promise<pg.Client> {
+    if (listener) return Promise.resolve(listener);
+    connecting ??= connectListener().finally(() => {
+      connecting = null;
+    });
+    return connecting;
   }
 
   return {
@@ -106,24 +206,59 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
         client.release();
       }
     },
-    async listen(channel, onPayload) {
+    async listen(channel, onPayload, onConnection) {
       const isNew = !handlers.has(channel);
       if (isNew) handlers.set(channel, new Set());
       handlers.get(channel)!.add(onPayload);
+      if (onConnection) watchers.add(onConnection);
       const client = await ensureListener();
-      if (isNew) await client.query(`LISTEN ${quoteIdent(channel)}`);
+      if (isNew && listener === client) await client.query(`LISTEN ${quoteIdent(channel)}`);
       return async () => {
         handlers.get(channel)?.delete(onPayload);
+        if (onConnection) watchers.delete(onConnection);
       };
     },
     async close() {
       closed = true;
+      if (retry) clearTimeout(retry);
+      if (probe) clearInterval(probe);
+      retry = null;
+      probe = null;
       const l = listener;
       listener = null;
-      if (l) await l.end().catch(() => {});
+      if (l) {
+        l.removeAllListeners('end');
+        l.removeAllListeners('error');
+        l.on('error', () => {});
+        await l.end().catch(() => {});
+      }
       await pool.end();
     },
   };
+}
+
+const unavailableCodes = new Set([
+  // the network: refused, reset, unreachable, name lookup
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'ENETDOWN', 'EHOSTDOWN',
+  // PostgreSQL: admin or crash shutdown, starting up, too many connections
+  '57P01', '57P02', '57P03', '53300',
+]);
+const unavailableMessages =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|PGlite is closed|Client was closed and is not queryable/i;
+
+/**
+ * True for an error that says the database cannot be reached right now (not that the request was
+ * wrong): pg's network errors, SQLSTATE class 08 and shutdown codes, pool timeouts, a closed PGlite.
+ * These are 503 with Retry-After, never 500.
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4) return false;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && (unavailableCodes.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return true;
+  if (typeof e.message === 'string' && unavailableMessages.test(e.message)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isDatabaseUnavailable(x, depth + 1))) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
 }
 
 /** Answers once the database has run a statement (readiness). */

@@ -25,8 +25,77 @@ LEFT JOIN LATERAL (
          count(*)::int AS instance_count,
          -- What an update acts on: the connected instances' versions; while none is connected, all of them.
          coalesce(array_agg(DISTINCT i.version) FILTER (WHERE i.status = 'connected'), array_agg(DISTINCT i.version)) AS versions
-  FROM instances i WHERE i.group_id = g.id AND i.status <> 'terminated'
+  -- Not ended, said as the two statuses: instances_group_status then reads only those, not the ended ones kept for a week.
+  FROM instances i WHERE i.group_id = g.id AND i.status IN ('connected', 'disconnected')
 ) a ON true`;
+
+/** A group as its answer needs it: the summary, plus what its health is decided from (PRODUCT.md §2). */
+export interface GroupSummaryRow extends GroupRow {
+  disconnected_count: number;
+  /** Ends of the last 24 h by cause (null when none). */
+  ends_day: Record<string, number> | null;
+  /** Ends of the last hour by cause (null when none). */
+  ends_hour: Record<string, number> | null;
+  /** The newest finished update (all null when none has finished). */
+  last_update_id: string | null;
+  last_update_state: 'succeeded' | 'rolled_back' | null;
+  last_update_target_version: string | null;
+  last_update_from_versions: string[] | string | null;
+  last_update_requested_by: string | null;
+  last_update_requested_at: Date | null;
+  last_update_deadline_at: Date | null;
+  last_update_finished_at: Date | null;
+  last_update_reason: string | null;
+}
+
+/**
+ * Live groups (all, or those of `ids`) with their counts, versions and health inputs, by name: one
+ * statement whatever the number of groups. Each group costs three index lookups — its instances not
+ * ended (instances_group_status, by the two statuses so that the ended ones kept for a week are not
+ * read), its ends since `now` − 24 h (instances_group_ended, which carries the cause: where the heap
+ * pages are all-visible, as those of runners that ended mostly are, the count reads the index alone)
+ * and its newest finished update (updates_group_requested).
+ */
+export async function groupSummaries(q: Queryable, now: Date, ids?: string[]): Promise<GroupSummaryRow[]> {
+  const day = new Date(now.getTime() - 24 * 3600 * 1000);
+  const hour = new Date(now.getTime() - 3600 * 1000);
+  const only = ids ? ids.filter(isUuid) : null;
+  if (only && only.length === 0) return [];
+  return q.query<GroupSummaryRow>(
+    `SELECT g.id::text AS id, g.name, g.is_default, g.key_prefix, g.desired_version, g.first_registered_at,
+       g.created_at, g.updated_at, g.deleted_at,
+       coalesce(a.connected_count, 0) AS connected_count, coalesce(a.instance_count, 0) AS instance_count,
+       coalesce(a.disconnected_count, 0) AS disconnected_count, a.versions,
+       e.ends_day, e.ends_hour,
+       lu.id::text AS last_update_id, lu.state AS last_update_state, lu.target_version AS last_update_target_version,
+       lu.from_versions AS last_update_from_versions, lu.requested_by AS last_update_requested_by,
+       lu.requested_at AS last_update_requested_at, lu.deadline_at AS last_update_deadline_at,
+       lu.finished_at AS last_update_finished_at, lu.reason AS last_update_reason
+     FROM runner_groups g
+     LEFT JOIN LATERAL (
+       SELECT count(*) FILTER (WHERE i.status = 'connected')::int AS connected_count,
+              count(*) FILTER (WHERE i.status = 'disconnected')::int AS disconnected_count,
+              count(*)::int AS instance_count,
+              coalesce(array_agg(DISTINCT i.version) FILTER (WHERE i.status = 'connected'), array_agg(DISTINCT i.version)) AS versions
+       FROM instances i WHERE i.group_id = g.id AND i.status IN ('connected', 'disconnected')
+     ) a ON true
+     LEFT JOIN LATERAL (
+       SELECT jsonb_object_agg(c.cause, c.day) AS ends_day, jsonb_object_agg(c.cause, c.hour) FILTER (WHERE c.hour > 0) AS ends_hour
+       FROM (
+         SELECT t.term_cause AS cause, count(*)::int AS day, count(*) FILTER (WHERE t.term_at > $2)::int AS hour
+         FROM instances t WHERE t.group_id = g.id AND t.status = 'terminated' AND t.term_at > $1 AND t.term_cause IS NOT NULL
+         GROUP BY t.term_cause
+       ) c
+     ) e ON true
+     LEFT JOIN LATERAL (
+       SELECT u.* FROM updates u WHERE u.group_id = g.id AND u.state <> 'in_progress'
+       ORDER BY u.requested_at DESC, u.id DESC LIMIT 1
+     ) lu ON true
+     WHERE g.deleted_at IS NULL ${only ? 'AND g.id = ANY($3::uuid[])' : ''}
+     ORDER BY lower(g.name), g.id`,
+    only ? [day, hour, only] : [day, hour],
+  );
+}
 
 /** Live groups with their instance counts and versions, by name. */
 export async function listGroups(q: Queryable): Promise<GroupRow[]> {

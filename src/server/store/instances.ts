@@ -1,5 +1,6 @@
 import type { Platform, ReportedRunnerError } from '../../contract';
 import type { Queryable } from './db';
+import { isUuid } from './groups';
 
 export interface InstanceRow {
   id: string;
@@ -22,23 +23,24 @@ export interface InstanceRow {
   term_reason: string | null;
   term_at: Date | null;
   term_cause: string | null;
-  /** Who recorded the end when not the runner ('reconciler'); added by migration 9. */
+  /** Who recorded the end when not the runner ('reconciler', 'server' for lost); added by migration 9. */
   term_observed_by?: string | null;
   replaced_by: string | null;
   update_started_id: string | null;
+  stop_requested_at: Date | null;
 }
 
 const instanceColumns = `i.id::text AS id, i.group_id::text AS group_id, i.name, i.platform, i.hostname, i.address,
   i.os, i.arch, i.version, i.status, i.started_at, i.last_heartbeat_at, i.heartbeats_on_version, i.disconnected_at,
   i.last_error, i.term_exit_code, i.term_signal, i.term_reason, i.term_at, i.term_cause, i.term_observed_by, i.replaced_by::text AS replaced_by,
-  i.update_started_id::text AS update_started_id`;
+  i.update_started_id::text AS update_started_id, i.stop_requested_at`;
 
-/** An instance found by its token, with whether its group is deleted. */
-export type TokenInstance = InstanceRow & { group_deleted: boolean };
+/** An instance found by its token, with its group's name and whether the group is deleted. */
+export type TokenInstance = InstanceRow & { group_deleted: boolean; group_name: string };
 
 export async function findInstanceByToken(q: Queryable, tokenHash: string): Promise<TokenInstance | null> {
   const [row] = await q.query<TokenInstance>(
-    `SELECT ${instanceColumns}, g.deleted_at IS NOT NULL AS group_deleted
+    `SELECT ${instanceColumns}, g.deleted_at IS NOT NULL AS group_deleted, g.name AS group_name
      FROM instances i JOIN runner_groups g ON g.id = i.group_id WHERE i.token_hash = $1`,
     [tokenHash],
   );
@@ -48,10 +50,17 @@ export async function findInstanceByToken(q: Queryable, tokenHash: string): Prom
 /** An instance of a group found by its id (what `replaces` names), with whether its group is deleted. */
 export async function findInstanceInGroup(q: Queryable, id: string, groupId: string): Promise<TokenInstance | null> {
   const [row] = await q.query<TokenInstance>(
-    `SELECT ${instanceColumns}, g.deleted_at IS NOT NULL AS group_deleted
+    `SELECT ${instanceColumns}, g.deleted_at IS NOT NULL AS group_deleted, g.name AS group_name
      FROM instances i JOIN runner_groups g ON g.id = i.group_id WHERE i.id::text = $1 AND i.group_id = $2`,
     [id, groupId],
   );
+  return row ?? null;
+}
+
+/** One instance of a group by id; null for an unknown id, an id of another group, or a forgotten instance. */
+export async function findInstance(q: Queryable, groupId: string, id: string): Promise<InstanceRow | null> {
+  if (!isUuid(groupId) || !isUuid(id)) return null;
+  const [row] = await q.query<InstanceRow>(`SELECT ${instanceColumns} FROM instances i WHERE i.id = $1 AND i.group_id = $2`, [id, groupId]);
   return row ?? null;
 }
 
@@ -93,17 +102,24 @@ export async function insertInstance(
   );
 }
 
-/** Records how an instance ended (status terminated) unless an earlier record must be kept. */
-export async function terminateInstance(
-  q: Queryable,
-  id: string,
-  t: { exitCode: number | null; signal: number | null; reason: string | null; at: Date; cause: string },
-  options: { keepReplaced?: boolean } = {},
-): Promise<boolean> {
-  // A record the reconciler wrote is final too: the pod it read is gone, nothing can correct it.
+/** How an instance ended, as stored. */
+export interface EndRecord {
+  exitCode: number | null;
+  signal: number | null;
+  reason: string | null;
+  at: Date;
+  cause: string;
+}
+
+/**
+ * Records how an instance ended (status terminated). A record, once written, is final (PRODUCT.md
+ * §2): an instance that has ended already keeps its record (whoever wrote it: the runner, an update
+ * that replaced it, the reconciler or the lost sweep), and false says nothing changed.
+ */
+export async function terminateInstance(q: Queryable, id: string, t: EndRecord): Promise<boolean> {
   const rows = await q.query(
     `UPDATE instances SET status = 'terminated', term_exit_code = $2, term_signal = $3, term_reason = $4, term_at = $5, term_cause = $6
-     WHERE id = $1 AND term_observed_by IS NULL ${options.keepReplaced === false ? '' : "AND coalesce(term_cause, '') <> 'replaced'"} RETURNING id`,
+     WHERE id = $1 AND status <> 'terminated' RETURNING id`,
     [id, t.exitCode, t.signal, t.reason, t.at, t.cause],
   );
   return rows.length === 1;
@@ -142,7 +158,7 @@ export async function findInstanceToEnd(q: Queryable, groupId: string, name: str
 export async function recordObservedEnd(
   q: Queryable,
   id: string,
-  t: { exitCode: number | null; signal: number | null; reason: string | null; at: Date; cause: string; observedBy: string },
+  t: EndRecord & { observedBy: string },
 ): Promise<InstanceRow | null> {
   const [row] = await q.query<InstanceRow>(
     `UPDATE instances i SET status = 'terminated', term_exit_code = $2, term_signal = $3, term_reason = $4, term_at = $5,
@@ -153,24 +169,116 @@ export async function recordObservedEnd(
   return row ?? null;
 }
 
-/** Marks an instance disconnected at once (goodbye), with a SIGTERM record when it said so. */
-export async function disconnectInstance(
-  q: Queryable,
-  id: string,
-  at: Date,
-  sigterm: boolean,
-): Promise<boolean> {
+/**
+ * A goodbye that says nothing of how the runner ends: disconnected at once (it may come back).
+ * Goodbyes that do say (SIGTERM, a stop that was asked for) end the instance: terminateInstance.
+ */
+export async function disconnectInstance(q: Queryable, id: string, at: Date): Promise<boolean> {
   const rows = await q.query(
-    `UPDATE instances SET status = 'disconnected', disconnected_at = $2,
-       term_exit_code = CASE WHEN $3 THEN NULL ELSE term_exit_code END,
-       term_signal = CASE WHEN $3 THEN 15 ELSE term_signal END,
-       term_reason = CASE WHEN $3 THEN NULL ELSE term_reason END,
-       term_at = CASE WHEN $3 THEN $2 ELSE term_at END,
-       term_cause = CASE WHEN $3 THEN 'sigterm' ELSE term_cause END
-     WHERE id = $1 AND status = 'connected' RETURNING id`,
-    [id, at, sigterm],
+    `UPDATE instances SET status = 'disconnected', disconnected_at = $2 WHERE id = $1 AND status = 'connected' RETURNING id`,
+    [id, at],
   );
   return rows.length === 1;
+}
+
+/**
+ * Asks a connected instance to stop (kept from the first ask); null when it is not connected (or
+ * unknown). `first` says this call made the request: of two at once, the second waits for the row
+ * and then finds it asked already, so the request is audited once.
+ */
+export async function requestStop(
+  q: Queryable,
+  groupId: string,
+  id: string,
+  at: Date,
+): Promise<{ row: InstanceRow; first: boolean } | null> {
+  if (!isUuid(groupId) || !isUuid(id)) return null;
+  const [asked] = await q.query<InstanceRow>(
+    `UPDATE instances i SET stop_requested_at = $3
+     WHERE i.id = $1 AND i.group_id = $2 AND i.status = 'connected' AND i.stop_requested_at IS NULL RETURNING ${instanceColumns}`,
+    [id, groupId, at],
+  );
+  if (asked) return { row: asked, first: true };
+  const [again] = await q.query<InstanceRow>(
+    `SELECT ${instanceColumns} FROM instances i WHERE i.id = $1 AND i.group_id = $2 AND i.status = 'connected' FOR UPDATE`,
+    [id, groupId],
+  );
+  return again ? { row: again, first: false } : null;
+}
+
+/** What forgetting removed, for the audit entry and the live events. */
+export interface ForgottenInstance {
+  id: string;
+  name: string;
+  status: InstanceRow['status'];
+}
+
+/**
+ * Removes instance records that are not connected (one by id, or every ended one of the group), and
+ * remembers their tokens' hashes so that a runner that comes back is told to stop (410).
+ */
+export async function forgetInstances(
+  q: Queryable,
+  groupId: string,
+  which: { id: string } | { ended: true },
+  at: Date,
+): Promise<ForgottenInstance[]> {
+  if (!isUuid(groupId) || ('id' in which && !isUuid(which.id))) return [];
+  const filter = 'id' in which ? "id = $3 AND status <> 'connected'" : "status = 'terminated'";
+  return q.query<ForgottenInstance>(
+    `WITH gone AS (
+       DELETE FROM instances WHERE group_id = $1 AND ${filter}
+       RETURNING id, group_id, name, status, token_hash
+     ), remembered AS (
+       INSERT INTO forgotten_tokens (token_hash, instance_id, group_id, forgotten_at)
+       SELECT token_hash, id, group_id, $2 FROM gone ON CONFLICT (token_hash) DO NOTHING
+     )
+     SELECT id::text AS id, name, status FROM gone ORDER BY name, id`,
+    'id' in which ? [groupId, at, which.id] : [groupId, at],
+  );
+}
+
+/** Whether a token belonged to an instance that was forgotten (its runner must stop: 410). */
+export async function isForgottenToken(q: Queryable, tokenHash: string): Promise<boolean> {
+  const rows = await q.query('SELECT 1 FROM forgotten_tokens WHERE token_hash = $1', [tokenHash]);
+  return rows.length > 0;
+}
+
+/** Forgets forgotten tokens older than the retention window (their instances would have been pruned by then). */
+export async function pruneForgottenTokens(q: Queryable, before: Date): Promise<void> {
+  await q.query('DELETE FROM forgotten_tokens WHERE forgotten_at < $1', [before]);
+}
+
+/** An instance the sweeper ended as lost, with its group's name (for the audit entry). */
+export interface LostInstance {
+  id: string;
+  group_id: string;
+  group_name: string;
+  name: string;
+}
+
+/**
+ * Ends instances of live groups disconnected since before the cutoff with cause lost (no exit
+ * recorded), at most `limit` per call. Rows are claimed with SKIP LOCKED, so replicas sweeping at
+ * the same moment end each instance once and never wait on each other.
+ */
+export async function markLost(q: Queryable, cutoff: Date, at: Date, limit: number): Promise<LostInstance[]> {
+  return q.query<LostInstance>(
+    // The claim reads instances_disconnected_since alone (in its order, so the LIMIT stops the scan):
+    // joined to the groups, PGlite, which never ANALYZEs, picked a walk over every group each second.
+    `WITH claimed AS (
+       SELECT i.id FROM instances i
+       WHERE i.status = 'disconnected' AND i.disconnected_at < $1
+         AND NOT EXISTS (SELECT 1 FROM runner_groups d WHERE d.id = i.group_id AND d.deleted_at IS NOT NULL)
+       ORDER BY i.disconnected_at LIMIT $3 FOR UPDATE OF i SKIP LOCKED
+     )
+     UPDATE instances i SET status = 'terminated', term_exit_code = NULL, term_signal = NULL, term_reason = NULL,
+       term_at = $2, term_cause = 'lost', term_observed_by = 'server'
+     FROM claimed c, runner_groups g
+     WHERE i.id = c.id AND g.id = i.group_id AND i.status = 'disconnected'
+     RETURNING i.id::text AS id, i.group_id::text AS group_id, g.name AS group_name, i.name`,
+    [cutoff, at, limit],
+  );
 }
 
 /** A heartbeat that changes something durable: reconnection, a version change or a new last error. */

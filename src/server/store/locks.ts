@@ -19,6 +19,8 @@ export const lockIds = {
   // marking, update deadlines, notification dispatch, retention). Each gets a `tryLock<Duty>(tx)`
   // below built on `pg_try_advisory_xact_lock`, answering false when another replica has the duty,
   // so a replica skips the pass instead of queueing behind it.
+  /** Ending instances disconnected for PADDOCK_LOST_AFTER_SECONDS as lost (issue 15). */
+  lostMarking: 727281,
 } as const;
 
 async function lock(tx: Queryable, id: number): Promise<void> {
@@ -38,4 +40,17 @@ export function lockGroupNames(tx: Queryable): Promise<void> {
 /** Waits until no other transaction is creating the first admin. */
 export function lockFirstAdmin(tx: Queryable): Promise<void> {
   return lock(tx, lockIds.firstAdmin);
+}
+
+async function tryLock(tx: Queryable, id: number): Promise<boolean> {
+  const [row] = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS got', [id]);
+  return row?.got === true;
+}
+
+/**
+ * Takes the lost-marking duty for this transaction; false when another replica is marking instances
+ * lost right now (this one skips its pass: the other ends them, each once).
+ */
+export function tryLockLostMarking(tx: Queryable): Promise<boolean> {
+  return tryLock(tx, lockIds.lostMarking);
 }

@@ -156,6 +156,49 @@ CREATE INDEX audit_events_actor ON audit_events (lower(actor), id);
 `,
   },
   {
+    // Health, Stop and Forget (issue 15). Health counts each group's ends of the last 24 h and the
+    // sweeper finds instances disconnected for PADDOCK_LOST_AFTER_SECONDS: both through partial
+    // indexes on columns heartbeats never change, so heartbeat writes stay HOT. A forgotten
+    // instance's token is remembered (by hash) so that its runner gets 410 and stops. A goodbye on
+    // SIGTERM used to leave its instance disconnected with a record; it now ends it at once, so such
+    // rows end too (else the lost sweep would take them for silent ones).
+    version: 6,
+    sql: `
+ALTER TABLE instances ADD COLUMN stop_requested_at timestamptz;
+CREATE INDEX instances_group_ended ON instances (group_id, term_at) INCLUDE (term_cause) WHERE status = 'terminated';
+CREATE INDEX instances_disconnected_since ON instances (disconnected_at) WHERE status = 'disconnected';
+CREATE TABLE forgotten_tokens (
+  token_hash text PRIMARY KEY,
+  instance_id uuid NOT NULL,
+  group_id uuid NOT NULL,
+  forgotten_at timestamptz NOT NULL
+);
+CREATE INDEX forgotten_tokens_at ON forgotten_tokens (forgotten_at);
+UPDATE instances SET status = 'terminated' WHERE status = 'disconnected' AND term_cause IS NOT NULL;
+`,
+  },
+  {
+    // API tokens (PRODUCT.md §13): only the secret's hash is kept. A token dies with its owner
+    // (ON DELETE CASCADE); revoking deletes the row, so a revoked secret finds nothing.
+    version: 8,
+    sql: `
+CREATE TABLE api_tokens (
+  id uuid PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name text NOT NULL,
+  scope text NOT NULL CHECK (scope IN ('read', 'write')),
+  secret_hash text NOT NULL,
+  prefix text NOT NULL,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz,
+  last_used_at timestamptz,
+  last_used_from text
+);
+CREATE UNIQUE INDEX api_tokens_secret_hash ON api_tokens (secret_hash);
+CREATE UNIQUE INDEX api_tokens_user_name_ci ON api_tokens (user_id, lower(name));
+`,
+  },
+  {
     // Who recorded an end the runner could not report itself ('reconciler': the Kubernetes
     // reconciler, PRODUCT.md §11); null when the runner reported it. Such reports find the
     // instance by group and name; neither column changes after insert, so heartbeats stay HOT.
@@ -198,10 +241,12 @@ export const allTables = [
   'updates',
   'instances',
   'sessions',
+  'api_tokens',
   'users',
   'audit_events',
   'events',
   'idempotency_keys',
+  'forgotten_tokens',
   'runner_groups',
   'settings',
 ];

@@ -4,10 +4,10 @@ import { createHarness } from '../testing/harness';
 import { type Backend, openTestDb, resetDb, waitFor } from '../testing/db';
 import { listAudit, recordAudit } from './audit';
 import type { Db } from './db';
-import { eventsAfter, eventsChannel, publish } from './events';
+import { eventsAfter, eventsChannel, publish, publishMany } from './events';
 import { findGroup, findGroupByKeyHash, insertGroup, listGroups, setDefaultGroup, softDeleteGroup } from './groups';
 import { insertInstance, listInstances, sweepDisconnected, writeHeartbeatBatch } from './instances';
-import { lockFirstAdmin, lockGroupNames, lockIds, lockMigrations } from './locks';
+import { lockFirstAdmin, lockGroupNames, lockIds, lockMigrations, tryLockLostMarking } from './locks';
 import { migrate, migrations } from './migrations';
 import { findUser, insertUser } from './users';
 
@@ -48,6 +48,31 @@ describe.each(backends)('store on %s', (backend) => {
     await migrate(db);
     const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
     expect(rows.map((r) => Number(r.version)).sort()).toEqual(migrations.map((m) => m.version));
+  });
+
+  it("migration 6 ends the instances a SIGTERM goodbye had left disconnected with a record, and only those", async () => {
+    await group(1, 'G');
+    const [sigterm, silent] = ['10000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000002'];
+    await instance(sigterm, gid(1));
+    await instance(silent, gid(1));
+    // What a goodbye on SIGTERM wrote before migration 6 (a database that ran migration 9 first).
+    await db.query(
+      "UPDATE instances SET status = 'disconnected', disconnected_at = $2, term_signal = 15, term_at = $2, term_cause = 'sigterm' WHERE id = $1",
+      [sigterm, sec(5)],
+    );
+    await db.query("UPDATE instances SET status = 'disconnected', disconnected_at = $2 WHERE id = $1", [silent, sec(5)]);
+    await db.query('DELETE FROM schema_migrations WHERE version = 6');
+    for (const undo of [
+      'DROP TABLE forgotten_tokens',
+      'DROP INDEX instances_group_ended',
+      'DROP INDEX instances_disconnected_since',
+      'ALTER TABLE instances DROP COLUMN stop_requested_at',
+    ]) {
+      await db.query(undo);
+    }
+    await migrate(db);
+    expect(await stored(sigterm)).toMatchObject({ status: 'terminated', term_signal: 15, term_cause: 'sigterm', term_at: sec(5) });
+    expect(await stored(silent)).toMatchObject({ status: 'disconnected', term_cause: null });
   });
 
   it('keeps names unique ignoring case among live groups, and one default', async () => {
@@ -177,6 +202,20 @@ describe.each(backends)('store on %s', (backend) => {
     await unlisten();
   });
 
+  it('publishes a batch in one statement, NOTIFYing each, and replays in the order of ids (10 after 9)', async () => {
+    const got: string[] = [];
+    const unlisten = await db.listen(eventsChannel, (p) => got.push(p));
+    await publish(db, t0, { kind: 'group', op: 'upsert', groupId: 'g1', entityId: 'g1' });
+    const batch = Array.from({ length: 11 }, (_, n) => ({ kind: 'instance' as const, op: 'delete' as const, groupId: 'g1', entityId: `i${n}` }));
+    await publishMany(db, t0, batch);
+    await waitFor(() => got.length === 12, { what: 'twelve notifications' });
+    expect(got.slice(1).map((p) => JSON.parse(p).entityId)).toEqual(batch.map((e) => e.entityId));
+    const replay = await eventsAfter(db, '0');
+    expect(replay.map((e) => Number(e.id))).toEqual(Array.from({ length: 12 }, (_, n) => n + 1));
+    expect(replay.map((e) => e.entityId)).toEqual(['g1', ...batch.map((e) => e.entityId)]);
+    await unlisten();
+  });
+
   it('rolls a failed transaction back completely', async () => {
     await expect(
       db.transaction(async (tx) => {
@@ -251,5 +290,23 @@ describe('advisory locks', () => {
       expect(whileHeld).toBe(false);
       expect(await free()).toBe(true);
     });
+
+    it.each([['tryLockLostMarking', tryLockLostMarking, lockIds.lostMarking]] as const)(
+      '%s takes its duty once: false while another transaction has it, true once that one ends',
+      async (_name, tryTake, id) => {
+        const byFunction = () => db.transaction((tx) => tryTake(tx));
+        const byNumber = () =>
+          db.transaction(async (tx) => (await tx.query<{ got: boolean }>(`SELECT pg_try_advisory_xact_lock(${id}) AS got`))[0]!.got);
+        let first: boolean | undefined;
+        let whileHeld: boolean[] = [];
+        await db.transaction(async (tx) => {
+          first = await tryTake(tx);
+          whileHeld = [await byFunction(), await byNumber()];
+        });
+        expect(first).toBe(true);
+        expect(whileHeld).toEqual([false, false]);
+        expect(await byFunction()).toBe(true);
+      },
+    );
   });
 });

@@ -74,6 +74,15 @@ export async function findSession(q: Queryable, idHash: string): Promise<Session
   return row ?? null;
 }
 
+/** The sessions among these hashes that still exist (with a user), for the streams held open on them. */
+export async function findSessionTimes(q: Queryable, idHashes: string[]): Promise<Array<{ id_hash: string; created_at: Date; last_seen_at: Date }>> {
+  return q.query(
+    `SELECT s.id_hash, s.created_at, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+     WHERE s.id_hash = ANY($1::text[])`,
+    [idHashes],
+  );
+}
+
 export async function touchSession(q: Queryable, idHash: string, at: Date): Promise<void> {
   await q.query('UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1', [idHash, at]);
 }

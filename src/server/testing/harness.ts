@@ -5,6 +5,7 @@ import { memoryLogger } from '../logger';
 import type { Db } from '../store/db';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { type Backend, openTestDb, resetDb } from './db';
+import { openApiChecker } from './openapi-check';
 
 export const adminPassword = 'correct-horse-battery';
 export const origin = 'http://paddock.test';
@@ -15,7 +16,11 @@ export interface Harness {
   clock: FakeClock;
   logs: string[];
   config: ServerConfig;
-  /** Sends a request; JSON bodies are serialised; console calls carry the cookie and CSRF header. */
+  /**
+   * Sends a request; JSON bodies are serialised; console calls carry the cookie and CSRF header.
+   * Every answer is checked against the OpenAPI document (status declared, body matching its
+   * schema); one that does not match fails the test.
+   */
   call(method: string, path: string, options?: CallOptions): Promise<Response>;
   /** Signs in and remembers the cookie for later calls (admin by default). */
   signIn(username?: string, password?: string): Promise<string>;
@@ -73,7 +78,7 @@ export function setUpSignedInHarness(backend: Backend): SignedInHarness {
 export async function createHarness(db: Db, overrides: Partial<ServerConfig> = {}): Promise<Harness> {
   const clock = new FakeClock('2026-03-01T12:00:00.000Z');
   const logger = memoryLogger();
-  const config: ServerConfig = { ...defaultConfig, adminPassword, distDir: '/nonexistent-dist', ...overrides };
+  const config: ServerConfig = { ...defaultConfig, adminPassword, distDir: '/nonexistent-dist', publicUrl: origin, ...overrides };
   const paddock = createApp({ store: { db, close: () => db.close() }, clock, config, logger });
   await paddock.accounts.ensureFirstAdmin();
   await paddock.start({ timers: false });
@@ -94,7 +99,9 @@ export async function createHarness(db: Db, overrides: Partial<ServerConfig> = {
         body = JSON.stringify(o.body);
         headers['Content-Type'] ??= 'application/json';
       }
-      return paddock.app.request(`${origin}${path}`, { method, headers, body });
+      const res = await paddock.app.request(`${origin}${path}`, { method, headers, body });
+      await openApiChecker().assertResponse(method, path, res);
+      return res;
     },
     async signIn(username = 'admin', password = adminPassword) {
       const res = await h.call('POST', '/api/v1/session', { body: { username, password }, cookie: null });

@@ -1,4 +1,5 @@
 import { waitFor } from './db';
+import { openApiChecker } from './openapi-check';
 
 export interface SseMessage {
   event: string;
@@ -10,16 +11,23 @@ export interface SseMessage {
 export async function openSse(url: string, headers: Record<string, string>) {
   const controller = new AbortController();
   const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: controller.signal });
+  await openApiChecker().assertResponse('GET', new URL(url).pathname, res);
   const messages: SseMessage[] = [];
   const comments: string[] = [];
-  if (!res.ok || !res.body) return { res, messages, comments, close: () => controller.abort(), waitFor: async () => undefined as never };
+  let ended = false;
+  if (!res.ok || !res.body) {
+    return { res, messages, comments, close: () => controller.abort(), waitFor: async () => undefined as never, ended: () => true };
+  }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   void (async () => {
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) {
+          ended = true;
+          return;
+        }
         buffer += value;
         let cut = buffer.indexOf('\n\n');
         while (cut !== -1) {
@@ -45,6 +53,7 @@ export async function openSse(url: string, headers: Record<string, string>) {
       }
     } catch {
       // aborted
+      ended = true;
     }
   })();
   return {
@@ -55,6 +64,8 @@ export async function openSse(url: string, headers: Record<string, string>) {
     /** Waits for a message matching the predicate. */
     waitFor: (pred: (m: SseMessage) => boolean, timeoutMs = 10_000) =>
       waitFor(() => messages.find(pred), { timeoutMs, what: 'a matching server-sent event' }),
+    /** Whether the server has ended the stream (or it was closed here). */
+    ended: () => ended,
   };
 }
 
@@ -65,6 +76,7 @@ export async function signInTo(url: string, username: string, password: string):
     headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'paddock' },
     body: JSON.stringify({ username, password }),
   });
+  await openApiChecker().assertResponse('POST', '/api/v1/session', res);
   if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
   return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
 }
@@ -77,5 +89,8 @@ export async function call(url: string, method: string, path: string, o: { cooki
     headers['X-Requested-With'] = 'paddock';
   }
   if (o.bearer) headers.Authorization = `Bearer ${o.bearer}`;
-  return fetch(`${url}${path}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+  const res = await fetch(`${url}${path}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+  // Every answer is checked against the OpenAPI document, as Harness.call does.
+  await openApiChecker().assertResponse(method, path, res);
+  return res;
 }

@@ -16,6 +16,10 @@ const group = (over: Partial<RunnerGroup>): RunnerGroup => ({
   createdAt: '2026-01-01T00:00:00Z',
   updatedAt: '2026-01-01T00:00:00Z',
   activeUpdate: null,
+  health: 'healthy',
+  healthReasons: [],
+  recentEnds: {},
+  lastUpdate: null,
   ...over,
 });
 

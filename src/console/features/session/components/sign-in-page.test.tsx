@@ -72,7 +72,8 @@ describe('session', () => {
       { route: '/activity' },
     );
     await screen.findByRole('heading', { name: 'Activity', level: 1 });
-    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    await user.click(screen.getByRole('button', { name: /Account menu of admin/ }));
+    await user.click(await screen.findByRole('menuitem', { name: 'Sign out' }));
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(screen.getByTestId('location')).toHaveTextContent(/^\/sign-in$/);
     await user.type(screen.getByLabelText('Username'), 'admin');
@@ -81,11 +82,12 @@ describe('session', () => {
     expect(await screen.findByRole('heading', { name: 'Runners', level: 1 })).toBeInTheDocument();
   });
 
-  it('signs out from the navigation', async () => {
+  it('signs out from the user menu in the navigation', async () => {
     healthyGroup('Production');
     const { user } = renderApp('/');
     await screen.findByText('Production');
-    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    await user.click(screen.getByRole('button', { name: /Account menu of admin/ }));
+    await user.click(await screen.findByRole('menuitem', { name: 'Sign out' }));
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(db.session).toBeNull();
     expect(screen.queryByText('Production')).not.toBeInTheDocument();
