@@ -7,7 +7,7 @@ import { api } from '../src/contract';
 import { childEnv, spawnNode, startControlPlane } from '../src/testing/processes';
 import { inParallel, registerInstance } from './lib/fleet';
 import { type LoadResult, runLoad } from './lib/load';
-import { sampleProcess } from './lib/sample';
+import { cpuSeconds, sampleProcess } from './lib/sample';
 import type { IngestFigures } from './lib/results';
 import { round } from './lib/stats';
 
@@ -63,7 +63,16 @@ export async function measureHello(o: IngestOptions): Promise<IngestRun> {
     const { peakRssMB: rssMB, cpuPercent, selfCpuPercent } = sampler.stop();
     o.log(`hello: ${r.ratePerSec}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors, server CPU ${cpuPercent} %, generator CPU ${selfCpuPercent} %`);
     return {
-      figures: { ratePerSec: r.ratePerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rssMB: round(rssMB, 0) },
+      figures: {
+        ratePerSec: r.ratePerSec,
+        p50Ms: r.p50Ms,
+        p99Ms: r.p99Ms,
+        errors: r.errors,
+        rssMB: round(rssMB, 0),
+        // At saturation (its only run): % of a core × 10 = CPU ms per second, over requests per second.
+        cpuMsPer1000: cpuPercent === null || !r.ratePerSec ? null : round(((cpuPercent * 10) / r.ratePerSec) * 1000, 1),
+        databaseCpuMsPer1000: null,
+      },
       saturation: r,
       atTarget: null,
       notes: [
@@ -77,7 +86,10 @@ export async function measureHello(o: IngestOptions): Promise<IngestRun> {
 }
 
 /** Registers `instances` runners against a real control plane, then heartbeats them as fast as it answers. */
-export async function measureIngest(label: string, o: IngestOptions & { databaseUrl?: string }): Promise<IngestRun> {
+export async function measureIngest(
+  label: string,
+  o: IngestOptions & { databaseUrl?: string; databaseCpuSeconds?: () => number | null },
+): Promise<IngestRun> {
   const notes: string[] = [];
   const cp = await startControlPlane({ databaseUrl: o.databaseUrl, outputLimit: 200_000 });
   try {
@@ -120,12 +132,27 @@ export async function measureIngest(label: string, o: IngestOptions & { database
     );
     let t: LoadResult | null = null;
     let peakRssMB = sat.peakRssMB;
+    let cpuMsPer1000: number | null = null;
+    let databaseCpuMsPer1000: number | null = null;
     if (o.offeredPerSec > 0) {
       const sampler2 = sampleProcess(cp.process.pid);
+      // CPU per heartbeat at the target's rate: /proc utime + stime over the measured window only.
+      const cpu = { server: null as number | null, database: null as number | null };
+      const mark = setTimeout(() => {
+        cpu.server = cpuSeconds(cp.process.pid);
+        cpu.database = o.databaseCpuSeconds?.() ?? null;
+      }, o.warmupMs);
       t = await load(o.offeredPerSec);
+      clearTimeout(mark);
+      const perThousand = (start: number | null, end: number | null) =>
+        start === null || end === null || t!.requests === 0 ? null : round(((end - start) * 1000 * 1000) / t!.requests, 1);
+      cpuMsPer1000 = perThousand(cpu.server, cpuSeconds(cp.process.pid));
+      databaseCpuMsPer1000 = perThousand(cpu.database, o.databaseCpuSeconds?.() ?? null);
       const at = sampler2.stop();
       peakRssMB = Math.max(peakRssMB ?? 0, at.peakRssMB ?? 0);
-      o.log(`${label} at ${o.offeredPerSec}/s offered: ${t.ratePerSec}/s answered, p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, ${t.errors} errors, server CPU ${at.cpuPercent} %`);
+      o.log(
+        `${label} at ${o.offeredPerSec}/s offered: ${t.ratePerSec}/s answered, p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, ${t.errors} errors, server CPU ${at.cpuPercent} %, ${cpuMsPer1000} ms CPU per 1,000 heartbeats${databaseCpuMsPer1000 === null ? '' : ` (+ ${databaseCpuMsPer1000} ms in PostgreSQL)`}`,
+      );
       notes.push(
         `${label} at ${o.offeredPerSec}/s offered: ${t.ratePerSec}/s answered, p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, server CPU ${at.cpuPercent} %, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} after`,
         ...describeErrors(`${label} at ${o.offeredPerSec}/s`, t),
@@ -139,6 +166,8 @@ export async function measureIngest(label: string, o: IngestOptions & { database
         p99Ms: latency.p99Ms,
         errors: r.errors + (t?.errors ?? 0),
         rssMB: round(peakRssMB, 0),
+        cpuMsPer1000,
+        databaseCpuMsPer1000,
       },
       saturation: r,
       atTarget: t,

@@ -3,7 +3,8 @@
 //
 //   npm run bench                      the real run (60 s of load per server, 20 trials, 5 kills)
 //   npm run bench -- --quick           a short run while developing (→ bench/results/partial.tmp, git-ignored)
-//   npm run bench -- --only heartbeat  some figures only: bundle, heartbeat, console, disconnect, live, runner
+//   npm run bench -- --only heartbeat  some figures only: bundle, heartbeat, console, disconnect, live,
+//                                      runner, footprint, growth, replicas
 //
 // Environment: PADDOCK_BENCH_SECONDS (load duration), PADDOCK_BENCH_CONNECTIONS (load connections),
 // PADDOCK_BENCH_OFFERED (heartbeats/s offered in the open-loop latency run, 2,000),
@@ -17,15 +18,18 @@ import { parseArgs } from 'node:util';
 import { buildConsole, measureBundle } from './bundle';
 import { type ConsoleFigures, measureConsole } from './console';
 import { type DisconnectFigures, measureDisconnect } from './disconnect';
+import { type FootprintFigures, measureFootprint } from './footprint';
+import { type ChurnRun, measureChurn, measureGrowth } from './growth';
 import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
 import { measureRunner, type RunnerFigures } from './runner';
+import { measureReplicas } from './replicas';
 import { startPostgres } from './lib/postgres';
 import { killAllChildren, repoRoot } from '../src/testing/processes';
 import { emptyResults, writeResults } from './lib/results';
 import { fmt, kib, type Row, renderTable } from './lib/table';
 
-const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'runner'] as const;
+const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'runner', 'footprint', 'growth', 'replicas'] as const;
 type Figure = (typeof figures)[number];
 
 const { values } = parseArgs({
@@ -65,6 +69,21 @@ const settings = {
   disconnectRuns: quick ? 2 : 5,
   liveRuns: quick ? 5 : 10,
   runnerRuns: quick ? 2 : 5,
+  footprintIdleSeconds: quick ? 15 : 60,
+  replicaCounts: [1, 2, 3],
+  growthSteps: quick ? [200, 1_000, 2_000] : [1_000, 10_000, 50_000],
+  growthEnded: quick ? 2_000 : 100_000,
+  growthGroups: 20,
+  growthReadSeconds: quick ? 1 : 3,
+  churn: {
+    perSec: quick ? 20 : 50,
+    lifetimeSec: 10,
+    retentionSec: quick ? 30 : 120,
+    durationSec: quick ? 150 : 420,
+    sampleEverySec: quick ? 30 : 60,
+    steadyInstances: 1_000,
+    heartbeatsPerSec: 500,
+  },
 };
 // A partial run, or one with other settings, must not overwrite the figures of a real one.
 const overridden = ['PADDOCK_BENCH_SECONDS', 'PADDOCK_BENCH_CONNECTIONS', 'PADDOCK_BENCH_OFFERED', 'PADDOCK_BENCH_INSTANCES'].some(
@@ -96,7 +115,7 @@ process.on('exit', () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 // Every control plane the kit starts from here on serves this build.
 process.env.PADDOCK_DIST_DIR = consoleDir;
-const needsConsole = selected.has('console') || selected.has('disconnect') || selected.has('live');
+const needsConsole = selected.has('console') || selected.has('disconnect') || selected.has('live') || selected.has('footprint');
 
 let bundleRunnersFiles = 0;
 if (!selected.has('bundle') && needsConsole) {
@@ -157,7 +176,7 @@ if (selected.has('heartbeat')) {
     try {
       log(`heartbeat: PostgreSQL ${pg.version} for ${settings.loadSeconds} s…`);
       const url = await pg.createDatabase(`paddock_bench_${Date.now()}`);
-      const r = await measureIngest('postgres', { ...ingest, databaseUrl: url });
+      const r = await measureIngest('postgres', { ...ingest, databaseUrl: url, databaseCpuSeconds: () => pg.cpuSeconds() });
       ingestRuns.PostgreSQL = r;
       results.heartbeat.postgres = r.figures;
       notes.push(`postgres: PostgreSQL ${pg.version}`, ...r.notes);
@@ -229,6 +248,102 @@ if (selected.has('runner')) {
   }
 }
 
+let footprint: FootprintFigures | null = null;
+if (selected.has('footprint')) {
+  try {
+    footprint = await measureFootprint({ idleSeconds: settings.footprintIdleSeconds, consoleDir, log });
+    results.footprint = {
+      idleRssMB: footprint.first.idleRssMB,
+      startMs: footprint.first.startMs,
+      restartIdleRssMB: footprint.restart.idleRssMB,
+      restartStartMs: footprint.restart.startMs,
+      peakRssMB: Math.max(footprint.first.peakRssMB ?? 0, footprint.restart.peakRssMB ?? 0) || null,
+    };
+    notes.push(...footprint.notes);
+  } catch (e) {
+    failed('footprint', e);
+  }
+}
+
+const churnRuns: Partial<Record<'pglite' | 'postgres', ChurnRun>> = {};
+if (selected.has('growth')) {
+  const dbs: Array<{ db: 'pglite' | 'postgres'; label: string }> = [
+    { db: 'pglite', label: 'PGlite' },
+    { db: 'postgres', label: 'PostgreSQL' },
+  ];
+  for (const { db, label } of dbs) {
+    let pg: Awaited<ReturnType<typeof startPostgres>> | null = null;
+    if (db === 'postgres') {
+      try {
+        pg = await startPostgres();
+      } catch (e) {
+        failed('growth on PostgreSQL', e);
+        continue;
+      }
+    }
+    try {
+      try {
+        log(`growth ${label}: ${settings.growthSteps.join(' / ')} registered, then ${settings.growthEnded} ended…`);
+        const url = pg ? await pg.createDatabase(`paddock_growth_${Date.now()}`) : undefined;
+        const g = await measureGrowth({
+          db,
+          databaseUrl: url,
+          steps: settings.growthSteps,
+          ended: settings.growthEnded,
+          groups: settings.growthGroups,
+          readSeconds: settings.growthReadSeconds,
+          log,
+        });
+        results.growth.push(...g.rows);
+        if (g.backlog) {
+          const { note: _note, ...backlog } = g.backlog;
+          results.retention.push(backlog);
+        }
+        notes.push(...g.notes);
+      } catch (e) {
+        failed(`growth on ${label}`, e);
+      }
+      try {
+        log(`churn ${label}: ${settings.churn.perSec} runners/s for ${settings.churn.durationSec} s, ended kept ${settings.churn.retentionSec} s…`);
+        const url = pg ? await pg.createDatabase(`paddock_churn_${Date.now()}`) : undefined;
+        const c = await measureChurn({ db, databaseUrl: url, ...settings.churn, log });
+        churnRuns[db] = c;
+        results.growth.push(...c.rows);
+        notes.push(...c.notes);
+      } catch (e) {
+        failed(`churn on ${label}`, e);
+      }
+    } finally {
+      pg?.stop();
+    }
+  }
+}
+
+if (selected.has('replicas')) {
+  try {
+    const pg = await startPostgres();
+    try {
+      log(`replicas: ${settings.replicaCounts.join(', ')} control planes on PostgreSQL ${pg.version}, ${settings.loadSeconds} s per run…`);
+      const r = await measureReplicas({
+        counts: settings.replicaCounts,
+        pg,
+        durationMs: settings.loadSeconds * 1000,
+        warmupMs: settings.warmupSeconds * 1000,
+        connections: settings.connections,
+        instances: settings.ingestInstances,
+        offeredPerSec: settings.offeredPerSec,
+        log,
+      });
+      results.replicas = r.rows;
+      notes.push(...r.notes);
+    } finally {
+      pg.stop();
+    }
+  } catch (e) {
+    failed('replicas', e);
+  }
+}
+
 results.at = new Date().toISOString();
 results.notes = notes.join('; ');
 writeResults(outPath, results);
@@ -241,6 +356,18 @@ const ms = (v: number | null | undefined) => fmt(v, 'ms');
 const mm = (m: { median: number | null; max: number | null } | undefined) =>
   m ? `${ms(m.median)} median, ${ms(m.max)} max` : 'n/a';
 const cf = consoleFigures;
+// 100,000 runners heartbeating every 5 s (PRODUCT.md §7's default) send 20,000 heartbeats a second.
+const hundredThousandPerSec = 100_000 / 5;
+const cores = (msPer1000: number | null) => (msPer1000 === null ? null : (msPer1000 * hundredThousandPerSec) / 1000 / 1000);
+function coresFor(f: { cpuMsPer1000: number | null; databaseCpuMsPer1000: number | null }): string {
+  const cp = cores(f.cpuMsPer1000);
+  const db = cores(f.databaseCpuMsPer1000);
+  const hello = helloCpuMsPer1000();
+  return `100,000 runners at 5 s = 20,000/s → ${fmt(cp, 'cores', 1)} of control plane${db === null ? '' : ` + ${fmt(db, 'cores', 1)} of PostgreSQL (${fmt(f.databaseCpuMsPer1000, 'ms', 1)} per 1,000)`}; hello ${fmt(hello, 'ms', 1)} per 1,000`;
+}
+function helloCpuMsPer1000(): number | null {
+  return hello?.figures.cpuMsPer1000 ?? null;
+}
 const ref = cf?.reference;
 const rows: Row[] = [
   {
@@ -301,6 +428,12 @@ for (const [label, f] of [['PGlite', h.pglite], ['PostgreSQL', h.postgres]] as c
     { figure: `heartbeat ingest, ${label}: p99${offered}`, measured: fmt(f.p99Ms, 'ms', 2), target: '≤ 50 ms', reference: sat('p99Ms') },
     { figure: `heartbeat ingest, ${label}: errors`, measured: fmt(f.errors), target: '0', reference: `hello ${fmt(hello?.figures.errors)}` },
     { figure: `heartbeat ingest, ${label}: server RSS`, measured: fmt(f.rssMB, 'MB'), target: '—', reference: `hello ${fmt(hello?.figures.rssMB, 'MB')}` },
+    {
+      figure: `heartbeat cost, ${label}: CPU per 1,000${offered}`,
+      measured: fmt(f.cpuMsPer1000, 'ms', 1),
+      target: 'printed; cores for 100,000 runners',
+      reference: coresFor(f),
+    },
   );
 }
 rows.push(
@@ -335,6 +468,74 @@ rows.push(
     reference: runner ? `its worker ${fmt(runner.reference.workerRssMB.median, 'MiB', 1)}; both ${fmt(runner.reference.totalRssMB.median, 'MiB', 1)}` : 'n/a',
   },
 );
+
+if (selected.has('footprint')) {
+  const fp = results.footprint;
+  rows.push({
+    figure: `idle footprint: npm start on PGlite, RSS ${settings.footprintIdleSeconds} s after start, no load`,
+    measured: `${fmt(fp.idleRssMB, 'MiB')} (first start)`,
+    target: '≤ 300 MiB',
+    reference: `restart ${fmt(fp.restartIdleRssMB, 'MiB')}; peak ${fmt(fp.peakRssMB, 'MiB')}; ready in ${fmt(fp.startMs, 'ms')} (first), ${fmt(fp.restartStartMs, 'ms')} (restart); round 1 ≈ 800 MiB`,
+  });
+}
+const dbLabel = { pglite: 'PGlite', postgres: 'PostgreSQL' } as const;
+for (const g of results.growth) {
+  const count = (n: number) => n.toLocaleString('en-US');
+  const first = results.growth.find((x) => x.db === g.db && x.phase === g.phase);
+  if (g.phase === 'growth') {
+    rows.push({
+      figure: `growth, ${dbLabel[g.db]}: ${count(g.registered)} registered, ${count(g.ended)} ended`,
+      measured: `list ${ms(g.groupListP50Ms)}, page ${ms(g.instancePageP50Ms)}, db ${fmt(g.dbSizeMB, 'MB', 1)}, RSS ${fmt(g.rssMB, 'MiB')}`,
+      target: 'printed (p50s)',
+      reference:
+        first && first !== g
+          ? `at ${count(first.registered)}: list ${ms(first.groupListP50Ms)}, page ${ms(first.instancePageP50Ms)}, db ${fmt(first.dbSizeMB, 'MB', 1)}, RSS ${fmt(first.rssMB, 'MiB')}`
+          : `instances ${fmt(g.instancesMB, 'MB', 1)}, events ${fmt(g.eventsMB, 'MB', 1)}`,
+    });
+  } else {
+    const run = churnRuns[g.db];
+    rows.push({
+      figure: `churn, ${dbLabel[g.db]} +${g.atSec} s: ${count(g.ended)} ended kept`,
+      measured: `db ${fmt(g.dbSizeMB, 'MB', 1)} (instances ${fmt(g.instancesMB, 'MB', 1)}, events ${fmt(g.eventsMB, 'MB', 1)})`,
+      target: `instances flat after ${settings.churn.retentionSec + 60} s`,
+      reference: `RSS ${fmt(g.rssMB, 'MiB')}; list ${ms(g.groupListP50Ms)}; heartbeats p99 ${ms(run?.heartbeats.p99Ms)} (${ms(run?.baseline.p99Ms)} before the churn), ${fmt(run?.heartbeats.errors)} errors; longest retention statement ${ms(run?.retention.longestStatementMs)}, VACUUM ${ms(run?.retention.longestVacuumMs)}`,
+    });
+  }
+}
+
+for (const r of results.retention) {
+  rows.push({
+    figure: `retention backlog, ${dbLabel[r.db]}: ${r.deleted.toLocaleString('en-US')} ended deleted, heartbeats at 500/s`,
+    measured: `worst 5-s p99 ${ms(r.worstP99Ms)}, ${fmt(r.errors)} errors`,
+    target: 'no stall; 0 errors',
+    reference: `p99 after ${ms(r.afterP99Ms)}; longest statement ${ms(r.longestStatementMs)}, VACUUM ${ms(r.vacuumMs)}; done in ${ms(r.durationMs)}`,
+  });
+}
+
+const oneReplica = results.replicas.find((r) => r.count === 1);
+for (const r of results.replicas) {
+  const label = `${r.count} replica${r.count > 1 ? 's' : ''}`;
+  rows.push(
+    {
+      figure: `replicas, ${label} on PostgreSQL: combined rate`,
+      measured: fmt(r.ratePerSec, '/s'),
+      target: 'printed (2 cores: no speed-up expected)',
+      reference: r === oneReplica ? `one process, PostgreSQL: ${fmt(h.postgres.ratePerSec, '/s')} in the heartbeat figure` : `1 replica ${fmt(oneReplica?.ratePerSec, '/s')}`,
+    },
+    {
+      figure: `replicas, ${label}: p99 at ${settings.offeredPerSec.toLocaleString('en-US')}/s, errors`,
+      measured: `${ms(r.p99Ms)}, ${fmt(r.errors)} errors`,
+      target: '0 errors',
+      reference: `p99 at saturation ${ms(r.saturationP99Ms)}${r === oneReplica ? '' : `; 1 replica ${ms(oneReplica?.p99Ms)}`}`,
+    },
+    {
+      figure: `replicas, ${label}: duties once`,
+      measured: r.sweptOnce === null ? 'n/a' : r.sweptOnce ? 'each silent instance swept once' : 'NOT once',
+      target: 'each duty done once; 0 live marked disconnected',
+      reference: `${fmt(r.liveMarkedDisconnected)} live instances marked disconnected; RSS ${r.rssMB.map((x) => fmt(x, 'MiB')).join(', ')}`,
+    },
+  );
+}
 
 console.log(`\nPaddock benchmarks — ${results.at} — ${results.machine}\n`);
 console.log(renderTable(rows));

@@ -17,26 +17,26 @@ function unbreakableName(prefix: string, length = 64): string {
 }
 
 test.describe('Activity page', () => {
-  test('a 64-character name with no spaces wraps: the table fits the page at 1280 px and Details stays in view', async ({ page, baseURL }) => {
+  test('a 64-character name with no spaces wraps: the table fits the page at 1280 px and What happened stays in view', async ({ page, baseURL }) => {
     await page.setViewportSize({ width: 1280, height: 800 });
     const first = unbreakableName('Wide');
     const second = unbreakableName('Wider');
     const group = await createGroup(page, baseURL!, first);
-    // A rename puts both long names into the Details column as well ("from: … · to: …").
+    // A rename puts both long names into one sentence ("renamed … to …").
     const renamed = await page.request.patch(api.runnerGroup(group.id), { data: { name: second }, headers: mutating(baseURL!) });
     expect(renamed.status()).toBe(200);
 
     await page.goto('/activity');
     await expect(page.getByRole('heading', { name: 'Activity', level: 1 })).toBeVisible();
     const log = page.getByRole('region', { name: 'Audit log' });
-    await expect(log.getByRole('cell', { name: second, exact: true }).first()).toBeVisible();
+    await expect(log.getByRole('link', { name: second, exact: true }).first()).toBeVisible();
 
     const fit = await log.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
     expect(fit.scrollWidth, 'the audit table needs no sideways scrolling').toBeLessThanOrEqual(fit.clientWidth);
-    const details = await log.getByRole('columnheader', { name: 'Details' }).boundingBox();
+    const details = await log.getByRole('columnheader', { name: 'What happened' }).boundingBox();
     const region = await log.boundingBox();
     expect(details && region).toBeTruthy();
-    expect(details!.x + details!.width, 'Details ends inside the table').toBeLessThanOrEqual(region!.x + region!.width + 0.5);
+    expect(details!.x + details!.width, 'What happened ends inside the table').toBeLessThanOrEqual(region!.x + region!.width + 0.5);
     expect(region!.x + region!.width, 'the table ends inside the window').toBeLessThanOrEqual(1280);
     // Short words still keep whole: "admin" is one line, not "admi / n".
     const userLines = await log
@@ -60,17 +60,17 @@ test.describe('Activity page', () => {
     // Made by someone else, as far as this page knows: straight through the API.
     const group = await createGroup(page, baseURL!, name);
     // Live events arrive within a second (PRODUCT.md §9); well before the query would go stale on its own.
-    const row = log.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+    const row = log.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
     await expect(row.first()).toBeVisible({ timeout: 5_000 });
-    await expect(log.getByRole('row').nth(1)).toContainText('Created the group');
+    await expect(log.getByRole('row').nth(1)).toContainText('created the runner group');
 
     expect((await page.request.delete(api.runnerGroup(group.id), { headers: mutating(baseURL!) })).status()).toBe(204);
-    await expect(log.getByRole('row').nth(1)).toContainText('Deleted the group', { timeout: 5_000 });
+    await expect(log.getByRole('row').nth(1)).toContainText('deleted the runner group', { timeout: 5_000 });
     const filter = page.getByLabel('Group');
     await expect(filter.getByRole('option', { name: `${name} (deleted)` })).toBeAttached({ timeout: 5_000 });
     await filter.selectOption({ label: `${name} (deleted)` });
     await expect(log.getByRole('row')).toHaveCount(3);
-    await expect(log.getByRole('row').nth(1)).toContainText('Deleted the group');
-    await expect(log.getByRole('row').nth(2)).toContainText('Created the group');
+    await expect(log.getByRole('row').nth(1)).toContainText('deleted the runner group');
+    await expect(log.getByRole('row').nth(2)).toContainText('created the runner group');
   });
 });

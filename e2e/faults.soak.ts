@@ -15,7 +15,7 @@ test('console with the control plane down for 30 s: banner throughout, data kept
     const page = await context.newPage();
     await page.goto('/');
     const row = page.getByRole('row').filter({ hasText: 'Long outage' });
-    await expect(row).toContainText('Connected · 2 of 2', { timeout: 30_000 });
+    await expect(row).toContainText('Healthy · 2 of 2', { timeout: 30_000 });
     const banner = page.getByText('Reconnecting to the control plane…');
 
     await server.kill('SIGKILL');
@@ -30,7 +30,7 @@ test('console with the control plane down for 30 s: banner throughout, data kept
     await server.start();
     await expect(banner).toBeHidden({ timeout: 60_000 });
     // The runners back off while the server is away; they come back without help and stay green.
-    await expect(row).toContainText('Connected · 2 of 2', { timeout: 60_000 });
+    await expect(row).toContainText('Healthy · 2 of 2', { timeout: 60_000 });
     await admin.request('PATCH', api.runnerGroup(group.id), { name: 'Long outage over' });
     await expect(page.getByRole('row').filter({ hasText: 'Long outage over' })).toBeVisible({ timeout: 10_000 });
   } finally {

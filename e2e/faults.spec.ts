@@ -295,6 +295,18 @@ test('console with the control plane down: banner, data kept, failed mutation sa
     await expect(row).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Runners', level: 1 })).toBeVisible();
 
+    await test.step('the list says it is the last known state, as of when and how long ago; dots are stale', async () => {
+      await expect(page.getByText(/^Last known state, as of \d\d:\d\d:\d\d \(\d+ s ago\)/)).toBeVisible();
+      await expect(row.getByText('(last known)')).toBeVisible();
+    });
+
+    await test.step('Edit still opens from the cache', async () => {
+      await row.getByRole('link', { name: 'Survivor', exact: true }).click();
+      await expect(page.getByRole('dialog', { name: 'Edit Survivor' })).toBeVisible();
+      await page.keyboard.press('Escape');
+      await expect(page.getByRole('dialog')).toBeHidden();
+    });
+
     await test.step('a mutation while down says so', async () => {
       await page.getByRole('button', { name: 'New Runner Group' }).first().click();
       const dialog = page.getByRole('dialog');

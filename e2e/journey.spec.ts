@@ -72,7 +72,7 @@ test('create a group, install a runner with the one-time key, watch it live, upd
 
   const first = startRunner({ key, name: 'journey-runner-1' });
   await test.step('the dot turns green when the runner registers', async () => {
-    await expect(runnersPage.status(name)).toHaveText('Connected · 1 of 1', { timeout: 20_000 });
+    await expect(runnersPage.status(name)).toHaveText('Healthy · 1 of 1', { timeout: 20_000 });
   });
 
   await test.step('the instance is listed in Edit', async () => {
@@ -85,11 +85,11 @@ test('create a group, install a runner with the one-time key, watch it live, upd
 
   await test.step('killing the runner turns the dot red', async () => {
     first.killGroup();
-    await expect(runnersPage.status(name)).toHaveText('Disconnected · 0 of 1', { timeout: 20_000 });
+    await expect(runnersPage.status(name)).toHaveText('Down · 0 of 1', { timeout: 20_000 });
   });
 
   const second = startRunner({ key, name: 'journey-runner-2' });
-  await expect(runnersPage.status(name)).toHaveText('Connected · 1 of 2', { timeout: 20_000 });
+  await expect(runnersPage.status(name)).toHaveText('Degraded · 1 of 2', { timeout: 20_000 });
 
   await test.step('Update runs to success', async () => {
     await runnersPage.openAction(name, 'Update');

@@ -39,7 +39,7 @@ test('Evicted and DeadlineExceeded pods: the reconciler records them and How it 
 
     await test.step('two runners on pods register, then die with their pods (no goodbye)', async () => {
       const runners = [evicted, deadline].map((pod) => startRunner({ key, name: pod, extraArgs: ['--platform', 'kubernetes'] }));
-      await expect(runnersPage.status(name)).toHaveText('Connected · 2 of 2', { timeout: 30_000 });
+      await expect(runnersPage.status(name)).toHaveText('Healthy · 2 of 2', { timeout: 30_000 });
       for (const r of runners) r.signalGroup('SIGKILL');
     });
 

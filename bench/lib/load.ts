@@ -12,6 +12,11 @@ export interface LoadRequest {
 export interface LoadOptions {
   /** Base URL on loopback, e.g. http://127.0.0.1:8080. */
   baseUrl: string;
+  /**
+   * More servers beside `baseUrl` (replicas): a round-robin client. Request i goes to target
+   * i mod n in the open loop; in the closed loop connection k belongs to target k mod n.
+   */
+  alsoUrls?: string[];
   /** Concurrent keep-alive connections, each running one request at a time (closed loop). */
   connections: number;
   /** Requests during the warm-up are sent but not counted. */
@@ -51,8 +56,8 @@ export interface LoadResult {
  * the end of the response body. Only loopback targets are accepted.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const base = new URL(options.baseUrl);
-  if (base.hostname !== '127.0.0.1') throw new Error('the load generator only targets 127.0.0.1');
+  const bases = [options.baseUrl, ...(options.alsoUrls ?? [])].map((u) => new URL(u));
+  if (bases.some((b) => b.hostname !== '127.0.0.1')) throw new Error('the load generator only targets 127.0.0.1');
   const ok = options.ok ?? ((s: number) => s >= 200 && s < 300);
   const timeoutMs = options.timeoutMs ?? 10_000;
 
@@ -80,32 +85,38 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     latencies[measured++] = performance.now() - t0;
   };
 
-  const pool = Array.from({ length: options.connections }, () => new RawConnection(base.port, timeoutMs));
-  const idle = [...pool];
-  const waiting: Array<() => void> = [];
-  const acquire = async (): Promise<RawConnection> => {
-    const free = idle.pop();
+  // A pool of connections per target, the connections dealt out round-robin.
+  const targets = bases.map((base) => ({ base, pool: [] as RawConnection[], idle: [] as RawConnection[], waiting: [] as Array<() => void> }));
+  for (let k = 0; k < Math.max(options.connections, targets.length); k++) {
+    const t = targets[k % targets.length]!;
+    const c = new RawConnection(t.base.port, timeoutMs);
+    t.pool.push(c);
+    t.idle.push(c);
+  }
+  const acquire = async (t: (typeof targets)[number]): Promise<RawConnection> => {
+    const free = t.idle.pop();
     if (free) return free;
-    return new Promise((resolve) => waiting.push(() => resolve(idle.pop()!)));
+    return new Promise((resolve) => t.waiting.push(() => resolve(t.idle.pop()!)));
   };
-  const release = (c: RawConnection) => {
-    idle.push(c);
-    waiting.shift()?.();
+  const release = (t: (typeof targets)[number], c: RawConnection) => {
+    t.idle.push(c);
+    t.waiting.shift()?.();
   };
 
-  const once = async (req: LoadRequest, scheduledAt?: number) => {
+  const once = async (target: number, req: LoadRequest, scheduledAt?: number) => {
     // Open loop: the wait for a free connection counts, as it would for a real client.
     const t0 = scheduledAt ?? performance.now();
-    const c = await acquire();
-    const answer = await c.send(encodeRequest(base.host, req));
-    release(c);
+    const t = targets[target % targets.length]!;
+    const c = await acquire(t);
+    const answer = await c.send(encodeRequest(t.base.host, req));
+    release(t, c);
     if ('status' in answer) record(t0, ok(answer.status), `HTTP ${answer.status}`);
     else record(t0, false, answer.error);
   };
 
-  const loop = async () => {
+  const loop = async (k: number) => {
     while (performance.now() < stopAt && measured < options.maxRequests) {
-      await once(options.build(sent++));
+      await once(k, options.build(sent++));
     }
   };
   const openLoop = async (perSec: number) => {
@@ -115,7 +126,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     while (next < stopAt && measured < options.maxRequests) {
       const now = performance.now();
       for (; next <= now && next < stopAt; next += interval) {
-        const p = once(options.build(sent++), next);
+        const i = sent++;
+        const p = once(i, options.build(i), next);
         inflight.add(p);
         void p.then(() => inflight.delete(p));
       }
@@ -124,10 +136,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await Promise.all(inflight);
   };
   if (options.offeredPerSec) await openLoop(options.offeredPerSec);
-  else await Promise.all(Array.from({ length: options.connections }, loop));
+  else await Promise.all(Array.from({ length: Math.max(options.connections, targets.length) }, (_, k) => loop(k)));
   // Open loop: a backlog answered after the window still took that long, so the rate counts it.
   const measuredMs = (options.offeredPerSec ? performance.now() : Math.min(performance.now(), stopAt)) - measureFrom;
-  for (const c of pool) c.close();
+  for (const t of targets) for (const c of t.pool) c.close();
 
   const samples = latencies.subarray(0, measured);
   return {

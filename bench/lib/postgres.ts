@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -10,6 +10,11 @@ export interface Postgres {
   /** Connection URL of a new, empty database. */
   createDatabase(name: string): Promise<string>;
   version: string;
+  /**
+   * CPU time (user + system, s) the cluster's processes have used so far: the postmaster, its live
+   * backends and those that ended; null for a server the bench did not start.
+   */
+  cpuSeconds(): number | null;
   stop(): void;
 }
 
@@ -30,7 +35,7 @@ function postgresBin(): string | null {
  */
 export async function startPostgres(): Promise<Postgres> {
   const given = process.env.PADDOCK_BENCH_DATABASE_URL || process.env.PADDOCK_TEST_DATABASE_URL;
-  if (given) return around(given, () => {});
+  if (given) return around(given, () => {}, () => null);
 
   const bin = postgresBin();
   if (!bin) throw new Error('PostgreSQL is not installed (apt-get install -y postgresql)');
@@ -56,10 +61,34 @@ export async function startPostgres(): Promise<Postgres> {
   };
   // An interrupted bench still stops its cluster (the commands are synchronous, as 'exit' needs).
   process.on('exit', stop);
-  return around(`postgres://postgres@127.0.0.1:${port}/postgres`, stop);
+  const postmaster = Number(readFileSync(`${dir}/data/postmaster.pid`, 'utf8').split('\n')[0]);
+  return around(`postgres://postgres@127.0.0.1:${port}/postgres`, stop, () => clusterCpuSeconds(postmaster));
 }
 
-async function around(adminUrl: string, stop: () => void): Promise<Postgres> {
+/** Fields of /proc/<pid>/stat after the command name, or null when the process is gone. */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime + cutime + cstime of the postmaster (ended backends) plus utime + stime of live ones. */
+function clusterCpuSeconds(postmaster: number): number | null {
+  const own = statFields(postmaster);
+  if (!own) return null;
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const f = statFields(Number(e));
+    if (f && Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / 100;
+}
+
+async function around(adminUrl: string, stop: () => void, cpuSeconds: () => number | null): Promise<Postgres> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   const version = (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
@@ -67,6 +96,7 @@ async function around(adminUrl: string, stop: () => void): Promise<Postgres> {
   return {
     version,
     stop,
+    cpuSeconds,
     async createDatabase(name: string) {
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();

@@ -15,9 +15,72 @@ export interface IngestFigures {
   p99Ms: number | null;
   errors: number | null;
   rssMB: number | null;
+  /** Round 2: control-plane CPU time (user + system) per 1,000 heartbeats at the offered 2,000/s. */
+  cpuMsPer1000: number | null;
+  /** Beside it: the database's own processes (PostgreSQL only; PGlite runs inside the control plane). */
+  databaseCpuMsPer1000: number | null;
 }
 
-/** The shape of bench/results/latest.json, exactly as PRODUCT.md §9 gives it. */
+/** Round 2: the idle footprint of the embedded default (`npm start`, PGlite), RSS in MiB. */
+export interface FootprintResults {
+  /** RSS 60 s after the first start on an empty data directory answered readyz, no load. */
+  idleRssMB: number | null;
+  /** Spawn → readyz, first start (PGlite's initdb included). */
+  startMs: number | null;
+  /** The same after a restart on that directory. */
+  restartIdleRssMB: number | null;
+  restartStartMs: number | null;
+  /** Highest RSS of either start (VmHWM). */
+  peakRssMB: number | null;
+}
+
+/** Round 2: one row of the growth table (bench/growth.ts). */
+export interface GrowthResult {
+  db: 'pglite' | 'postgres';
+  phase: 'growth' | 'churn';
+  atSec: number | null;
+  registered: number;
+  ended: number;
+  groupListP50Ms: number | null;
+  instancePageP50Ms: number | null;
+  dbSizeMB: number | null;
+  instancesMB: number | null;
+  eventsMB: number | null;
+  rssMB: number | null;
+}
+
+/** Round 2: retention catching up on a large backlog while runners heartbeat (bench/growth.ts). */
+export interface RetentionResult {
+  db: 'pglite' | 'postgres';
+  deleted: number;
+  durationMs: number | null;
+  worstP99Ms: number | null;
+  errors: number;
+  afterP99Ms: number | null;
+  longestStatementMs: number | null;
+  vacuumMs: number | null;
+}
+
+/** Round 2: n control planes on one PostgreSQL behind a round-robin client (bench/replicas.ts). */
+export interface ReplicasResult {
+  count: number;
+  /** Combined heartbeats/s answered, closed loop. */
+  ratePerSec: number | null;
+  /** At the offered 2,000/s (open loop). */
+  p99Ms: number | null;
+  /** Both runs. */
+  errors: number;
+  p50Ms: number | null;
+  saturationP99Ms: number | null;
+  /** Instances heartbeating all along that a sweep marked disconnected anyway (must be 0). */
+  liveMarkedDisconnected: number | null;
+  /** After the load every instance fell silent: the replicas' logs together marked each exactly once. */
+  sweptOnce: boolean | null;
+  /** Each replica's RSS after the load, MiB. */
+  rssMB: Array<number | null>;
+}
+
+/** The shape of bench/results/latest.json, exactly as PRODUCT.md §9 gives it (round 2 keys beside). */
 export interface BenchResults {
   at: string;
   machine: string;
@@ -34,10 +97,22 @@ export interface BenchResults {
   live: { propagationMs: MedianMax };
   /** Round 2: the runner image's start → registered and the runner process's RSS (§9). */
   runner: { startMs: number | null; rssMB: number | null };
+  footprint: FootprintResults;
+  growth: GrowthResult[];
+  retention: RetentionResult[];
+  replicas: ReplicasResult[];
   notes: string;
 }
 
-const emptyIngest = (): IngestFigures => ({ ratePerSec: null, p50Ms: null, p99Ms: null, errors: null, rssMB: null });
+const emptyIngest = (): IngestFigures => ({
+  ratePerSec: null,
+  p50Ms: null,
+  p99Ms: null,
+  errors: null,
+  rssMB: null,
+  cpuMsPer1000: null,
+  databaseCpuMsPer1000: null,
+});
 
 /** Results with every figure null, filled in as each measurement finishes. */
 export function emptyResults(groups: number, instances: number): BenchResults {
@@ -50,6 +125,10 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     disconnect: { sigkillMs: { median: null, max: null }, sigtermMs: { median: null, max: null } },
     live: { propagationMs: { median: null, max: null } },
     runner: { startMs: null, rssMB: null },
+    footprint: { idleRssMB: null, startMs: null, restartIdleRssMB: null, restartStartMs: null, peakRssMB: null },
+    growth: [],
+    retention: [],
+    replicas: [],
     notes: '',
   };
 }

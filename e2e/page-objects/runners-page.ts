@@ -8,14 +8,14 @@ export class RunnersPage {
   newGroupButton = () => this.page.getByRole('button', { name: 'New Runner Group' }).first();
   /** The row of one group, found by its name. */
   group = (name: string) => this.page.getByRole('row').filter({ has: this.page.getByText(name, { exact: true }) });
-  /** The text beside the group's dot ("Connected · 1 of 1", "Disconnected · 0 of 1", …). */
-  status = (name: string) => this.group(name).getByText(/^(Connected|Disconnected|Waiting for first runner)/);
+  /** The health label beside the group's dot ("Healthy · 1 of 1", "Down · 0 of 1", …; PRODUCT.md §2). */
+  status = (name: string) => this.group(name).getByText(/^(Healthy|Degraded|Down) · \d+ of \d+|^Waiting for first runner/);
   moreActions = (name: string) => this.page.getByRole('button', { name: `More actions for ${name}` });
   menuItem = (label: string) => this.page.getByRole('menuitem', { name: label });
 
   async goto() {
     await test.step('open the Runners page', async () => {
-      await this.page.goto('/');
+      await this.page.goto('/runners');
       await this.heading().waitFor();
     });
   }

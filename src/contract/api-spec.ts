@@ -685,7 +685,7 @@ export const endpoints: EndpointSpec[] = [
     path: '/metrics',
     operationId: 'metrics',
     summary: 'Prometheus metrics',
-    description: 'Instances by status, heartbeats received, updates by state, runner groups.',
+    description: 'Instances by status, heartbeats received, updates by state, runner groups, and passes of each once-across-replicas duty this process ran or skipped.',
     tag: 'Meta',
     auth: 'public',
     responses: { 200: { description: 'Prometheus text format 0.0.4.', schema: z.string(), contentType: 'text/plain' } },

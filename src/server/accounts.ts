@@ -5,6 +5,7 @@ import type { Deps } from './deps';
 import { hashSecret, newSessionId } from './keys';
 import { HttpProblem } from './problem';
 import { recordAudit } from './store/audit';
+import type { Queryable } from './store/db';
 import { lockFirstAdmin } from './store/locks';
 import { claimFirstAdminCreation, isFirstAdminCreated } from './store/settings';
 import {
@@ -158,9 +159,10 @@ export class Accounts {
     }
   }
 
-  async prune(): Promise<void> {
+  /** Deletes expired sessions (the sweeper's retention duty, in its transaction when it passes one). */
+  async prune(q: Queryable = this.deps.db): Promise<void> {
     const now = this.deps.clock.now().getTime();
-    await pruneSessions(this.deps.db, new Date(now - sessionIdleMs), new Date(now - sessionAbsoluteMs));
+    await pruneSessions(q, new Date(now - sessionIdleMs), new Date(now - sessionAbsoluteMs));
   }
 
   // ---- the users CLI ----

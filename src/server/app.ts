@@ -131,7 +131,7 @@ export function createApp(options: {
   app.route('/api/v1/install', installRoutes(config));
   app.route('/api/v1/tokens', tokenRoutes(tokens, config));
   app.route('/api/v1/openapi.json', openApiRoutes(config));
-  app.route('/metrics', metricsRoute(deps, batcher));
+  app.route('/metrics', metricsRoute(deps, batcher, sweeper.passes));
   if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, tokens, options.localSecret));
   app.all('/api/*', () => {
     throw notFound('No such API route.');

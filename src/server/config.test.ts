@@ -13,6 +13,8 @@ describe('configFromEnv (PRODUCT.md §7)', () => {
       heartbeatSeconds: 5,
       offlineAfterSeconds: 20,
       updateDeadlineSeconds: 300,
+      retentionDays: 7,
+      auditRetentionDays: 365,
     });
   });
   it('reads every variable', () => {
@@ -30,6 +32,8 @@ describe('configFromEnv (PRODUCT.md §7)', () => {
       PADDOCK_HEARTBEAT_SECONDS: '2',
       PADDOCK_OFFLINE_AFTER_SECONDS: '8',
       PADDOCK_UPDATE_DEADLINE_SECONDS: '60',
+      PADDOCK_RETENTION_DAYS: '0.5',
+      PADDOCK_AUDIT_RETENTION_DAYS: '90',
     });
     expect(c).toMatchObject({
       port: 9090,
@@ -45,12 +49,16 @@ describe('configFromEnv (PRODUCT.md §7)', () => {
       heartbeatSeconds: 2,
       offlineAfterSeconds: 8,
       updateDeadlineSeconds: 60,
+      retentionDays: 0.5,
+      auditRetentionDays: 90,
     });
   });
   it('treats an empty DATABASE_URL as embedded PGlite and refuses nonsense', () => {
     expect(configFromEnv({ DATABASE_URL: '' }).databaseUrl).toBe('');
     expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => configFromEnv({ PADDOCK_OFFLINE_AFTER_SECONDS: '-1' })).toThrow(/PADDOCK_OFFLINE_AFTER_SECONDS/);
+    expect(() => configFromEnv({ PADDOCK_RETENTION_DAYS: '0' })).toThrow(/PADDOCK_RETENTION_DAYS/);
+    expect(() => configFromEnv({ PADDOCK_AUDIT_RETENTION_DAYS: 'forever' })).toThrow(/PADDOCK_AUDIT_RETENTION_DAYS/);
   });
 });
 

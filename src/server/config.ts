@@ -2,7 +2,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defaultRunnerVersion } from '../contract';
 
-/** The built console, wherever the process was started from. */
+/** The built console, wherever the process was started from (build/server/main.js, the bundle npm start runs, sits as deep). */
 const repoDist = fileURLToPath(new URL('../../dist', import.meta.url));
 
 /** Everything the control plane reads from its environment (PRODUCT.md §7). */
@@ -30,8 +30,10 @@ export interface ServerConfig {
   updateDeadlineSeconds: number;
   /** Directory holding the built console; a plain page says to run `npm run build` when missing. */
   distDir: string;
-  /** Days ended instances are kept for post-mortems. */
+  /** Days ended instances are kept for post-mortems (PADDOCK_RETENTION_DAYS; fractions allowed). */
   retentionDays: number;
+  /** Days audit entries are kept (PADDOCK_AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
 }
 
 export const defaultConfig: ServerConfig = {
@@ -51,6 +53,7 @@ export const defaultConfig: ServerConfig = {
   updateDeadlineSeconds: 300,
   distDir: repoDist,
   retentionDays: 7,
+  auditRetentionDays: 365,
 };
 
 function num(value: string | undefined, fallback: number, name: string): number {
@@ -94,6 +97,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
       'PADDOCK_UPDATE_DEADLINE_SECONDS',
     ),
     distDir: str(env.PADDOCK_DIST_DIR, defaultConfig.distDir),
+    retentionDays: num(env.PADDOCK_RETENTION_DAYS, defaultConfig.retentionDays, 'PADDOCK_RETENTION_DAYS'),
+    auditRetentionDays: num(env.PADDOCK_AUDIT_RETENTION_DAYS, defaultConfig.auditRetentionDays, 'PADDOCK_AUDIT_RETENTION_DAYS'),
   };
 }
 

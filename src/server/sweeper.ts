@@ -3,24 +3,57 @@ import type { HeartbeatBatcher } from './heartbeats';
 import { offlineCutoff, pastStartupGrace } from './liveness';
 import type { Accounts } from './accounts';
 import { auditLost } from './lifecycle';
+import { pruneAudit } from './store/audit';
+import type { Queryable } from './store/db';
 import { publish, publishMany, pruneEvents } from './store/events';
 import { markLost, pruneForgottenTokens, pruneInstances, sweepDisconnected } from './store/instances';
-import { tryLockLostMarking } from './store/locks';
+import { runDuty, tryLockLostMarking, tryLockRetention, tryLockSweep } from './store/locks';
 import { vacuumChurningTables } from './store/maintenance';
 import { pruneIdempotency } from './store/updates';
 import type { UpdateService } from './updates';
+
+/** Rows one retention statement deletes: each holds PGlite's one thread for milliseconds. */
+export const pruneBatchRows = 500;
+/** Retention work one pass may do; a larger backlog continues in the next pass, a second later. */
+const pruneBudgetMs = 100;
+
+type Retained = 'instances' | 'events' | 'audit';
+
+/** The periodic duties that must happen once across replicas, each under its lock in store/locks.ts. */
+export type Duty = 'sweep' | 'lostMarking' | 'updateOutcomes' | 'retention';
+
+/** Passes of each duty this process ran, and those it skipped because another replica held the duty. */
+export type DutyPasses = Record<Duty, { ran: number; skipped: number }>;
 
 /** Instances ended as lost per transaction. */
 const lostBatch = 500;
 
 /**
  * Runs once a second: writes the heartbeat batch, marks silent instances disconnected (after the
- * start-up grace), ends updates that succeeded or ran out of time, and once a minute prunes old
- * rows (and vacuums, on PGlite).
+ * start-up grace), ends updates that succeeded or ran out of time, and once a minute deletes rows
+ * past their retention window (and vacuums, on PGlite). Retention goes in small batches with the
+ * event loop let through between them, so heartbeats and reads wait milliseconds behind it, never
+ * the whole backlog (say 100,000 instances ended a week ago).
+ *
+ * Every replica runs this pass, but each duty in it (all but writing this replica's own heartbeats)
+ * runs in a transaction holding that duty's advisory lock (store/locks.ts): one replica at a time
+ * does it, the others skip it for that second, and when the one doing it dies its lock goes with its
+ * transaction, so whichever replica comes next does it (PRODUCT.md §14).
  */
 export class Sweeper {
   private lastPrune = Number.NEGATIVE_INFINITY;
+  /** Tables whose retention backlog is not done yet (empty between once-a-minute rounds). */
+  private pruning: Retained[] = [];
+  private pruned = { instances: 0, events: 0, audit: 0 };
+  /** Statements this round and the longest (ms): what a heartbeat queued behind retention waits, at most. */
+  private pruneStatements = { count: 0, longestMs: 0 };
   private running: Promise<void> | null = null;
+  readonly passes: DutyPasses = {
+    sweep: { ran: 0, skipped: 0 },
+    lostMarking: { ran: 0, skipped: 0 },
+    updateOutcomes: { ran: 0, skipped: 0 },
+    retention: { ran: 0, skipped: 0 },
+  };
   readonly startedAt: Date;
   onDisconnected: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
   /** Told which instances were ended as lost (the heartbeat path drops what it cached of them). */
@@ -55,9 +88,8 @@ export class Sweeper {
     const { db, config, logger } = this.deps;
     const cutoff = new Date(now.getTime() - config.lostAfterSeconds * 1000);
     for (let batch = 0; batch < 4; batch++) {
-      const lost = await db.transaction(async (tx) => {
-        // Once across replicas: whoever holds the duty ends the batch; the others skip this pass.
-        if (!(await tryLockLostMarking(tx))) return null;
+      // Once across replicas: whoever holds the duty ends the batch; the others skip this pass.
+      const pass = await runDuty(db, tryLockLostMarking, async (tx) => {
         const rows = await markLost(tx, cutoff, now, lostBatch);
         if (rows.length === 0) return rows;
         await auditLost(tx, now, rows);
@@ -68,6 +100,8 @@ export class Sweeper {
         ]);
         return rows;
       });
+      this.count('lostMarking', pass !== null);
+      const lost = pass?.value;
       if (!lost || lost.length === 0) return;
       logger.info('instances lost', { count: lost.length });
       this.onLost(lost);
@@ -80,28 +114,81 @@ export class Sweeper {
     await this.batcher.flush().catch((err) => logger.error('heartbeat batch write failed', { err }));
     const now = clock.now();
     if (pastStartupGrace(this.startedAt, now, config.offlineAfterSeconds)) {
-      const swept = await db.transaction(async (tx) => {
+      const swept = await runDuty(db, tryLockSweep, async (tx) => {
         const rows = await sweepDisconnected(tx, offlineCutoff(now, config.offlineAfterSeconds), now);
         for (const r of rows) await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: r.group_id, entityId: r.id });
         for (const g of new Set(rows.map((r) => r.group_id))) await publish(tx, now, { kind: 'group', op: 'upsert', groupId: g, entityId: g });
         return rows;
       });
-      if (swept.length > 0) {
-        logger.info('instances disconnected', { count: swept.length });
-        this.onDisconnected(swept);
+      this.count('sweep', swept !== null);
+      if (swept && swept.value.length > 0) {
+        logger.info('instances disconnected', { count: swept.value.length });
+        this.onDisconnected(swept.value);
       }
       await this.markLost(now);
     }
-    await this.updates.evaluate(now);
+    this.count('updateOutcomes', (await this.updates.evaluate(now)) !== null);
     if (now.getTime() - this.lastPrune >= 60_000) {
       this.lastPrune = now.getTime();
-      const day = 24 * 3600 * 1000;
-      await pruneInstances(db, new Date(now.getTime() - config.retentionDays * day));
-      await pruneForgottenTokens(db, new Date(now.getTime() - config.retentionDays * day));
-      await pruneEvents(db, new Date(now.getTime() - day));
-      await pruneIdempotency(db, new Date(now.getTime() - day));
-      await this.accounts.prune();
-      await vacuumChurningTables(db);
+      // A round still going (a large backlog, or passes cut short by their budget on a busy machine)
+      // starts over from the top, so rows that came due meanwhile are not left for another minute.
+      this.pruning = ['instances', 'events', 'audit'];
     }
+    if (this.pruning.length > 0 && (await this.pruneSome(now))) {
+      const day = 24 * 3600 * 1000;
+      const finished = await runDuty(db, tryLockRetention, async (tx) => {
+        await pruneIdempotency(tx, new Date(now.getTime() - day));
+        await this.accounts.prune(tx);
+        await pruneForgottenTokens(tx, new Date(now.getTime() - config.retentionDays * day));
+      });
+      this.count('retention', finished !== null);
+      // VACUUM cannot run in a transaction; it is PGlite's alone, and PGlite has no other replica.
+      const vacuumStarted = performance.now();
+      await vacuumChurningTables(db);
+      const vacuumMs = Math.round(performance.now() - vacuumStarted);
+      const { instances, events, audit } = this.pruned;
+      if (instances + events + audit > 0) {
+        const { count: statements, longestMs } = this.pruneStatements;
+        logger.info('retention: old rows deleted', { instances, events, audit, statements, longestStatementMs: Math.round(longestMs), vacuumMs });
+      }
+      this.pruned = { instances: 0, events: 0, audit: 0 };
+      this.pruneStatements = { count: 0, longestMs: 0 };
+    }
+  }
+
+  private count(duty: Duty, ran: boolean): void {
+    if (ran) this.passes[duty].ran++;
+    else this.passes[duty].skipped++;
+  }
+
+  /** Deletes retained rows in batches for up to the budget; true once every table is done. */
+  private async pruneSome(now: Date): Promise<boolean> {
+    const { db, config } = this.deps;
+    const day = 24 * 3600 * 1000;
+    const before = (days: number) => new Date(now.getTime() - days * day);
+    const prune: Record<Retained, (tx: Queryable) => Promise<number>> = {
+      instances: (tx) => pruneInstances(tx, before(config.retentionDays), pruneBatchRows),
+      events: (tx) => pruneEvents(tx, before(1), pruneBatchRows),
+      audit: (tx) => pruneAudit(tx, before(config.auditRetentionDays), pruneBatchRows),
+    };
+    const until = performance.now() + pruneBudgetMs;
+    while (this.pruning.length > 0) {
+      const table = this.pruning[0]!;
+      const started = performance.now();
+      // One batch per transaction, each under the retention lock: another replica deleting at the same
+      // moment makes this pass stop, and the round goes on a second later.
+      const batch = await runDuty(db, tryLockRetention, (tx) => prune[table](tx));
+      this.count('retention', batch !== null);
+      if (!batch) break;
+      const deleted = batch.value;
+      this.pruneStatements.count++;
+      this.pruneStatements.longestMs = Math.max(this.pruneStatements.longestMs, performance.now() - started);
+      this.pruned[table] += deleted;
+      if (deleted < pruneBatchRows) this.pruning.shift();
+      if (performance.now() >= until) break;
+      // Requests that arrived meanwhile get their statements in before the next batch.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return this.pruning.length === 0;
   }
 }

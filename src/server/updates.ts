@@ -6,6 +6,7 @@ import { notFound } from './problem';
 import { recordAudit } from './store/audit';
 import { isUniqueViolation, type Queryable } from './store/db';
 import { publish } from './store/events';
+import { runDuty, tryLockUpdateOutcomes } from './store/locks';
 import { findGroup, isUuid, setDesiredVersion } from './store/groups';
 import { connectedInstances, type InstanceRow, markUpdateStarted } from './store/instances';
 import {
@@ -416,29 +417,31 @@ export class UpdateService {
     });
   }
 
-  /** Succeeds or rolls back every in-progress update whose outcome is decided (run by the sweeper). */
-  async evaluate(now: Date): Promise<string[]> {
+  /**
+   * Succeeds or rolls back every in-progress update whose outcome is decided (run by the sweeper), on
+   * one replica at a time (the update outcomes duty lock); null when another replica is deciding them.
+   */
+  async evaluate(now: Date): Promise<string[] | null> {
     const { db, config } = this.deps;
-    const changedGroups: string[] = [];
-    for (const u of await activeUpdates(db)) {
-      const connected = await connectedInstances(db, u.group_id);
-      const outcome = updateOutcome(u, connected, now, config.updateDeadlineSeconds);
-      if (!outcome) continue;
-      const reason = outcome.state === 'rolled_back' ? outcome.reason : null;
-      const ended = await db.transaction(async (tx) => {
-        const ok = await finishUpdate(tx, u.id, outcome.state, now, reason);
-        if (!ok) return false;
+    const pass = await runDuty(db, tryLockUpdateOutcomes, async (tx) => {
+      const changedGroups: string[] = [];
+      for (const u of await activeUpdates(tx)) {
+        const connected = await connectedInstances(tx, u.group_id);
+        const outcome = updateOutcome(u, connected, now, config.updateDeadlineSeconds);
+        if (!outcome) continue;
+        const reason = outcome.state === 'rolled_back' ? outcome.reason : null;
+        // Conditional on the update still being in progress: a runner's update-failed may have ended it.
+        if (!(await finishUpdate(tx, u.id, outcome.state, now, reason))) continue;
         await this.auditEnd(tx, u.group_id, { id: u.id, targetVersion: u.target_version }, outcome.state === 'succeeded' ? 'update.succeeded' : 'update.rolled_back', now, reason);
         await publish(tx, now, { kind: 'update', op: 'upsert', groupId: u.group_id, entityId: u.id });
         await publish(tx, now, { kind: 'group', op: 'upsert', groupId: u.group_id, entityId: u.group_id });
-        return true;
-      });
-      if (ended) {
-        this.invalidate(u.group_id);
         changedGroups.push(u.group_id);
       }
-    }
-    return changedGroups;
+      return changedGroups;
+    });
+    if (!pass) return null;
+    for (const g of pass.value) this.invalidate(g);
+    return pass.value;
   }
 }
 

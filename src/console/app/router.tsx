@@ -1,7 +1,8 @@
 import { Suspense, useEffect } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { LoadBoundary } from '../components/load-boundary';
-import { retryableLazy } from '../components/retryable-lazy';
+import { preloadWhenIdle, retryableLazy } from '../components/retryable-lazy';
+import { paths } from '../lib/paths';
 import { AppLayoutRoute } from './routes/app-layout';
 import { NotFoundRoute } from './routes/not-found';
 import { RunnersRoute } from './routes/runners';
@@ -12,7 +13,7 @@ const SignInRoute = retryableLazy(() => import('./routes/sign-in').then((m) => m
 const ActivityRoute = retryableLazy(() => import('./routes/activity').then((m) => m.Component));
 const TokensRoute = retryableLazy(() => import('./routes/tokens').then((m) => m.Component));
 
-/** The console's routes. */
+/** The console's routes (addresses: lib/paths.ts, PRODUCT.md §3 round 2). */
 export function AppRoutes() {
   const location = useLocation();
   useEffect(() => preloadWhenIdle(ActivityRoute.preload), []);
@@ -24,28 +25,15 @@ export function AppRoutes() {
         <Routes>
           <Route path="/sign-in" element={<SignInRoute />} />
           <Route path="/" element={<AppLayoutRoute />}>
-            <Route index element={<RunnersRoute />} />
+            <Route index element={<Navigate to={paths.runners()} replace />} />
+            {/* The list, a group's Edit dialog over it, and one of its instances: one page, three addresses. */}
+            <Route path="runners/*" element={<RunnersRoute />} />
             <Route path="activity" element={<ActivityRoute />} />
             <Route path="settings/tokens" element={<TokensRoute />} />
-            {/* The page the left navigation calls Runners lives at /; a typed /runners lands there too. */}
-            <Route path="runners" element={<Navigate to="/" replace />} />
             <Route path="*" element={<NotFoundRoute />} />
           </Route>
         </Routes>
       </Suspense>
     </LoadBoundary>
   );
-}
-
-/**
- * Fetches the Activity page's code once the first page has rendered and the browser is idle, so going
- * there later needs no request (and still works when the control plane has gone away meanwhile).
- */
-function preloadWhenIdle(preload: () => void): () => void {
-  if (typeof window.requestIdleCallback === 'function') {
-    const handle = window.requestIdleCallback(preload, { timeout: 5_000 });
-    return () => window.cancelIdleCallback(handle);
-  }
-  const timer = setTimeout(preload, 2_000);
-  return () => clearTimeout(timer);
 }

@@ -32,7 +32,8 @@ export function Layout({
         <p className={styles.brand}>Paddock</p>
         <ul className={styles.links}>
           <li>
-            <NavLink to="/" end className={styles.link}>
+            {/* Active on the list and on every dialog address under it (/runners/{groupId}/…). */}
+            <NavLink to="/runners" className={styles.link}>
               Runners
             </NavLink>
           </li>

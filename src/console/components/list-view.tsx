@@ -1,6 +1,6 @@
 import { Fragment, type ReactNode, useState } from 'react';
 import { plural } from '../lib/format';
-import { useMediaQuery } from '../lib/use-media-query';
+import { narrowScreen, useMediaQuery } from '../lib/use-media-query';
 import { type Column, DataList } from './data-list';
 import styles from './list-view.module.css';
 import { Field } from './ui/field';
@@ -17,6 +17,8 @@ export interface ListFilter<T> {
   label: string;
   value: (row: T) => string;
   options: ReadonlyArray<{ value: string; label: string }>;
+  /** `false`: applied, but picked elsewhere on the page (e.g. counts that are buttons), not in the toolbar. */
+  picker?: false;
 }
 
 /**
@@ -161,7 +163,7 @@ export function ListView<T>({
   rowHeight: number;
   maxHeight: string;
   minWidth: string;
-  /** The narrow layout: its media query (default: 640 px wide or less), stacked column and row height. */
+  /** The narrow layout: its media query (default: `narrowScreen`), stacked column and row height. */
   narrow?: { query?: string; stack: NarrowStack; rowHeight: number; maxHeight?: string };
   selectedKey?: string | null;
   onRowClick?: (row: T) => void;
@@ -177,7 +179,7 @@ export function ListView<T>({
     if (!controlled) setOwn(merged);
     onStateChange?.(merged);
   };
-  const isNarrow = useMediaQuery(narrow?.query ?? '(max-width: 640px)') && narrow !== undefined;
+  const isNarrow = useMediaQuery(narrow?.query ?? narrowScreen) && narrow !== undefined;
   const shown = applyListState(rows, columns, state, extraSorts);
 
   const searchField = search ? (
@@ -186,7 +188,7 @@ export function ListView<T>({
     </Field>
   ) : null;
   const filterFields = columns.flatMap((c) =>
-    c.filter
+    c.filter && c.filter.picker !== false
       ? [
           <Field key={c.id} label={c.filter.label}>
             <NativeSelect

@@ -91,3 +91,20 @@ export function retryFailedLoads() {
   for (const renew of failed) renew();
   failed.clear();
 }
+
+/**
+ * Loads lazily loaded code once the first page has rendered and the browser is idle, so showing it
+ * later needs no request (and still works when the control plane has gone away meanwhile). Returns
+ * the cancel function (an effect's cleanup).
+ */
+export function preloadWhenIdle(...preloads: Array<() => void>): () => void {
+  const run = () => {
+    for (const p of preloads) p();
+  };
+  if (typeof window.requestIdleCallback === 'function') {
+    const handle = window.requestIdleCallback(run, { timeout: 5_000 });
+    return () => window.cancelIdleCallback(handle);
+  }
+  const timer = setTimeout(run, 2_000);
+  return () => clearTimeout(timer);
+}

@@ -1,4 +1,16 @@
-import { type ApiToken, type AuditEvent, compareVersions, defaultRunnerVersion, type Instance, type RunnerGroup, type Session, type Update } from '../../contract';
+import {
+  type ApiToken,
+  type AuditEvent,
+  causeLabel,
+  compareVersions,
+  defaultRunnerVersion,
+  type Instance,
+  isAbnormalEnd,
+  type RunnerGroup,
+  type Session,
+  type TerminationCause,
+  type Update,
+} from '../../contract';
 import { buildAuditEvent, buildGroup, buildInstance, buildRegistrationKey, factoryNow } from './factories';
 
 /**
@@ -59,7 +71,43 @@ export function deriveGroup(group: RunnerGroup): RunnerGroup {
     // Like the server: what an update acts on (connected instances), or all while none is connected.
     versions: [...new Set((connected.length > 0 ? connected : live).map((i) => i.version))].sort(compareVersions),
     activeUpdate: active,
+    ...mockHealth(group, instances, connected.length),
   };
+}
+
+/** Health as the server's `groupHealth` decides it (PRODUCT.md §2), at the time of the request. */
+function mockHealth(
+  group: RunnerGroup,
+  instances: readonly Instance[],
+  connected: number,
+): Pick<RunnerGroup, 'health' | 'healthReasons' | 'recentEnds' | 'lastUpdate'> {
+  const now = Date.now();
+  const reasons: string[] = [];
+  const disconnected = instances.filter((i) => i.status === 'disconnected').length;
+  if (disconnected > 0) reasons.push(`${disconnected} disconnected`);
+  const hour = new Map<TerminationCause, number>();
+  const recentEnds: Partial<Record<TerminationCause, number>> = {};
+  for (const i of instances) {
+    const t = i.termination;
+    if (!t) continue;
+    const age = now - Date.parse(t.at);
+    if (age < 86_400_000) recentEnds[t.cause] = (recentEnds[t.cause] ?? 0) + 1;
+    if (age < 3_600_000 && isAbnormalEnd(t.cause)) hour.set(t.cause, (hour.get(t.cause) ?? 0) + 1);
+  }
+  for (const [cause, n] of [...hour].sort((a, b) => b[1] - a[1])) reasons.push(`${n} ${causeLabel[cause]} in the last hour`);
+  const lastUpdate =
+    (db.updates.get(group.id) ?? [])
+      .filter((u) => u.state !== 'in_progress')
+      .sort((a, b) => (b.finishedAt ?? b.requestedAt).localeCompare(a.finishedAt ?? a.requestedAt))[0] ?? null;
+  if (lastUpdate?.state === 'rolled_back') {
+    const age = now - Date.parse(lastUpdate.finishedAt ?? lastUpdate.requestedAt);
+    if (age < 86_400_000) {
+      const ago = age < 60_000 ? 'just now' : age < 3_600_000 ? `${Math.floor(age / 60_000)} min ago` : `${Math.floor(age / 3_600_000)} h ago`;
+      reasons.push(`update to ${lastUpdate.targetVersion} rolled back ${ago}`);
+    }
+  }
+  const health = connected > 0 ? (reasons.length > 0 ? 'degraded' : 'healthy') : instances.length > 0 ? 'down' : 'waiting';
+  return { health, healthReasons: reasons, recentEnds, lastUpdate };
 }
 
 /** Adds a group with its instances (and updates) to the db; returns the derived group. */

@@ -142,6 +142,45 @@ export const instanceHandlers = [
     const id = String(params.id);
     return needsSession() ?? (findGroup(id) ? HttpResponse.json(db.instances.get(id) ?? []) : problem(404, 'No such runner group'));
   }),
+  http.get(`${api.base}/runner-groups/:id/instances/:instanceId`, ({ params }) => {
+    const instance = (db.instances.get(String(params.id)) ?? []).find((i) => i.id === String(params.instanceId));
+    return needsSession() ?? (instance ? HttpResponse.json(instance) : problem(404, 'No such instance'));
+  }),
+  http.post(`${api.base}/runner-groups/:id/instances/:instanceId/stop`, ({ params }) => {
+    const denied = needsAdmin();
+    if (denied) return denied;
+    const group = findGroup(String(params.id));
+    const instance = (db.instances.get(String(params.id)) ?? []).find((i) => i.id === String(params.instanceId));
+    if (!group || !instance) return problem(404, 'No such instance');
+    if (instance.status !== 'connected') return problem(409, 'Only a connected instance can be stopped');
+    instance.stopRequestedAt ??= new Date().toISOString();
+    audit('instance.stop_requested', group, { instanceId: instance.id, instanceName: instance.name });
+    return HttpResponse.json(instance, { status: 202 });
+  }),
+  http.delete(`${api.base}/runner-groups/:id/instances/:instanceId`, ({ params }) => {
+    const denied = needsAdmin();
+    if (denied) return denied;
+    const group = findGroup(String(params.id));
+    const list = db.instances.get(String(params.id)) ?? [];
+    const instance = list.find((i) => i.id === String(params.instanceId));
+    if (!group || !instance) return problem(404, 'No such instance');
+    if (instance.status === 'connected') return problem(409, 'A connected instance cannot be forgotten');
+    db.instances.set(group.id, list.filter((i) => i !== instance));
+    audit('instance.forgotten', group, { instanceId: instance.id, instanceName: instance.name });
+    return new HttpResponse(null, { status: 204 });
+  }),
+  http.delete(route(api.instances, ':id'), ({ params, request }) => {
+    const denied = needsAdmin();
+    if (denied) return denied;
+    const group = findGroup(String(params.id));
+    if (!group) return problem(404, 'No such runner group');
+    if (new URL(request.url).searchParams.get('ended') !== 'true') return problem(400, 'Bad Request', { detail: 'ended=true is required.' });
+    const list = db.instances.get(group.id) ?? [];
+    const kept = list.filter((i) => i.status !== 'terminated');
+    db.instances.set(group.id, kept);
+    audit('instance.forgotten_ended', group, { count: list.length - kept.length });
+    return HttpResponse.json({ forgotten: list.length - kept.length });
+  }),
 ];
 
 /** Updates: request one (with the 409 rules), list them. */

@@ -91,6 +91,31 @@ export function updateRunning(name = 'Staging') {
   return { group: { ...group, activeUpdate: update }, update };
 }
 
+/** A moment `seconds` before the real now: health counts ends of the last hour from the time of the request. */
+export const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
+
+/**
+ * The group of the 3 a.m. incident (issue 15): of 4 runners, one crashed, one was SIGKILLed and one
+ * completed within a minute; 1 of 1 still connected. Degraded, with its reasons.
+ */
+export function degradedGroup(name = 'Build farm') {
+  return seedGroup({ name }, [
+    { id: 'ins_deg_ok', name: 'farm-1', platform: 'docker' },
+    { id: 'ins_deg_crash', name: 'farm-2', platform: 'docker', status: 'terminated', termination: buildTermination({ exitCode: 139, reason: 'Error', cause: 'crash', at: secondsAgo(50) }) },
+    { id: 'ins_deg_kill', name: 'farm-3', platform: 'docker', status: 'terminated', termination: buildTermination({ exitCode: 137, reason: 'Error', cause: 'killed', at: secondsAgo(40) }) },
+    { id: 'ins_deg_done', name: 'farm-4', platform: 'docker', status: 'terminated', termination: buildTermination({ exitCode: 0, reason: 'Completed', cause: 'completed', at: secondsAgo(30) }) },
+    { id: 'ins_deg_repl', name: 'farm-0', platform: 'docker', status: 'terminated', termination: buildTermination({ exitCode: 0, reason: 'Completed', cause: 'replaced', at: secondsAgo(7_200) }) },
+  ]);
+}
+
+/** A healthy group whose last update succeeded a day ago. */
+export function updatedYesterday(name = 'Production') {
+  const group = seedGroup({ name }, [{ name: 'prod-1', version: '1.4.0' }]);
+  const update = buildUpdate({ groupId: group.id, state: 'succeeded', targetVersion: '1.4.0', requestedAt: secondsAgo(90_000), finishedAt: secondsAgo(86_500) });
+  db.updates.set(group.id, [update]);
+  return { group, update };
+}
+
 /** A group whose last update was rolled back at the deadline. */
 export function rolledBack(name = 'Staging') {
   const group = seedGroup({ name }, [{ name: 'staging-1', version: '1.3.0' }]);
@@ -98,7 +123,8 @@ export function rolledBack(name = 'Staging') {
     groupId: group.id,
     state: 'rolled_back',
     targetVersion: '1.4.0',
-    finishedAt: ago(5),
+    requestedAt: secondsAgo(7_500),
+    finishedAt: secondsAgo(7_200),
     reason: 'Deadline passed: staging-1 did not report 1.4.0 within 300 s',
     instances: [{ instanceId: 'x', name: 'staging-1', version: '1.3.0', state: 'rolled_back' }],
   });

@@ -1,6 +1,9 @@
 import type { Instance } from '../../contract';
 import { db, seedGroup } from './db';
-import { ago, buildTermination, buildUpdate } from './factories';
+import { buildTermination, buildUpdate } from './factories';
+
+// Times from the real clock: health counts the last hour and the last day at the time of each request.
+const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
 
 /** A realistic fleet for `npm run dev:mock`: every state of §2 and §3 on one screen. */
 export function seedFleet() {
@@ -27,7 +30,7 @@ export function seedFleet() {
       platform: 'kubernetes',
       version: '1.3.0',
       status: 'terminated',
-      termination: buildTermination({ at: ago(1_800) }),
+      termination: buildTermination({ at: ago(1_500) }),
       lastHeartbeatAt: ago(1_805),
     },
   ]);
@@ -109,6 +112,14 @@ export function seedFleet() {
   seedGroup({ name: 'Big fleet', createdAt: ago(86_400 * 30) }, k8s('big-fleet', 2_000));
   seedGroup({ name: 'Data science GPU', createdAt: ago(3_600) });
 
+  // The 3 a.m. incident of issue 15: one crashed, one was SIGKILLed and one completed within a minute.
+  const farm = seedGroup({ name: 'Build farm', createdAt: ago(86_400 * 8) }, [
+    { id: 'ins_farm_1', name: 'farm-1', platform: 'process', hostname: 'farm-01', address: '10.1.0.11' },
+    { id: 'ins_farm_2', name: 'farm-2', platform: 'process', hostname: 'farm-02', address: '10.1.0.12', status: 'terminated', lastHeartbeatAt: ago(185), termination: buildTermination({ exitCode: 139, reason: 'Error', cause: 'crash', at: ago(180) }) },
+    { id: 'ins_farm_3', name: 'farm-3', platform: 'process', hostname: 'farm-03', address: '10.1.0.13', status: 'terminated', lastHeartbeatAt: ago(175), termination: buildTermination({ exitCode: 137, reason: 'Error', cause: 'killed', at: ago(170) }) },
+    { id: 'ins_farm_4', name: 'farm-4', platform: 'process', hostname: 'farm-04', address: '10.1.0.14', status: 'terminated', lastHeartbeatAt: ago(165), termination: buildTermination({ exitCode: 0, reason: 'Completed', cause: 'completed', at: ago(160) }) },
+  ]);
+
   const actions = ['group.created', 'group.renamed', 'group.key_rotated', 'update.requested', 'update.succeeded', 'group.set_default'];
   const groups = [...db.groups.values()];
   for (let i = 0; i < 120; i++) {
@@ -120,9 +131,16 @@ export function seedFleet() {
       action: actions[i % actions.length]!,
       groupId: g.id,
       groupName: g.name,
-      detail: i % 6 === 3 ? { targetVersion: '1.4.0' } : {},
+      detail: i % 6 === 3 ? { targetVersion: '1.4.0' } : i % 6 === 1 ? { from: `${g.name} (old)`, to: g.name } : {},
     });
   }
+  const lifecycle = (at: number, action: string, detail: Record<string, unknown>) =>
+    db.audit.push({ id: `aud_life_${at}`, at: ago(at), actor: 'system', action, groupId: farm.id, groupName: farm.name, detail });
+  lifecycle(3_600, 'instance.registered', { instanceId: 'ins_farm_2', instanceName: 'farm-2', version: '1.4.0', platform: 'process' });
+  lifecycle(180, 'instance.ended', { instanceId: 'ins_farm_2', instanceName: 'farm-2', cause: 'crash', exitCode: 139, signal: null, reason: 'Error' });
+  lifecycle(170, 'instance.ended', { instanceId: 'ins_farm_3', instanceName: 'farm-3', cause: 'killed', exitCode: 137, signal: null, reason: 'Error' });
+  lifecycle(160, 'instance.ended', { instanceId: 'ins_farm_4', instanceName: 'farm-4', cause: 'completed', exitCode: 0, signal: null, reason: 'Completed' });
+  db.audit.sort((a, b) => b.at.localeCompare(a.at));
 }
 
 /** Moves running updates forward one instance at a time, so dev:mock shows progress and success. */

@@ -7,6 +7,7 @@ import { pingDatabase } from '../store/db';
 import { countLiveGroups } from '../store/groups';
 import { countInstancesByStatus } from '../store/instances';
 import { countUpdatesByState } from '../store/updates';
+import type { DutyPasses } from '../sweeper';
 
 /** `/api/v1/healthz` (process up) and `/api/v1/readyz` (database reachable). */
 export function healthRoutes(deps: Deps) {
@@ -28,7 +29,7 @@ export function healthRoutes(deps: Deps) {
 }
 
 /** `GET /metrics`: Prometheus text format. */
-export function metricsRoute(deps: Deps, batcher: HeartbeatBatcher) {
+export function metricsRoute(deps: Deps, batcher: HeartbeatBatcher, duties: DutyPasses) {
   const r = new Hono<AppEnv>();
   r.get('/', async (c) => {
     const byStatus = await countInstancesByStatus(deps.db);
@@ -47,6 +48,12 @@ export function metricsRoute(deps: Deps, batcher: HeartbeatBatcher) {
       '# HELP paddock_runner_groups Runner groups.',
       '# TYPE paddock_runner_groups gauge',
       `paddock_runner_groups ${groups}`,
+      '# HELP paddock_duty_passes_total Passes of each once-across-replicas duty by this process: ran, or skipped while another replica held it.',
+      '# TYPE paddock_duty_passes_total counter',
+      ...Object.entries(duties).flatMap(([duty, n]) => [
+        `paddock_duty_passes_total{duty="${duty}",outcome="ran"} ${n.ran}`,
+        `paddock_duty_passes_total{duty="${duty}",outcome="skipped"} ${n.skipped}`,
+      ]),
       '',
     ];
     return c.body(lines.join('\n'), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });

@@ -112,3 +112,15 @@ export async function listAuditGroups(q: Queryable): Promise<AuditGroup[]> {
   );
   return rows.map((r) => ({ id: r.id, name: r.name, deleted: r.deleted }));
 }
+
+/**
+ * Deletes up to `limit` audit entries older than the retention window, oldest first; returns how many.
+ * Like the event log it looks at the oldest `limit` ids only, so a batch costs the same at any size.
+ */
+export async function pruneAudit(q: Queryable, before: Date, limit: number): Promise<number> {
+  const rows = await q.query(
+    'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events ORDER BY id LIMIT $2) AND at < $1 RETURNING 1 AS deleted',
+    [before, limit],
+  );
+  return rows.length;
+}

@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -21,14 +23,28 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * PGlite's settings for a small resident footprint (PRODUCT.md §14: ≤ 300 MiB idle). PGlite's WASM heap
+ * never shrinks and its allocator zeroes what it hands out, so PostgreSQL's default 128 MB buffer pool
+ * is resident from the first start (≈140 MiB of the old ≈535 MiB restart figure). 16 MB holds Paddock's
+ * hot pages (instances of live runners); colder pages come from the OS page cache. Maintenance memory
+ * (index builds, VACUUM) is capped for the same reason: a peak would stay resident for good.
+ */
+export const pgliteStartParams: readonly string[] = [
+  ...PGlite.defaultStartParams,
+  ...['shared_buffers=16MB', 'maintenance_work_mem=16MB'].flatMap((setting) => ['-c', setting]),
+];
+
 /** Opens an embedded PGlite: in memory for `memory`, else on disk under `<dataDir>/pgdata`. */
 export async function openPglite(dataDir: string): Promise<Db> {
   let pgl: PGlite;
-  if (dataDir === 'memory') pgl = await PGlite.create();
+  const options = { startParams: [...pgliteStartParams] };
+  if (dataDir === 'memory') pgl = await PGlite.create(options);
   else {
     const dir = join(dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
-    pgl = await PGlite.create(dir);
+    if (!existsSync(join(dir, 'PG_VERSION'))) await initPgliteApart(dir);
+    pgl = await PGlite.create(dir, options);
   }
   return {
     kind: 'pglite',
@@ -54,6 +70,24 @@ export async function openPglite(dataDir: string): Promise<Db> {
       if (!pgl.closed) await pgl.close();
     },
   };
+}
+
+/**
+ * Creates a new PGlite data directory in a short-lived child process. PGlite's initdb runs a second
+ * WASM PostgreSQL plus copies of its heap (≈460 MiB), and V8 only returns that memory after a full GC,
+ * which an idle server never triggers: done in-process, the first start idled at ≈1 GB. The child takes
+ * that memory with it when it exits; the server then opens the directory the way every restart does.
+ */
+async function initPgliteApart(dir: string): Promise<void> {
+  const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const script = `const { PGlite } = require(${JSON.stringify(pglite)});
+PGlite.create(process.argv[1], { startParams: JSON.parse(process.argv[2]) }).then((pg) => pg.close());`;
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['-e', script, dir, JSON.stringify(pgliteStartParams)], { env: {} }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`could not create the PGlite database in ${dir}: ${stderr.trim().split('\n').slice(-3).join(' ') || err.message}`));
+      else resolve();
+    });
+  });
 }
 
 /** How the LISTEN connection is kept: reconnect backoff and the liveness probe of an idle connection. */

@@ -40,7 +40,15 @@ export async function eventsAfter(q: Queryable, afterId: string, limit = 5000): 
   return rows.map((r) => ({ id: r.id, kind: r.kind, op: r.op, groupId: r.group_id, entityId: r.entity_id }));
 }
 
-/** Drops events older than a time (clients further behind than that reload everything). */
-export async function pruneEvents(q: Queryable, before: Date): Promise<void> {
-  await q.query('DELETE FROM events WHERE at < $1', [before]);
+/**
+ * Drops up to `limit` events older than a time (clients further behind than that reload everything);
+ * returns how many. It looks at the oldest `limit` ids only (ids grow with time), so a batch costs the
+ * same however long the log is.
+ */
+export async function pruneEvents(q: Queryable, before: Date, limit: number): Promise<number> {
+  const rows = await q.query(
+    'DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT $2) AND at < $1 RETURNING 1 AS deleted',
+    [before, limit],
+  );
+  return rows.length;
 }

@@ -340,11 +340,19 @@ export async function countInstancesByStatus(q: Queryable): Promise<Map<string, 
   return new Map(rows.map((r) => [r.status, r.n]));
 }
 
-/** Deletes ended instances older than the retention window. */
-export async function pruneInstances(q: Queryable, before: Date): Promise<void> {
-  await q.query(
-    `DELETE FROM instances WHERE status <> 'connected' AND last_heartbeat_at < $1
-       AND coalesce(term_at, disconnected_at, last_heartbeat_at) < $1`,
-    [before],
+/**
+ * Deletes up to `limit` ended instances older than the retention window; returns how many it deleted
+ * (fewer than `limit`: none are left). Small batches, so the heartbeats queued behind each one wait
+ * for milliseconds, not for the whole backlog (PGlite runs one statement at a time).
+ */
+export async function pruneInstances(q: Queryable, before: Date, limit: number): Promise<number> {
+  const rows = await q.query(
+    `DELETE FROM instances WHERE id IN (
+       SELECT id FROM instances WHERE status <> 'connected' AND last_heartbeat_at < $1
+         AND coalesce(term_at, disconnected_at, last_heartbeat_at) < $1
+       LIMIT $2)
+     RETURNING 1 AS deleted`,
+    [before, limit],
   );
+  return rows.length;
 }

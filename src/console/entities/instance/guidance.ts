@@ -1,5 +1,5 @@
 import {
-  causeText,
+  causeLabel,
   defaultRunnerNamespace,
   groupSlug,
   type Instance,
@@ -9,7 +9,7 @@ import {
   type TerminationCause,
   type Update,
 } from '../../../contract';
-import { causeLabel, describeExit } from './model';
+import { causeTextFor, describeExit } from './model';
 
 // Pure functions deriving the troubleshooting guidance of PRODUCT.md §4 from a group, one of its
 // instances and its updates, with the group's real names in every command (quoted by the contract's
@@ -39,7 +39,7 @@ export type GuideContext = {
 const text = (t: string): GuideBlock => ({ kind: 'text', text: t });
 const command = (label: string, c: string): GuideBlock => ({ kind: 'command', label, command: c });
 
-/** Host and port a runner must reach: outbound HTTPS 443 unless the URL names another port. */
+/** Host, port and scheme a runner must reach, as the URL says: https on 443 and http on 80 unless it names a port. */
 export function serverEndpoint(serverUrl: string): { host: string; port: number; protocol: string } {
   try {
     const url = new URL(serverUrl);
@@ -50,11 +50,10 @@ export function serverEndpoint(serverUrl: string): { host: string; port: number;
   }
 }
 
-/** "Outbound HTTPS 443 to <url> must be allowed", naming the URL's own port when it is not 443. */
+/** "Outbound HTTPS 443 to <url> must be allowed", with the URL's own scheme and port ("Outbound HTTP 8080 to …"). */
 export function firewallRule(serverUrl: string): string {
   const { port, protocol } = serverEndpoint(serverUrl);
-  const own = port === 443 && protocol === 'HTTPS' ? '' : ` (this URL uses ${protocol} on port ${port}: allow that port)`;
-  return `Outbound HTTPS 443 to ${serverUrl} must be allowed${own}`;
+  return `Outbound ${protocol} ${port} to ${serverUrl} must be allowed`;
 }
 
 /** What each error kind a runner reports means and what to do about it. */
@@ -107,16 +106,13 @@ export function logCommands(group: RunnerGroup, instance: Instance, namespace = 
         command('Container logs', 'sudo docker logs <container>'),
       ];
     case 'process':
-      // Started by hand (`npm run runner`); the same runner in a container reads its logs as Docker and Helm installs do.
+      // Started by hand (`npm run runner`): its output is wherever that was started; no container, no pod.
       return [
-        text(`Read the output of the runner process on ${instance.hostname} (the terminal or service that started \`npm run runner\`).`),
-        text('Running it in a container instead? With Docker, read the container\'s logs:'),
-        command('Container logs', `docker logs ${shellQuote(instance.name)}`),
-        text(`With Kubernetes (Helm), in namespace ${namespace}:`),
-        command('Deployment logs', `kubectl logs deployment/${slug}-runner -n ${namespace}`),
-        text('With several replicas or an autoscaler, list the pods and read each one\'s logs:'),
-        command('Pods of the group', `kubectl get pods -l app=${slug}-runner -n ${namespace}`),
-        command('A pod\'s logs', `kubectl logs <pod> -n ${namespace}`),
+        text(
+          `Read the output of the runner process on ${instance.hostname}: the terminal that started \`npm run runner\`, or the log of the service that runs it (for a systemd unit: journalctl -u <unit>).`,
+        ),
+        text('See whether it still runs:'),
+        command('Runner processes', 'pgrep -af src/runner/cli.ts'),
       ];
   }
 }
@@ -190,8 +186,9 @@ export function disconnectedGuide(group: RunnerGroup, instance: Instance, ctx: G
   return {
     id: 'disconnected',
     heading: 'Runner disconnected',
-    // PRODUCT.md §2: no termination record reads "Lost"; it may still come back, so say that too.
-    summary: `${causeText.lost}. ${instance.name} missed its heartbeats to ${host} and may still come back (it turns green with its next heartbeat).`,
+    // No end recorded yet: it may still come back; the control plane records it as lost only later
+    // (PADDOCK_LOST_AFTER_SECONDS), so it is not called Lost here.
+    summary: `No exit recorded yet: ${instance.name} missed its heartbeats to ${host} and may still come back (it turns green with its next heartbeat). If it stays away, it is recorded as Lost (after an hour by default).`,
     blocks,
   };
 }
@@ -209,7 +206,10 @@ export function failedUpdateFor(instance: Instance, updates: Update[]): Update |
   return null;
 }
 
-/** "Runner upgrade failure": Docker has no operator (search the logs); Kubernetes' operator rolls back after 5 minutes. */
+/**
+ * "Runner upgrade failure": Docker has no operator (search the logs); Kubernetes' operator rolls back
+ * after 5 minutes; a runner process replaces itself (search its output).
+ */
 export function upgradeFailureGuide(group: RunnerGroup, instance: Instance, updates: Update[], ctx: GuideContext): Guide | null {
   const update = failedUpdateFor(instance, updates);
   if (!update) return null;
@@ -230,31 +230,27 @@ export function upgradeFailureGuide(group: RunnerGroup, instance: Instance, upda
   ];
   if (instance.platform === 'kubernetes') {
     blocks.push(...kubernetesSteps(''));
+  } else if (instance.platform === 'process') {
+    // A runner started by hand replaces itself with a new process on the target version: no container, no operator.
+    blocks.push(
+      text("The runner process starts its replacement itself: the same program again, on the target version. In the runner's output, look for:"),
+      { kind: 'logline', text: `Update ${update.id}: ${instance.version} -> ${update.targetVersion}` },
+      { kind: 'logline', text: `Update ${update.id} failed: …; staying on ${instance.version}` },
+      text(
+        `The line after "failed:" says why: the replacement did not start, exited before it registered, or did not register in time. Then read the replacement's own output (it reports version ${update.targetVersion}).`,
+      ),
+    );
   } else {
     const logs = instance.platform === 'ec2' ? 'sudo docker logs <container>' : `docker logs ${shellQuote(instance.name)}`;
     blocks.push(
-      text(
-        instance.platform === 'process'
-          ? "The runner process starts its replacement itself. In the runner's output, look for:"
-          : "Docker does not use an operator: the runner starts its replacement container itself. In the runner's logs, look for:",
-      ),
+      text("Docker does not use an operator: the runner starts its replacement container itself. In the runner's logs, look for:"),
       { kind: 'logline', text: `Creating new container with name: ${replacement} and configuration from container with id: …` },
       { kind: 'logline', text: `Found existing container with name: ${replacement} already running with id: …` },
+      command('Search the logs', `${logs} 2>&1 | grep -E 'Creating new container|Found existing container'`),
+      text('Then inspect that container and its logs:'),
+      command('Replacement state', `docker inspect ${replacement} --format '{{.State.Status}} exit={{.State.ExitCode}}'`),
+      command('Replacement logs', `docker logs ${replacement}`),
     );
-    if (instance.platform !== 'process') {
-      blocks.push(
-        command('Search the logs', `${logs} 2>&1 | grep -E 'Creating new container|Found existing container'`),
-        text('Then inspect that container and its logs:'),
-        command('Replacement state', `docker inspect ${replacement} --format '{{.State.Status}} exit={{.State.ExitCode}}'`),
-        command('Replacement logs', `docker logs ${replacement}`),
-      );
-    } else {
-      blocks.push(
-        text(`Then read the output of the replacement, which reports version ${update.targetVersion}.`),
-        // Started by hand; the same runner under Helm is updated by the operator instead.
-        ...kubernetesSteps('Installed with Helm instead? '),
-      );
-    }
   }
   blocks.push(text('Once the cause is fixed, trigger Update again from the console (the group\'s menu → Update).'));
   return {
@@ -274,37 +270,66 @@ export function nextStep(cause: TerminationCause, group: RunnerGroup, instance: 
   const namespace = ctx.namespace ?? defaultRunnerNamespace;
   switch (cause) {
     case 'completed':
+      // The runner's own word for an admin's Stop (PRODUCT.md §3 round 2): goodbye, exit 0, no restart.
+      if (instance.termination?.reason === 'Stopped') {
+        return [text('Stopped from the console: the runner said goodbye and exited 0. It does not come back by itself; start it again to bring it back.')];
+      }
       return [text('Nothing to fix: the runner finished and said so. Any "lost communication" the group showed was the completion handshake.')];
     case 'oom_killed':
-      return instance.platform === 'kubernetes'
-        ? [
-            text('Raise the memory limit: limit_memory for the plugin containers, extra_limit_memory for the runner\'s own containers.'),
-            command('Raise limit_memory', `helm upgrade ${slug} ${ctx.helmChart ?? '<chart>'} -n ${namespace} --reuse-values --set config.container.limit_memory="2Gi"`),
-          ]
+      if (instance.platform === 'kubernetes') {
+        return [
+          text('Raise the memory limit: limit_memory for the plugin containers, extra_limit_memory for the runner\'s own containers.'),
+          command('Raise limit_memory', `helm upgrade ${slug} ${ctx.helmChart ?? '<chart>'} -n ${namespace} --reuse-values --set config.container.limit_memory="2Gi"`),
+        ];
+      }
+      return instance.platform === 'process'
+        ? [text(`Raise the memory limit of the service that runs the runner (or give ${instance.hostname} more RAM), then start the runner again.`)]
         : [text(`Give the container more memory (or the host ${instance.hostname} more RAM), then start the runner again.`)];
     case 'killed':
       return [
-        text(`The host cgroup was fine: look inside ${instance.hostname} for the kernel's out-of-memory killer or whoever sent SIGKILL.`),
+        text(
+          instance.platform === 'process'
+            ? `Look on ${instance.hostname} for the kernel's out-of-memory killer or whoever sent SIGKILL to the runner process:`
+            : `The host cgroup was fine: look inside ${instance.hostname} for the kernel's out-of-memory killer or whoever sent SIGKILL.`,
+        ),
         command('Kernel log', "dmesg -T | grep -i -E 'killed process|out of memory'"),
       ];
     case 'sigterm':
-      return instance.platform === 'kubernetes'
-        ? [
-            text('Expected when a pod is deleted, a node drains or the Deployment scales down. See what happened to it:'),
-            command('Recent events', `kubectl get events -n ${namespace} --field-selector involvedObject.name=${instance.name}`),
-          ]
-        : [text('Expected when the runner was stopped (docker stop, a reboot, a service restart). Start it again if it should still run.')];
+      if (instance.platform === 'kubernetes') {
+        return [
+          text('Expected when a pod is deleted, a node drains or the Deployment scales down. See what happened to it:'),
+          command('Recent events', `kubectl get events -n ${namespace} --field-selector involvedObject.name=${instance.name}`),
+        ];
+      }
+      return [
+        text(
+          instance.platform === 'process'
+            ? 'Expected when the runner process was stopped (Ctrl-C, kill, a service stop or a reboot). Start it again if it should still run.'
+            : 'Expected when the runner was stopped (docker stop, a reboot, a service restart). Start it again if it should still run.',
+        ),
+      ];
     case 'crash':
     {
       const exit = instance.termination?.exitCode;
       const logs = logCommands(group, instance, namespace).filter((b) => b.kind === 'command');
-      return [text(`Collect the runner's logs${exit == null ? '' : ` (it exited with code ${exit})`} and report the crash:`), ...logs];
+      const what = instance.platform === 'process' ? "the runner process's output" : "the runner's logs";
+      return [text(`Collect ${what}${exit == null ? '' : ` (it exited with code ${exit})`} and report the crash:`), ...logs];
     }
     case 'replaced':
       return [text('Nothing to fix: an update replaced this runner with one on the new version.')];
     case 'lost':
+      if (instance.platform === 'process') {
+        return [
+          text(`Check whether ${instance.hostname} is up, the runner process still runs there, and the network path to the control plane is open:`),
+          command('Runner processes', 'pgrep -af src/runner/cli.ts'),
+        ];
+      }
       return [
-        text('Check whether the host or node is still there and the network path to the control plane is open:'),
+        text(
+          instance.platform === 'kubernetes'
+            ? 'Check whether the node is still there and the network path to the control plane is open:'
+            : 'Check whether the host is still there, its runner container runs, and the network path to the control plane is open:',
+        ),
         command(
           instance.platform === 'kubernetes' ? 'Nodes' : 'Containers',
           instance.platform === 'kubernetes' ? 'kubectl get nodes' : `docker ps -a --filter label=paddock.runner-group=${slug}`,
@@ -361,7 +386,8 @@ export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: Gui
   // or its restarted container read the engine's events of the run that died.
   const facts = t ? `${describeExit(t)}${observerNote[t.observedBy ?? ''] ?? ''}` : 'no exit recorded';
   // Most cause texts already start with their name ("SIGTERM: …", "Lost: …"): say it once.
-  const summary = causeText[cause].startsWith(causeLabel[cause]) ? causeText[cause] : `${causeLabel[cause]}: ${causeText[cause]}`;
+  const meaning = causeTextFor(cause, instance.platform);
+  const summary = meaning.startsWith(causeLabel[cause]) ? meaning : `${causeLabel[cause]}: ${meaning}`;
   return {
     id: 'how-it-ended',
     heading: 'How it ended',

@@ -1,5 +1,5 @@
-import type { Instance, InstanceStatus, Termination, TerminationCause } from '../../../contract/schemas';
-import { causeText } from '../../../contract/termination';
+import type { Instance, InstanceStatus, Platform, Termination, TerminationCause } from '../../../contract/schemas';
+import { causeLabel, causeText } from '../../../contract/termination';
 
 // Pure read-models of runner instances: their status in words, how they ended, what happened to them.
 // Every feature that shows an instance reads them here; so does the troubleshooting text (guidance.ts).
@@ -25,7 +25,7 @@ export interface TimelineEntry {
 }
 
 /** POSIX signal numbers a runner reports, by name. */
-const signalNames: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
+export const signalNames: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
 
 /** The exit record in words: "exit code 137, reason OOMKilled", "signal 15 (SIGTERM)", "no exit recorded". */
 export function describeExit(t: Termination): string {
@@ -36,19 +36,37 @@ export function describeExit(t: Termination): string {
   return parts.length > 0 ? parts.join(', ') : 'no exit recorded';
 }
 
-/** Short names of the causes, for counts ("3 OOM-killed"). */
-export const causeLabel: Record<TerminationCause, string> = {
-  completed: 'Clean exit',
-  oom_killed: 'OOM-killed',
-  killed: 'Killed (SIGKILL)',
-  sigterm: 'SIGTERM',
-  crash: 'Crashed',
-  replaced: 'Replaced by update',
-  lost: 'Lost',
-  evicted: 'Evicted',
-  deadline_exceeded: 'Deadline exceeded',
-  preempted: 'Preempted',
-};
+/**
+ * The one-line meaning of a cause in the words of the instance's platform: a runner started by hand
+ * (`process`) has no container, pod or cgroup of its own; a Docker container has no pod or node.
+ */
+export function causeTextFor(cause: TerminationCause, platform: Platform): string {
+  if (platform === 'process') {
+    switch (cause) {
+      case 'oom_killed':
+        return "OOMKilled: the kernel's out-of-memory killer ended the runner process (its memory limit, or the host's memory, ran out)";
+      case 'killed':
+        return 'Killed: the runner process was ended with SIGKILL (kill -9, or the kernel reclaiming memory) and could not say goodbye';
+      case 'sigterm':
+        return 'SIGTERM: the runner process was asked to stop (Ctrl-C, kill, a service stop or a reboot)';
+      case 'lost':
+        return 'Lost: no exit was recorded, so the host went down hard, the process vanished without a word, or the network dropped';
+      default:
+        return causeText[cause];
+    }
+  }
+  if (platform === 'docker' || platform === 'ec2') {
+    switch (cause) {
+      case 'sigterm':
+        return 'SIGTERM: the container was stopped (docker stop, a restart of the Docker engine or a reboot), or the runner was stopped';
+      case 'lost':
+        return 'Lost: no exit was recorded, so the host was killed hard or the network dropped';
+      default:
+        return causeText[cause];
+    }
+  }
+  return causeText[cause];
+}
 
 /** Causes that call for attention (shown in the danger tone). */
 export const troubleCauses: ReadonlySet<TerminationCause> = new Set([
@@ -96,10 +114,39 @@ export function instanceTimeline(instance: Instance): TimelineEntry[] {
     entries.push({
       at: instance.termination.at,
       title: 'Ended',
-      detail: `${describeExit(instance.termination)}. ${causeText[instance.termination.cause]}`,
+      detail: `${describeExit(instance.termination)}. ${causeTextFor(instance.termination.cause, instance.platform)}`,
     });
   } else if (markedAt) {
     entries.push({ at: markedAt, title: 'Marked disconnected', detail: 'It missed its heartbeats; it may still come back.' });
   }
   return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+/**
+ * The How it ended column: the cause's short name with the exit code or signal ("OOMKilled · exit 137",
+ * "SIGTERM · signal 15", "Lost"); "Stop requested" while a stopped runner has not yet left; null for
+ * one that has not ended.
+ */
+export function howItEnded(instance: Pick<Instance, 'termination' | 'status' | 'stopRequestedAt'>): string | null {
+  const t = instance.termination;
+  if (!t) return instance.stopRequestedAt && instance.status === 'connected' ? 'Stop requested' : null;
+  const how = t.exitCode !== null ? `exit ${t.exitCode}` : t.signal !== null ? `signal ${t.signal}` : null;
+  return how ? `${causeLabel[t.cause]} · ${how}` : causeLabel[t.cause];
+}
+
+/** Whether an update replaced it (hidden from the Instances list unless asked for). */
+export function isReplaced(instance: Pick<Instance, 'termination'>): boolean {
+  return instance.termination?.cause === 'replaced';
+}
+
+/** Why Stop is not offered for this instance, or null when it is (PRODUCT.md §3 round 2: connected ones only). */
+export function stopBlockedReason(instance: Pick<Instance, 'status' | 'stopRequestedAt'>): string | null {
+  if (instance.status !== 'connected') return `Only a connected runner can be stopped; this one is ${instance.status}.`;
+  if (instance.stopRequestedAt) return 'A stop was already requested: it stops with its next heartbeat.';
+  return null;
+}
+
+/** Why Forget is not offered for this instance, or null when it is (ended or disconnected ones only). */
+export function forgetBlockedReason(instance: Pick<Instance, 'status'>): string | null {
+  return instance.status === 'connected' ? 'A connected runner cannot be forgotten: stop it first, or wait until it is disconnected.' : null;
 }

@@ -23,7 +23,8 @@ function seedAudit(count: number) {
         action: i % 4 === 0 ? 'group.renamed' : 'update.requested',
         groupId: g.id,
         groupName: g.name,
-        detail: { n: i },
+        // Each entry's sentence is its own: a rename from, or an update to, a numbered name or version.
+        detail: i % 4 === 0 ? { from: `old-${i}`, to: g.name } : { targetVersion: `1.${i}.0` },
       }),
     );
   }
@@ -59,11 +60,9 @@ describe('Activity page', () => {
     await screen.findByRole('heading', { name: 'Activity', level: 1 });
     await waitFor(() => expect(rows()).toHaveLength(50));
     expect(within(rows()[0]!).getAllByRole('cell').map((c) => c.textContent)).toEqual([
-      expect.any(String),
+      expect.stringMatching(/UTC[+-]\d\d:\d\d$/),
       'dana',
-      'Renamed the group',
-      'Alpha',
-      'n: 0',
+      'dana renamed old-0 to Alpha',
     ]);
     await user.click(screen.getByRole('button', { name: 'Load more' }));
     await waitFor(() => expect(rows()).toHaveLength(70));
@@ -113,7 +112,10 @@ describe('Activity page', () => {
     expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual(['All groups', 'Alpha', 'Beta', 'Old fleet (deleted)']);
     await user.selectOptions(select, 'Old fleet (deleted)');
     await waitFor(() => expect(rows()).toHaveLength(2));
-    expect(rows().map((r) => within(r).getAllByRole('cell')[2]?.textContent)).toEqual(['Deleted the group', 'Created the group']);
+    expect(rows().map((r) => within(r).getAllByRole('cell')[2]?.textContent)).toEqual([
+      'admin deleted the runner group Old fleet',
+      'admin created the runner group Old fleet',
+    ]);
     await user.selectOptions(select, 'Alpha');
     await waitFor(() => expect(rows()).toHaveLength(3));
     expect(rows().every((r) => r.textContent?.includes(a.name))).toBe(true);
@@ -127,7 +129,7 @@ describe('Activity page', () => {
     audit('group.renamed', a, { from: 'Alpha', to: 'Alpha 2' });
     FakeEventSource.last!.emit('audit', { kind: 'audit', op: 'upsert', groupId: a.id, entityId: 'e1' });
     await waitFor(() => expect(rows()).toHaveLength(4));
-    expect(within(rows()[0]!).getAllByRole('cell')[4]?.textContent).toBe('from: Alpha · to: Alpha 2');
+    expect(within(rows()[0]!).getAllByRole('cell')[2]?.textContent).toBe('admin renamed Alpha to Alpha');
   });
 
   it('keeps Load more paging right when entries arrive live', async () => {
@@ -136,19 +138,19 @@ describe('Activity page', () => {
     await waitFor(() => expect(rows()).toHaveLength(50));
     await user.click(screen.getByRole('button', { name: 'Load more' }));
     await waitFor(() => expect(rows()).toHaveLength(100));
-    const oldest = within(rows()[99]!).getAllByRole('cell')[4]?.textContent;
+    const oldest = within(rows()[99]!).getAllByRole('cell')[2]?.textContent;
     const g = seedGroup({ name: 'Gamma' });
     audit('group.created', g);
     FakeEventSource.last!.emit('audit', { kind: 'audit', op: 'upsert', groupId: g.id, entityId: 'e2' });
-    await waitFor(() => expect(within(rows()[0]!).getAllByRole('cell')[3]?.textContent).toBe('Gamma'));
+    await waitFor(() => expect(within(rows()[0]!).getAllByRole('cell')[2]?.textContent).toBe('admin created the runner group Gamma'));
     // The loaded pages are walked again from the newest, each page as long as before: the new row
     // on top, and the oldest loaded one moves to the next page, which Load more brings.
     expect(rows()).toHaveLength(100);
     await user.click(screen.getByRole('button', { name: 'Load more' }));
     await waitFor(() => expect(screen.getByText('That is everything.')).toBeInTheDocument());
     expect(rows()).toHaveLength(121);
-    expect(within(rows()[100]!).getAllByRole('cell')[4]?.textContent).toBe(oldest);
-    const details = rows().map((r) => within(r).getAllByRole('cell')[4]?.textContent);
+    expect(within(rows()[100]!).getAllByRole('cell')[2]?.textContent).toBe(oldest);
+    const details = rows().map((r) => within(r).getAllByRole('cell')[2]?.textContent);
     expect(new Set(details).size).toBe(121);
   });
 
@@ -182,7 +184,42 @@ describe('Activity page', () => {
     const g = seedGroup({ name: '<img src=x onerror=alert(1)>' });
     db.audit.push(buildAuditEvent({ groupId: g.id, groupName: g.name }));
     renderApp('/activity');
-    expect(await screen.findByRole('cell', { name: '<img src=x onerror=alert(1)>' })).toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: '<img src=x onerror=alert(1)>' })).toBeInTheDocument();
     expect(document.querySelector('img')).toBeNull();
+  });
+
+  it('tells runner lifecycle events as sentences linking to the group and the instance, with zoned times', async () => {
+    const g = seedGroup({ name: 'Build farm' });
+    const entry = (action: string, detail: Record<string, unknown>, secondsAgo: number) =>
+      db.audit.push(buildAuditEvent({ at: ago(secondsAgo), actor: 'system', action, groupId: g.id, groupName: g.name, detail }));
+    entry('instance.registered', { instanceId: 'ins_1', instanceName: 'farm-1', version: '1.4.0', platform: 'docker' }, 300);
+    entry('instance.ended', { instanceId: 'ins_1', instanceName: 'farm-1', cause: 'oom_killed', exitCode: 137, signal: null, reason: 'OOMKilled' }, 200);
+    entry('instance.ended', { instanceId: 'ins_2', instanceName: 'farm-2', cause: 'lost', exitCode: null, signal: null, reason: null }, 100);
+    entry('update.rolled_back', { updateId: 'u1', reason: 'Deadline passed' }, 50);
+    renderApp('/activity');
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    const what = rows().map((r) => within(r).getAllByRole('cell')[2]?.textContent);
+    expect(what).toEqual([
+      'The update of Build farm was rolled back: Deadline passed',
+      'Runner farm-2 of Build farm was lost: it stayed disconnected and no exit was recorded',
+      'Runner farm-1 of Build farm ended: OOMKilled (exit code 137)',
+      'Runner farm-1 registered in Build farm (docker, version 1.4.0)',
+    ]);
+    const ended = rows()[2]!;
+    expect(within(ended).getByRole('link', { name: 'farm-1' })).toHaveAttribute('href', `/runners/${g.id}/instances/ins_1`);
+    expect(within(ended).getByRole('link', { name: 'Build farm' })).toHaveAttribute('href', `/runners/${g.id}`);
+    expect(within(ended).getAllByRole('cell')[1]).toHaveTextContent('system');
+    const time = ended.querySelector('time')!;
+    expect(time).toHaveAttribute('title', ago(200));
+    expect(time.textContent).toMatch(/UTC[+-]\d\d:\d\d$/);
+  });
+
+  it('keeps its filters in the address: a pasted /activity?group=&user= opens filtered', async () => {
+    const { b } = seedAudit(20);
+    renderApp(`/activity?group=${b.id}&user=dana`);
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    expect(rows().every((r) => r.textContent?.includes('Beta') && r.textContent.includes('dana'))).toBe(true);
+    expect(screen.getByLabelText('Group')).toHaveValue(b.id);
+    expect(screen.getByLabelText('User')).toHaveValue('dana');
   });
 });

@@ -1,42 +1,71 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import type { AuditEvent } from '../../../../contract/schemas';
 import { type Column, DataList } from '../../../components/data-list';
 import { errorMessage } from '../../../lib/api-client';
 import { cn } from '../../../lib/cn';
-import { formatDateTime } from '../../../lib/format';
+import { formatZoned } from '../../../lib/format';
+import { paths, readActivityQuery } from '../../../lib/paths';
+import { narrowScreen, useMediaQuery } from '../../../lib/use-media-query';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { Button } from '../../../components/ui/button';
 import { Input, NativeSelect } from '../../../components/ui/input';
 import { Field } from '../../../components/ui/field';
 import { auditEventsQuery, auditGroupsQuery } from '../api/queries';
-import { describeAction, describeDetail, groupFilterOptions, newestFirst } from '../model';
+import { describeEvent, groupFilterOptions, newestFirst } from '../model';
 import styles from './activity-page.module.css';
 
-/** The audit log's columns; long names and details wrap rather than widen the table. */
+/** An entry's sentence, its group and instance as links to their views. */
+function Sentence({ event }: { event: AuditEvent }) {
+  return (
+    <span>
+      {describeEvent(event).map((p, i) =>
+        typeof p === 'string' ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one sentence never move
+          <span key={i}>{p}</span>
+        ) : (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one sentence never move
+          <Link key={i} to={p.to} className={styles.link}>
+            {p.text}
+          </Link>
+        ),
+      )}
+    </span>
+  );
+}
+
+/** When, in local time with its UTC offset; the ISO time on hover. */
+function When({ at }: { at: string }) {
+  return (
+    <time dateTime={at} title={at}>
+      {formatZoned(at)}
+    </time>
+  );
+}
+
+/** The audit log's columns; long names wrap rather than widen the table. */
 const auditColumns: Column<AuditEvent>[] = [
+  { id: 'when', header: 'When', width: '17rem', className: cn(styles.when, styles.nowrap), cell: (e) => <When at={e.at} /> },
+  { id: 'user', header: 'Who', width: 'minmax(6rem, 0.5fr)', className: styles.breakAnywhere, cell: (e) => e.actor },
+  { id: 'what', header: 'What happened', width: 'minmax(14rem, 3fr)', className: styles.breakAnywhere, cell: (e) => <Sentence event={e} /> },
+];
+
+/** Under 600 px (and at 200 % zoom): one column, the sentence over who and when. */
+const narrowAuditColumns: Column<AuditEvent>[] = [
   {
-    id: 'when',
-    header: 'When',
-    width: '14.5rem',
-    className: styles.nowrap,
-    cell: (e) => <time dateTime={e.at}>{formatDateTime(e.at)}</time>,
-  },
-  { id: 'user', header: 'User', width: 'minmax(7rem, 0.7fr)', className: styles.breakAnywhere, cell: (e) => e.actor },
-  { id: 'action', header: 'Action', width: 'minmax(8rem, 1fr)', cell: (e) => describeAction(e.action) },
-  {
-    id: 'group',
-    header: 'Group',
-    width: 'minmax(8rem, 1fr)',
+    id: 'event',
+    header: 'Event',
+    width: 'minmax(0, 1fr)',
     className: styles.breakAnywhere,
-    cell: (e) => e.groupName ?? <span className={styles.muted}>—</span>,
-  },
-  {
-    id: 'details',
-    header: 'Details',
-    width: 'minmax(10rem, 2fr)',
-    className: cn(styles.muted, styles.breakAnywhere),
-    cell: (e) => describeDetail(e) || '—',
+    cell: (e) => (
+      <span className={styles.stacked}>
+        <Sentence event={e} />
+        <span className={styles.muted}>
+          {e.actor} · <When at={e.at} />
+        </span>
+      </span>
+    ),
   },
 ];
 
@@ -45,12 +74,23 @@ const auditColumns: Column<AuditEvent>[] = [
  * user, paged. `groups` are the groups that exist now; the log adds the deleted ones it names.
  */
 export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; name: string }> }) {
-  const [groupId, setGroupId] = useState('');
-  const [actorInput, setActorInput] = useState('');
-  const [actor, setActor] = useState('');
+  // The filters are the address's (`/activity?group=&user=`), so a filtered log can be linked.
+  const [params, setParams] = useSearchParams();
+  const { group: groupId = '', user: actor = '' } = readActivityQuery(params);
+  const setFilters = (next: { group?: string; user?: string }) =>
+    setParams(new URLSearchParams(paths.activity({ group: groupId, user: actor, ...next }).split('?')[1] ?? ''), { replace: true });
+  const setGroupId = (group: string) => setFilters({ group });
+  const setActor = (user: string) => {
+    if (user !== actor) setFilters({ user });
+  };
+  const [actorInput, setActorInput] = useState(actor);
+  const narrow = useMediaQuery(narrowScreen);
   // The user filter applies as you type (after a pause), or at once with Enter or Apply.
+  // Only typing starts the pause; the latest setter (it closes over the address) is read when it ends.
+  const applyActor = useRef(setActor);
+  applyActor.current = setActor;
   useEffect(() => {
-    const t = setTimeout(() => setActor(actorInput.trim()), 300);
+    const t = setTimeout(() => applyActor.current(actorInput.trim()), 300);
     return () => clearTimeout(t);
   }, [actorInput]);
   const query = useInfiniteQuery(auditEventsQuery({ groupId: groupId || undefined, actor: actor || undefined }));
@@ -106,7 +146,7 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
         <StateBox title={groupId || actor ? 'No activity matches' : 'No activity yet'}>
           {groupId || actor
             ? 'Nothing was recorded for this group or user. Clear the filters to see everything.'
-            : 'Creating, renaming, updating or deleting runner groups is recorded here.'}
+            : 'What people do to runner groups, and what happens to their runners (registered, ended, updated), is recorded here.'}
         </StateBox>
       ) : (
         <>
@@ -115,13 +155,13 @@ export function ActivityPage({ groups }: { groups: ReadonlyArray<{ id: string; n
             label="Audit log, newest first"
             region="Audit log"
             rows={events}
-            columns={auditColumns}
+            columns={narrow ? narrowAuditColumns : auditColumns}
             rowKey={(e) => e.id}
             virtualize={false}
             align="start"
             rowHeight={40}
             maxHeight="none"
-            minWidth="48rem"
+            minWidth={narrow ? '0' : '40rem'}
           />
           <div className={styles.more}>
             {query.hasNextPage ? (

@@ -131,13 +131,23 @@ describe('InstallView', () => {
     const { key, user } = setup();
     await user.click(await screen.findByRole('tab', { name: 'CloudFormation' }));
     const form = await screen.findByRole('form', { name: 'CloudFormation parameters' });
-    expect(within(form).getByLabelText('DiskSize (GiB)')).toHaveValue('40');
+    expect(within(form).getByLabelText('Disk size (GiB)')).toHaveValue('40');
+    // Plain-English labels with the template's parameter name as the hint; Region is a list.
+    expect(within(form).getByLabelText('Disk size (GiB)')).toHaveAccessibleDescription('Parameter DiskSize');
+    expect(within(form).getByLabelText('SSH key pair')).toHaveAccessibleDescription('Parameter InstanceEc2KeyPair');
+    expect(within(form).getByLabelText('AWS region').tagName).toBe('SELECT');
+    // The Vault root token, like the key, is never typed into Paddock.
+    expect(within(form).queryByLabelText('Vault root token')).toBeNull();
+    expect(form.querySelector('input[type="password"]')).toBeNull();
     // Fixed parameters, labelled in words with the template's parameter name.
     expect(within(form).getByLabelText('Server URL (ServerURL)')).toHaveAttribute('readonly');
     expect(within(form).getByLabelText('Runner version (RunnerVersion)')).toHaveAttribute('readonly');
     expect(within(form).getByLabelText('Latest AMI SSM path (LatestAmiId)')).toHaveAttribute('readonly');
     expect(screen.queryByRole('link', { name: 'Launch stack' })).not.toBeInTheDocument();
-    expect(screen.getByText(/To get the Launch stack link/)).toHaveTextContent('EC2 key pair');
+    // Launch stack is there from the start, disabled, with the reasons.
+    const launch = screen.getByRole('button', { name: 'Launch stack' });
+    expect(launch).toBeDisabled();
+    expect(launch).toHaveAccessibleDescription(/^Launch stack and the command need: SSH key pair: is required/);
     // Like every tab, it has the key with its warning and a copy button before the form is complete.
     const panel = screen.getByRole('tabpanel', { name: 'CloudFormation' });
     expect(within(panel).getByRole('note')).toHaveTextContent('will not be shown again');
@@ -146,19 +156,19 @@ describe('InstallView', () => {
     // PRODUCT.md §3: the key goes into the RunnerApiKey field, "shown beside it": one such text, as the key's label.
     expect(within(panel).getByText('RunnerApiKey')).toBeVisible();
 
-    await user.type(within(form).getByLabelText('EC2 key pair'), 'ops');
-    const cidr = within(form).getByLabelText('SSH CIDR block');
+    await user.type(within(form).getByLabelText('SSH key pair'), 'ops');
+    const cidr = within(form).getByLabelText('Who may connect over SSH (CIDR block)');
     await user.type(cidr, '10.0.0.1/24');
     await user.tab();
-    expect(screen.getByText('SSH CIDR block host bits must be zero (did you mean 10.0.0.0/24?)')).toBeVisible();
+    expect(screen.getByText('Who may connect over SSH (CIDR block) host bits must be zero (did you mean 10.0.0.0/24?)')).toBeVisible();
     await user.clear(cidr);
     await user.type(cidr, '10.0.0.0/24');
 
-    await user.type(within(form).getByLabelText('VpcId'), 'vpc-0abc1234');
+    await user.type(within(form).getByLabelText('VPC'), 'vpc-0abc1234');
     await user.tab();
-    expect(screen.getByText(/To get the Launch stack link/)).toHaveTextContent("SubnetId: is required when a VPC is given (give both or neither)");
+    expect(screen.getByText(/Launch stack and the command need/)).toHaveTextContent('Subnet: is required when a VPC is given (give both or neither)');
     expect(screen.queryByRole('link', { name: 'Launch stack' })).not.toBeInTheDocument();
-    await user.clear(within(form).getByLabelText('VpcId'));
+    await user.clear(within(form).getByLabelText('VPC'));
 
     const link = await screen.findByRole('link', { name: 'Launch stack' });
     const href = link.getAttribute('href')!;
@@ -173,6 +183,11 @@ describe('InstallView', () => {
     expect(await code('SSH command')).toBe("ssh -i ~/.ssh/ops.pem 'ec2-user@<Ec2InstancePublicDnsName>'");
     await user.type(screen.getByLabelText('Ec2InstancePublicDnsName (from the outputs, optional)'), 'ec2-1-2-3-4.compute-1.amazonaws.com');
     expect(await code('SSH command')).toBe('ssh -i ~/.ssh/ops.pem ec2-user@ec2-1-2-3-4.compute-1.amazonaws.com');
+
+    // A Vault address alone is enough: the token is a blank in the command and pasted in AWS.
+    await user.type(within(form).getByLabelText('Vault address'), 'https://vault.example.com:8200');
+    expect(await screen.findByRole('link', { name: 'Launch stack' })).not.toHaveAttribute('href', expect.stringContaining('vault-root-token'));
+    expect(await code('aws cloudformation create-stack command')).toContain('"ParameterKey":"OnPremVaultRootToken","ParameterValue":"<vault-root-token>"');
   });
 
   it('never puts the key in a query key, the query cache, a request URL or browser storage', async () => {
@@ -198,5 +213,24 @@ describe('InstallView', () => {
     server.resetHandlers();
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByRole('figure', { name: 'Helm command' })).toBeVisible();
+  });
+
+  it('warns, word for word, when the server URL is a loopback address other machines cannot reach', async () => {
+    server.use(
+      http.get(`${api.base}/install/:platform`, ({ params }) =>
+        HttpResponse.json({ ...buildInstallTemplate(params.platform as 'helm'), serverUrl: 'http://127.0.0.1:8080' }),
+      ),
+    );
+    setup();
+    const note = await screen.findByText(/Runners on other machines cannot reach/);
+    expect(note.closest('[role="note"]')).toHaveTextContent(
+      'Runners on other machines cannot reach http://127.0.0.1:8080. Set PADDOCK_PUBLIC_URL to an address they can reach.',
+    );
+  });
+
+  it('says nothing about the URL when it is https on another host', async () => {
+    setup();
+    await screen.findByRole('tab', { name: 'Helm' });
+    expect(screen.queryByText(/cannot reach|unencrypted/)).toBeNull();
   });
 });

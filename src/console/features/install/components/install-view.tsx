@@ -5,6 +5,7 @@ import { Button } from '../../../components/ui/button';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '../../../components/ui/tabs';
 import { errorMessage } from '../../../lib/api-client';
 import { installTemplateQuery } from '../../../entities/install-template/queries';
+import { serverUrlWarning } from '../model';
 import { CloudFormationTab } from './cloudformation-tab';
 import { DockerTab } from './docker-tab';
 import { HelmTab } from './helm-tab';
@@ -21,8 +22,15 @@ export function InstallView({ group, registrationKey, onCopied }: InstallViewPro
   const [helm, docker, cloudformation] = queries.map((q) => q.data);
   if (helm && docker && cloudformation) {
     const props = { group, registrationKey, onCopied };
+    const warning = serverUrlWarning(helm.serverUrl);
     return (
       <Tabs defaultValue="helm" className={styles.view}>
+        {warning ? (
+          <p className={styles.warning} role="note" data-warning={warning.kind}>
+            <strong>{warning.kind === 'loopback' ? 'Only this machine: ' : 'Unencrypted: '}</strong>
+            {warning.text}
+          </p>
+        ) : null}
         <TabsList aria-label="Install with">
           <TabsTrigger value="helm">Helm</TabsTrigger>
           <TabsTrigger value="docker">Docker</TabsTrigger>

@@ -6,9 +6,9 @@ import { createAnswersFieldError, healthyGroup, mutationsUnreachable } from '../
 import { dumpQueryClient, renderWithProviders } from '../../../testing/render';
 import { NewGroupDialog } from './new-group-dialog';
 
-function Harness() {
+function Harness({ firstGroup = false }: { firstGroup?: boolean }) {
   const [open, setOpen] = useState(true);
-  return open ? <NewGroupDialog onClose={() => setOpen(false)} /> : <p>dialog closed</p>;
+  return open ? <NewGroupDialog onClose={() => setOpen(false)} firstGroup={firstGroup} /> : <p>dialog closed</p>;
 }
 
 const issuedKey = () => db.issuedKeys.at(-1)!;
@@ -134,5 +134,26 @@ describe('New Runner Group dialog', () => {
     await user.click(screen.getByRole('button', { name: 'Create' }));
     expect(await screen.findByText('Cannot reach the control plane. Nothing was changed.')).toBeInTheDocument();
     expect(db.groups.size).toBe(0);
+  });
+
+  it('says beforehand that the first group is the default: the box is ticked and disabled, with the reason', async () => {
+    const { user } = renderWithProviders(<Harness firstGroup />);
+    const box = screen.getByRole('checkbox', { name: 'Default' });
+    expect(box).toBeChecked();
+    expect(box).toBeDisabled();
+    expect(box).toHaveAccessibleDescription('The first runner group is always the default: new work goes to it when no group is named.');
+    await user.type(screen.getByLabelText('Name'), 'First');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    await screen.findByRole('dialog', { name: 'New Runner Group: install runners for First' });
+    expect([...db.groups.values()].find((g) => g.name === 'First')?.isDefault).toBe(true);
+  });
+
+  it('clears "Name must not be empty." as soon as a name is typed', async () => {
+    const { user } = renderWithProviders(<Harness />);
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    expect(screen.getByText('Name must not be empty.')).toBeInTheDocument();
+    await user.type(screen.getByLabelText('Name'), 'B');
+    expect(screen.queryByText('Name must not be empty.')).toBeNull();
+    expect(screen.getByLabelText('Name')).not.toHaveAttribute('aria-invalid');
   });
 });

@@ -28,6 +28,8 @@ export function NewGroupDialog({
   const [nameError, setNameError] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [isDefault, setIsDefault] = useState(firstGroup);
+  // The server makes the first group the default whatever the box says: the dialog says so beforehand.
+  const willBeDefault = firstGroup || isDefault;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -40,7 +42,7 @@ export function NewGroupDialog({
     setNameError(null);
     setFormError(null);
     create.mutate(
-      { name, isDefault },
+      { name, isDefault: willBeDefault },
       {
         onSuccess: (result) => {
           setIssued(result);
@@ -75,10 +77,27 @@ export function NewGroupDialog({
         </DialogHeader>
         {formError ? <FormError>{formError}</FormError> : null}
         <Field label="Name" description='Up to 64 characters: letters A–Z, digits, spaces, ".", "_" or "-".' error={nameError}>
-          <Input name="name" autoComplete="off" required autoFocus />
+          <Input
+            name="name"
+            autoComplete="off"
+            required
+            autoFocus
+            // A field's error clears as soon as it no longer holds; the server's errors clear on the next edit.
+            onChange={() => {
+              if (nameError) setNameError(null);
+            }}
+          />
         </Field>
-        <Field label="Default" description="New work goes to the default group when no group is named." orientation="horizontal">
-          <Checkbox checked={isDefault} onCheckedChange={(v) => setIsDefault(v === true)} />
+        <Field
+          label="Default"
+          description={
+            firstGroup
+              ? 'The first runner group is always the default: new work goes to it when no group is named.'
+              : 'New work goes to the default group when no group is named.'
+          }
+          orientation="horizontal"
+        >
+          <Checkbox checked={willBeDefault} disabled={firstGroup} onCheckedChange={(v) => setIsDefault(v === true)} />
         </Field>
         <DialogFooter>
           <DialogClose asChild>

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../../contract/paths';
-import type { PatchGroupBody, RunnerGroup, Update, UpdateRequestBody } from '../../../../contract/schemas';
+import type { ForgetEndedResponse, Instance, PatchGroupBody, RunnerGroup, Update, UpdateRequestBody } from '../../../../contract/schemas';
 import { apiRequest } from '../../../lib/api-client';
 import { queryKeys } from '../../../lib/query-keys';
 
@@ -64,6 +64,46 @@ export function useRequestUpdate() {
     onSettled: (_d, _e, vars) => {
       void queryClient.invalidateQueries({ queryKey: list });
       void queryClient.invalidateQueries({ queryKey: queryKeys.runnerGroups.updates(vars.id) });
+    },
+  });
+}
+
+// ---- Instances: Stop, Forget, Forget all ended (PRODUCT.md §3 round 2) ----
+
+/** `POST …/instances/{instanceId}/stop`: its next heartbeat reply tells the runner to stop; 202 with the instance. */
+export function useStopInstance(groupId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (instanceId: string) => apiRequest<Instance>(api.instanceStop(groupId, instanceId), { method: 'POST', body: {} }),
+    meta: { invalidates: [queryKeys.runnerGroups.instances(groupId)] },
+    onSuccess: (instance) => {
+      queryClient.setQueryData<Instance[]>(queryKeys.runnerGroups.instances(groupId), (old) =>
+        old?.map((i) => (i.id === instance.id ? instance : i)),
+      );
+    },
+  });
+}
+
+/** `DELETE …/instances/{instanceId}`: the record of an ended or disconnected instance goes; 204. */
+export function useForgetInstance(groupId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (instanceId: string) => apiRequest(api.instance(groupId, instanceId), { method: 'DELETE' }),
+    meta: { invalidates: [list, queryKeys.runnerGroups.instances(groupId)] },
+    onSuccess: (_data, instanceId) => {
+      queryClient.setQueryData<Instance[]>(queryKeys.runnerGroups.instances(groupId), (old) => old?.filter((i) => i.id !== instanceId));
+    },
+  });
+}
+
+/** `DELETE …/instances?ended=true`: every ended instance's record goes; 200 with how many. */
+export function useForgetEndedInstances(groupId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => apiRequest<ForgetEndedResponse>(`${api.instances(groupId)}?ended=true`, { method: 'DELETE' }),
+    meta: { invalidates: [list, queryKeys.runnerGroups.instances(groupId)] },
+    onSuccess: () => {
+      queryClient.setQueryData<Instance[]>(queryKeys.runnerGroups.instances(groupId), (old) => old?.filter((i) => i.status !== 'terminated'));
     },
   });
 }

@@ -16,7 +16,8 @@ async function openEdit(name: string) {
   const r = await renderRunners();
   await r.user.click(await screen.findByRole('button', { name: `More actions for ${name}` }));
   await r.user.click(await screen.findByRole('menuitem', { name: 'Edit' }));
-  const dialog = await screen.findByRole('dialog', { name: `Edit ${name}` });
+  // The dialog's code loads on first use: the first test of the file waits for its transform too.
+  const dialog = await screen.findByRole('dialog', { name: `Edit ${name}` }, { timeout: 10_000 });
   return { ...r, dialog };
 }
 
@@ -29,7 +30,7 @@ describe('Edit dialog', () => {
     const headers = within(table)
       .getAllByRole('columnheader')
       .map((h) => h.textContent);
-    expect(headers).toEqual(['Status', 'Name', 'Version', 'Platform', 'Host', 'Address', 'Last heartbeat', 'Started']);
+    expect(headers).toEqual(['Status', 'Name', 'How it ended', 'Version', 'Platform', 'Host', 'Address', 'Last heartbeat', 'Started']);
     const row = within(table).getByRole('row', { name: /production-runner-7d9f-a/ });
     expect(row).toHaveTextContent('Connected');
     expect(row).toHaveTextContent('1.4.0');

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { kubectlScaleCommand } from '../../../../contract/install-commands';
-import type { RunnerGroup } from '../../../../contract/schemas';
+import type { Instance, RunnerGroup } from '../../../../contract/schemas';
 import { defaultRunnerNamespace } from '../../../../contract/slug';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '../../../components/ui/dialog';
@@ -9,28 +9,48 @@ import { Field } from '../../../components/ui/field';
 import { Input } from '../../../components/ui/input';
 import { toast } from '../../../components/ui/toast-store';
 import { instancesQuery } from '../../../entities/instance/queries';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
 import { groupUpdatesQuery } from '../../../entities/runner-group/queries';
 import { ApiError, errorMessage } from '../../../lib/api-client';
 import { plural } from '../../../lib/format';
+import type { InstanceFilters } from '../../../lib/paths';
 import { usePermissions } from '../../../lib/permissions';
-import { useRenameGroup } from '../api/mutations';
+import { useForgetEndedInstances, useRenameGroup } from '../api/mutations';
 import styles from './edit-group-dialog.module.css';
 import { FleetHealthStrip } from './fleet-health-strip';
 import type { GroupDialogProps } from './group-dialog-props';
 import { InstanceDetail } from './instance-detail';
-import { InstanceList } from './instance-list';
+import { InstanceList, MissingInstance } from './instance-list';
 import { UpdateProgress } from './update-progress';
 
+/** What the Edit dialog takes beyond the group: the selected instance and the instance filters, both from the address. */
+export interface EditGroupDialogProps extends GroupDialogProps {
+  selectedInstanceId: string | null;
+  onSelectInstance: (instanceId: string | null) => void;
+  filters: InstanceFilters;
+  onFiltersChange: (filters: InstanceFilters) => void;
+}
+
 /**
- * Edit: rename, the last update's progress, how the group's runners ended, the Instances list with the
- * detail (and troubleshooting guidance) of the selected one, and how to add instances.
+ * Edit: rename, the last update's progress, how the group's runners ended (filter buttons), the
+ * Instances list with the detail (and troubleshooting guidance) of the selected one, and how to add
+ * instances. The selection and the filters are the address's (`/runners/{id}/instances/{instanceId}?cause=`).
  */
-export function EditGroupDialog({ group, onClose, onCloseAutoFocus }: GroupDialogProps) {
+export function EditGroupDialog({
+  group,
+  onClose,
+  onCloseAutoFocus,
+  selectedInstanceId,
+  onSelectInstance,
+  filters,
+  onFiltersChange,
+}: EditGroupDialogProps) {
   const instances = useQuery({ ...instancesQuery(group.id), refetchInterval: 15_000 });
   // The guidance names a failed upgrade, so the selected instance's detail needs the group's updates.
   const updates = useQuery(groupUpdatesQuery(group.id));
-  const [selectedId, setSelectedId] = useState<string | null>(null);
-  const selected = instances.data?.find((i) => i.id === selectedId) ?? null;
+  const selected = instances.data?.find((i) => i.id === selectedInstanceId) ?? null;
+  // A pasted address of a forgotten (or expired) instance: say so rather than show nothing.
+  const missingInstance = selectedInstanceId !== null && instances.data !== undefined && selected === null;
 
   return (
     <Dialog open onOpenChange={(open) => (open ? undefined : onClose())}>
@@ -55,21 +75,92 @@ export function EditGroupDialog({ group, onClose, onCloseAutoFocus }: GroupDialo
         <div className={styles.sections}>
           <RenameForm group={group} />
           <UpdateProgress group={group} />
-          {instances.data ? <FleetHealthStrip instances={instances.data} /> : null}
-          <InstanceList query={instances} selectedId={selectedId} onSelect={setSelectedId} />
+          {instances.data ? (
+            <FleetHealthStrip
+              instances={instances.data}
+              cause={filters.cause ?? 'all'}
+              onCauseChange={(cause) => onFiltersChange({ ...filters, cause })}
+            />
+          ) : null}
+          <InstanceList
+            query={instances}
+            selectedId={selectedInstanceId}
+            onSelect={(id) => onSelectInstance(id === selectedInstanceId ? null : id)}
+            filters={filters}
+            onFiltersChange={onFiltersChange}
+            actions={<ForgetAllEnded group={group} instances={instances.data ?? []} />}
+          />
           {selected ? (
             <InstanceDetail
               key={selected.id}
               group={group}
               instance={selected}
               updates={updates.data}
-              onClose={() => setSelectedId(null)}
+              onClose={() => onSelectInstance(null)}
             />
           ) : null}
+          {missingInstance ? <MissingInstance onHide={() => onSelectInstance(null)} /> : null}
           <HowToAdd group={group} />
         </div>
       </DialogContent>
     </Dialog>
+  );
+}
+
+/** The dialog a pasted address of a deleted group opens: it says so, and closing it shows the list. */
+export function MissingGroupDialog({ onClose, onCloseAutoFocus }: { onClose: () => void; onCloseAutoFocus?: (event: Event) => void }) {
+  return (
+    <Dialog open onOpenChange={(open) => (open ? undefined : onClose())}>
+      <DialogContent closeLabel="Close" onCloseAutoFocus={onCloseAutoFocus}>
+        <DialogHeader>
+          <DialogTitle>This runner group no longer exists</DialogTitle>
+          <DialogDescription>
+            It was deleted, or the address is mistyped. The Activity page still tells who deleted it and when.
+          </DialogDescription>
+        </DialogHeader>
+        <div className={styles.missingActions}>
+          <Button variant="primary" onClick={onClose}>
+            Show all runner groups
+          </Button>
+        </div>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+/** Forget all ended: removes the record of every ended instance, after a confirmation that counts them. */
+function ForgetAllEnded({ group, instances }: { group: RunnerGroup; instances: readonly Instance[] }) {
+  const { canWrite, readOnlyReason } = usePermissions();
+  const forget = useForgetEndedInstances(group.id);
+  const [open, setOpen] = useState(false);
+  const ended = instances.filter((i) => i.status === 'terminated').length;
+  if (ended === 0) return null;
+  return (
+    <>
+      <Button size="sm" onClick={() => setOpen(true)} disabled={!canWrite} title={canWrite ? undefined : (readOnlyReason ?? undefined)}>
+        Forget all ended ({ended.toLocaleString()})
+      </Button>
+      {open ? (
+        <ConfirmDialog
+          title={`Forget ${plural(ended, 'ended instance')} of ${group.name}?`}
+          description="Their records (how each ended, its timeline) are removed from the list. The Activity page keeps that they ended. Running and disconnected runners are not touched."
+          confirmLabel="Forget all ended"
+          pendingLabel="Forgetting…"
+          variant="danger"
+          pending={forget.isPending}
+          error={forget.isError ? errorMessage(forget.error) : null}
+          onConfirm={() =>
+            forget.mutate(undefined, {
+              onSuccess: (r) => {
+                toast({ tone: 'success', title: `Forgot ${plural(r.forgotten, 'ended instance')}` });
+                setOpen(false);
+              },
+            })
+          }
+          onClose={() => setOpen(false)}
+        />
+      ) : null}
+    </>
   );
 }
 
@@ -108,7 +199,13 @@ function RenameForm({ group }: { group: RunnerGroup }) {
           </Button>
         }
       >
-        <Input value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" disabled={!canWrite} />
+        <Input
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            // A field's error clears as soon as it no longer holds (PRODUCT.md §3 round 2).
+            if (error && e.target.value.trim() !== '') setError(null);
+          }} autoComplete="off" disabled={!canWrite} />
       </Field>
     </form>
   );

@@ -1,8 +1,13 @@
-import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import type { Instance, RunnerGroup, Update } from '../../../../contract/schemas';
 import { StatusDot } from '../../../components/status-dot';
 import { Button } from '../../../components/ui/button';
-import { instanceStatusDot, instanceTimeline } from '../../../entities/instance/model';
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog';
+import { toast } from '../../../components/ui/toast-store';
+import { forgetBlockedReason, howItEnded, instanceStatusDot, instanceTimeline, stopBlockedReason } from '../../../entities/instance/model';
+import { errorMessage } from '../../../lib/api-client';
+import { usePermissions } from '../../../lib/permissions';
+import { useForgetInstance, useStopInstance } from '../api/mutations';
 import { formatDateTime } from '../../../lib/format';
 import styles from './instance-detail.module.css';
 import { TroubleshootingPanel } from './troubleshooting-panel';
@@ -35,13 +40,19 @@ export function InstanceDetail({
   return (
     <section ref={ref} tabIndex={-1} className={styles.detail} aria-labelledby={`${id}-title`}>
       <div className={styles.head}>
-        <h3 id={`${id}-title`} className={styles.title}>
-          Instance {instance.name}
-        </h3>
-        <StatusDot tone={s.tone} label={s.label} />
-        <Button size="sm" onClick={onClose}>
-          Hide details
-        </Button>
+        <span className={styles.titleGroup}>
+          <h3 id={`${id}-title`} className={styles.title}>
+            Instance {instance.name}
+          </h3>
+          <StatusDot tone={s.tone} label={s.label} />
+          {howItEnded(instance) ? <span className={styles.ended}>{howItEnded(instance)}</span> : null}
+        </span>
+        <span className={styles.actions}>
+          <InstanceActions group={group} instance={instance} />
+          <Button size="sm" onClick={onClose}>
+            Hide details
+          </Button>
+        </span>
       </div>
       <dl className={styles.facts}>
         <Fact label="Platform">{instance.platform}</Fact>
@@ -78,5 +89,90 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
       <dt>{label}</dt>
       <dd>{children}</dd>
     </div>
+  );
+}
+
+/**
+ * Stop (a connected runner: its next heartbeat reply says stop; it says goodbye and exits 0) and Forget
+ * (an ended or disconnected one: its record goes), each after a confirmation; disabled with the reason.
+ */
+function InstanceActions({ group, instance }: { group: RunnerGroup; instance: Instance }) {
+  const id = useId();
+  const { canWrite, readOnlyReason } = usePermissions();
+  const stop = useStopInstance(group.id);
+  const forget = useForgetInstance(group.id);
+  const [asking, setAsking] = useState<'stop' | 'forget' | null>(null);
+  const stopReason = canWrite ? stopBlockedReason(instance) : readOnlyReason;
+  const forgetReason = canWrite ? forgetBlockedReason(instance) : readOnlyReason;
+  // Only the reason of the action that fits the instance's state is worth a line.
+  const reason = instance.status === 'connected' ? stopReason : forgetReason;
+  const close = () => setAsking(null);
+  return (
+    <>
+      {instance.status === 'connected' ? (
+        <Button size="sm" disabled={stopReason !== null} aria-describedby={stopReason ? `${id}-why` : undefined} onClick={() => setAsking('stop')}>
+          Stop
+        </Button>
+      ) : (
+        <Button size="sm" disabled={forgetReason !== null} aria-describedby={forgetReason ? `${id}-why` : undefined} onClick={() => setAsking('forget')}>
+          Forget
+        </Button>
+      )}
+      {reason ? (
+        <span id={`${id}-why`} className={styles.why}>
+          {reason}
+        </span>
+      ) : null}
+      {asking === 'stop' ? (
+        <ConfirmDialog
+          title={`Stop ${instance.name}?`}
+          description={
+            instance.platform === 'kubernetes'
+              ? 'Kubernetes starts a new pod in place of a stopped one. To run fewer runners, scale the Deployment instead (see "Add more runners"). Stop anyway: the runner finishes at its next heartbeat, says goodbye and exits.'
+              : instance.platform === 'docker'
+                ? 'At its next heartbeat the runner says goodbye, clears its container\'s restart policy and exits 0; it does not come back by itself.'
+                : 'At its next heartbeat the runner says goodbye and exits 0; it does not come back by itself.'
+          }
+          confirmLabel="Stop runner"
+          pendingLabel="Stopping…"
+          variant="danger"
+          pending={stop.isPending}
+          error={stop.isError ? errorMessage(stop.error) : null}
+          onConfirm={() =>
+            stop.mutate(instance.id, {
+              onSuccess: () => {
+                toast({ tone: 'success', title: `Stop requested for ${instance.name}`, description: 'It stops at its next heartbeat.' });
+                close();
+              },
+            })
+          }
+          onClose={close}
+        />
+      ) : null}
+      {asking === 'forget' ? (
+        <ConfirmDialog
+          title={`Forget ${instance.name}?`}
+          description={
+            instance.status === 'disconnected'
+              ? 'Its record is removed. If the runner is still alive somewhere, it is refused at its next heartbeat and exits; the Activity page keeps that it was forgotten.'
+              : 'Its record (how it ended, its timeline) is removed; the Activity page keeps that it ended and that it was forgotten.'
+          }
+          confirmLabel="Forget"
+          pendingLabel="Forgetting…"
+          variant="danger"
+          pending={forget.isPending}
+          error={forget.isError ? errorMessage(forget.error) : null}
+          onConfirm={() =>
+            forget.mutate(instance.id, {
+              onSuccess: () => {
+                toast({ tone: 'success', title: `Forgot ${instance.name}` });
+                close();
+              },
+            })
+          }
+          onClose={close}
+        />
+      ) : null}
+    </>
   );
 }

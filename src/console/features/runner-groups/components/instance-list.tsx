@@ -1,18 +1,24 @@
 import type { UseQueryResult } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
-import type { Instance } from '../../../../contract/schemas';
-import { type ListColumn, ListView } from '../../../components/list-view';
+import { type ReactNode, useEffect, useId, useState } from 'react';
+import { causeLabel, type Instance, TerminationCause } from '../../../../contract';
+import { type ListColumn, type ListState, ListView } from '../../../components/list-view';
 import { LoadingState, StateBox } from '../../../components/page-state';
 import { StatusDot } from '../../../components/status-dot';
-import { countByStatus, instanceStatusDot } from '../../../entities/instance/model';
+import { Button } from '../../../components/ui/button';
+import { countByStatus, howItEnded, instanceStatusDot, isReplaced } from '../../../entities/instance/model';
 import { errorMessage } from '../../../lib/api-client';
 import { formatRelative } from '../../../lib/format';
+import type { InstanceFilters } from '../../../lib/paths';
 import styles from './instance-list.module.css';
 
+/** The cause filter's value of a row: its cause, or `none` while it has not ended. */
+const causeOf = (i: Instance) => i.termination?.cause ?? 'none';
+
 /**
- * The Instances list as configuration: status, name (the button that selects it), version, platform,
- * host, address, last heartbeat, started; filtered by status and by a text over name, host, address and
- * version. On a phone: the instance (name, status, "version · platform · host") and its last heartbeat.
+ * The Instances list as configuration: status, name (the button that selects it), how it ended,
+ * version, platform, host, address, last heartbeat, started; filtered by status, by cause (the "How
+ * runners ended" buttons) and by a text over name, host, address and version. On a phone: the
+ * instance (name, status, how it ended, "version · platform · host") and its last heartbeat.
  */
 export function instanceColumns({
   selectedId,
@@ -28,7 +34,7 @@ export function instanceColumns({
     {
       id: 'status',
       header: 'Status',
-      width: '9.5rem',
+      width: '8.5rem',
       cell: (i) => {
         const s = instanceStatusDot(i.status);
         return <StatusDot tone={s.tone} label={s.label} />;
@@ -47,7 +53,7 @@ export function instanceColumns({
     {
       id: 'name',
       header: 'Name',
-      width: 'minmax(9rem, 2fr)',
+      width: 'minmax(8rem, 2fr)',
       cell: (i) => (
         <button type="button" className={styles.nameButton} onClick={() => onSelect(i.id)} aria-pressed={selectedId === i.id} title={i.name}>
           {i.name}
@@ -56,37 +62,83 @@ export function instanceColumns({
       search: (i) => i.name,
       narrow: { stack: 0 },
     },
-    { id: 'version', header: 'Version', width: '5.5rem', cell: (i) => i.version, search: (i) => i.version, narrow: { meta: (i) => i.version } },
-    { id: 'platform', header: 'Platform', width: '6.5rem', cell: (i) => i.platform, narrow: { meta: (i) => i.platform } },
+    {
+      id: 'ended',
+      header: 'How it ended',
+      width: 'minmax(8.5rem, 1.2fr)',
+      cell: (i) => {
+        const how = howItEnded(i);
+        return how ? <span className={styles.ended}>{how}</span> : <span className={styles.muted}>—</span>;
+      },
+      // Picked with the "How runners ended" counts above the list, which are buttons.
+      filter: {
+        label: 'How it ended',
+        value: causeOf,
+        options: TerminationCause.options.map((c) => ({ value: c, label: causeLabel[c] })),
+        picker: false,
+      },
+      narrow: { stack: 2, cell: (i) => (howItEnded(i) ? <span className={styles.ended}>{howItEnded(i)}</span> : null) },
+    },
+    { id: 'version', header: 'Version', width: '5rem', cell: (i) => i.version, search: (i) => i.version, narrow: { meta: (i) => i.version } },
+    { id: 'platform', header: 'Platform', width: '6rem', cell: (i) => i.platform, narrow: { meta: (i) => i.platform } },
     {
       id: 'host',
       header: 'Host',
-      width: 'minmax(8rem, 1fr)',
+      width: 'minmax(7rem, 1fr)',
       cell: (i) => <span title={i.hostname}>{i.hostname}</span>,
       search: (i) => i.hostname,
       narrow: { meta: (i) => i.hostname },
     },
-    { id: 'address', header: 'Address', width: '8rem', cell: (i) => i.address || '—', search: (i) => i.address },
+    { id: 'address', header: 'Address', width: '7.5rem', cell: (i) => i.address || '—', search: (i) => i.address },
     {
       id: 'heartbeat',
       header: 'Last heartbeat',
-      width: '8rem',
+      width: '7.5rem',
       cell: (i) => formatRelative(i.lastHeartbeatAt, now),
       narrow: { keep: '6rem' },
     },
-    { id: 'started', header: 'Started', width: '7rem', cell: (i) => formatRelative(i.startedAt, now) },
+    {
+      id: 'started',
+      header: 'Started',
+      width: '7.5rem',
+      // An old start reads as a date: one line, the whole time on hover, so the row keeps its height.
+      cell: (i) => (
+        <time className={styles.oneLine} dateTime={i.startedAt} title={i.startedAt}>
+          {formatRelative(i.startedAt, now)}
+        </time>
+      ),
+    },
   ];
 }
 
-/** The Edit dialog's Instances section: its loading, error and empty states, then the list. */
+/** The list's state from the address's instance filters, and back. */
+export function listStateOf(f: InstanceFilters): ListState {
+  return { q: f.q ?? '', filters: { status: f.status ?? 'all', ended: f.cause ?? 'all' }, sort: null };
+}
+
+function filtersOf(s: ListState, replaced: boolean | undefined): InstanceFilters {
+  return { q: s.q, status: s.filters.status, cause: s.filters.ended, replaced };
+}
+
+/**
+ * The Edit dialog's Instances section: its loading, error and empty states, then the list. Replaced
+ * instances (an update's old ones) are hidden until asked for, or until their cause is picked.
+ */
 export function InstanceList({
   query,
   selectedId,
   onSelect,
+  filters,
+  onFiltersChange,
+  actions,
 }: {
   query: UseQueryResult<Instance[]>;
   selectedId: string | null;
   onSelect: (id: string) => void;
+  filters: InstanceFilters;
+  onFiltersChange: (filters: InstanceFilters) => void;
+  /** Beside the heading: what acts on the whole list (Forget all ended). */
+  actions?: ReactNode;
 }) {
   const id = useId();
   const all = query.data ?? [];
@@ -96,12 +148,18 @@ export function InstanceList({
     const t = setInterval(() => setNow(Date.now()), 5_000);
     return () => clearInterval(t);
   }, []);
+  const replacedCount = all.filter(isReplaced).length;
+  const showReplaced = filters.replaced === true || filters.cause === 'replaced';
+  const rows = showReplaced ? all : all.filter((i) => !isReplaced(i));
 
   return (
     <section className={styles.section} aria-labelledby={`${id}-title`}>
-      <h3 id={`${id}-title`} className={styles.sectionTitle}>
-        Instances
-      </h3>
+      <div className={styles.head}>
+        <h3 id={`${id}-title`} className={styles.sectionTitle}>
+          Instances
+        </h3>
+        {actions}
+      </div>
       {query.isPending ? (
         <LoadingState label="Loading instances…" />
       ) : query.isError && !query.data ? (
@@ -116,25 +174,47 @@ export function InstanceList({
         <div>
           <ListView
             label="Instances"
-            rows={all}
+            rows={rows}
             columns={instanceColumns({ selectedId, onSelect, now })}
             rowKey={(i) => i.id}
             noun="instance"
             search={{ label: 'Filter', placeholder: 'Name, host, address or version', position: 'last' }}
-            summary={(rows) => {
-              const c = countByStatus(rows);
+            state={listStateOf(filters)}
+            onStateChange={(s) => onFiltersChange(filtersOf(s, filters.replaced))}
+            summary={(shown) => {
+              const c = countByStatus(shown);
               return `${c.connected.toLocaleString()} connected, ${c.disconnected.toLocaleString()} disconnected, ${c.terminated.toLocaleString()} terminated`;
             }}
             noMatch={<p className={styles.hint}>No instance matches the filter.</p>}
             rowHeight={44}
             maxHeight="22rem"
-            minWidth="62rem"
-            narrow={{ stack: { id: 'instance', header: 'Instance', width: 'minmax(0, 1fr)' }, rowHeight: 96 }}
+            minWidth="64rem"
+            narrow={{ stack: { id: 'instance', header: 'Instance', width: 'minmax(0, 1fr)' }, rowHeight: 112 }}
             selectedKey={selectedId}
             onRowClick={(i) => onSelect(i.id)}
           />
+          {replacedCount > 0 && filters.cause !== 'replaced' ? (
+            <p className={styles.replaced}>
+              <Button size="sm" variant="ghost" aria-pressed={showReplaced} onClick={() => onFiltersChange({ ...filters, replaced: !showReplaced })}>
+                {showReplaced ? `Hide replaced (${replacedCount.toLocaleString()})` : `Show replaced (${replacedCount.toLocaleString()})`}
+              </Button>
+              <span className={styles.hint}>
+                {showReplaced ? 'Runners an update replaced are listed.' : 'Runners an update replaced with one on the new version are hidden.'}
+              </span>
+            </p>
+          ) : null}
         </div>
       )}
     </section>
+  );
+}
+
+/** Shown in place of an instance's detail when its address names one that is gone. */
+export function MissingInstance({ onHide }: { onHide: () => void }) {
+  return (
+    <StateBox title="This instance no longer exists" headingLevel={3} action={<Button onClick={onHide}>Show the group</Button>}>
+      It was forgotten, or its record was removed after the retention period (7 days by default). The Activity page still
+      tells how it ended.
+    </StateBox>
   );
 }

@@ -24,13 +24,13 @@ describe('on a phone', () => {
     window.matchMedia = original;
   });
 
-  it('the Runners list keeps status, group (with versions) and the menu in three columns', async () => {
+  it('the Runners list keeps health, group (with versions) and the menu in three columns', async () => {
     groupBehind('Staging');
     const { user } = await renderRunners();
     const table = await screen.findByRole('table', { name: 'Runner groups' });
-    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Status', 'Group', 'Actions']);
+    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Health', 'Group', 'Actions']);
     const row = within(table).getAllByRole('row')[1]!;
-    expect(row).toHaveTextContent('Connected · 2 of 2');
+    expect(row).toHaveTextContent('Healthy · 2 of 2');
     expect(row).toHaveTextContent('Staging');
     expect(row).toHaveTextContent('1.3.0behind');
     await user.click(within(row).getByRole('button', { name: 'More actions for Staging' }));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { db } from '../../../testing/db';
 import {
   controlPlaneUnreachable,
+  degradedGroup,
   disconnectedGroup,
   groupBehind,
   healthyGroup,
@@ -11,6 +12,7 @@ import {
   runnerGroupsNeverLoad,
   serverAnswers503ToRunnerGroups,
   updateRunning,
+  updatedYesterday,
   viewerSession,
   waitingGroup,
 } from '../../../testing/overrides';
@@ -45,28 +47,70 @@ describe('Runners page', () => {
     expect(screen.getByRole('button', { name: 'New Runner Group' })).toBeEnabled();
   });
 
-  it('lists each group with its dot label, Default badge, counts, versions and behind badge', async () => {
+  it('lists each group with its health label and reasons, Default badge, counts, versions and behind badge', async () => {
     healthyGroup('Production');
     groupBehind('Staging');
     disconnectedGroup('Edge');
     waitingGroup('Fresh');
     await renderRunners();
     await screen.findByText('Production');
-    expect(within(row('Production')).getByText('Connected · 3 of 3')).toBeInTheDocument();
+    expect(within(row('Production')).getByText('Healthy · 3 of 3')).toBeInTheDocument();
     expect(within(row('Production')).getByText('Default')).toBeInTheDocument();
-    expect(within(row('Staging')).getByText('Connected · 2 of 2')).toBeInTheDocument();
+    expect(within(row('Staging')).getByText('Healthy · 2 of 2')).toBeInTheDocument();
     expect(within(row('Staging')).getByText('1.3.0')).toBeInTheDocument();
     expect(within(row('Staging')).getByText('behind')).toBeInTheDocument();
     expect(within(row('Production')).queryByText('behind')).not.toBeInTheDocument();
-    expect(within(row('Edge')).getByText('Disconnected · 0 of 1')).toBeInTheDocument();
+    // Down after runners had registered, and why, in words; the reasons describe the label.
+    const down = within(row('Edge')).getByText('Down · 0 of 1');
+    expect(down.closest('[data-tone]')).toHaveAttribute('data-tone', 'red');
+    expect(down.closest('[data-tone]')).toHaveAccessibleDescription('1 disconnected');
     expect(within(row('Fresh')).getByText('Waiting for first runner')).toBeInTheDocument();
-    // Each status label is written once on the page (the Status filter's options do not repeat them).
+    // Each label is written once on the page (the Health filter's options do not repeat them).
     expect(screen.getAllByText('Waiting for first runner')).toHaveLength(1);
-    expect(screen.getAllByText('Disconnected · 0 of 1')).toHaveLength(1);
+    expect(screen.getAllByText('Down · 0 of 1')).toHaveLength(1);
     expect(screen.getByRole('button', { name: 'More actions for Edge' })).toBeInTheDocument();
   });
 
-  it('searches, filters by status and sorts', async () => {
+  it('reads a degraded group from the list alone: amber, "Degraded · 1 of 1", and why (issue 15)', async () => {
+    degradedGroup('Build farm');
+    await renderRunners();
+    const label = await screen.findByText('Degraded · 1 of 1');
+    const dot = label.closest('[data-tone]');
+    expect(dot).toHaveAttribute('data-tone', 'amber');
+    expect(dot).toHaveAccessibleDescription('1 Crash in the last hour; 1 Killed in the last hour');
+    expect(within(row('Build farm')).getByText('1 Crash in the last hour; 1 Killed in the last hour')).toBeVisible();
+  });
+
+  it('puts problems first: down, degraded, waiting, healthy', async () => {
+    healthyGroup('Aardvark');
+    waitingGroup('Bison');
+    degradedGroup('Cobra');
+    disconnectedGroup('Dingo');
+    await renderRunners();
+    await screen.findByText('Aardvark');
+    const names = screen
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => within(r).getAllByRole('cell')[1]?.textContent?.replace('Default', ''));
+    expect(names).toEqual(['Dingo', 'Cobra', 'Bison', 'Aardvark']);
+  });
+
+  it('shows the Last update: "Rolled back · 2 h ago" with its reason, "Updated to 1.4.0 · 1 d ago", else —', async () => {
+    rolledBack('Staging');
+    updatedYesterday('Production');
+    waitingGroup('Fresh');
+    await renderRunners();
+    await screen.findByText('Staging');
+    expect(within(row('Staging')).getByText('Rolled back · 2 h ago')).toHaveAttribute('title', expect.stringMatching(/^\d{4}-/));
+    expect(within(row('Staging')).getByText('Update to 1.4.0: Deadline passed: staging-1 did not report 1.4.0 within 300 s')).toBeVisible();
+    // The rollback also degrades the group for a day, and says so.
+    expect(within(row('Staging')).getByText('Degraded · 1 of 1')).toBeInTheDocument();
+    expect(within(row('Staging')).getByText('update to 1.4.0 rolled back 2 h ago')).toBeInTheDocument();
+    expect(within(row('Production')).getByText('Updated to 1.4.0 · 1 d ago')).toBeInTheDocument();
+    expect(within(row('Fresh')).getAllByRole('cell')[4]).toHaveTextContent(/^—$/);
+  });
+
+  it('searches, filters by health and sorts', async () => {
     healthyGroup('Production');
     groupBehind('Staging');
     disconnectedGroup('Edge');
@@ -84,7 +128,7 @@ describe('Runners page', () => {
     await user.type(screen.getByLabelText('Search'), 'stag');
     expect(names()).toEqual(['Staging']);
     await user.clear(screen.getByLabelText('Search'));
-    await user.selectOptions(screen.getByLabelText('Status'), 'disconnected');
+    await user.selectOptions(screen.getByLabelText('Health'), 'down');
     expect(names()).toEqual(['Edge']);
     await user.type(screen.getByLabelText('Search'), 'nothing like it');
     expect(screen.getByRole('heading', { name: 'No runner group matches' })).toBeInTheDocument();
@@ -134,7 +178,22 @@ describe('Runners page', () => {
     // The whole text of one element (the icon apart), and the page's live status says it.
     expect(screen.getByText((_, el) => el?.textContent === 'Reconnecting to the control plane…')).toBeInTheDocument();
     expect(screen.getAllByRole('status').some((s) => s.textContent?.includes('Reconnecting to the control plane…'))).toBe(true);
-    expect(screen.getByText('Connected · 3 of 3')).toBeInTheDocument();
+    // Stale: the dot is hollow and says "last known"; the list says as of when, and how long ago.
+    const label = screen.getByText('Healthy · 3 of 3');
+    expect(label.closest('[data-tone]')).toHaveAttribute('data-stale');
+    expect(label.closest('[data-tone]')).toHaveTextContent('Healthy · 3 of 3 (last known)');
+    expect(screen.getByText(/^Last known state, as of/)).toHaveTextContent(/as of \d\d:\d\d:\d\d \(\d+ s ago\)/);
+  });
+
+  it('still opens Edit from the cache while the control plane is away', async () => {
+    healthyGroup('Production');
+    const { user, queryClient } = await renderRunners();
+    await screen.findByText('Production');
+    controlPlaneUnreachable();
+    await queryClient.refetchQueries({ queryKey: ['runner-groups'] });
+    await screen.findByText('Reconnecting to the control plane…');
+    await user.click(screen.getByRole('link', { name: 'Production' }));
+    expect(await screen.findByRole('dialog', { name: 'Edit Production' })).toBeInTheDocument();
   });
 
   it('recovers by itself when the control plane answers again', async () => {

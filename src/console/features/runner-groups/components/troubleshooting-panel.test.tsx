@@ -3,7 +3,7 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { describe, expect, it } from 'vitest';
-import type { TerminationCause } from '../../../../contract';
+import { causeText, type TerminationCause } from '../../../../contract';
 import { ago, buildGroup, buildInstance, buildTermination, buildUpdate, factoryNow } from '../../../testing/factories';
 import { FleetHealthStrip } from './fleet-health-strip';
 import { TroubleshootingPanel } from './troubleshooting-panel';
@@ -33,7 +33,7 @@ describe('TroubleshootingPanel', () => {
     const { user } = renderWithQuery(<TroubleshootingPanel group={group} instance={instance} />);
     const section = screen.getByRole('region', { name: 'Runner disconnected' });
     expect(within(section).getByText('Last error (timeout): POST /api/v1/runner/heartbeat timed out after 10s')).toBeVisible();
-    expect(within(section).getByText(/^Lost: no exit was recorded.* quirky_turing missed its heartbeats/)).toBeVisible();
+    expect(within(section).getByText(/^No exit recorded yet: quirky_turing missed its heartbeats/)).toBeVisible();
     // The server URL comes from the install template once it has loaded.
     expect(
       await within(section).findByText(/Outbound HTTPS 443 to https:\/\/paddock\.example\.com must be allowed/),
@@ -86,7 +86,7 @@ describe('TroubleshootingPanel', () => {
   });
 
   it.each([
-    ['oom_killed', 137, null, 'OOMKilled', 'OOM-killed: Host out of memory: the container hit its memory limit (raise limit_memory).'],
+    ['oom_killed', 137, null, 'OOMKilled', 'OOMKilled: Host out of memory: the container hit its memory limit (raise limit_memory).'],
     ['sigterm', null, 15, null, 'SIGTERM: the pod was deleted or the node drained, or the runner was stopped.'],
     ['lost', null, null, null, 'Lost: no exit was recorded, so the host or node was killed hard or the network dropped.'],
   ] as const)('How it ended: %s with its next step', (cause, exitCode, signal, reason, summary) => {
@@ -162,11 +162,26 @@ describe('FleetHealthStrip', () => {
     renderWithQuery(<FleetHealthStrip instances={instances} now={factoryNow} />);
     const strip = screen.getByRole('region', { name: 'How runners ended this week' });
     const items = within(strip).getAllByRole('listitem').map((li) => li.textContent);
-    expect(items).toEqual(['3 OOM-killed', '1 SIGTERM']);
-    expect(within(strip).getByText('OOM-killed', { exact: false }).closest('li')).toHaveAttribute(
-      'title',
-      'Host out of memory: the container hit its memory limit (raise limit_memory)',
-    );
+    expect(items).toEqual(['3 OOMKilled', '1 SIGTERM']);
+    expect(within(strip).getByRole('button', { name: '3 OOMKilled' })).toHaveAttribute('title', causeText.oom_killed);
+  });
+
+  it('each count is a filter button: pressing it picks that cause, pressing it again clears it', async () => {
+    const picked: string[] = [];
+    const instances = [ended('oom_killed', 60), ended('sigterm', 60)];
+    const { rerender } = renderWithQuery(<FleetHealthStrip instances={instances} now={factoryNow} onCauseChange={(c) => picked.push(c)} />);
+    await userEvent.click(screen.getByRole('button', { name: '1 OOMKilled' }));
+    rerender(<FleetHealthStrip instances={instances} now={factoryNow} cause="oom_killed" onCauseChange={(c) => picked.push(c)} />);
+    expect(screen.getByRole('button', { name: '1 OOMKilled' })).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.getByRole('button', { name: '1 SIGTERM' })).toHaveAttribute('aria-pressed', 'false');
+    await userEvent.click(screen.getByRole('button', { name: '1 OOMKilled' }));
+    expect(picked).toEqual(['oom_killed', 'all']);
+  });
+
+  it('never says no runner ended beside runners that went quiet', () => {
+    renderWithQuery(<FleetHealthStrip instances={[buildInstance({ status: 'disconnected' })]} now={factoryNow} />);
+    expect(screen.queryByText(/No runner ended/)).toBeNull();
+    expect(screen.getByText(/1 disconnected runner has not said how it ended yet/)).toBeVisible();
   });
 
   it('counts evictions, deadlines and preemptions as trouble, by their names', () => {
@@ -174,8 +189,8 @@ describe('FleetHealthStrip', () => {
     renderWithQuery(<FleetHealthStrip instances={instances} now={factoryNow} />);
     const strip = screen.getByRole('region', { name: 'How runners ended this week' });
     const items = within(strip).getAllByRole('listitem');
-    expect(items.map((li) => li.textContent)).toEqual(['2 Evicted', '1 Clean exit', '1 Deadline exceeded', '1 Preempted']);
-    expect(items[0]).toHaveAttribute('title', 'Evicted: the node ran short of memory or disk and the kubelet evicted the pod');
+    expect(items.map((li) => li.textContent)).toEqual(['2 Evicted', '1 Completed', '1 Deadline exceeded', '1 Preempted']);
+    expect(within(items[0]!).getByRole('button')).toHaveAttribute('title', 'Evicted: the node ran short of memory or disk and the kubelet evicted the pod');
   });
 
   it('says so when no runner ended', () => {

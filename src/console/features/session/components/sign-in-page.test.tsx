@@ -105,7 +105,8 @@ describe('session', () => {
   it('has the left navigation with Runners and Activity', async () => {
     const { user } = renderApp('/');
     expect(await screen.findByRole('navigation', { name: 'Main' })).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'Runners' })).toHaveAttribute('aria-current', 'page');
+    // / goes to /runners, where the Runners link is the current page.
+    await waitFor(() => expect(screen.getByRole('link', { name: 'Runners' })).toHaveAttribute('aria-current', 'page'));
     await user.click(screen.getByRole('link', { name: 'Activity' }));
     expect(await screen.findByRole('heading', { name: 'Activity', level: 1 })).toBeInTheDocument();
   });
