@@ -4,7 +4,7 @@
 //   npm run bench                      the real run (60 s of load per server, 20 trials, 5 kills)
 //   npm run bench -- --quick           a short run while developing (→ bench/results/partial.tmp, git-ignored)
 //   npm run bench -- --only heartbeat  some figures only: bundle, heartbeat, console, disconnect, live,
-//                                      runner, footprint, growth, replicas
+//                                      runner, footprint, growth, replicas, alerts, readload (heartbeats under read load)
 //
 // Environment: PADDOCK_BENCH_SECONDS (load duration), PADDOCK_BENCH_CONNECTIONS (load connections),
 // PADDOCK_BENCH_OFFERED (heartbeats/s offered in the open-loop latency run, 2,000),
@@ -24,12 +24,14 @@ import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
 import { measureRunner, type RunnerFigures } from './runner';
 import { measureReplicas } from './replicas';
+import { type AlertFigures, measureAlerts } from './alerts';
+import { measureUnderReadLoad } from './under-read-load';
 import { startPostgres } from './lib/postgres';
 import { killAllChildren, repoRoot } from '../src/testing/processes';
 import { emptyResults, writeResults } from './lib/results';
 import { fmt, kib, type Row, renderTable } from './lib/table';
 
-const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'runner', 'footprint', 'growth', 'replicas'] as const;
+const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'runner', 'footprint', 'growth', 'replicas', 'alerts', 'readload'] as const;
 type Figure = (typeof figures)[number];
 
 const { values } = parseArgs({
@@ -41,7 +43,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: npm run bench [-- --quick] [-- --only bundle|heartbeat|console|disconnect|live|runner …] [-- --out file.json]');
+  console.log('Usage: npm run bench [-- --quick] [-- --only bundle|heartbeat|console|disconnect|live|runner|alerts …] [-- --out file.json]');
   process.exit(0);
 }
 const only = (values.only ?? []).flatMap((v) => v.split(','));
@@ -67,6 +69,7 @@ const settings = {
   instances: quick ? 1_000 : 10_000,
   trials: quick ? 5 : 20,
   disconnectRuns: quick ? 2 : 5,
+  alertRuns: quick ? 2 : 5,
   liveRuns: quick ? 5 : 10,
   runnerRuns: quick ? 2 : 5,
   footprintIdleSeconds: quick ? 15 : 60,
@@ -84,6 +87,7 @@ const settings = {
     steadyInstances: 1_000,
     heartbeatsPerSec: 500,
   },
+  readLoad: { liveInstances: quick ? 2_000 : 10_000, endedInstances: quick ? 2_000 : 10_000, readers: 8 },
 };
 // A partial run, or one with other settings, must not overwrite the figures of a real one.
 const overridden = ['PADDOCK_BENCH_SECONDS', 'PADDOCK_BENCH_CONNECTIONS', 'PADDOCK_BENCH_OFFERED', 'PADDOCK_BENCH_INSTANCES'].some(
@@ -344,6 +348,37 @@ if (selected.has('replicas')) {
   }
 }
 
+let alerts: AlertFigures | null = null;
+if (selected.has('alerts')) {
+  log(`alerts: ${settings.alertRuns} groups' last runners SIGKILLed → group.down webhook…`);
+  try {
+    alerts = await measureAlerts({ runs: settings.alertRuns, log });
+    results.alerts = { latencyMs: alerts.latencyMs };
+    notes.push(...alerts.notes);
+  } catch (e) {
+    failed('alerts', e);
+  }
+}
+
+if (selected.has('readload')) {
+  const r = settings.readLoad;
+  log(`readload: ${r.liveInstances} live + ${r.endedInstances} ended instances, ${r.readers} readers, ${settings.offeredPerSec}/s heartbeats…`);
+  try {
+    const m = await measureUnderReadLoad({
+      ...r,
+      offeredPerSec: settings.offeredPerSec,
+      connections: settings.connections,
+      warmupMs: Math.max(settings.warmupSeconds, 10) * 1000,
+      durationMs: settings.loadSeconds * 1000,
+      log,
+    });
+    results.heartbeat.underReadLoad = m.figures;
+    notes.push(...m.notes);
+  } catch (e) {
+    failed('heartbeats under read load', e);
+  }
+}
+
 results.at = new Date().toISOString();
 results.notes = notes.join('; ');
 writeResults(outPath, results);
@@ -436,7 +471,20 @@ for (const [label, f] of [['PGlite', h.pglite], ['PostgreSQL', h.postgres]] as c
     },
   );
 }
+const rl = h.underReadLoad;
 rows.push(
+  {
+    figure: `heartbeats under read load: p99 at ${fmt(rl.offeredPerSec)}/s offered`,
+    measured: fmt(rl.p99Ms, 'ms', 1),
+    target: '≤ 250 ms',
+    reference: `${rl.readers} readers of a ${fmt(rl.listInstances)}-instance list: ${fmt(rl.readsPerSec, 'reads/s', 1)}, read p50 ${ms(rl.readP50Ms)}, ${kib(rl.readBytes)} a read`,
+  },
+  {
+    figure: 'heartbeats under read load: live instances marked disconnected',
+    measured: fmt(rl.markedDisconnected),
+    target: '0',
+    reference: `heartbeat p50 ${fmt(rl.p50Ms, 'ms', 1)}, ${fmt(rl.ratePerSec, '/s')} answered, ${fmt(rl.errors)} errors`,
+  },
   {
     figure: 'disconnect shown: SIGKILL → red',
     measured: mm(results.disconnect.sigkillMs),
@@ -466,6 +514,12 @@ rows.push(
     measured: fmt(results.runner.rssMB, 'MiB', 1),
     target: '≤ 60 MiB',
     reference: runner ? `its worker ${fmt(runner.reference.workerRssMB.median, 'MiB', 1)}; both ${fmt(runner.reference.totalRssMB.median, 'MiB', 1)}` : 'n/a',
+  },
+  {
+    figure: 'alert: last runner SIGKILLed → group.down webhook',
+    measured: mm(results.alerts?.latencyMs),
+    target: `≤ ${(alerts?.targetMs ?? 82_000).toLocaleString('en-US')} ms`,
+    reference: `offline window ${alerts?.offlineAfterSeconds ?? 20} s + alert delay ${alerts?.alertAfterSeconds ?? 60} s + 2 s`,
   },
 );
 

@@ -138,6 +138,9 @@ test('axe finds nothing on the empty states, light and dark', async ({ browser }
     await expect(page.getByRole('heading', { name: 'Activity', level: 1 })).toBeVisible();
     await expect(page.getByText(/No activity yet/)).toBeVisible();
     found.push(...(await axe(page, 'Activity, empty')));
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await expect(page.getByRole('heading', { name: 'No notification channels yet' })).toBeVisible();
+    found.push(...(await axe(page, 'Notifications, empty')));
     expect(found).toEqual([]);
   } finally {
     // A context already torn down by a failed test must not keep the server and its data dir alive.

@@ -5,6 +5,7 @@ import { api } from '../src/contract';
 import { FakeClock } from '../src/server/clock';
 import { createLogger } from '../src/server/logger';
 import { startServer } from '../src/server/server';
+import { startReceiver, startSmtp } from '../src/server/testing/receivers';
 import { type ControlPlane, startControlPlane, testAdminPassword } from '../src/testing/processes';
 import { expect, signIn, test } from './fixtures';
 
@@ -276,12 +277,20 @@ test('sessions end after 30 min idle and after 12 h in all, on a fake clock', as
 test.describe('on a control plane of its own', () => {
   let server: ControlPlane;
   const viewerPassword = 'viewer-password-not-secret';
+  // A real SMTP server on loopback that wants a password: e-mail channels work, and the password is scanned for.
+  const smtpPassword = 'smtp-leak-scan-Pa55word';
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
 
   test.beforeAll(async () => {
-    server = await startControlPlane({ users: [{ name: 'vera', role: 'viewer', password: viewerPassword }], env: { PADDOCK_LOG_LEVEL: 'debug' } });
+    smtp = await startSmtp({ user: 'paddock', pass: smtpPassword });
+    server = await startControlPlane({
+      users: [{ name: 'vera', role: 'viewer', password: viewerPassword }],
+      env: { PADDOCK_LOG_LEVEL: 'debug', PADDOCK_SMTP_URL: smtp.url },
+    });
   });
   test.afterAll(async () => {
     await server?.dispose();
+    await smtp?.stop();
   });
 
   test('a viewer cannot mutate anything through the API, and the console says why', async ({ browser }) => {
@@ -381,6 +390,69 @@ test.describe('on a control plane of its own', () => {
     expect(logs).not.toContain(testAdminPassword);
   });
 
+  test('webhook secrets and the SMTP password never reach logs, answers, the audit log, metrics or browser storage', async ({ browser }) => {
+    const admin = await server.signIn();
+    const receiver = await startReceiver();
+    try {
+      const created = await admin.request('POST', api.notificationChannels, { name: `Leak hook ${Date.now().toString(36)}`, type: 'webhook', url: receiver.url });
+      expect(created.status).toBe(201);
+      const hook = created.body as { id: string; secret: string };
+      expect(hook.secret).toMatch(/^whsec_/);
+      const mail = await admin.request('POST', api.notificationChannels, { name: `Leak mail ${Date.now().toString(36)}`, type: 'email', to: ['ops@example.com'] });
+      expect(mail.status).toBe(201);
+      const mailId = (mail.body as { id: string }).id;
+      for (const id of [hook.id, mailId]) {
+        const tested = await admin.request('POST', api.notificationChannelTest(id));
+        expect(tested.body, 'the test was delivered').toMatchObject({ status: 'delivered' });
+      }
+      expect(smtp.mails.length).toBeGreaterThan(0);
+      // An event through the outbox and the dispatcher too.
+      const group = await admin.createGroup(`Leak notify ${Date.now().toString(36)}`);
+      const reg = await fetch(`${server.url}${api.runnerRegister}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${group.registrationKey}` },
+        body: JSON.stringify({ name: 'leak-n', platform: 'process', hostname: 'leak-n', address: '127.0.0.1', os: 'linux', arch: 'x64', version: '1.3.0' }),
+      });
+      const { instanceToken } = (await reg.json()) as { instanceToken: string };
+      await fetch(`${server.url}${api.runnerEvents}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${instanceToken}` },
+        body: JSON.stringify({ type: 'terminated', exitCode: 137, signal: null, reason: 'OOMKilled' }),
+      });
+      await expect.poll(() => receiver.received.some((r) => r.body.includes('instance.ended'))).toBe(true);
+
+      const viewer = await server.signIn('vera', viewerPassword);
+      const answers: string[] = [];
+      for (const who of [admin, viewer]) {
+        for (const path of [api.notificationChannels, api.notificationChannel(hook.id), api.notificationChannel(mailId), api.notificationDeliveries(hook.id), api.notificationDeliveries(mailId), `${api.auditEvents}?limit=200`]) {
+          const res = await who.request('GET', path);
+          expect(res.status, path).toBe(200);
+          answers.push(JSON.stringify(res.body));
+        }
+      }
+      answers.push(await (await fetch(`${server.url}/metrics`)).text());
+
+      const context = await browser.newContext({ baseURL: server.url, storageState: { cookies: [], origins: [] } });
+      await signIn(context, server.url, 'admin', testAdminPassword);
+      const page = await context.newPage();
+      await page.goto('/notifications');
+      await expect(page.getByRole('heading', { name: 'Notifications', level: 1 })).toBeVisible();
+      answers.push(await page.content());
+      answers.push(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })));
+      await context.close();
+
+      const logs = server.output();
+      expect(logs).toContain('notification delivered');
+      for (const [what, text] of [['the logs', logs], ['an answer, the page or browser storage', answers.join('\n')]] as const) {
+        expect(text.includes(hook.secret), `the webhook secret in ${what}`).toBe(false);
+        expect(text.includes(hook.secret.slice(6, 30)), `a fragment of the webhook secret in ${what}`).toBe(false);
+        expect(text.includes(smtpPassword), `the SMTP password in ${what}`).toBe(false);
+      }
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   test('fuzzed bodies and queries on every endpoint never get a 5xx', async () => {
     test.setTimeout(120_000);
     const admin = await server.signIn();
@@ -425,6 +497,9 @@ test.describe('on a control plane of its own', () => {
       { method: 'POST', path: api.runnerEvents, headers: runner(instanceToken) },
       { method: 'POST', path: api.runnerRegister, headers: runner('garbage') },
       { method: 'PATCH', path: api.runnerGroup('not-a-real-id'), headers: consoleHeaders },
+      { method: 'POST', path: api.notificationChannels, headers: consoleHeaders },
+      { method: 'PATCH', path: api.notificationChannel('not-a-real-id'), headers: consoleHeaders },
+      { method: 'POST', path: api.notificationChannelTest('%00'), headers: consoleHeaders },
       { method: 'POST', path: api.tokens, headers: consoleHeaders },
       { method: 'POST', path: api.runnerGroups, headers: runner(`pat_${'A'.repeat(40)}`) },
     ];
@@ -442,7 +517,7 @@ test.describe('on a control plane of its own', () => {
         { numRuns: 40 },
       );
     }
-    const queryEndpoints = [api.auditEvents, api.tokens, api.openapi, api.runnerGroups, api.instances(group.id), api.updates(group.id), api.install('helm'), api.install('nope'), api.runnerGroup('%00'), '/metrics'];
+    const queryEndpoints = [api.notificationChannels, api.notificationDeliveries('not-a-real-id'), api.auditEvents, api.tokens, api.openapi, api.runnerGroups, api.instances(group.id), api.updates(group.id), api.install('helm'), api.install('nope'), api.runnerGroup('%00'), '/metrics'];
     for (const path of queryEndpoints) {
       await fc.assert(
         fc.asyncProperty(query, async (q) => check('GET', `${server.url}${path}?${new URLSearchParams(q)}`, { cookie })),

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
+import { emptyUnderReadLoad, type UnderReadLoadFigures } from '../under-read-load';
 
 /** Median and max of repeated timings, in milliseconds. */
 export interface MedianMax {
@@ -92,7 +93,7 @@ export interface BenchResults {
     firstRenderMs: number | null;
     filterMs: number | null;
   };
-  heartbeat: { helloRatePerSec: number | null; pglite: IngestFigures; postgres: IngestFigures };
+  heartbeat: { helloRatePerSec: number | null; pglite: IngestFigures; postgres: IngestFigures; underReadLoad: UnderReadLoadFigures };
   disconnect: { sigkillMs: MedianMax; sigtermMs: MedianMax };
   live: { propagationMs: MedianMax };
   /** Round 2: the runner image's start → registered and the runner process's RSS (§9). */
@@ -101,6 +102,8 @@ export interface BenchResults {
   growth: GrowthResult[];
   retention: RetentionResult[];
   replicas: ReplicasResult[];
+  /** Round 2: a group's last runner SIGKILLed → group.down webhook received (§9, §12). */
+  alerts?: { latencyMs: MedianMax };
   notes: string;
 }
 
@@ -121,7 +124,7 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     machine: machineDescription(),
     bundle: { runnersPageJsGzipBytes: null, floorGzipBytes: null },
     console: { groups, instances, domNodes: null, firstRenderMs: null, filterMs: null },
-    heartbeat: { helloRatePerSec: null, pglite: emptyIngest(), postgres: emptyIngest() },
+    heartbeat: { helloRatePerSec: null, pglite: emptyIngest(), postgres: emptyIngest(), underReadLoad: emptyUnderReadLoad() },
     disconnect: { sigkillMs: { median: null, max: null }, sigtermMs: { median: null, max: null } },
     live: { propagationMs: { median: null, max: null } },
     runner: { startMs: null, rssMB: null },
@@ -129,6 +132,7 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     growth: [],
     retention: [],
     replicas: [],
+    alerts: { latencyMs: { median: null, max: null } },
     notes: '',
   };
 }

@@ -25,12 +25,12 @@ import {
   SignInBody,
   StopInstanceBody,
   Termination,
-  TerminationCause,
   TerminationReportBody,
   TerminationReportResponse,
   Update,
   UpdateRequestBody,
 } from './schemas';
+import { CreateChannelBody, DeliveriesQuery, DeliveryAttempt, NotificationChannel, PatchChannelBody } from './notifications';
 import { ApiToken, CreatedToken, CreateTokenBody } from './tokens';
 
 /**
@@ -93,6 +93,13 @@ export interface EndpointSpec {
   responses: Record<number, ResponseSpec>;
 }
 
+/** `?limit=&cursor=` of a list (design-round2.md): without limit the whole list; the next page's address is in `Link: <…>; rel="next"`. */
+const PageQuery = z.object({
+  limit: z.string().optional().describe('Page size, 1–1000; the next page is in the `Link` header (rel="next"), absent on the last page.'),
+  cursor: z.string().optional().describe('Where the page starts, as the previous page\'s `Link` gave it.'),
+});
+const pageLink = { Link: { description: '`<…?limit=N&cursor=…>; rel="next"` when a next page exists.', schema: z.string() } };
+
 /** RFC 9457 problem details; extension members beyond Paddock's own are allowed, as the RFC says. */
 export const ProblemDetails = Problem.loose();
 /** A problem+json answer. */
@@ -111,57 +118,8 @@ export const Accepted = z.object({});
 /** The document itself, described loosely (it is OpenAPI 3.1). */
 export const OpenApiDocument = z.object({ openapi: z.string() }).catchall(z.unknown());
 
-// ---- shapes of endpoints other branches are building, from PRODUCT.md's text (§12) ----
-// The branch that builds the route replaces these with the contract's own schemas.
-
-/** Notification channels (PRODUCT.md §12). */
-export const NotificationEventType = z.enum(['group.down', 'group.degraded', 'group.recovered', 'update.succeeded', 'update.rolled_back', 'instance.ended']);
-export const ChannelType = z.enum(['webhook', 'slack', 'email']);
-export const Delivery = z.object({
-  at: isoTime,
-  eventType: z.string(),
-  eventId: z.string(),
-  attempt: z.number().int(),
-  status: z.number().int().nullable(),
-  latencyMs: z.number().nullable(),
-  error: z.string().nullable(),
-});
-export const NotificationChannel = z.object({
-  id: z.string(),
-  name: z.string(),
-  type: ChannelType,
-  /** Webhook and Slack: the receiver's URL. */
-  url: z.string().optional(),
-  /** Email: the recipients. */
-  to: z.array(z.string()).optional(),
-  events: z.array(NotificationEventType),
-  groupIds: z.array(z.string()).nullable(),
-  causes: z.array(TerminationCause),
-  enabled: z.boolean(),
-  lastDelivery: Delivery.nullable().optional(),
-});
-export const CreatedNotificationChannel = NotificationChannel.extend({ secret: z.string().optional() });
-const channelOptions = {
-  name: z.string().trim().min(1).max(64),
-  events: z.array(NotificationEventType).optional(),
-  groupIds: z.array(z.string()).nullable().optional(),
-  causes: z.array(TerminationCause).optional(),
-  enabled: z.boolean().optional(),
-};
-export const CreateChannelBody = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('webhook'), url: z.url(), ...channelOptions }),
-  z.strictObject({ type: z.literal('slack'), url: z.url(), ...channelOptions }),
-  z.strictObject({ type: z.literal('email'), to: z.array(z.email()).min(1), ...channelOptions }),
-]);
-export const PatchChannelBody = z.strictObject({
-  name: channelOptions.name.optional(),
-  url: z.url().optional(),
-  to: z.array(z.email()).min(1).optional(),
-  events: channelOptions.events,
-  groupIds: channelOptions.groupIds,
-  causes: channelOptions.causes,
-  enabled: channelOptions.enabled,
-});
+/** `POST /notification-channels` answers a webhook channel with its secret, once; Slack and e-mail ones without. */
+const CreatedNotificationChannel = NotificationChannel.extend({ secret: z.string().optional() });
 
 /** The CLI's commands sent to the control plane holding embedded PGlite (`npm run paddock -- users|tokens …`). */
 export const LocalUsersCommand = z.discriminatedUnion('command', [
@@ -199,7 +157,7 @@ export const namedSchemas: Record<string, z.ZodType> = {
   ApiToken,
   CreatedToken,
   NotificationChannel,
-  Delivery,
+  DeliveryAttempt,
   Problem: ProblemDetails,
 };
 
@@ -261,10 +219,11 @@ export const endpoints: EndpointSpec[] = [
     path: `${v1}/runner-groups`,
     operationId: 'listRunnerGroups',
     summary: 'List runner groups',
-    description: 'Every group with its status, counts, versions and active update.',
+    description: 'Every group with its status, counts, versions and active update, by name; paged with `limit` and `cursor`.',
     tag: 'Runner groups',
     auth: 'viewer',
-    responses: { 200: json('The groups.', z.array(RunnerGroup)) },
+    query: PageQuery,
+    responses: { 200: { ...json('The groups.', z.array(RunnerGroup)), headers: pageLink } },
   },
   {
     method: 'post',
@@ -280,7 +239,7 @@ export const endpoints: EndpointSpec[] = [
         ...json('Created, with its registration key, once.', GroupWithKey),
         headers: { Location: { description: 'The new group.', schema: z.string() } },
       },
-      409: problem('A group of that name already exists (ignoring case).'),
+      409: problem('A group of that name already exists (ignoring case), or one whose install names (slug) are the same; the answer names it.'),
     },
   },
   {
@@ -305,7 +264,7 @@ export const endpoints: EndpointSpec[] = [
     responses: {
       200: json('The changed group.', RunnerGroup),
       404: problem('No such group.'),
-      409: problem('Another group has that name (ignoring case).'),
+      409: problem('Another group has that name (ignoring case) or the same install names (slug); the answer names it.'),
     },
   },
   {
@@ -335,11 +294,12 @@ export const endpoints: EndpointSpec[] = [
     path: `${v1}/runner-groups/{id}/instances`,
     operationId: 'listInstances',
     summary: "List a group's instances",
-    description: 'Connected, disconnected and ended instances, with their termination records.',
+    description: 'Connected, disconnected and ended instances, with their termination records; paged with `limit` and `cursor`.',
     tag: 'Instances',
     auth: 'viewer',
     params: groupId,
-    responses: { 200: json('The instances.', z.array(Instance)), 404: problem('No such group.') },
+    query: PageQuery,
+    responses: { 200: { ...json('The instances.', z.array(Instance)), headers: pageLink }, 404: problem('No such group.') },
   },
   {
     method: 'delete',
@@ -525,7 +485,7 @@ export const endpoints: EndpointSpec[] = [
     path: `${v1}/notification-channels`,
     operationId: 'listNotificationChannels',
     summary: 'List notification channels',
-    description: 'Viewers see them without secrets.',
+    description: 'With their last delivery. Viewers see them too, never a secret.',
     tag: 'Notifications',
     auth: 'viewer',
     responses: { 200: json('The channels.', z.array(NotificationChannel)) },
@@ -539,7 +499,10 @@ export const endpoints: EndpointSpec[] = [
     tag: 'Notifications',
     auth: 'admin',
     body: { schema: CreateChannelBody, required: true },
-    responses: { 201: json('Created.', CreatedNotificationChannel) },
+    responses: {
+      201: json('Created; a webhook channel with its secret, this once (`Cache-Control: no-store`).', CreatedNotificationChannel),
+      409: problem('A channel of that name exists (ignoring case).'),
+    },
   },
   {
     method: 'get',
@@ -560,7 +523,11 @@ export const endpoints: EndpointSpec[] = [
     auth: 'admin',
     params: { id: { description: 'The channel id.', schema: z.string() } },
     body: { schema: PatchChannelBody, required: true },
-    responses: { 200: json('The changed channel.', NotificationChannel), 404: problem('No such channel.') },
+    responses: {
+      200: json('The changed channel.', NotificationChannel),
+      404: problem('No such channel.'),
+      409: problem('A channel of that name exists (ignoring case).'),
+    },
   },
   {
     method: 'delete',
@@ -580,7 +547,7 @@ export const endpoints: EndpointSpec[] = [
     tag: 'Notifications',
     auth: 'admin',
     params: { id: { description: 'The channel id.', schema: z.string() } },
-    responses: { 200: json('The attempt.', Delivery), 404: problem('No such channel.') },
+    responses: { 200: json('The attempt, also in the delivery log.', DeliveryAttempt), 404: problem('No such channel.') },
   },
   {
     method: 'get',
@@ -591,7 +558,8 @@ export const endpoints: EndpointSpec[] = [
     tag: 'Notifications',
     auth: 'viewer',
     params: { id: { description: 'The channel id.', schema: z.string() } },
-    responses: { 200: json('The attempts.', z.array(Delivery)), 404: problem('No such channel.') },
+    query: DeliveriesQuery,
+    responses: { 200: json('The attempts, newest first.', z.array(DeliveryAttempt)), 404: problem('No such channel.') },
   },
 
   // §5: runner protocol

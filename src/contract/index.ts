@@ -4,4 +4,5 @@ export * from './version';
 export * from './paths';
 export * from './slug';
 export * from './install-commands';
+export * from './notifications';
 export * from './tokens';

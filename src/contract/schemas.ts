@@ -19,13 +19,15 @@ export const Version = z
   .max(64)
   .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a version such as 1.4.0');
 
-/** Group names: 1–64 characters after trimming; letters, digits, space, `.`, `_`, `-`. */
+/** Group names: 1–64 characters after trimming; letters, digits, space, `.`, `_`, `-`; at least one letter or digit. */
 export const GroupName = z
   .string({ error: 'is required and must be a string' })
   .trim()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
-  .regex(/^[A-Za-z0-9 ._-]*$/, 'may contain only letters, digits, space, ".", "_" and "-" (letters A–Z, without accents)');
+  .regex(/^[A-Za-z0-9 ._-]*$/, 'may contain only letters, digits, space, ".", "_" and "-" (letters A–Z, without accents)')
+  // The install names (groupSlug) are made of the letters and digits: without any there would be none.
+  .regex(/[A-Za-z0-9]/, 'must contain at least one letter or digit');
 
 export const GroupStatus = z.enum(['connected', 'disconnected', 'waiting']);
 export type GroupStatus = z.infer<typeof GroupStatus>;
@@ -249,15 +251,31 @@ export type Problem = z.infer<typeof Problem>;
 
 // ---- runner protocol ----
 
+/**
+ * Text a runner (or an observer) sends that the console shows: control characters (C0 and C1 but
+ * tab) and bidirectional formatting (overrides, embeddings, isolates, marks) are refused, so a
+ * name or message cannot rewrite a line of the console or a log, or display reversed.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+export const plainTextRule = /^[^\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$/;
+/** The text with what plainTextRule refuses replaced by spaces (what a runner sends instead). */
+export function toPlainText(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ');
+}
+const plainTextMessage = 'must not contain control characters (other than tab) or bidirectional formatting characters';
+const runnerText = (min: number, max: number) => z.string().trim().min(min).max(max).regex(plainTextRule, plainTextMessage);
+const runnerMessage = (max: number) => z.string().max(max).regex(plainTextRule, plainTextMessage);
+
 export const RegisterBody = z.strictObject({
-  name: z.string().trim().min(1).max(253),
+  name: runnerText(1, 253),
   platform: Platform,
-  hostname: z.string().trim().min(1).max(253),
-  address: z.string().trim().max(253),
-  os: z.string().trim().min(1).max(64),
-  arch: z.string().trim().min(1).max(64),
+  hostname: runnerText(1, 253),
+  address: runnerText(0, 253),
+  os: runnerText(1, 64),
+  arch: runnerText(1, 64),
   version: Version,
-  replaces: z.string().max(64).optional(),
+  replaces: runnerMessage(64).optional(),
 });
 export type RegisterBody = z.infer<typeof RegisterBody>;
 
@@ -272,7 +290,7 @@ export const HeartbeatBody = z.strictObject({
   version: Version,
   /** The last connection error as `{kind, message, at}`, or just its message (the server then guesses the kind). */
   lastError: z
-    .union([z.strictObject({ kind: RunnerErrorKind, message: z.string().max(500), at: isoTime }), z.string().max(500)], {
+    .union([z.strictObject({ kind: RunnerErrorKind, message: runnerMessage(500), at: isoTime }), runnerMessage(500)], {
       error: 'must be an object {kind, message, at}, a string of at most 500 characters, or null',
     })
     .nullable()
@@ -300,13 +318,13 @@ export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 
 export const RunnerEventBody = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('update-started'), updateId: z.string().max(64), targetVersion: Version.optional() }),
-  z.strictObject({ type: z.literal('update-failed'), updateId: z.string().max(64), reason: z.string().max(500) }),
+  z.strictObject({ type: z.literal('update-failed'), updateId: z.string().max(64), reason: runnerMessage(500) }),
   z.strictObject({
     type: z.literal('terminated'),
     // Each may be left out, as the "—" cells of PRODUCT.md §2's table: left out means null.
     exitCode: z.number().int().min(0).max(255).nullable().default(null),
     signal: z.number().int().min(1).max(64).nullable().default(null),
-    reason: z.string().max(64).nullable().default(null),
+    reason: runnerMessage(64).nullable().default(null),
   }),
   z.strictObject({ type: z.literal('goodbye'), signal: z.number().int().min(1).max(64).optional() }),
 ]);
@@ -317,11 +335,11 @@ export type RunnerEventBody = z.infer<typeof RunnerEventBody>;
  * outside it observed (the Kubernetes reconciler, or the Docker engine), for the group's not-yet-ended instance of that name.
  */
 export const TerminationReportBody = z.strictObject({
-  name: z.string().trim().min(1).max(253),
+  name: runnerText(1, 253),
   // Each may be null, as the "—" cells of PRODUCT.md §2's table (left out means null too).
   exitCode: z.number().int().min(0).max(255).nullable().default(null),
   signal: z.number().int().min(1).max(64).nullable().default(null),
-  reason: z.string().max(64).nullable().default(null),
+  reason: runnerMessage(64).nullable().default(null),
   /** When the end was observed (the container's finishedAt when the platform has it). */
   observedAt: isoTime,
   /**
@@ -338,9 +356,12 @@ export type TerminationReportResponse = z.infer<typeof TerminationReportResponse
 
 // ---- live events (SSE) ----
 
-/** A change the console follows live; `audit` is a new audit-log entry (groupId '' when it names no group). */
+/**
+ * A change the console follows live; `audit` is a new audit-log entry (groupId '' when it names no
+ * group); `notification` a notification channel changed or a delivery was attempted (entityId: the channel).
+ */
 export const LiveEvent = z.object({
-  kind: z.enum(['group', 'instance', 'update', 'audit']),
+  kind: z.enum(['group', 'instance', 'update', 'audit', 'notification']),
   op: z.enum(['upsert', 'delete']),
   groupId: z.string(),
   entityId: z.string(),

@@ -79,7 +79,7 @@ function expectNoSecrets(output: string, key: string) {
 describe('runner agent against a real control plane', () => {
   it.concurrent('registers and heartbeats: connected, heartbeat advancing, identity reported, no secret printed', async (ctx) => {
     const { id: groupId, key } = await groupWithKey('healthy');
-    const r = runner(ctx, { server: server.url, key, keyInArgs: true, name: 'alpha', version: '1.4.0' });
+    const r = runner(ctx, { server: server.url, key, keyFile: true, name: 'alpha', version: '1.4.0' });
     const inst = await instanceOf(groupId, r);
     expect(inst).toMatchObject({ name: 'alpha', platform: 'process', version: '1.4.0', status: 'connected', termination: null });
     const first = Date.parse(inst.lastHeartbeatAt);
@@ -88,7 +88,7 @@ describe('runner agent against a real control plane', () => {
     expect(group).toMatchObject({ status: 'connected', connectedCount: 1, instanceCount: 1, versions: ['1.4.0'] });
     expect(r.exit).toBeNull();
     expectNoSecrets(r.output(), key);
-    // Given with --key, the key is still not in the command line `ps` shows: the process renames itself.
+    // Given in a --key-file, the key is in no command line `ps` shows.
     expect(readFileSync(`/proc/${r.pid}/cmdline`, 'utf8')).not.toContain(key);
   });
 
@@ -182,7 +182,7 @@ describe('runner agent against a real control plane', () => {
 
   it.concurrent('an unknown key is final: one clear line, exit 1, no retry', async (ctx) => {
     const key = `prk_${'A'.repeat(46)}`;
-    const r = runner(ctx, { server: server.url, key, keyInArgs: true });
+    const r = runner(ctx, { server: server.url, key, keyFile: true });
     expect(await r.waitForExit()).toEqual({ code: 1, signal: null });
     const refusals = r.output().split('\n').filter((l) => /refused/.test(l));
     expect(refusals).toHaveLength(1);

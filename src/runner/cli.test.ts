@@ -25,8 +25,8 @@ function run(args: string[]): Promise<{ status: number | null; stdout: string; s
 describe('runner command line', () => {
   it.concurrent.each([
     [[], /missing --server/],
-    [['--server', 'http://127.0.0.1:1'], /missing --key/],
-    [['--server', 'http://127.0.0.1:1', '--key', 'k', '--platform', 'vm'], /--platform must be one of/],
+    [['--server', 'http://127.0.0.1:1'], /missing the registration key: set PADDOCK_RUNNER_KEY or give --key-file/],
+    [['--server', 'http://127.0.0.1:1', '--key', 'prk_secret-looking-value', '--platform', 'vm'], /^paddock-runner: --key is refused: .*set PADDOCK_RUNNER_KEY or give --key-file <path>$/m],
     [['--nope'], /unknown argument/],
   ])('%j: one-line error, exit 2', async (args, message) => {
     const r = await run(args);
@@ -38,7 +38,7 @@ describe('runner command line', () => {
   it.concurrent('--help documents the options, the environment and the test-only switches', async () => {
     const r = await run(['--help']);
     expect(r.status).toBe(0);
-    for (const word of ['--server', '--key', '--name', '--platform', 'PADDOCK_SERVER_URL', 'PADDOCK_RUNNER_KEY', 'PADDOCK_RUNNER_NAME', '--test-fail-update', 'Test-only']) {
+    for (const word of ['--server', '--key-file', '--name', '--platform', 'PADDOCK_SERVER_URL', 'PADDOCK_RUNNER_KEY', 'PADDOCK_RUNNER_NAME', '--test-fail-update', 'Test-only']) {
       expect(r.stdout).toContain(word);
     }
   });

@@ -1,4 +1,4 @@
-/** `npm run runner -- --server <url> --key <key> [--name N] [--platform process]`, or `npm run runner -- reconcile …` */
+/** `PADDOCK_RUNNER_KEY=<key> npm run runner -- --server <url> [--key-file <path>] [--name N] [--platform process]`, or `npm run runner -- reconcile …` */
 import { Agent } from './agent';
 import { procTable, watchLauncher } from './launcher-watch';
 import { createLogger } from './log';

@@ -11,6 +11,7 @@ import {
   type RunnerEventBody,
   type TerminationReportBody,
   TerminationReportResponse,
+  toPlainText,
 } from '../contract';
 
 /** A failed call to the control plane, classified the way the runner reports it. */
@@ -30,7 +31,7 @@ export class RunnerCallError extends Error {
   }
 
   toRunnerError(at: Date): RunnerError {
-    return { kind: this.kind, message: this.message.slice(0, 500), at: at.toISOString() };
+    return { kind: this.kind, message: toPlainText(this.message).slice(0, 500), at: at.toISOString() };
   }
 }
 
@@ -41,8 +42,10 @@ export class RunnerClient {
     private readonly timeoutMs = 10_000,
   ) {}
 
+  /** The control plane refuses control and bidi characters (400): the identity is sent without them. */
   async register(credential: string, body: RegisterBody): Promise<RegisterResponse> {
-    return RegisterResponse.parse(await this.post(api.runnerRegister, credential, body));
+    const plain = { ...body, name: toPlainText(body.name), hostname: toPlainText(body.hostname), address: toPlainText(body.address) };
+    return RegisterResponse.parse(await this.post(api.runnerRegister, credential, { ...plain, os: toPlainText(body.os), arch: toPlainText(body.arch) }));
   }
 
   async heartbeat(token: string, body: HeartbeatBody, signal?: AbortSignal): Promise<HeartbeatResponse> {
@@ -50,7 +53,8 @@ export class RunnerClient {
   }
 
   async event(token: string, body: RunnerEventBody, timeoutMs = this.timeoutMs): Promise<void> {
-    await this.post(api.runnerEvents, token, body, undefined, timeoutMs);
+    const plain = 'reason' in body && typeof body.reason === 'string' ? { ...body, reason: toPlainText(body.reason) } : body;
+    await this.post(api.runnerEvents, token, plain, undefined, timeoutMs);
   }
 
   /**

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunnerVersion } from '../contract';
-import { parseRunnerOptions, replacementArgs, replacementName } from './options';
+import { keyFlagRefused, parseRunnerOptions, replacementArgs, replacementName } from './options';
 
 const key = 'prk_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN123456';
 
 describe('parseRunnerOptions', () => {
   it('reads flags, with defaults for the rest', () => {
-    const r = parseRunnerOptions(['--server', 'http://127.0.0.1:8080/', '--key', key, '--name', 'r1'], {});
+    const r = parseRunnerOptions(['--server', 'http://127.0.0.1:8080/', '--name', 'r1'], { PADDOCK_RUNNER_KEY: key });
     expect(r).toEqual({
       kind: 'run',
       options: expect.objectContaining({ serverUrl: 'http://127.0.0.1:8080', key, name: 'r1', platform: 'process', version: defaultRunnerVersion, updateTimeoutSeconds: 300 }),
@@ -24,7 +24,7 @@ describe('parseRunnerOptions', () => {
   });
 
   it("ignores the control plane's PADDOCK_RUNNER_VERSION (the latest version), not its own", () => {
-    const r = parseRunnerOptions(['--server', 'http://h', '--key', key], { PADDOCK_RUNNER_VERSION: '9.9.9' });
+    const r = parseRunnerOptions(['--server', 'http://h'], { PADDOCK_RUNNER_VERSION: '9.9.9', PADDOCK_RUNNER_KEY: key });
     expect(r.kind === 'run' && r.options.version).toBe(defaultRunnerVersion);
   });
 
@@ -35,38 +35,65 @@ describe('parseRunnerOptions', () => {
 
   it('reads the test switches', () => {
     const r = parseRunnerOptions(
-      ['--server', 'http://h', '--key', key, '--test-fail-update', '--test-work-exit', '3', '--test-work-seconds', '0.5', '--test-heartbeat-seconds', '1'],
-      {},
+      ['--server', 'http://h', '--test-fail-update', '--test-work-exit', '3', '--test-work-seconds', '0.5', '--test-heartbeat-seconds', '1'],
+      { PADDOCK_RUNNER_KEY: key },
     );
     expect(r.kind === 'run' && r.options.test).toEqual({ failUpdate: true, hangUpdate: false, workExit: 3, workOom: false, workHeap: false, workSeconds: 0.5, heartbeatSeconds: 1 });
   });
 
   it.each([
     [[], /missing --server/],
-    [['--server', 'http://h'], /missing --key/],
-    [['--server', 'ftp://h', '--key', key], /http\(s\) URL/],
-    [['--server', 'not a url', '--key', key], /http\(s\) URL/],
-    [['--server', 'http://u:p@h', '--key', key], /credentials/],
-    [['--server', 'http://h', '--key', key, '--platform', 'vm'], /--platform must be one of/],
-    [['--server', 'http://h', '--key', key, '--runner-version', 'latest'], /--runner-version/],
-    [['--server', 'http://h', '--key', key, '--bogus'], /unknown argument "--bogus"/],
-    [['--server', 'http://h', '--key'], /--key needs a value/],
-    [['--server', 'http://h', '--key', key, '--test-work-exit', '300'], /--test-work-exit must be an integer from 0 to 255/],
-    [['--server', 'http://h', '--key', key, '--test-work-exit', '1.5'], /--test-work-exit/],
-    [['--server', 'http://h', '--key', key, '--update-timeout-seconds', '-1'], /--update-timeout-seconds/],
-    [['--server', 'http://h', '--key', key, '--test-fail-update', '--test-hang-update'], /exclude each other/],
-    [['--server', 'http://h', '--key', key, '--test-work-oom', '--test-work-heap'], /--test-work-oom and --test-work-heap exclude each other/],
-    [['--server', 'http://h', '--key', key, '--test-work-heap', '--test-work-exit', '0'], /--test-work-heap and --test-work-exit exclude each other/],
-    [['--server', 'http://h', '--key', 'has space'], /not a registration key/],
-  ])('rejects %j', (argv, message) => {
-    const r = parseRunnerOptions(argv, {});
+    [['--server', 'http://h'], /missing the registration key: set PADDOCK_RUNNER_KEY or give --key-file/, {}],
+    [['--server', 'ftp://h'], /http\(s\) URL/],
+    [['--server', 'not a url'], /http\(s\) URL/],
+    [['--server', 'http://u:p@h'], /credentials/],
+    [['--server', 'http://h', '--platform', 'vm'], /--platform must be one of/],
+    [['--server', 'http://h', '--runner-version', 'latest'], /--runner-version/],
+    [['--server', 'http://h', '--bogus'], /unknown argument "--bogus"/],
+    [['--server', 'http://h', '--key-file'], /--key-file needs a value/],
+    [['--server', 'http://h', '--test-work-exit', '300'], /--test-work-exit must be an integer from 0 to 255/],
+    [['--server', 'http://h', '--test-work-exit', '1.5'], /--test-work-exit/],
+    [['--server', 'http://h', '--update-timeout-seconds', '-1'], /--update-timeout-seconds/],
+    [['--server', 'http://h', '--test-fail-update', '--test-hang-update'], /exclude each other/],
+    [['--server', 'http://h', '--test-work-oom', '--test-work-heap'], /--test-work-oom and --test-work-heap exclude each other/],
+    [['--server', 'http://h', '--test-work-heap', '--test-work-exit', '0'], /--test-work-heap and --test-work-exit exclude each other/],
+    [['--server', 'http://h'], /not one \(whitespace or too long\)/, { PADDOCK_RUNNER_KEY: 'has space' }],
+  ])('rejects %j', (argv, message, env: Record<string, string> = { PADDOCK_RUNNER_KEY: key }) => {
+    const r = parseRunnerOptions(argv, env);
     expect(r.kind).toBe('error');
     expect(r.kind === 'error' && r.message).toMatch(message);
   });
 
+  it.each([
+    [['--server', 'http://h', '--key', key]],
+    [['--server', 'http://h', `--key=${key}`]],
+    [['--key', key, '--server', 'http://h']],
+  ])('refuses --key on the command line, pointing to PADDOCK_RUNNER_KEY and --key-file, without echoing the key: %j', (argv) => {
+    const r = parseRunnerOptions(argv, { PADDOCK_RUNNER_KEY: key });
+    expect(r).toEqual({ kind: 'error', message: keyFlagRefused });
+    expect(keyFlagRefused).toMatch(/PADDOCK_RUNNER_KEY/);
+    expect(keyFlagRefused).toMatch(/--key-file/);
+    expect(keyFlagRefused).not.toContain(key);
+  });
+
+  it('reads the key from --key-file (trimmed), before the environment; an unreadable or empty file is an error', () => {
+    const files: Record<string, string> = { '/run/key': `${key}\n`, '/run/empty': '\n' };
+    const read = (path: string) => {
+      if (!(path in files)) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+      return files[path]!;
+    };
+    const r = parseRunnerOptions(['--server', 'http://h', '--key-file', '/run/key'], { PADDOCK_RUNNER_KEY: 'prk_other' }, read);
+    expect(r.kind === 'run' && r.options.key).toBe(key);
+    expect(parseRunnerOptions(['--server', 'http://h', '--key-file', '/run/missing'], {}, read)).toEqual({
+      kind: 'error',
+      message: '--key-file: cannot read /run/missing (ENOENT)',
+    });
+    expect(parseRunnerOptions(['--server', 'http://h', '--key-file=/run/empty'], {}, read)).toEqual({ kind: 'error', message: '--key-file: /run/empty is empty' });
+  });
+
   it('never echoes the key in an error', () => {
     const bad = `${key} x`;
-    const r = parseRunnerOptions(['--server', 'http://h', '--key', bad], {});
+    const r = parseRunnerOptions(['--server', 'http://h'], { PADDOCK_RUNNER_KEY: bad });
     expect(r.kind === 'error' && r.message).not.toContain(key);
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { defaultRunnerVersion, type Platform, platforms, Version } from '../contract';
 
 /** Everything the agent needs to run, after arguments and environment are merged. */
@@ -26,15 +27,16 @@ export interface TestSwitches {
 
 export type ParseResult = { kind: 'run'; options: RunnerOptions } | { kind: 'help' } | { kind: 'error'; message: string };
 
-export const helpText = `Usage: npm run runner -- --server <url> --key <key> [--name N] [--platform process]
+export const helpText = `Usage: PADDOCK_RUNNER_KEY=<key> npm run runner -- --server <url> [--name N] [--platform process]
 
 Runs a Paddock runner: registers with the control plane, heartbeats, carries out updates and
 supervises its worker process.
 
 Options (environment variable in brackets):
   --server <url>                 control plane URL, http(s) [PADDOCK_SERVER_URL]
-  --key <key>                    the group's registration key [PADDOCK_RUNNER_KEY]
-                                 (prefer the variable: arguments are visible in ps)
+  --key-file <path>              file holding the group's registration key [or the key itself
+                                 in PADDOCK_RUNNER_KEY]; --key <key> is refused: a command line
+                                 is visible to every user of the host
   --name <name>                  instance name, default the hostname [PADDOCK_RUNNER_NAME]
   --platform <p>                 kubernetes | docker | ec2 | process, default process [PADDOCK_RUNNER_PLATFORM]
   --runner-version <v>           version this runner reports [PADDOCK_AGENT_VERSION]
@@ -59,7 +61,7 @@ group deleted); 2 bad arguments; otherwise the worker's exit code (128 + signal 
 
 const valueFlags = new Set([
   '--server',
-  '--key',
+  '--key-file',
   '--name',
   '--platform',
   '--runner-version',
@@ -73,14 +75,23 @@ const booleanFlags = new Set(['--help', '--test-fail-update', '--test-hang-updat
 /** Flags whose values must not be copied into a replacement's argument list. */
 export const replacementDropsFlags = ['--key', '--name', '--runner-version'] as const;
 
+/** The one line a `--key` on the command line gets (PRODUCT.md §6, §8 round 2). */
+export const keyFlagRefused =
+  '--key is refused: a key on a command line is visible to every user of the host (ps, /proc); set PADDOCK_RUNNER_KEY or give --key-file <path>';
+
 /** Merges command-line arguments over environment variables; never throws. */
-export function parseRunnerOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
+export function parseRunnerOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  readKeyFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): ParseResult {
   const flags = new Map<string, string>();
   const switches = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (flag === '--key') return { kind: 'error', message: keyFlagRefused };
     if (booleanFlags.has(flag)) {
       if (eq > 0) return { kind: 'error', message: `${flag} takes no value` };
       switches.add(flag);
@@ -114,10 +125,19 @@ export function parseRunnerOptions(argv: readonly string[], env: Readonly<Record
     return { kind: 'error', message: '--server must not carry credentials, a query or a fragment' };
   }
 
-  const key = pick('--key', 'PADDOCK_RUNNER_KEY');
-  if (!key) return { kind: 'error', message: 'missing --key <key> (or PADDOCK_RUNNER_KEY)' };
+  let key: string | undefined;
+  const keyFile = flags.get('--key-file');
+  if (keyFile !== undefined) {
+    try {
+      key = readKeyFile(keyFile).trim();
+    } catch (err) {
+      return { kind: 'error', message: `--key-file: cannot read ${keyFile.slice(0, 200)} (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+    }
+    if (key === '') return { kind: 'error', message: `--key-file: ${keyFile.slice(0, 200)} is empty` };
+  } else key = pick('--key-file', 'PADDOCK_RUNNER_KEY');
+  if (!key) return { kind: 'error', message: 'missing the registration key: set PADDOCK_RUNNER_KEY or give --key-file <path>' };
   // The key itself is never echoed, even in an error.
-  if (/\s/.test(key) || key.length > 256) return { kind: 'error', message: '--key is not a registration key (whitespace or too long)' };
+  if (/\s/.test(key) || key.length > 256) return { kind: 'error', message: 'the registration key is not one (whitespace or too long)' };
 
   const name = pick('--name', 'PADDOCK_RUNNER_NAME') ?? null;
   if (name !== null && name.length > 253) return { kind: 'error', message: '--name must be at most 253 characters' };

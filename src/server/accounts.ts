@@ -1,12 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Role, Session } from '../contract';
-import { generatePassword, hashPassword, LoginRateLimiter, sessionAbsoluteMs, sessionAlive, sessionIdleMs, verifyPassword } from './auth';
+import {
+  emptyLimitState,
+  generatePassword,
+  hashPassword,
+  type LimitRule,
+  limitRetryAfter,
+  limitRule,
+  limitWithFailure,
+  limitWithoutFailure,
+  sessionAbsoluteMs,
+  sessionAlive,
+  sessionIdleMs,
+  verifyPassword,
+} from './auth';
 import type { Deps } from './deps';
 import { hashSecret, newSessionId } from './keys';
 import { HttpProblem } from './problem';
 import { recordAudit } from './store/audit';
 import type { Queryable } from './store/db';
 import { lockFirstAdmin } from './store/locks';
+import { deleteSignInLimit, lockSignInLimits, pruneSignInLimits, saveSignInLimit } from './store/sign-in-limits';
 import { claimFirstAdminCreation, isFirstAdminCreated } from './store/settings';
 import {
   deleteSession,
@@ -25,16 +39,17 @@ import {
 /** The one message every failed sign-in gets, so it reveals nothing. */
 export const signInFailed = 'Wrong username or password.';
 
+/**
+ * Sign-in limits, each counted per key: five failures for one user name from one address, twenty
+ * for one user name from anywhere, fifty from one address whatever the name.
+ */
+const limitRules = { pair: limitRule(5), user: limitRule(20), client: limitRule(50) } as const;
+
 /** Users, passwords and console sessions. */
 export class Accounts {
-  readonly limiter: LoginRateLimiter;
-  readonly clientLimiter: LoginRateLimiter;
   private dummyHash: Promise<string> | null = null;
 
-  constructor(private readonly deps: Deps) {
-    this.limiter = new LoginRateLimiter(deps.clock, 5);
-    this.clientLimiter = new LoginRateLimiter(deps.clock, 50);
-  }
+  constructor(private readonly deps: Deps) {}
 
   /**
    * Creates the first admin, `admin`, once per database (users added with the CLI before the first
@@ -56,22 +71,35 @@ export class Accounts {
 
   async signIn(username: string, password: string, clientKey: string): Promise<{ sessionId: string; session: Session }> {
     const { db, clock } = this.deps;
-    // Five failures per user name from one client, fifty per client whatever the name.
-    const pairKey = `u:${username.toLowerCase()}|c:${clientKey}`;
-    const clientKeyName = `c:${clientKey}`;
-    const wait = Math.max(this.limiter.retryAfter(pairKey), this.clientLimiter.retryAfter(clientKeyName));
+    const name = username.toLowerCase();
+    const keys: Array<[string, LimitRule]> = [
+      [`p:${name}|${clientKey}`, limitRules.pair],
+      [`u:${name}`, limitRules.user],
+      [`c:${clientKey}`, limitRules.client],
+    ];
+    // Every attempt counts as a failure before its password is checked, so parallel guesses
+    // cannot all pass the check first; a right password takes its count back afterwards.
+    const at = clock.now();
+    const wait = await db.transaction(async (tx) => {
+      const states = await lockSignInLimits(tx, keys.map(([k]) => k), at);
+      const longest = Math.max(...keys.map(([k]) => limitRetryAfter(states.get(k) ?? emptyLimitState, at.getTime())));
+      if (longest > 0) return longest;
+      for (const [k, rule] of keys) await saveSignInLimit(tx, k, limitWithFailure(states.get(k) ?? emptyLimitState, rule, at.getTime()), at);
+      return 0;
+    });
     if (wait > 0) {
       throw new HttpProblem(429, 'Too Many Requests', 'Too many failed sign-ins. Try again later.', {}, { 'Retry-After': String(wait) });
     }
     const user = await findUser(db, username);
     this.dummyHash ??= hashPassword(generatePassword());
     const ok = await verifyPassword(password, user?.password_hash ?? (await this.dummyHash));
-    if (!user || !ok) {
-      this.limiter.fail(pairKey);
-      this.clientLimiter.fail(clientKeyName);
-      throw new HttpProblem(401, 'Unauthorized', signInFailed);
-    }
-    this.limiter.succeed(pairKey);
+    if (!user || !ok) throw new HttpProblem(401, 'Unauthorized', signInFailed);
+    await db.transaction(async (tx) => {
+      const states = await lockSignInLimits(tx, keys.map(([k]) => k), at);
+      const [pair, ...others] = keys;
+      await deleteSignInLimit(tx, pair![0]);
+      for (const [k] of others) await saveSignInLimit(tx, k, limitWithoutFailure(states.get(k) ?? emptyLimitState, at.getTime()), at);
+    });
     const sessionId = newSessionId();
     await insertSession(db, { idHash: hashSecret(sessionId), userId: user.id, at: clock.now() });
     return { sessionId, session: { username: user.username, role: user.role } };
@@ -163,6 +191,8 @@ export class Accounts {
   async prune(q: Queryable = this.deps.db): Promise<void> {
     const now = this.deps.clock.now().getTime();
     await pruneSessions(q, new Date(now - sessionIdleMs), new Date(now - sessionAbsoluteMs));
+    // A day untouched: every window and lock (at most 15 minutes each) is long over.
+    await pruneSignInLimits(q, new Date(now - 24 * 3600 * 1000));
   }
 
   // ---- the users CLI ----

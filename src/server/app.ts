@@ -1,3 +1,4 @@
+import { compressJson } from './compress';
 import { Hono } from 'hono';
 import { Accounts } from './accounts';
 import { ApiTokens } from './api-tokens';
@@ -9,12 +10,14 @@ import { HeartbeatBatcher } from './heartbeats';
 import { type AppEnv, bodyLimit, problemResponse, rejectMalformedPath, sessionMiddleware } from './http';
 import { InstanceService } from './instances';
 import { localAdminRoutes } from './local-admin';
+import { Notifications } from './notifications/service';
 import type { Logger } from './logger';
 import { databaseUnavailable, HttpProblem, notFound } from './problem';
 import { auditRoutes } from './routes/audit';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, metricsRoute } from './routes/health';
 import { installRoutes } from './routes/install';
+import { notificationChannelRoutes } from './routes/notification-channels';
 import { runnerRoutes } from './routes/runner';
 import { runnerGroupRoutes } from './routes/runner-groups';
 import { openApiRoutes } from './routes/openapi';
@@ -49,10 +52,13 @@ export interface PaddockApp {
   tokens: ApiTokens;
   batcher: HeartbeatBatcher;
   hub: EventHub;
+  notifications: Notifications;
   /** LISTENs for events and (unless `timers: false`) starts the 1 s sweeper. */
   start(options?: { timers?: boolean }): Promise<void>;
   /** One sweeper pass (tests call this after moving a fake clock). */
   tick(): Promise<void>;
+  /** Tells the sweeper heartbeats could not be taken in for `ms` (tests stand in for a busy server). */
+  noteStall(ms: number): void;
   /** Stops timers, writes pending heartbeats, stops listening. */
   stop(): Promise<void>;
 }
@@ -67,6 +73,8 @@ export function createApp(options: {
 }): PaddockApp {
   const { store, clock, config, logger } = options;
   const deps: Deps = { db: store.db, clock, config, logger };
+  const notifications = new Notifications(deps);
+  deps.outbox = notifications;
   const hub = new EventHub(store.db, logger);
   const batcher = new HeartbeatBatcher(store.db);
   const updates = new UpdateService(deps);
@@ -113,6 +121,7 @@ export function createApp(options: {
   });
   app.use('*', rejectMalformedPath);
   app.use('/api/*', bodyLimit());
+  app.use('/api/*', compressJson());
   const resolveUser = sessionMiddleware(accounts, config, tokens);
   app.use('/api/v1/*', async (c, next) => {
     const p = c.req.path;
@@ -129,9 +138,10 @@ export function createApp(options: {
   app.route('/api/v1/audit-events', auditRoutes(deps, config));
   app.route('/api/v1/events', eventRoutes(deps, hub, accounts, config, tokens));
   app.route('/api/v1/install', installRoutes(config));
+  app.route('/api/v1/notification-channels', notificationChannelRoutes(notifications, config));
   app.route('/api/v1/tokens', tokenRoutes(tokens, config));
   app.route('/api/v1/openapi.json', openApiRoutes(config));
-  app.route('/metrics', metricsRoute(deps, batcher, sweeper.passes));
+  app.route('/metrics', metricsRoute(deps, batcher, sweeper.passes, () => notifications.metricLines()));
   if (options.localSecret) app.route('/api/v1/local', localAdminRoutes(accounts, tokens, options.localSecret));
   app.all('/api/*', () => {
     throw notFound('No such API route.');
@@ -150,6 +160,19 @@ export function createApp(options: {
   });
 
   let timer: NodeJS.Timeout | null = null;
+  // After each sweep: the alert rules (their input is what the sweep just wrote), then the
+  // dispatcher for retries that came due by time.
+  let passing: Promise<void> | null = null;
+  const pass = () =>
+    (passing ??= (async () => {
+      try {
+        await sweeper.tick();
+        await notifications.evaluate(clock.now());
+        notifications.kick();
+      } finally {
+        passing = null;
+      }
+    })());
   return {
     app,
     fetch: (request, env) => app.fetch(request, env as never),
@@ -157,18 +180,29 @@ export function createApp(options: {
     tokens,
     batcher,
     hub,
+    notifications,
     async start(opts = {}) {
       await hub.start();
+      await notifications.start();
       if (opts.timers !== false && !timer) {
+        let last = performance.now();
+        sweeper.timeFlushes = true;
         timer = setInterval(() => {
-          sweeper.tick().catch((err) => logger.error('sweeper pass failed', { err }));
+          // A late timer means the event loop was blocked: heartbeats waited unanswered meanwhile.
+          const now = performance.now();
+          sweeper.noteStall(now - last - 1000);
+          last = now;
+          pass().catch((err) => logger.error('sweeper pass failed', { err }));
         }, 1000);
+        notifications.kick();
       }
     },
-    tick: () => sweeper.tick(),
+    tick: pass,
+    noteStall: (ms: number) => sweeper.noteStall(ms),
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;
+      await notifications.stop();
       await sweeper.tick().catch(() => {});
       await batcher.flush().catch((err) => logger.error('final heartbeat write failed', { err }));
       accounts.stopWatching();

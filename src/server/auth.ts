@@ -45,47 +45,62 @@ export function sessionAlive(createdAt: Date, lastSeenAt: Date, now: Date): bool
   return now.getTime() - lastSeenAt.getTime() < sessionIdleMs && now.getTime() - createdAt.getTime() < sessionAbsoluteMs;
 }
 
-/** Failed sign-ins per key (user and client, or client alone), with a lock that grows while they go on. */
-export class LoginRateLimiter {
-  private entries = new Map<string, { failures: number[]; locks: number; lockedUntil: number }>();
-  /**
-   * `limit` failures within `windowMs` lock the key: the first lock lasts `firstLockMs`, each lock
-   * after it twice as long, up to `maxLockMs`. Failures older than the window stop counting, and the
-   * lock length starts over after a window without failures. A short first lock keeps a mistyping
-   * user (or a test suite) from being shut out for long, while guessing slows to one try per
-   * `maxLockMs`.
-   */
-  constructor(
-    private readonly clock: { now(): Date },
-    private readonly limit = 5,
-    private readonly firstLockMs = 30_000,
-    private readonly maxLockMs = 15 * 60 * 1000,
-    private readonly windowMs = 15 * 60 * 1000,
-  ) {}
+/**
+ * One sign-in limit key's state (kept in the database, so replicas share it): times of recent
+ * attempts that count as failures, how many locks in a row, and until when it is locked.
+ */
+export interface LimitState {
+  failures: number[];
+  locks: number;
+  lockedUntil: number;
+  /** When the current lock was set: an attempt that set it and then succeeded takes it back. */
+  lockedAt: number;
+}
 
-  /** Seconds until the key may try again, or 0 when it may try now. */
-  retryAfter(key: string): number {
-    const e = this.entries.get(key);
-    if (!e) return 0;
-    const left = e.lockedUntil - this.clock.now().getTime();
-    return left > 0 ? Math.ceil(left / 1000) : 0;
-  }
-  fail(key: string): void {
-    const now = this.clock.now().getTime();
-    const e = this.entries.get(key) ?? { failures: [], locks: 0, lockedUntil: 0 };
-    if (now - Math.max(e.failures.at(-1) ?? 0, e.lockedUntil) >= this.windowMs) e.locks = 0;
-    e.failures = e.failures.filter((t) => now - t < this.windowMs).slice(-(this.limit - 1));
-    e.failures.push(now);
-    if (e.failures.length >= this.limit) {
-      e.lockedUntil = now + Math.min(this.maxLockMs, this.firstLockMs * 2 ** Math.min(20, e.locks));
-      e.locks++;
-    }
-    // Most recently failed last, so the cap drops the key quiet the longest.
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    if (this.entries.size > 10_000) this.entries.delete(this.entries.keys().next().value!);
-  }
-  succeed(key: string): void {
-    this.entries.delete(key);
-  }
+/**
+ * `limit` failures within `windowMs` lock a key: the first lock lasts `firstLockMs`, each lock
+ * after it twice as long, up to `maxLockMs`. Failures older than the window stop counting, and the
+ * lock length starts over after a window without failures. A short first lock keeps a mistyping
+ * user (or a test suite) from being shut out for long, while guessing slows to one try per
+ * `maxLockMs`.
+ */
+export interface LimitRule {
+  limit: number;
+  firstLockMs: number;
+  maxLockMs: number;
+  windowMs: number;
+}
+
+export const emptyLimitState: LimitState = { failures: [], locks: 0, lockedUntil: 0, lockedAt: 0 };
+
+export function limitRule(limit: number, firstLockMs = 30_000, maxLockMs = 15 * 60 * 1000, windowMs = 15 * 60 * 1000): LimitRule {
+  return { limit, firstLockMs, maxLockMs, windowMs };
+}
+
+/** Seconds until the key may try again, or 0 when it may try now. */
+export function limitRetryAfter(s: LimitState, now: number): number {
+  const left = s.lockedUntil - now;
+  return left > 0 ? Math.ceil(left / 1000) : 0;
+}
+
+/** The state after one more failure at `now` (locking the key when it reaches the limit). */
+export function limitWithFailure(s: LimitState, rule: LimitRule, now: number): LimitState {
+  let locks = s.locks;
+  if (now - Math.max(s.failures.at(-1) ?? 0, s.lockedUntil) >= rule.windowMs) locks = 0;
+  const failures = [...s.failures.filter((t) => now - t < rule.windowMs).slice(-(rule.limit - 1)), now];
+  if (failures.length < rule.limit) return { ...s, failures, locks };
+  const lockedUntil = now + Math.min(rule.maxLockMs, rule.firstLockMs * 2 ** Math.min(20, locks));
+  return { failures, locks: locks + 1, lockedUntil, lockedAt: now };
+}
+
+/**
+ * The state once the attempt counted at `at` turned out to be right: its failure is taken back,
+ * and so is the lock it set.
+ */
+export function limitWithoutFailure(s: LimitState, at: number): LimitState {
+  const i = s.failures.lastIndexOf(at);
+  if (i < 0) return s;
+  const failures = s.failures.filter((_, j) => j !== i);
+  if (s.lockedAt !== at) return { ...s, failures };
+  return { failures, locks: Math.max(0, s.locks - 1), lockedUntil: 0, lockedAt: 0 };
 }

@@ -60,6 +60,26 @@ describe('configFromEnv (PRODUCT.md §7)', () => {
     expect(() => configFromEnv({ PADDOCK_RETENTION_DAYS: '0' })).toThrow(/PADDOCK_RETENTION_DAYS/);
     expect(() => configFromEnv({ PADDOCK_AUDIT_RETENTION_DAYS: 'forever' })).toThrow(/PADDOCK_AUDIT_RETENTION_DAYS/);
   });
+  it('reads the alert delay and the SMTP settings, and never echoes an SMTP URL it refuses', () => {
+    expect(configFromEnv({})).toMatchObject({ alertAfterSeconds: 60, smtpUrl: '', smtpFrom: '' });
+    const c = configFromEnv({
+      PADDOCK_ALERT_AFTER_SECONDS: '30',
+      PADDOCK_SMTP_URL: 'smtps://ops:s3cret-pw@mail.example.com:465',
+      PADDOCK_SMTP_FROM: 'Paddock <paddock@example.com>',
+    });
+    expect(c).toMatchObject({ alertAfterSeconds: 30, smtpUrl: 'smtps://ops:s3cret-pw@mail.example.com:465', smtpFrom: 'Paddock <paddock@example.com>' });
+    expect(() => configFromEnv({ PADDOCK_ALERT_AFTER_SECONDS: '0' })).toThrow(/PADDOCK_ALERT_AFTER_SECONDS/);
+    for (const bad of ['http://ops:s3cret-pw@mail.example.com', 'not a url s3cret-pw']) {
+      let message = '';
+      try {
+        configFromEnv({ PADDOCK_SMTP_URL: bad });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/PADDOCK_SMTP_URL/);
+      expect(message).not.toContain('s3cret-pw');
+    }
+  });
 });
 
 describe('publicUrlOf and allowedOrigins: configuration only, never a request header', () => {

@@ -34,6 +34,14 @@ export interface ServerConfig {
   retentionDays: number;
   /** Days audit entries are kept (PADDOCK_AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
+  /** How long a group that had a connected instance must have none before `group.down` is sent. */
+  alertAfterSeconds: number;
+  /** SMTP server of e-mail channels, `smtp://user:password@host:587` or `smtps://…`; empty = no e-mail channels. */
+  smtpUrl: string;
+  /** Sender of notification e-mails; empty = `Paddock <paddock@localhost>`. */
+  smtpFrom: string;
+  /** `PADDOCK_TRUST_PROXY=1`: the client address is the last `X-Forwarded-For` entry (a proxy in front adds it). */
+  trustProxy: boolean;
 }
 
 export const defaultConfig: ServerConfig = {
@@ -54,6 +62,10 @@ export const defaultConfig: ServerConfig = {
   distDir: repoDist,
   retentionDays: 7,
   auditRetentionDays: 365,
+  alertAfterSeconds: 60,
+  smtpUrl: '',
+  smtpFrom: '',
+  trustProxy: false,
 };
 
 function num(value: string | undefined, fallback: number, name: string): number {
@@ -72,6 +84,23 @@ function portFrom(value: string | undefined): number {
 
 function str(value: string | undefined, fallback: string): string {
   return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+/** An SMTP URL, checked without ever echoing it (it carries the SMTP password). */
+function smtpUrlFrom(value: string | undefined): string {
+  const v = str(value, '');
+  if (v === '') return '';
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new Error('PADDOCK_SMTP_URL must be a URL such as smtp://user:password@mail.example.com:587 (its value is not shown: it may hold a password)');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new Error(`PADDOCK_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
+  }
+  if (url.hostname === '') throw new Error('PADDOCK_SMTP_URL must name a host');
+  return v;
 }
 
 /** Reads the configuration of PRODUCT.md §7 from an environment. */
@@ -99,6 +128,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     distDir: str(env.PADDOCK_DIST_DIR, defaultConfig.distDir),
     retentionDays: num(env.PADDOCK_RETENTION_DAYS, defaultConfig.retentionDays, 'PADDOCK_RETENTION_DAYS'),
     auditRetentionDays: num(env.PADDOCK_AUDIT_RETENTION_DAYS, defaultConfig.auditRetentionDays, 'PADDOCK_AUDIT_RETENTION_DAYS'),
+    alertAfterSeconds: num(env.PADDOCK_ALERT_AFTER_SECONDS, defaultConfig.alertAfterSeconds, 'PADDOCK_ALERT_AFTER_SECONDS'),
+    smtpUrl: smtpUrlFrom(env.PADDOCK_SMTP_URL),
+    smtpFrom: str(env.PADDOCK_SMTP_FROM, ''),
+    trustProxy: str(env.PADDOCK_TRUST_PROXY, '') === '1',
   };
 }
 

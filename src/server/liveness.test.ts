@@ -1,10 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { LoginRateLimiter, hashPassword, sessionAlive, verifyPassword } from './auth';
+import {
+  emptyLimitState,
+  hashPassword,
+  type LimitState,
+  limitRetryAfter,
+  limitRule,
+  limitWithFailure,
+  limitWithoutFailure,
+  sessionAlive,
+  verifyPassword,
+} from './auth';
 import { FakeClock } from './clock';
 import { groupStatus, offlineCutoff, pastStartupGrace, terminationOf } from './liveness';
 import type { InstanceRow } from './store/instances';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000);
+
+/** The limit functions over an in-memory map, as the database keeps them per key. */
+function memoryLimiter(clock: FakeClock, limit: number, firstLockMs: number, maxLockMs: number, windowMs: number) {
+  const rule = limitRule(limit, firstLockMs, maxLockMs, windowMs);
+  const states = new Map<string, LimitState>();
+  const get = (k: string) => states.get(k) ?? emptyLimitState;
+  return {
+    fail: (k: string) => states.set(k, limitWithFailure(get(k), rule, clock.now().getTime())),
+    retryAfter: (k: string) => limitRetryAfter(get(k), clock.now().getTime()),
+    succeed: (k: string) => states.delete(k),
+    takeBack: (k: string) => states.set(k, limitWithoutFailure(get(k), clock.now().getTime())),
+  };
+}
 
 describe('group status', () => {
   it.each([
@@ -79,7 +102,7 @@ describe('sessions and passwords', () => {
   });
   it('locks a key after the limit, twice as long for each failure after that, up to the cap', () => {
     const clock = new FakeClock();
-    const limiter = new LoginRateLimiter(clock, 3, 60_000, 300_000, 900_000);
+    const limiter = memoryLimiter(clock, 3, 60_000, 300_000, 900_000);
     limiter.fail('k');
     limiter.fail('k');
     expect(limiter.retryAfter('k')).toBe(0);
@@ -109,11 +132,26 @@ describe('sessions and passwords', () => {
 
   it('counts only the failures of the last window, so occasional typos never add up to a lock', () => {
     const clock = new FakeClock();
-    const limiter = new LoginRateLimiter(clock, 3, 60_000, 300_000, 900_000);
+    const limiter = memoryLimiter(clock, 3, 60_000, 300_000, 900_000);
     for (let i = 0; i < 20; i++) {
       limiter.fail('client');
       expect(limiter.retryAfter('client')).toBe(0);
       clock.advance(451);
     }
+  });
+
+  it('takes back the failure counted for an attempt that was right, and the lock that attempt set', () => {
+    const clock = new FakeClock();
+    const limiter = memoryLimiter(clock, 3, 60_000, 300_000, 900_000);
+    limiter.fail('k');
+    clock.advance(1);
+    limiter.fail('k');
+    clock.advance(1);
+    limiter.fail('k');
+    expect(limiter.retryAfter('k')).toBe(60);
+    limiter.takeBack('k');
+    expect(limiter.retryAfter('k')).toBe(0);
+    limiter.fail('k');
+    expect(limiter.retryAfter('k')).toBe(60);
   });
 });

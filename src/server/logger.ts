@@ -12,6 +12,9 @@ const secretKey = /pass(word)?|secret|token|key|cookie|authorization|session/i;
 // Registration keys, instance tokens, API tokens, session ids and bearer credentials wherever they appear in text.
 const secretText: Array<[RegExp, string]> = [
   [/\b(?:prk|pit|pat|pss|plc)_[A-Za-z0-9]{8,}/g, '[redacted]'],
+  // Webhook signing secrets (base64 after the prefix) and passwords in URLs (PADDOCK_SMTP_URL).
+  [/\bwhsec_[A-Za-z0-9+/=]{8,}/g, '[redacted]'],
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#@]*@/gi, '$1[redacted]@'],
   [/(bearer\s+)[^\s"',;]+/gi, '$1[redacted]'],
   [/((?:__Host-)?paddock_session=)[^\s;"',]+/g, '$1[redacted]'],
 ];

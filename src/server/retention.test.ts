@@ -60,7 +60,7 @@ describe.each(backends)('retention on %s', (backend) => {
       const daysAgo = (d: number) => new Date(now.getTime() - d * 24 * 3600 * 1000);
       const ended = 2 * pruneBatchRows + 100;
       await db.transaction(async (tx) => {
-        await insertGroup(tx, { id: gid, name: 'G', isDefault: true, keyHash: 'hash-1', keyPrefix: 'prk_abcd', at: daysAgo(30) });
+        await insertGroup(tx, { id: gid, name: 'G', slug: 'g', isDefault: true, keyHash: 'hash-1', keyPrefix: 'prk_abcd', at: daysAgo(30) });
         for (let n = 0; n < ended; n++) {
           await instance(tx, n, daysAgo(9));
           await terminateInstance(tx, iid(n), { exitCode: 0, signal: null, reason: null, at: daysAgo(8), cause: 'completed' });

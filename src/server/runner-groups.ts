@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { compareVersions, type CreateGroupBody, type GroupWithKey, type Instance, type PatchGroupBody, type RunnerGroup } from '../contract';
+import { compareVersions, type CreateGroupBody, groupSlug, type GroupWithKey, type Instance, type PatchGroupBody, type RunnerGroup } from '../contract';
 import type { Deps } from './deps';
 import { hashSecret, keyPrefix, newRegistrationKey } from './keys';
 import { groupView, instanceView } from './liveness';
@@ -14,19 +14,27 @@ import {
   type GroupSummaryRow,
   groupSummaries,
   insertGroup,
-  nameTaken,
+  findNameClash,
   renameGroup,
   setDefaultGroup,
   setGroupKey,
   softDeleteGroup,
 } from './store/groups';
-import { listInstances } from './store/instances';
+import { type InstanceCursor, instanceCursor, listInstances } from './store/instances';
+import { encodeCursor, type PageRequest } from './paging';
 import { lockGroupNames } from './store/locks';
 import { abandonActiveUpdate } from './store/updates';
 import type { UpdateService } from './updates';
 
 const missing = () => notFound('No runner group with this id.');
 const duplicate = (name: string) => conflict(`A runner group named "${name}" already exists (names are compared ignoring case).`);
+const clash = (name: string, other: { name: string; sameName: boolean }) =>
+  other.sameName
+    ? duplicate(other.name)
+    : conflict(
+        `The name "${name}" gives the same install names (slug "${groupSlug(name)}") as the runner group "${other.name}": its Helm release and secret would be shared. Choose a name that differs in its letters or digits.`,
+        { otherGroup: other.name },
+      );
 
 /** Runner groups: create, list, rename, default, rotate key, delete (PRODUCT.md §2, §5). */
 export class RunnerGroups {
@@ -54,11 +62,16 @@ export class RunnerGroups {
     return g;
   }
 
-  async list(): Promise<RunnerGroup[]> {
+  /** Live groups by name; with a limit, one page and the cursor of the next (null on the last page). */
+  async list(page: PageRequest<string> = { limit: null, after: null }): Promise<{ items: RunnerGroup[]; next: string | null }> {
     const now = this.deps.clock.now();
-    const rows = await groupSummaries(this.deps.db, now);
+    // One more row than asked tells whether a next page exists.
+    const rows = await groupSummaries(this.deps.db, now, undefined, { limit: page.limit === null ? null : page.limit + 1, after: page.after });
+    const more = page.limit !== null && rows.length > page.limit;
+    if (more) rows.length = page.limit!;
     const active = await this.updates.activeByGroup(this.deps.db);
-    return rows.map((r) => this.toView(r, active.get(r.id) ?? null, now));
+    const items = rows.map((r) => this.toView(r, active.get(r.id) ?? null, now));
+    return { items, next: more ? encodeCursor(rows.at(-1)!.name.toLowerCase()) : null };
   }
 
   async get(id: string): Promise<RunnerGroup> {
@@ -69,10 +82,14 @@ export class RunnerGroups {
     return this.toView(row, active.get(row.id) ?? null, now);
   }
 
-  async instances(id: string): Promise<Instance[]> {
+  /** A group's instances; with a limit, one page and the cursor of the next (null on the last page). */
+  async instances(id: string, page: PageRequest<InstanceCursor> = { limit: null, after: null }): Promise<{ items: Instance[]; next: string | null }> {
     const row = await findGroup(this.deps.db, id);
     if (!row || row.deleted_at) throw missing();
-    return (await listInstances(this.deps.db, id)).map(instanceView);
+    const rows = await listInstances(this.deps.db, id, { limit: page.limit === null ? null : page.limit + 1, after: page.after });
+    const more = page.limit !== null && rows.length > page.limit;
+    if (more) rows.length = page.limit!;
+    return { items: rows.map(instanceView), next: more ? encodeCursor(instanceCursor(rows.at(-1)!)) : null };
   }
 
   async create(actor: string, body: CreateGroupBody): Promise<GroupWithKey> {
@@ -82,12 +99,13 @@ export class RunnerGroups {
     try {
       return await db.transaction(async (tx) => {
         await lockGroupNames(tx);
-        if (await nameTaken(tx, body.name)) throw duplicate(body.name);
+        const other = await findNameClash(tx, body.name, groupSlug(body.name));
+        if (other) throw clash(body.name, other);
         const now = clock.now();
         const first = (await countLiveGroups(tx)) === 0;
         const makeDefault = first || body.isDefault === true;
         const cleared = makeDefault ? await setDefaultGroup(tx, id, now) : [];
-        await insertGroup(tx, { id, name: body.name, isDefault: makeDefault, keyHash: hashSecret(key), keyPrefix: keyPrefix(key), at: now });
+        await insertGroup(tx, { id, name: body.name, slug: groupSlug(body.name), isDefault: makeDefault, keyHash: hashSecret(key), keyPrefix: keyPrefix(key), at: now });
         await recordAudit(tx, {
           at: now,
           actor,
@@ -119,8 +137,9 @@ export class RunnerGroups {
         const now = clock.now();
         const touched = new Set<string>();
         if (body.name !== undefined && body.name !== row.name) {
-          if (await nameTaken(tx, body.name, id)) throw duplicate(body.name);
-          await renameGroup(tx, id, body.name, now);
+          const other = await findNameClash(tx, body.name, groupSlug(body.name), id);
+          if (other) throw clash(body.name, other);
+          await renameGroup(tx, id, body.name, groupSlug(body.name), now);
           await recordAudit(tx, {
             at: now,
             actor,

@@ -73,8 +73,8 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       });
       expect(res.status).toBe(201);
       const replacement = await res.json();
-      // a later clean exit of the old instance does not overwrite "replaced"
-      await runnerEvent(h, old.instanceToken, { type: 'terminated', exitCode: 0, signal: null, reason: 'Completed' });
+      // a later clean exit of the old instance does not overwrite "replaced": its token is dead (410)
+      expect((await runnerEvent(h, old.instanceToken, { type: 'terminated', exitCode: 0, signal: null, reason: 'Completed' })).status).toBe(410);
       const list = await instances(id);
       const oldView = list.find((i) => i.id === old.instanceId)!;
       expect(oldView.status).toBe('terminated');
@@ -86,7 +86,7 @@ describe.each(backends)('runner protocol on %s', (backend) => {
         bearer: old.instanceToken,
         body: runnerBody({ name: 'runner-1c', version: '1.4.0', replaces: old.instanceId }),
       });
-      expect(again.status).toBe(401);
+      expect(again.status).toBe(410);
       expect((await instances(id)).map((i) => i.name).sort()).toEqual(['runner-1', 'runner-1b']);
     });
 
@@ -117,12 +117,83 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect((await instances(id)).filter((i) => i.status === 'connected').map((i) => i.name).sort()).toEqual(['runner-1b', 'runner-2']);
     });
 
+    it('replaces with the key only a live instance, once: an ended one keeps its record, a replaced one its replacement', async () => {
+      const { id, key } = await createGroup(h);
+      const ended = await register(h, key, { name: 'ended' });
+      expect((await runnerEvent(h, ended.instanceToken, { type: 'terminated', exitCode: 3, signal: null, reason: 'Error' })).status).toBe(202);
+      const live = await register(h, key, { name: 'live' });
+      const replaceWithKey = (name: string, replaces: string) =>
+        h.call('POST', '/api/v1/runner/register', { bearer: key, body: runnerBody({ name, replaces }) });
+
+      expect((await replaceWithKey('after-ended', ended.instanceId)).status).toBe(201);
+      const first = await replaceWithKey('first', live.instanceId);
+      expect(first.status).toBe(201);
+      const second = await replaceWithKey('second', live.instanceId);
+      expect(second.status).toBe(201);
+      const list = await instances(id);
+      const byName = (n: string) => list.find((i) => i.name === n)!;
+      expect(byName('ended').termination).toMatchObject({ exitCode: 3, reason: 'Error' });
+      expect(byName('ended').termination?.cause).not.toBe('replaced');
+      const firstId = (await first.json()).instanceId;
+      expect(byName('live').termination).toMatchObject({ reason: 'Replaced', cause: 'replaced' });
+      const [row] = await t.db.query<{ replaced_by: string; term_at: Date }>('SELECT replaced_by::text AS replaced_by, term_at FROM instances WHERE id = $1', [
+        live.instanceId,
+      ]);
+      expect(row!.replaced_by).toBe(firstId);
+      expect(byName('second').status).toBe('connected');
+      // one "replaced" record, one upsert of the replaced instance's update: no second end
+      expect(list.filter((i) => i.termination?.cause === 'replaced')).toHaveLength(1);
+    });
+
+    it('of two registrations racing to replace one instance, only one ends it', async () => {
+      const { id, key } = await createGroup(h);
+      const live = await register(h, key, { name: 'live' });
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map((n) =>
+          h.call('POST', '/api/v1/runner/register', { bearer: n % 2 ? key : live.instanceToken, body: runnerBody({ name: `r${n}`, replaces: live.instanceId }) }),
+        ),
+      );
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.every((s) => s === 201 || s === 410)).toBe(true);
+      const [row] = await t.db.query<{ replaced_by: string }>('SELECT replaced_by::text AS replaced_by FROM instances WHERE id = $1', [live.instanceId]);
+      const created = await Promise.all(answers.filter((r) => r.status === 201).map(async (r) => (await r.json()).instanceId as string));
+      expect(created).toContain(row!.replaced_by);
+      // a token registration that lost the race registered nothing
+      expect((await instances(id)).length).toBe(1 + created.length);
+    });
+
     it('refuses an instance token without a matching replaces', async () => {
       const { key } = await createGroup(h);
       const old = await register(h, key);
       const res = await h.call('POST', '/api/v1/runner/register', { bearer: old.instanceToken, body: runnerBody() });
       expect(res.status).toBe(400);
       expect((await res.json()).errors[0].field).toBe('replaces');
+    });
+  });
+
+  describe('tokens of ended instances', () => {
+    it('410s heartbeats and events of an instance that reported its end, was replaced, or was recorded ended by the reconciler', async () => {
+      const { key } = await createGroup(h);
+      const reported = await register(h, key, { name: 'reported' });
+      const replaced = await register(h, key, { name: 'replaced' });
+      const observed = await register(h, key, { name: 'observed' });
+      for (const r of [reported, replaced, observed]) expect((await heartbeat(h, r.instanceToken)).status).toBe(200); // cached now
+      expect((await runnerEvent(h, reported.instanceToken, { type: 'terminated', exitCode: 0, signal: null, reason: 'Completed' })).status).toBe(202);
+      await h.call('POST', '/api/v1/runner/register', { bearer: replaced.instanceToken, body: runnerBody({ name: 'replaced-2', replaces: replaced.instanceId }) });
+      const rec = await h.call('POST', '/api/v1/runner/terminations', {
+        bearer: key,
+        body: { name: 'observed', exitCode: 137, signal: null, reason: 'OOMKilled', observedAt: h.clock.now().toISOString() },
+      });
+      expect(rec.status).toBe(202);
+      for (const r of [reported, replaced, observed]) {
+        const hb = await heartbeat(h, r.instanceToken);
+        expect(hb.status).toBe(410);
+        expect(hb.headers.get('content-type')).toBe('application/problem+json');
+        expect((await runnerEvent(h, r.instanceToken, { type: 'goodbye' })).status).toBe(410);
+        expect((await runnerEvent(h, r.instanceToken, { type: 'terminated', exitCode: 1, signal: null, reason: 'Error' })).status).toBe(410);
+      }
+      const [row] = await t.db.query<{ term_reason: string }>("SELECT term_reason FROM instances WHERE name = 'observed'");
+      expect(row!.term_reason).toBe('OOMKilled');
     });
   });
 

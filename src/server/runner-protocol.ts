@@ -20,6 +20,7 @@ import { publish } from './store/events';
 import { auditEnded, auditRegistered } from './lifecycle';
 import { findGroupByKeyHash, markFirstRegistration } from './store/groups';
 import {
+  setReplacedBy,
   disconnectInstance,
   type EndRecord,
   findInstanceByToken,
@@ -28,7 +29,6 @@ import {
   insertInstance,
   isForgottenToken,
   recordObservedEnd,
-  setReplacedBy,
   type TokenInstance,
   terminateInstance,
   writeThroughHeartbeat,
@@ -38,6 +38,8 @@ import { commandsFor, type UpdateService } from './updates';
 /** Detail of the 401 for an instance token nobody knows. */
 export const tokenRevokedDetail = 'instance token revoked or unknown';
 const groupGoneDetail = 'runner group deleted: this runner should stop';
+/** Detail of the 410 for the token of an instance that has ended (terminated, replaced or stopped). */
+export const instanceEndedDetail = 'this instance has ended (terminated or replaced): its runner should stop';
 /** Detail of the 410 for the token of an instance an admin forgot. */
 export const instanceForgottenDetail = 'instance forgotten in the console: this runner should stop';
 
@@ -140,11 +142,10 @@ export class RunnerProtocol {
       const hash = hashSecret(bearer);
       const old = await findInstanceByToken(db, hash);
       if (!old && (await isForgottenToken(db, hash))) throw gone(instanceForgottenDetail);
-      // One replacement per token: once replaced (or ended), the token registers nothing more.
-      if (!old || old.status === 'terminated' || old.replaced_by) {
-        throw new HttpProblem(401, 'Unauthorized', old ? tokenRevokedDetail : keyRevokedDetail);
-      }
+      if (!old) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
       if (old.group_deleted) throw gone(groupGoneDetail);
+      // One replacement per token: once replaced (or ended), the token registers nothing more.
+      if (old.status === 'terminated' || old.replaced_by) throw gone(instanceEndedDetail);
       if (body.replaces !== old.id) {
         throw badRequest(
           [{ field: 'replaces', message: "must be the id of the instance whose token is used" }],
@@ -159,23 +160,31 @@ export class RunnerProtocol {
     const id = randomUUID();
     const token = newInstanceToken();
     const now = clock.now();
-    await db.transaction(async (tx) => {
+    const byToken = !bearer.startsWith('prk_');
+    const didReplace = await db.transaction(async (tx) => {
       const group = { id: groupId, name: groupName };
       await insertInstance(tx, { id, groupId, tokenHash: hashSecret(token), ...body, at: now });
       await markFirstRegistration(tx, groupId, now);
-      await auditRegistered(tx, now, group, { id, ...body }, replaced?.id ?? null);
+      // `replaces` ends a live instance once: an ended one keeps its record, and of two registrations
+      // racing for one instance only the first ends it. With the key the runner is registered anyway;
+      // with the instance's own token nothing is (its token is dead).
       const replacedEnd: EndRecord = { exitCode: 0, signal: null, reason: 'Replaced', at: now, cause: 'replaced' };
-      if (replaced && (await terminateInstance(tx, replaced.id, replacedEnd))) {
+      const claimed = replaced !== null && (await terminateInstance(tx, replaced.id, replacedEnd));
+      if (replaced && !claimed && byToken) throw gone(instanceEndedDetail);
+      await auditRegistered(tx, now, group, { id, ...body }, claimed ? replaced!.id : null);
+      if (replaced && claimed) {
         await auditEnded(tx, group, replaced, replacedEnd);
         await setReplacedBy(tx, replaced.id, id);
+        await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId, instanceId: replaced.id });
         const updateId = await this.updates.onReplaced(tx, replaced, { id, name: body.name, version: body.version });
         if (updateId) await publish(tx, now, { kind: 'update', op: 'upsert', groupId, entityId: updateId });
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId, entityId: replaced.id });
       }
       await publish(tx, now, { kind: 'instance', op: 'upsert', groupId, entityId: id });
       await publish(tx, now, { kind: 'group', op: 'upsert', groupId, entityId: groupId });
+      return claimed;
     });
-    if (replaced) {
+    if (replaced && didReplace) {
       this.invalidateInstance(replaced.id);
       this.batcher.forget(replaced.id);
     }
@@ -190,13 +199,17 @@ export class RunnerProtocol {
     const { hash, cached } = found;
     const inst = cached.row;
     if (inst.group_deleted) throw gone(groupGoneDetail);
+    if (inst.status === 'terminated') throw gone(instanceEndedDetail);
     const now = clock.now();
-    const lastError = typeof body.lastError === 'string' ? errorFromText(body.lastError, inst.last_error, now) : body.lastError;
+    const lastError =
+      typeof body.lastError === 'string'
+        ? errorFromText(redactSecrets(body.lastError), inst.last_error, now)
+        : body.lastError && { ...body.lastError, message: redactSecrets(body.lastError.message) };
     const versionChanged = body.version !== inst.version;
     const reconnect = inst.status === 'disconnected';
     const errorChanged = lastError !== undefined && errorKey(lastError) !== cached.lastErrorJson;
     // The first heartbeat after registering is written at once (and announced): it proves the runner's loop works.
-    const firstBeat = inst.heartbeats_on_version === 0 && inst.status !== 'terminated';
+    const firstBeat = inst.heartbeats_on_version === 0;
     let subject = inst;
     if (versionChanged || reconnect || errorChanged || firstBeat) {
       this.batcher.forget(inst.id);
@@ -273,6 +286,8 @@ export class RunnerProtocol {
           });
       if (updated) {
         await auditEnded(tx, group, target, { exitCode: body.exitCode, signal: body.signal, reason: body.reason, at, cause }, 'reconciler');
+        // An end the reconciler saw (evicted, preempted…) is told to channels like one the runner reported.
+        await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId: group.id, instanceId: target.id });
         await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: group.id, entityId: target.id });
         await publish(tx, now, { kind: 'group', op: 'upsert', groupId: group.id, entityId: group.id });
       }
@@ -295,12 +310,17 @@ export class RunnerProtocol {
     const inst = await findInstanceByToken(db, hashSecret(token));
     if (!inst) throw await this.unknownToken(token);
     if (inst.group_deleted) throw gone(groupGoneDetail);
+    if (inst.status === 'terminated') throw gone(instanceEndedDetail);
     const now = clock.now();
     const group = { id: inst.group_id, name: inst.group_name };
     // Ends the instance with this record, and says so in the Activity log when it had not ended yet.
     const end = async (tx: Queryable, record: EndRecord) => {
       const ended = await terminateInstance(tx, inst.id, record);
-      if (ended) await auditEnded(tx, group, inst, record);
+      if (ended) {
+        await auditEnded(tx, group, inst, record);
+        // Channels hear how it ended, in the transaction that ends it (PRODUCT.md §12 "Delivery").
+        await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId: inst.group_id, instanceId: inst.id });
+      }
       return ended;
     };
     await db.transaction(async (tx) => {
@@ -340,6 +360,15 @@ export class RunnerProtocol {
     this.invalidateInstance(inst.id);
     this.updates.invalidate(inst.group_id);
   }
+}
+
+/**
+ * Text with anything shaped like a Paddock secret (registration key, instance or API token, webhook
+ * secret) cut down to its kind: a runner may quote a credential in an error, and the console shows
+ * lastError to every viewer.
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(/\b(prk|pit|pat|whsec)_[A-Za-z0-9_-]*/g, '$1_[redacted]');
 }
 
 /** What makes two reports the same error: the runner's fields, not when we received them. */

@@ -95,6 +95,7 @@ export async function startServer(
   // Port 0 picked a free one: install URLs and allowed origins follow the listen address (config.ts).
   config.port = port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  paddock.notifications.listenUrl = url;
   // PGlite is single-process: mark the data directory as held, so the users CLI can refuse to open it.
   if (holdsDataDir) {
     const local = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;

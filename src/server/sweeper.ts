@@ -6,7 +6,7 @@ import { auditLost } from './lifecycle';
 import { pruneAudit } from './store/audit';
 import type { Queryable } from './store/db';
 import { publish, publishMany, pruneEvents } from './store/events';
-import { markLost, pruneForgottenTokens, pruneInstances, sweepDisconnected } from './store/instances';
+import { clampFutureHeartbeats, markLost, pruneForgottenTokens, pruneInstances, sweepDisconnected } from './store/instances';
 import { runDuty, tryLockLostMarking, tryLockRetention, tryLockSweep } from './store/locks';
 import { vacuumChurningTables } from './store/maintenance';
 import { pruneIdempotency } from './store/updates';
@@ -54,8 +54,14 @@ export class Sweeper {
     updateOutcomes: { ran: 0, skipped: 0 },
     retention: { ran: 0, skipped: 0 },
   };
-  readonly startedAt: Date;
+  startedAt: Date;
+  /** Once the start-up grace is over it stays over: a clock stepped back must not pause the sweep. */
+  private graceOver = false;
   onDisconnected: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
+  /** Times this process could not take heartbeats in (event loop or database busy), by clock time. */
+  private stalls: Array<{ at: number; ms: number }> = [];
+  /** Set when the sweeper runs on its timer: passes a test drives by hand are not timed. */
+  timeFlushes = false;
   /** Told which instances were ended as lost (the heartbeat path drops what it cached of them). */
   onLost: (ids: Array<{ id: string; group_id: string }>) => void = () => {};
 
@@ -66,6 +72,23 @@ export class Sweeper {
     private readonly accounts: Accounts,
   ) {
     this.startedAt = deps.clock.now();
+  }
+
+  /**
+   * Notes that heartbeats could not be taken in for `ms` (the event loop was blocked, or the
+   * heartbeat batch waited that long for the database). A sweep then waits that much longer, so
+   * no live instance is marked disconnected because this server was busy (PRODUCT.md §8 round 2).
+   */
+  noteStall(ms: number): void {
+    if (ms < 100) return;
+    this.stalls.push({ at: this.deps.clock.now().getTime(), ms });
+  }
+
+  /** What busy spells of the last offline window add to it, at most one more window. */
+  private stallAllowanceMs(now: Date): number {
+    const windowMs = this.deps.config.offlineAfterSeconds * 1000;
+    this.stalls = this.stalls.filter((s) => now.getTime() - s.at < windowMs);
+    return Math.min(windowMs, this.stalls.reduce((sum, s) => sum + s.ms, 0));
   }
 
   /** One pass; overlapping calls share the pass in flight. */
@@ -93,6 +116,7 @@ export class Sweeper {
         const rows = await markLost(tx, cutoff, now, lostBatch);
         if (rows.length === 0) return rows;
         await auditLost(tx, now, rows);
+        for (const r of rows) await this.deps.outbox?.record(tx, now, { type: 'instance.ended', groupId: r.group_id, instanceId: r.id });
         const groups = new Set(rows.map((r) => r.group_id));
         await publishMany(tx, now, [
           ...rows.map((r) => ({ kind: 'instance' as const, op: 'upsert' as const, groupId: r.group_id, entityId: r.id })),
@@ -111,11 +135,21 @@ export class Sweeper {
 
   private async pass(): Promise<void> {
     const { db, clock, config, logger } = this.deps;
+    const flushStarted = performance.now();
     await this.batcher.flush().catch((err) => logger.error('heartbeat batch write failed', { err }));
+    // A flush longer than a second means the database kept heartbeats waiting.
+    if (this.timeFlushes) this.noteStall(performance.now() - flushStarted - 1000);
     const now = clock.now();
-    if (pastStartupGrace(this.startedAt, now, config.offlineAfterSeconds)) {
+    // Stepped back during the grace: it starts again from now, so it lasts at most one more window.
+    if (now < this.startedAt) this.startedAt = now;
+    this.graceOver ||= pastStartupGrace(this.startedAt, now, config.offlineAfterSeconds);
+    // Liveness never trusts a stored time later than now (PRODUCT.md §8 round 2).
+    const clamped = await clampFutureHeartbeats(db, now);
+    if (clamped > 0) logger.warn('last heartbeats later than now were set to now (was the clock stepped back?)', { count: clamped });
+    if (this.graceOver) {
       const swept = await runDuty(db, tryLockSweep, async (tx) => {
-        const rows = await sweepDisconnected(tx, offlineCutoff(now, config.offlineAfterSeconds), now);
+        const cutoff = new Date(offlineCutoff(now, config.offlineAfterSeconds).getTime() - this.stallAllowanceMs(now));
+        const rows = await sweepDisconnected(tx, cutoff, now);
         for (const r of rows) await publish(tx, now, { kind: 'instance', op: 'upsert', groupId: r.group_id, entityId: r.id });
         for (const g of new Set(rows.map((r) => r.group_id))) await publish(tx, now, { kind: 'group', op: 'upsert', groupId: g, entityId: g });
         return rows;

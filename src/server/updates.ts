@@ -415,6 +415,8 @@ export class UpdateService {
       group: group ? { id: group.id, name: group.name } : null,
       detail: { updateId: update.id, ...(update.targetVersion ? { targetVersion: update.targetVersion } : {}), ...(reason ? { reason } : {}) },
     });
+    // Channels hear of it in the same transaction that ends the update.
+    await this.deps.outbox?.record(tx, at, { type: action, groupId, updateId: update.id });
   }
 
   /**

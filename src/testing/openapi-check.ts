@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
@@ -103,7 +104,11 @@ export class OpenApiChecker {
   async assertResponse(method: string, path: string, res: Response): Promise<void> {
     const contentType = res.headers.get('content-type');
     const stream = contentType?.startsWith('text/event-stream') ?? false;
-    const body = stream || res.status === 204 ? null : await res.clone().text();
+    // A compressed answer (br or gzip, as the server sends lists) is checked as the client reads it.
+    const encoding = res.headers.get('content-encoding');
+    const raw = stream || res.status === 204 ? null : Buffer.from(await res.clone().arrayBuffer());
+    const plain = raw && encoding === 'br' ? brotliDecompressSync(raw) : raw && encoding === 'gzip' ? gunzipSync(raw) : raw;
+    const body = plain === null ? null : plain.toString('utf8');
     const problems = this.check({ method, path, status: res.status, contentType, body });
     if (problems.length > 0) {
       throw new Error(`The response does not match the OpenAPI document:\n  ${problems.join('\n  ')}\nBody: ${String(body).slice(0, 500)}`);

@@ -2,7 +2,7 @@
 // and runners in processes of their own, started from their entry points (never imported, so that
 // the kit and whoever uses it sit on neither side of the server ⇸ runner wall), plus the waits they need.
 import { type ChildProcess, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -398,9 +398,12 @@ export function runPaddockCli(args: string[], options: { env: NodeJS.ProcessEnv;
 export interface RunnerOptions {
   /** The control plane's URL. */
   server: string;
-  /** Passed in PADDOCK_RUNNER_KEY (as the Docker image and the Helm chart pass it) unless `keyInArgs` (then `--key`). */
+  /**
+   * Passed in PADDOCK_RUNNER_KEY (as the Docker image and the Helm chart pass it) unless `keyFile`
+   * (then in a file of its own, mode 0600, named by `--key-file`; removed when the runner exits).
+   */
   key: string;
-  keyInArgs?: boolean;
+  keyFile?: boolean;
   name?: string;
   /** The runner's own version (`--runner-version`). */
   version?: string;
@@ -426,15 +429,24 @@ const runners = new Set<RunnerProcess>();
 /** Starts a runner process; killAllRunners() (in afterEach/afterAll) ends every one still running. */
 export function startRunner(opts: RunnerOptions): RunnerProcess {
   const args = ['--server', opts.server];
-  if (opts.keyInArgs) args.push('--key', opts.key);
+  let keyDir: string | null = null;
+  if (opts.keyFile) {
+    keyDir = mkdtempSync(join(tmpdir(), 'paddock-key-'));
+    writeFileSync(join(keyDir, 'key'), `${opts.key}\n`, { mode: 0o600 });
+    args.push('--key-file', join(keyDir, 'key'));
+  }
   if (opts.name) args.push('--name', opts.name);
   if (opts.platform) args.push('--platform', opts.platform);
   if (opts.version) args.push('--runner-version', opts.version);
   args.push(...(opts.args ?? []));
-  const env = childEnv({ ...opts.env, ...(opts.keyInArgs ? {} : { PADDOCK_RUNNER_KEY: opts.key }) });
+  const env = childEnv({ ...opts.env, ...(opts.keyFile ? {} : { PADDOCK_RUNNER_KEY: opts.key }) });
   delete env.PADDOCK_DIST_DIR;
   const r = new RunnerProcess('src/runner/cli.ts', args, { env, echo: opts.echo });
   runners.add(r);
+  if (keyDir) {
+    const dir = keyDir;
+    void r.exited.then(() => rmSync(dir, { recursive: true, force: true }));
+  }
   return r;
 }
 

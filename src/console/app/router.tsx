@@ -11,6 +11,7 @@ import { RunnersRoute } from './routes/runners';
 // keep react-router's data-router code (~16 KiB gzip) out of the first load.
 const SignInRoute = retryableLazy(() => import('./routes/sign-in').then((m) => m.Component));
 const ActivityRoute = retryableLazy(() => import('./routes/activity').then((m) => m.Component));
+const NotificationsRoute = retryableLazy(() => import('./routes/notifications').then((m) => m.Component));
 const TokensRoute = retryableLazy(() => import('./routes/tokens').then((m) => m.Component));
 
 /** The console's routes (addresses: lib/paths.ts, PRODUCT.md §3 round 2). */
@@ -29,6 +30,7 @@ export function AppRoutes() {
             {/* The list, a group's Edit dialog over it, and one of its instances: one page, three addresses. */}
             <Route path="runners/*" element={<RunnersRoute />} />
             <Route path="activity" element={<ActivityRoute />} />
+            <Route path="notifications" element={<NotificationsRoute />} />
             <Route path="settings/tokens" element={<TokensRoute />} />
             <Route path="*" element={<NotFoundRoute />} />
           </Route>

@@ -5,8 +5,8 @@ import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSepara
 import styles from './layout.module.css';
 
 /**
- * The app frame: left navigation (Runners, Activity), the signed-in user's menu (API tokens,
- * Sign out), and the page.
+ * The app frame: left navigation (Runners, Activity, Notifications), the signed-in user's menu (API
+ * tokens, Sign out), and the page.
  */
 export function Layout({
   username,
@@ -40,6 +40,11 @@ export function Layout({
           <li>
             <NavLink to="/activity" className={styles.link}>
               Activity
+            </NavLink>
+          </li>
+          <li>
+            <NavLink to="/notifications" className={styles.link}>
+              Notifications
             </NavLink>
           </li>
         </ul>

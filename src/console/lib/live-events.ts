@@ -19,10 +19,13 @@ export function keysForEvent(event: LiveEvent): QueryKey[] {
       return [g.list(), g.instances(event.groupId)];
     case 'update':
       return [g.list(), g.updates(event.groupId), g.instances(event.groupId)];
+    case 'notification':
+      // A channel changed or a delivery was attempted: its list row (last delivery) and its log.
+      return [queryKeys.notificationChannels.all];
   }
 }
 
-const kinds = new Set<string>(['group', 'instance', 'update', 'audit'] satisfies LiveEvent['kind'][]);
+const kinds = new Set<string>(['group', 'instance', 'update', 'audit', 'notification'] satisfies LiveEvent['kind'][]);
 
 /** The event's data when it has the contract's LiveEvent shape (checked by hand: zod stays out of the first load). */
 export function parseLiveEvent(data: unknown): LiveEvent | null {

@@ -18,6 +18,11 @@ export const queryKeys = {
     groups: () => ['audit-events', 'groups'] as const,
   },
   install: (platform: string) => ['install', platform] as const,
+  notificationChannels: {
+    all: ['notification-channels'] as const,
+    list: () => ['notification-channels', 'list'] as const,
+    deliveries: (id: string) => ['notification-channels', 'detail', id, 'deliveries'] as const,
+  },
   tokens: {
     all: ['tokens'] as const,
     list: () => ['tokens', 'list'] as const,

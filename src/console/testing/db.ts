@@ -11,6 +11,7 @@ import {
   type TerminationCause,
   type Update,
 } from '../../contract';
+import type { DeliveryAttempt, NotificationChannel } from '../../contract/notifications';
 import { buildAuditEvent, buildGroup, buildInstance, buildRegistrationKey, factoryNow } from './factories';
 
 /**
@@ -28,8 +29,11 @@ export interface MockDb {
   latestVersion: string;
   /** Every registration key handed out, so tests can assert where it (does not) show up. */
   issuedKeys: string[];
+  /** Notification channels and their delivery logs (newest first); see notification-channels.ts. */
+  channels: NotificationChannel[];
+  deliveries: Map<string, DeliveryAttempt[]>;
   tokens: ApiToken[];
-  /** Every API token secret handed out, for the same reason. */
+  /** Every webhook secret and API token secret handed out, for the same reason. */
   issuedSecrets: string[];
 }
 
@@ -43,6 +47,8 @@ export function createDb(): MockDb {
     audit: [],
     latestVersion: defaultRunnerVersion,
     issuedKeys: [],
+    channels: [],
+    deliveries: new Map(),
     tokens: [],
     issuedSecrets: [],
   };

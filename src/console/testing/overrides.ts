@@ -3,6 +3,7 @@ import { api, type Instance } from '../../contract';
 import { db, seedGroup } from './db';
 import { ago, buildTermination, buildUpdate } from './factories';
 import { problem } from './handlers';
+import { buildAttempt } from './notification-channels';
 import { server } from './server';
 
 /** Named per-test states (Grafana style): each one says what the server does, in one line. */
@@ -180,4 +181,18 @@ export function auditNeverLoads() {
 /** Sign in is rate limited. */
 export function signInRateLimited() {
   server.use(http.post(api.session, () => problem(429, 'Too Many Requests', { detail: 'Try again in a minute.' })));
+}
+
+/** Named state: the channel list answers 500. */
+export function channelsAnswer500() {
+  server.use(http.get(api.notificationChannels, () => problem(500, 'Internal Server Error', { detail: 'Something went wrong on the server; it has been logged.' })));
+}
+
+/** Named state: the receiver of every test answers 503 (the attempt fails). */
+export function testsFailWith503() {
+  server.use(
+    http.post(decodeURIComponent(api.notificationChannelTest(':id')), () =>
+      HttpResponse.json(buildAttempt({ eventType: 'test', status: 'failed', responseStatus: 503, error: 'HTTP 503', at: new Date().toISOString() })),
+    ),
+  );
 }

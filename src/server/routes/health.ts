@@ -29,7 +29,7 @@ export function healthRoutes(deps: Deps) {
 }
 
 /** `GET /metrics`: Prometheus text format. */
-export function metricsRoute(deps: Deps, batcher: HeartbeatBatcher, duties: DutyPasses) {
+export function metricsRoute(deps: Deps, batcher: HeartbeatBatcher, duties: DutyPasses, more: () => string[] = () => []) {
   const r = new Hono<AppEnv>();
   r.get('/', async (c) => {
     const byStatus = await countInstancesByStatus(deps.db);
@@ -54,6 +54,7 @@ export function metricsRoute(deps: Deps, batcher: HeartbeatBatcher, duties: Duty
         `paddock_duty_passes_total{duty="${duty}",outcome="ran"} ${n.ran}`,
         `paddock_duty_passes_total{duty="${duty}",outcome="skipped"} ${n.skipped}`,
       ]),
+      ...more(),
       '',
     ];
     return c.body(lines.join('\n'), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });

@@ -3,8 +3,10 @@ import { api, CreateGroupBody, ForgetEndedQuery, PatchGroupBody, StopInstanceBod
 import type { ServerConfig } from '../config';
 import { type AppEnv, actorOf, guard, parseBody, parseQuery } from '../http';
 import type { InstanceService } from '../instances';
+import { nextLink, pageRequest } from '../paging';
 import { badRequest, conflict } from '../problem';
 import type { RunnerGroups } from '../runner-groups';
+import type { InstanceCursor } from '../store/instances';
 import type { RecordedAnswer, UpdateRequestResult, UpdateService } from '../updates';
 
 /** `POST …/updates` in HTTP terms (PRODUCT.md §5): 202 with the update, or 409 saying why not. */
@@ -27,6 +29,16 @@ function updateAnswer(result: UpdateRequestResult): RecordedAnswer {
   }
 }
 
+/** A cursor of the instances list, as instanceCursor wrote it; null when it is not one. */
+function instanceCursorFrom(raw: unknown): InstanceCursor | null {
+  const c = raw as Partial<InstanceCursor> | null;
+  if (typeof c !== 'object' || c === null) return null;
+  if (!(c.rank === 0 || c.rank === 1 || c.rank === 2)) return null;
+  if (typeof c.startedAt !== 'string' || Number.isNaN(Date.parse(c.startedAt))) return null;
+  if (typeof c.id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(c.id)) return null;
+  return { rank: c.rank, startedAt: c.startedAt, id: c.id };
+}
+
 /** `/api/v1/runner-groups/**`: groups, their instances, keys and updates. */
 export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, instances: InstanceService, config: ServerConfig) {
   const r = new Hono<AppEnv>();
@@ -34,7 +46,12 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
   const admin = guard(config, 'admin');
   const actor = actorOf;
 
-  r.get('/', viewer, async (c) => c.json(await groups.list()));
+  r.get('/', viewer, async (c) => {
+    const page = pageRequest(c.req.query.bind(c.req), (raw) => (typeof raw === 'string' && raw.length <= 256 ? raw : null));
+    const { items, next } = await groups.list(page);
+    if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
+    return c.json(items);
+  });
   r.post('/', admin, async (c) => {
     const body = await parseBody(c, CreateGroupBody);
     const created = await groups.create(actor(c), body);
@@ -56,7 +73,12 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
     c.header('Cache-Control', 'no-store');
     return c.json(rotated, 201);
   });
-  r.get('/:id/instances', viewer, async (c) => c.json(await groups.instances(c.req.param('id'))));
+  r.get('/:id/instances', viewer, async (c) => {
+    const page = pageRequest(c.req.query.bind(c.req), instanceCursorFrom);
+    const { items, next } = await groups.instances(c.req.param('id'), page);
+    if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
+    return c.json(items);
+  });
   // Forgetting every ended instance must be asked for by name (?ended=true): a bare DELETE of the
   // collection is refused (400) rather than read as "forget everything".
   r.delete('/:id/instances', admin, async (c) => {

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { SignInBody } from '../../contract';
 import type { Accounts } from '../accounts';
@@ -12,8 +12,7 @@ export function sessionRoutes(accounts: Accounts, config: ServerConfig) {
   r.post('/', async (c) => {
     checkCsrf(c, config);
     const body = await parseBody(c, SignInBody);
-    const client = clientAddress(c) ?? 'local';
-    const { sessionId, session } = await accounts.signIn(body.username, body.password, client);
+    const { sessionId, session } = await accounts.signIn(body.username, body.password, signInAddress(c, config));
     setCookie(c, cookieName(config), sessionId, { httpOnly: true, sameSite: 'Strict', path: '/', secure });
     return c.json(session);
   });
@@ -29,4 +28,17 @@ export function sessionRoutes(accounts: Accounts, config: ServerConfig) {
     return c.body(null, 204);
   });
   return r;
+}
+
+/**
+ * Who is signing in, for the sign-in limits: the socket's peer, or behind a trusted proxy
+ * (`PADDOCK_TRUST_PROXY=1`) the address that proxy appended last to `X-Forwarded-For` (entries
+ * before it are the client's word).
+ */
+export function signInAddress(c: Context<AppEnv>, config: Pick<ServerConfig, 'trustProxy'>): string {
+  if (config.trustProxy) {
+    const forwarded = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean).at(-1);
+    if (forwarded) return forwarded.slice(0, 100);
+  }
+  return clientAddress(c) ?? 'local';
 }

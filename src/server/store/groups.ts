@@ -56,11 +56,27 @@ export interface GroupSummaryRow extends GroupRow {
  * pages are all-visible, as those of runners that ended mostly are, the count reads the index alone)
  * and its newest finished update (updates_group_requested).
  */
-export async function groupSummaries(q: Queryable, now: Date, ids?: string[]): Promise<GroupSummaryRow[]> {
+export async function groupSummaries(
+  q: Queryable,
+  now: Date,
+  ids?: string[],
+  page: { limit: number | null; after: string | null } = { limit: null, after: null },
+): Promise<GroupSummaryRow[]> {
   const day = new Date(now.getTime() - 24 * 3600 * 1000);
   const hour = new Date(now.getTime() - 3600 * 1000);
   const only = ids ? ids.filter(isUuid) : null;
   if (only && only.length === 0) return [];
+  const params: unknown[] = [day, hour];
+  let where = '';
+  if (only) {
+    params.push(only);
+    where += ` AND g.id = ANY($${params.length}::uuid[])`;
+  }
+  // Live names are unique ignoring case, so lower(name) alone marks where a page ends.
+  if (page.after !== null) {
+    params.push(page.after);
+    where += ` AND lower(g.name) > $${params.length}`;
+  }
   return q.query<GroupSummaryRow>(
     `SELECT g.id::text AS id, g.name, g.is_default, g.key_prefix, g.desired_version, g.first_registered_at,
        g.created_at, g.updated_at, g.deleted_at,
@@ -91,9 +107,9 @@ export async function groupSummaries(q: Queryable, now: Date, ids?: string[]): P
        SELECT u.* FROM updates u WHERE u.group_id = g.id AND u.state <> 'in_progress'
        ORDER BY u.requested_at DESC, u.id DESC LIMIT 1
      ) lu ON true
-     WHERE g.deleted_at IS NULL ${only ? 'AND g.id = ANY($3::uuid[])' : ''}
-     ORDER BY lower(g.name), g.id`,
-    only ? [day, hour, only] : [day, hour],
+     WHERE g.deleted_at IS NULL${where}
+     ORDER BY lower(g.name), g.id ${page.limit ? `LIMIT ${Number(page.limit)}` : ''}`,
+    params,
   );
 }
 
@@ -121,12 +137,23 @@ export async function findGroupByKeyHash(
   return row ?? null;
 }
 
-export async function nameTaken(q: Queryable, name: string, exceptId?: string): Promise<boolean> {
-  const rows = await q.query(
-    'SELECT 1 FROM runner_groups WHERE deleted_at IS NULL AND lower(name) = lower($1) AND ($2::uuid IS NULL OR id <> $2::uuid)',
-    [name, exceptId ?? null],
+/**
+ * The live group whose name is the same ignoring case, or whose slug is the same (their install
+ * commands would share a Helm release and secret); null when the name is free.
+ */
+export async function findNameClash(
+  q: Queryable,
+  name: string,
+  slug: string,
+  exceptId?: string,
+): Promise<{ id: string; name: string; sameName: boolean } | null> {
+  const [row] = await q.query<{ id: string; name: string; same_name: boolean }>(
+    `SELECT id::text AS id, name, lower(name) = lower($1) AS same_name FROM runner_groups
+     WHERE deleted_at IS NULL AND (lower(name) = lower($1) OR slug = $2) AND ($3::uuid IS NULL OR id <> $3::uuid)
+     ORDER BY lower(name) = lower($1) DESC LIMIT 1`,
+    [name, slug, exceptId ?? null],
   );
-  return rows.length > 0;
+  return row ? { id: row.id, name: row.name, sameName: row.same_name } : null;
 }
 
 export async function countLiveGroups(q: Queryable): Promise<number> {
@@ -136,12 +163,12 @@ export async function countLiveGroups(q: Queryable): Promise<number> {
 
 export async function insertGroup(
   q: Queryable,
-  g: { id: string; name: string; isDefault: boolean; keyHash: string; keyPrefix: string; at: Date },
+  g: { id: string; name: string; slug: string; isDefault: boolean; keyHash: string; keyPrefix: string; at: Date },
 ): Promise<void> {
   await q.query(
-    `INSERT INTO runner_groups (id, name, is_default, key_hash, key_prefix, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $6)`,
-    [g.id, g.name, g.isDefault, g.keyHash, g.keyPrefix, g.at],
+    `INSERT INTO runner_groups (id, name, slug, is_default, key_hash, key_prefix, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+    [g.id, g.name, g.slug, g.isDefault, g.keyHash, g.keyPrefix, g.at],
   );
 }
 
@@ -155,8 +182,8 @@ export async function setDefaultGroup(q: Queryable, id: string, at: Date): Promi
   return cleared.map((r) => r.id);
 }
 
-export async function renameGroup(q: Queryable, id: string, name: string, at: Date): Promise<void> {
-  await q.query('UPDATE runner_groups SET name = $2, updated_at = $3 WHERE id = $1', [id, name, at]);
+export async function renameGroup(q: Queryable, id: string, name: string, slug: string, at: Date): Promise<void> {
+  await q.query('UPDATE runner_groups SET name = $2, slug = $3, updated_at = $4 WHERE id = $1', [id, name, slug, at]);
 }
 
 /** The version the group's latest update asked for. */

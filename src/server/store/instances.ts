@@ -64,12 +64,33 @@ export async function findInstance(q: Queryable, groupId: string, id: string): P
   return row ?? null;
 }
 
-export async function listInstances(q: Queryable, groupId: string): Promise<InstanceRow[]> {
+/** Where a page of a group's instances starts: after this instance in the list's order. */
+export interface InstanceCursor {
+  rank: number;
+  startedAt: string;
+  id: string;
+}
+
+const statusRank = `CASE i.status WHEN 'connected' THEN 0 WHEN 'disconnected' THEN 1 ELSE 2 END`;
+
+/** A group's instances, connected first, newest first; a page of `limit` after `after` when given. */
+export async function listInstances(
+  q: Queryable,
+  groupId: string,
+  page: { limit: number | null; after: InstanceCursor | null } = { limit: null, after: null },
+): Promise<InstanceRow[]> {
+  const a = page.after;
   return q.query<InstanceRow>(
     `SELECT ${instanceColumns} FROM instances i WHERE i.group_id = $1
-     ORDER BY CASE i.status WHEN 'connected' THEN 0 WHEN 'disconnected' THEN 1 ELSE 2 END, i.started_at DESC, i.id`,
-    [groupId],
+     ${a ? `AND (${statusRank} > $2 OR (${statusRank} = $2 AND (i.started_at < $3 OR (i.started_at = $3 AND i.id > $4::uuid))))` : ''}
+     ORDER BY ${statusRank}, i.started_at DESC, i.id
+     ${page.limit ? `LIMIT ${Number(page.limit)}` : ''}`,
+    a ? [groupId, a.rank, a.startedAt, a.id] : [groupId],
   );
+}
+
+export function instanceCursor(row: InstanceRow): InstanceCursor {
+  return { rank: row.status === 'connected' ? 0 : row.status === 'disconnected' ? 1 : 2, startedAt: new Date(row.started_at).toISOString(), id: row.id };
 }
 
 export async function connectedInstances(q: Queryable, groupId: string): Promise<InstanceRow[]> {
@@ -319,6 +340,20 @@ export async function writeHeartbeatBatch(
      WHERE i.id = v.id AND i.version = v.version`,
     [batch.map((b) => b.id), batch.map((b) => b.at.toISOString()), batch.map((b) => b.count), batch.map((b) => b.version)],
   );
+}
+
+/**
+ * Brings connected instances' last heartbeats that lie more than `skewMs` after `now` back to
+ * `now`: written before the clock was stepped back, they would keep a runner that died since then
+ * green for as long as the step. The allowance keeps replicas whose clocks differ a little from
+ * rewriting each other's heartbeats every second.
+ */
+export async function clampFutureHeartbeats(q: Queryable, now: Date, skewMs = 2000): Promise<number> {
+  const rows = await q.query(
+    `UPDATE instances SET last_heartbeat_at = $1 WHERE status = 'connected' AND last_heartbeat_at > $2 RETURNING id`,
+    [now, new Date(now.getTime() + skewMs)],
+  );
+  return rows.length;
 }
 
 /** Connected instances whose last heartbeat is older than the cutoff become disconnected. */

@@ -27,6 +27,8 @@ export const lockIds = {
   updateOutcomes: 727282,
   /** Deleting rows past their retention window. */
   retention: 727283,
+  /** Notification alert rules (group.down/degraded/recovered): one replica's pass at a time, so an outage alerts once. */
+  alertRules: 727290,
 } as const;
 
 async function lock(tx: Queryable, id: number): Promise<void> {
@@ -100,4 +102,12 @@ export function lockFirstAdmin(tx: Queryable): Promise<void> {
  */
 export function tryLockLostMarking(tx: Queryable): Promise<boolean> {
   return tryLock(tx, lockIds.lostMarking);
+}
+
+/**
+ * Takes the notification alert rules' turn for this transaction: false when another replica holds it
+ * (it is doing the same pass; one is enough).
+ */
+export function tryLockAlertRules(tx: Queryable): Promise<boolean> {
+  return tryLock(tx, lockIds.alertRules);
 }

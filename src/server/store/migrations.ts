@@ -178,6 +178,79 @@ UPDATE instances SET status = 'terminated' WHERE status = 'disconnected' AND ter
 `,
   },
   {
+    // Notifications (PRODUCT.md §12). An event is written in the transaction of the change it
+    // reports, with one delivery row per channel that wants it: the row is the claim unit, so each
+    // event reaches each channel once across replicas and restarts. Attempts are the delivery log.
+    // The group state remembers which alert was sent, so an outage alerts once and recovers once.
+    version: 7,
+    sql: `
+CREATE TABLE notification_channels (
+  id uuid PRIMARY KEY,
+  name text NOT NULL,
+  type text NOT NULL CHECK (type IN ('webhook', 'slack', 'email')),
+  url text,
+  recipients jsonb,
+  secret text,
+  events jsonb NOT NULL,
+  group_ids jsonb,
+  causes jsonb,
+  enabled boolean NOT NULL DEFAULT true,
+  disabled_reason text,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX notification_channels_name_ci ON notification_channels (lower(name));
+
+CREATE TABLE notification_events (
+  id uuid PRIMARY KEY,
+  type text NOT NULL,
+  group_id uuid,
+  at timestamptz NOT NULL,
+  payload jsonb NOT NULL
+);
+CREATE INDEX notification_events_at ON notification_events (at);
+
+CREATE TABLE notification_deliveries (
+  id bigserial PRIMARY KEY,
+  event_id uuid NOT NULL REFERENCES notification_events (id) ON DELETE CASCADE,
+  channel_id uuid NOT NULL REFERENCES notification_channels (id) ON DELETE CASCADE,
+  state text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'cancelled')),
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL,
+  claimed_until timestamptz,
+  created_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  UNIQUE (event_id, channel_id)
+);
+CREATE INDEX notification_deliveries_due ON notification_deliveries (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX notification_deliveries_channel ON notification_deliveries (channel_id) WHERE state = 'pending';
+
+CREATE TABLE notification_attempts (
+  id bigserial PRIMARY KEY,
+  channel_id uuid NOT NULL REFERENCES notification_channels (id) ON DELETE CASCADE,
+  event_id text NOT NULL,
+  event_type text NOT NULL,
+  attempt integer NOT NULL,
+  at timestamptz NOT NULL,
+  status text NOT NULL CHECK (status IN ('delivered', 'failed')),
+  response_status integer,
+  latency_ms integer NOT NULL,
+  error text,
+  next_attempt_at timestamptz
+);
+CREATE INDEX notification_attempts_channel ON notification_attempts (channel_id, id DESC);
+CREATE INDEX notification_attempts_at ON notification_attempts (at);
+
+CREATE TABLE notification_group_state (
+  group_id uuid PRIMARY KEY,
+  health text NOT NULL,
+  since timestamptz NOT NULL,
+  alerted text CHECK (alerted IN ('down', 'degraded')),
+  alerts_sent jsonb NOT NULL DEFAULT '[]'
+);
+`,
+  },
+  {
     // API tokens (PRODUCT.md §13): only the secret's hash is kept. A token dies with its owner
     // (ON DELETE CASCADE); revoking deletes the row, so a revoked secret finds nothing.
     version: 8,
@@ -206,6 +279,31 @@ CREATE UNIQUE INDEX api_tokens_user_name_ci ON api_tokens (user_id, lower(name))
     sql: `
 ALTER TABLE instances ADD COLUMN term_observed_by text;
 CREATE INDEX instances_group_name ON instances (group_id, name);
+`,
+  },
+  {
+    // Sign-in limits live in the database so that every replica counts the same attempts, and a
+    // row lock orders parallel attempts (PRODUCT.md §8 round 2). Group slugs (groupSlug in
+    // src/contract/slug.ts, the same rule in SQL) are unique among live groups: two groups with one
+    // slug would share a Helm release and secret. Existing groups whose slugs collide keep the
+    // oldest one; the others get their id's last 12 characters added to their name.
+    version: 12,
+    sql: `
+CREATE TABLE sign_in_limits (
+  key text PRIMARY KEY,
+  state jsonb NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+ALTER TABLE runner_groups ADD COLUMN slug text;
+UPDATE runner_groups g SET name = left(g.name, 40) || '-' || right(g.id::text, 12)
+FROM (
+  SELECT id, row_number() OVER (PARTITION BY coalesce(nullif(regexp_replace(left(regexp_replace(lower(btrim(name)), '[^a-z0-9]+', '-', 'g'), 53), '^-+|-+$', '', 'g'), ''), 'runner-group') ORDER BY created_at, id) AS n
+  FROM runner_groups WHERE deleted_at IS NULL
+) d
+WHERE g.id = d.id AND d.n > 1;
+UPDATE runner_groups SET slug = coalesce(nullif(regexp_replace(left(regexp_replace(lower(btrim(name)), '[^a-z0-9]+', '-', 'g'), 53), '^-+|-+$', '', 'g'), ''), 'runner-group');
+ALTER TABLE runner_groups ALTER COLUMN slug SET NOT NULL;
+CREATE UNIQUE INDEX runner_groups_slug ON runner_groups (slug) WHERE deleted_at IS NULL;
 `,
   },
 ];
@@ -237,6 +335,11 @@ function splitStatements(sql: string): string[] {
 
 /** Every table a test may empty between cases, children first. */
 export const allTables = [
+  'notification_attempts',
+  'notification_deliveries',
+  'notification_events',
+  'notification_channels',
+  'notification_group_state',
   'update_instances',
   'updates',
   'instances',
@@ -249,4 +352,5 @@ export const allTables = [
   'forgotten_tokens',
   'runner_groups',
   'settings',
+  'sign_in_limits',
 ];

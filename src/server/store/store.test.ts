@@ -8,6 +8,7 @@ import { eventsAfter, eventsChannel, publish, publishMany } from './events';
 import { findGroup, findGroupByKeyHash, insertGroup, listGroups, setDefaultGroup, softDeleteGroup } from './groups';
 import { insertInstance, listInstances, sweepDisconnected, writeHeartbeatBatch } from './instances';
 import { lockFirstAdmin, lockGroupNames, lockIds, lockMigrations, tryLockLostMarking } from './locks';
+import { groupSlug } from '../../contract';
 import { migrate, migrations } from './migrations';
 import { findUser, insertUser } from './users';
 
@@ -26,7 +27,7 @@ describe.each(backends)('store on %s', (backend) => {
   beforeEach(() => resetDb(db));
 
   const group = (n: number, name: string, isDefault = false) =>
-    insertGroup(db, { id: gid(n), name, isDefault, keyHash: `hash-${n}`, keyPrefix: 'prk_abcd', at: t0 });
+    insertGroup(db, { id: gid(n), name, slug: groupSlug(name), isDefault, keyHash: `hash-${n}`, keyPrefix: 'prk_abcd', at: t0 });
   const instance = (id: string, groupId: string, at = t0) =>
     insertInstance(db, {
       id,
@@ -47,7 +48,7 @@ describe.each(backends)('store on %s', (backend) => {
     await migrate(db);
     await migrate(db);
     const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-    expect(rows.map((r) => Number(r.version)).sort()).toEqual(migrations.map((m) => m.version));
+    expect(rows.map((r) => Number(r.version)).sort((a, b) => a - b)).toEqual(migrations.map((m) => m.version));
   });
 
   it("migration 6 ends the instances a SIGTERM goodbye had left disconnected with a record, and only those", async () => {
@@ -236,7 +237,7 @@ describe('the sweeper on PGlite', () => {
     const { db, drop } = await openTestDb('pglite');
     const h = await createHarness(db);
     try {
-      await insertGroup(db, { id: gid(1), name: 'G', isDefault: true, keyHash: 'hash-1', keyPrefix: 'prk_abcd', at: t0 });
+      await insertGroup(db, { id: gid(1), name: 'G', slug: 'g', isDefault: true, keyHash: 'hash-1', keyPrefix: 'prk_abcd', at: t0 });
       const fill = async (round: number) => {
         for (let i = 0; i < 300; i++) {
           const id = `20000000-0000-4000-8000-${String(round * 1000 + i).padStart(12, '0')}`;

@@ -15,6 +15,11 @@ const actionText: Record<string, string> = {
   'session.signed_out': 'Signed out',
   'user.added': 'Added a user',
   'user.removed': 'Removed a user',
+  'notification_channel.created': 'Created a notification channel',
+  'notification_channel.updated': 'Changed a notification channel',
+  'notification_channel.deleted': 'Deleted a notification channel',
+  'notification_channel.tested': 'Sent a test notification',
+  'notification_channel.disabled': 'Disabled a notification channel (its receiver answered 410 Gone)',
 };
 
 /** A sentence for an audit action; unknown actions are shown as they are. */

@@ -1,0 +1,123 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Instance, RunnerGroup } from '../contract';
+import { pickEncoding } from './compress';
+import type { Backend } from './testing/db';
+import { createGroup, type Harness, register, runnerEvent, setUpSignedInHarness } from './testing/harness';
+
+const backends: Backend[] = ['pglite', 'postgres'];
+
+/** Follows rel="next" from `first` and answers every page's items. */
+async function allPages<T>(h: Harness, first: string): Promise<{ pages: T[][]; links: string[] }> {
+  const pages: T[][] = [];
+  const links: string[] = [];
+  let path: string | null = first;
+  while (path) {
+    const res = await h.call('GET', path);
+    expect(res.status).toBe(200);
+    pages.push(await res.json());
+    const link = res.headers.get('link');
+    if (link) links.push(link);
+    path = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1]! : null;
+    expect(pages.length).toBeLessThan(100);
+  }
+  return { pages, links };
+}
+
+describe.each(backends)('lists: paging (%s)', (backend) => {
+  const t = setUpSignedInHarness(backend);
+  let h: Harness;
+  beforeEach(() => {
+    h = t.h;
+  });
+
+  it('pages a group\'s instances with ?limit=&cursor= and Link rel="next": every instance once, in the whole list\'s order', async () => {
+    const { id, key } = await createGroup(h);
+    const made: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      h.clock.advance(i % 3 === 0 ? 0 : 1); // some start at the same moment: the id breaks the tie
+      const r = await register(h, key, { name: `r${i}` });
+      made.push(r.instanceId);
+      if (i % 4 === 0) await runnerEvent(h, r.instanceToken, { type: 'terminated', exitCode: 0, signal: null, reason: 'Completed' });
+    }
+    const whole = (await (await h.call('GET', `/api/v1/runner-groups/${id}/instances`)).json()) as Instance[];
+    expect(whole).toHaveLength(11);
+    const { pages, links } = await allPages<Instance>(h, `/api/v1/runner-groups/${id}/instances?limit=4`);
+    expect(pages.map((p) => p.length)).toEqual([4, 4, 3]);
+    expect(pages.flat().map((i) => i.id)).toEqual(whole.map((i) => i.id));
+    expect(links).toHaveLength(2);
+    expect(links[0]).toMatch(new RegExp(`^</api/v1/runner-groups/${id}/instances\\?limit=4&cursor=[A-Za-z0-9_-]+>; rel="next"$`));
+    // exactly one page: no Link
+    const one = await h.call('GET', `/api/v1/runner-groups/${id}/instances?limit=11`);
+    expect((await one.json()).length).toBe(11);
+    expect(one.headers.get('link')).toBeNull();
+  });
+
+  it('pages the group list by name', async () => {
+    for (const name of ['delta', 'Alpha', 'charlie', 'Bravo', 'echo']) await createGroup(h, name);
+    const { pages } = await allPages<RunnerGroup>(h, '/api/v1/runner-groups?limit=2');
+    expect(pages.map((p) => p.map((g) => g.name))).toEqual([['Alpha', 'Bravo'], ['charlie', 'delta'], ['echo']]);
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=1001', 'limit'],
+    ['limit=abc', 'limit'],
+    ['limit=2.5', 'limit'],
+    ['limit=5&cursor=not-a-cursor', 'cursor'],
+    [`limit=5&cursor=${Buffer.from('{"rank":9}').toString('base64url')}`, 'cursor'],
+    [`cursor=${Buffer.from('{}').toString('base64url')}`, 'cursor'],
+  ])('400s ?%s naming %s', async (query, field) => {
+    const { id } = await createGroup(h);
+    for (const path of [`/api/v1/runner-groups/${id}/instances?${query}`, `/api/v1/runner-groups?${query}`]) {
+      const res = await h.call('GET', path);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect((await res.json()).errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+  });
+});
+
+describe.each(backends)('lists: compression (%s)', (backend) => {
+  const t = setUpSignedInHarness(backend);
+
+  it('answers a large list with br or gzip as the client accepts, the same JSON once decoded; small answers and identity clients plain', async () => {
+    const h = t.h;
+    const { id, key } = await createGroup(h);
+    for (let i = 0; i < 20; i++) await register(h, key, { name: `runner-${i}` });
+    const path = `/api/v1/runner-groups/${id}/instances`;
+    const plain = await h.call('GET', path);
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    const text = await plain.text();
+    expect(text.length).toBeGreaterThan(2000);
+
+    const br = await h.call('GET', path, { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+    expect(br.headers.get('content-encoding')).toBe('br');
+    expect(br.headers.get('vary')).toMatch(/Accept-Encoding/i);
+    const brBytes = Buffer.from(await br.arrayBuffer());
+    expect(brBytes.length).toBeLessThan(text.length / 3);
+    expect(brotliDecompressSync(brBytes).toString('utf8')).toBe(text);
+
+    const gz = await h.call('GET', path, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(gunzipSync(Buffer.from(await gz.arrayBuffer())).toString('utf8')).toBe(text);
+
+    const small = await h.call('GET', `/api/v1/runner-groups/${id}`, { headers: { 'Accept-Encoding': 'br' } });
+    expect(small.headers.get('content-encoding')).toBeNull();
+    expect((await small.json()).id).toBe(id);
+  });
+});
+
+describe('pickEncoding', () => {
+  it.each([
+    ['gzip, deflate, br', 'br'],
+    ['gzip', 'gzip'],
+    ['br;q=0, gzip', 'gzip'],
+    ['*', 'br'],
+    ['identity', null],
+    ['', null],
+    [undefined, null],
+  ])('%j → %j', (header, expected) => {
+    expect(pickEncoding(header)).toBe(expected);
+  });
+});
