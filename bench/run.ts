@@ -4,12 +4,13 @@
 //   npm run bench                      the real run (60 s of load per server, 20 trials, 5 kills)
 //   npm run bench -- --quick           a short run while developing (→ bench/results/partial.tmp, git-ignored)
 //   npm run bench -- --only heartbeat  some figures only: bundle, heartbeat, console, disconnect, live,
-//                                      footprint, growth, replicas, alerts, readload (heartbeats under read load)
+//                                      runner, footprint, growth, replicas, alerts, readload (heartbeats under read load)
 //
 // Environment: PADDOCK_BENCH_SECONDS (load duration), PADDOCK_BENCH_CONNECTIONS (load connections),
 // PADDOCK_BENCH_OFFERED (heartbeats/s offered in the open-loop latency run, 2,000),
 // PADDOCK_BENCH_INSTANCES (instances the heartbeats rotate over), PADDOCK_BENCH_DATABASE_URL (an
-// existing PostgreSQL instead of a throwaway cluster).
+// existing PostgreSQL instead of a throwaway cluster). The runner figures need a Docker engine: the one
+// scripts/with-docker.sh exported (PADDOCK_TEST_DOCKER_HOST), else a throwaway one (root and docker.io).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { type FootprintFigures, measureFootprint } from './footprint';
 import { type ChurnRun, measureChurn, measureGrowth } from './growth';
 import { type IngestRun, measureHello, measureIngest } from './heartbeat';
 import { type LiveFigures, measureLive } from './live';
+import { measureRunner, type RunnerFigures } from './runner';
 import { measureReplicas } from './replicas';
 import { type AlertFigures, measureAlerts } from './alerts';
 import { measureUnderReadLoad } from './under-read-load';
@@ -29,7 +31,7 @@ import { killAllChildren, repoRoot } from '../src/testing/processes';
 import { emptyResults, writeResults } from './lib/results';
 import { fmt, kib, type Row, renderTable } from './lib/table';
 
-const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'footprint', 'growth', 'replicas', 'alerts', 'readload'] as const;
+const figures = ['bundle', 'heartbeat', 'console', 'disconnect', 'live', 'runner', 'footprint', 'growth', 'replicas', 'alerts', 'readload'] as const;
 type Figure = (typeof figures)[number];
 
 const { values } = parseArgs({
@@ -41,7 +43,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: npm run bench [-- --quick] [-- --only bundle|heartbeat|console|disconnect|live|alerts …] [-- --out file.json]');
+  console.log('Usage: npm run bench [-- --quick] [-- --only bundle|heartbeat|console|disconnect|live|runner|alerts …] [-- --out file.json]');
   process.exit(0);
 }
 const only = (values.only ?? []).flatMap((v) => v.split(','));
@@ -69,6 +71,7 @@ const settings = {
   disconnectRuns: quick ? 2 : 5,
   alertRuns: quick ? 2 : 5,
   liveRuns: quick ? 5 : 10,
+  runnerRuns: quick ? 2 : 5,
   footprintIdleSeconds: quick ? 15 : 60,
   replicaCounts: [1, 2, 3],
   growthSteps: quick ? [200, 1_000, 2_000] : [1_000, 10_000, 50_000],
@@ -234,6 +237,18 @@ if (selected.has('live')) {
     notes.push(...live.notes);
   } catch (e) {
     failed('live', e);
+  }
+}
+
+let runner: RunnerFigures | null = null;
+if (selected.has('runner')) {
+  log(`runner: ${settings.runnerRuns} runner containers from the console's Docker command…`);
+  try {
+    runner = await measureRunner({ runs: settings.runnerRuns, log });
+    results.runner = { startMs: runner.startMs, rssMB: runner.rssMB };
+    notes.push(...runner.notes);
+  } catch (e) {
+    failed('runner', e);
   }
 }
 
@@ -487,6 +502,18 @@ rows.push(
     measured: mm(results.live.propagationMs),
     target: '≤ 1,000 ms',
     reference: `the change's own request ${mm(live?.reference.requestMs)}`,
+  },
+  {
+    figure: 'runner start: process start → registered',
+    measured: ms(results.runner.startMs),
+    target: '≤ 1,500 ms',
+    reference: runner ? `max ${ms(runner.reference.startMs.max)}; docker run → registered ${mm(runner.reference.dockerRunMs)}` : 'n/a',
+  },
+  {
+    figure: 'runner RSS (the runner process)',
+    measured: fmt(results.runner.rssMB, 'MiB', 1),
+    target: '≤ 60 MiB',
+    reference: runner ? `its worker ${fmt(runner.reference.workerRssMB.median, 'MiB', 1)}; both ${fmt(runner.reference.totalRssMB.median, 'MiB', 1)}` : 'n/a',
   },
   {
     figure: 'alert: last runner SIGKILLed → group.down webhook',

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite: types, lint, unit/component/store tests (PGlite and PostgreSQL), build, e2e.
+# The whole test suite: types, lint, unit/component/store tests (PGlite and PostgreSQL), build, e2e, and
+# the Docker tests on a throwaway engine with the images built once for the run (scripts/with-docker.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-system-deps.sh
 echo "== type check";  npx tsc --noEmit
 echo "== lint";        npx biome check .
 echo "== build";       npx vite build --logLevel warn
-bash scripts/with-postgres.sh bash -c '
+bash scripts/with-postgres.sh bash scripts/with-docker.sh bash -c '
   echo "== unit, component and store tests"; npx vitest run
   echo "== end-to-end (Chromium)";           npx playwright test
 '

@@ -96,6 +96,8 @@ export interface BenchResults {
   heartbeat: { helloRatePerSec: number | null; pglite: IngestFigures; postgres: IngestFigures; underReadLoad: UnderReadLoadFigures };
   disconnect: { sigkillMs: MedianMax; sigtermMs: MedianMax };
   live: { propagationMs: MedianMax };
+  /** Round 2: the runner image's start → registered and the runner process's RSS (§9). */
+  runner: { startMs: number | null; rssMB: number | null };
   footprint: FootprintResults;
   growth: GrowthResult[];
   retention: RetentionResult[];
@@ -125,6 +127,7 @@ export function emptyResults(groups: number, instances: number): BenchResults {
     heartbeat: { helloRatePerSec: null, pglite: emptyIngest(), postgres: emptyIngest(), underReadLoad: emptyUnderReadLoad() },
     disconnect: { sigkillMs: { median: null, max: null }, sigtermMs: { median: null, max: null } },
     live: { propagationMs: { median: null, max: null } },
+    runner: { startMs: null, rssMB: null },
     footprint: { idleRssMB: null, startMs: null, restartIdleRssMB: null, restartStartMs: null, peakRssMB: null },
     growth: [],
     retention: [],

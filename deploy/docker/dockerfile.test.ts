@@ -86,12 +86,18 @@ describe('runner image (deploy/docker/Dockerfile)', () => {
     for (const name of names) expect(source, name).toContain(`'${name}'`);
   });
 
-  it('runs the agent of src/runner as a non-root user', () => {
+  it('runs the agent of src/runner, compiled to JavaScript, as a non-root user', () => {
     const user = runner.filter((i) => i.op === 'USER').at(-1);
     expect(user?.args).toBe('node');
-    expect(runner.findIndex((i) => i.op === 'USER')).toBeGreaterThan(runner.findIndex((i) => i.op === 'RUN'));
+    expect(runner.findIndex((i) => i.op === 'USER')).toBeGreaterThan(runner.findLastIndex((i) => i.op === 'RUN'));
+    // No TypeScript at start (PRODUCT.md §14): the build stage bundles cli.ts and work.ts, the image runs the bundle.
+    expect(runner.some((i) => i.op === 'RUN' && i.args === 'npm run build:runner')).toBe(true);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['build:runner']).toMatch(/^esbuild src\/runner\/cli\.ts src\/runner\/work\.ts --bundle --platform=node .*--outdir=build\/runner/);
+    expect(runner.some((i) => i.op === 'COPY' && i.args === '--from=build /src/build/runner ./')).toBe(true);
     const entry = JSON.parse(runner.find((i) => i.op === 'ENTRYPOINT')!.args) as string[];
-    expect(entry).toEqual(['node', '--import', 'tsx', 'src/runner/cli.ts']);
+    expect(entry).toEqual(['node', '/opt/paddock/cli.mjs']);
+    expect(runner.filter((i) => i.op === 'FROM').map((i) => i.args)).toEqual(['node:20-bookworm-slim AS build', 'node:20-bookworm-slim']);
     expect(existsSync(join(root, 'src/runner/cli.ts'))).toBe(true);
   });
 

@@ -332,7 +332,7 @@ export type RunnerEventBody = z.infer<typeof RunnerEventBody>;
 
 /**
  * `POST /runner/terminations` (registration key): how a runner's pod or container ended, as something
- * outside it observed (the Kubernetes reconciler), for the group's not-yet-ended instance of that name.
+ * outside it observed (the Kubernetes reconciler, or the Docker engine), for the group's not-yet-ended instance of that name.
  */
 export const TerminationReportBody = z.strictObject({
   name: runnerText(1, 253),
@@ -342,6 +342,11 @@ export const TerminationReportBody = z.strictObject({
   reason: runnerMessage(64).nullable().default(null),
   /** When the end was observed (the container's finishedAt when the platform has it). */
   observedAt: isoTime,
+  /**
+   * Who saw it: the Kubernetes reconciler (§11), or a restarted runner container reading its own engine's
+   * die and oom events (§10). Left out means the reconciler.
+   */
+  observedBy: z.enum(['reconciler', 'engine']).default('reconciler'),
 });
 export type TerminationReportBody = z.infer<typeof TerminationReportBody>;
 

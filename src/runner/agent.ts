@@ -2,12 +2,12 @@ import { arch, hostname, networkInterfaces, platform as osPlatform, release } fr
 import type { RegisterBody, RunnerCommand, RunnerError, RunnerEventBody, VersionCommand } from '../contract';
 import { backoffDelayMs, heartbeatDelayMs, type Random } from './backoff';
 import { RunnerCallError, RunnerClient } from './client';
-import { clearRestartPolicy, DockerEngine, startDockerReplacement } from './docker';
+import { type ContainerInspect, clearRestartPolicy, containerName, DockerEngine, findOwnContainer, previousRunOf, startDockerReplacement } from './docker';
 import { KubernetesApi, podRefFromEnv, updateOwnDeployment } from './kubernetes';
 import type { Logger } from './log';
 import { replacementName, type RunnerOptions } from './options';
 import { type Replacement, type ReplacementSpec, startReplacement } from './replacement';
-import { processExitCode, startWorker, type Worker } from './supervisor';
+import { processExitCode, startWorker, type Worker, type WorkMode } from './supervisor';
 
 export interface AgentSetup {
   options: RunnerOptions;
@@ -42,6 +42,11 @@ export class Agent {
   private lastErrorReported = true;
   private worker: Worker | null = null;
   private replacement: Replacement | null = null;
+  /** The docker platform's engine (the mounted socket) and this runner's own container in it. */
+  private docker: DockerEngine | null = null;
+  private container: ContainerInspect | null = null;
+  /** The instance this one replaces, until it registered as its replacement (a restarted container no longer does). */
+  private replaces: { instanceId: string; token: string } | null;
   private readonly handledCommands = new Set<string>();
   private readonly foundLogged = new Set<string>();
   private finishing = false;
@@ -54,6 +59,7 @@ export class Agent {
     this.client = new RunnerClient(setup.options.serverUrl);
     this.random = setup.random ?? Math.random;
     this.heartbeatSeconds = setup.options.test.heartbeatSeconds ?? 5;
+    this.replaces = setup.replaces ?? null;
     setup.log.addSecret(setup.options.key);
     if (setup.replaces) setup.log.addSecret(setup.replaces.token);
   }
@@ -92,13 +98,86 @@ export class Agent {
   }
 
   private async loop(): Promise<void> {
+    if (this.options.platform === 'docker') {
+      await this.findContainer();
+      // Before registering anew: the instance of the run before is still the one of this name not ended.
+      const restarted = !this.stopped && (await this.reportPreviousRun());
+      if (restarted && this.replaces) {
+        // Its environment still hands over the instance it replaced on its first run; that is long done.
+        this.log.info(`This container was restarted: registering anew with the registration key, not as the replacement of instance ${this.replaces.instanceId}`);
+        this.replaces = null;
+      }
+    }
+    if (this.stopped) return;
     if (!(await this.register())) return;
     this.startWorker();
     await this.heartbeatLoop();
   }
 
+  /**
+   * Docker: this runner's container, through the engine (PRODUCT.md §10). Its name is the instance's name
+   * (the hostname is the machine's under --network host, or whatever --hostname said).
+   */
+  private async findContainer(): Promise<void> {
+    const docker = this.setup.docker === undefined ? DockerEngine.fromEnv(process.env) : this.setup.docker;
+    if (!docker) {
+      this.log.warn(
+        `No Docker socket at ${DockerEngine.socketFromEnv(process.env) ?? process.env.DOCKER_HOST}: this runner cannot find its container or create its replacement on an update (the Docker command mounts it: -v /var/run/docker.sock:/var/run/docker.sock)`,
+      );
+      return;
+    }
+    this.docker = docker;
+    try {
+      this.container = await findOwnContainer(docker, hostname());
+      this.log.info(`Running in container ${containerName(this.container)} (id ${this.container.Id.slice(0, 12)})`);
+    } catch (err) {
+      this.log.warn(`${err instanceof Error ? err.message : String(err)}; named after the hostname instead`);
+    }
+  }
+
+  /**
+   * A container that died whole (SIGKILLed, OOM-killed) could not say so; restarted, it reports how its
+   * previous run ended, from the engine's die and oom events, for the instance that run had registered
+   * (PRODUCT.md §10, through §11's endpoint). An instance already ended (it said so itself) stays as it is.
+   */
+  private async reportPreviousRun(): Promise<boolean> {
+    if (!this.docker || !this.container) return false;
+    let previous: Awaited<ReturnType<typeof previousRunOf>>;
+    try {
+      previous = await previousRunOf(this.docker, this.container);
+    } catch (err) {
+      this.log.warn(`Could not read how this container's previous run ended: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+    if (!previous) return false;
+    const name = this.identity().name;
+    const how = previous.signal ? `signal ${previous.signal}` : `exit code ${previous.exitCode}, reason ${previous.reason}`;
+    const body = { name, exitCode: previous.exitCode, signal: previous.signal, reason: previous.reason, observedAt: previous.at, observedBy: 'engine' as const };
+    const deadline = Date.now() + 10_000;
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        const { recorded } = await this.client.terminations(this.options.key, body);
+        this.log.info(
+          `Previous run of this container ended at ${previous.at}: ${how} (the engine's ${previous.oom ? 'oom and die events' : 'die event'}); ` +
+            (recorded ? `recorded for instance ${name}` : `instance ${name} had already recorded its end`),
+        );
+        return true;
+      } catch (err) {
+        const e = asCallError(err);
+        const delay = backoffDelayMs(attempt, 2, this.random);
+        if (e.status !== null || Date.now() + delay > deadline) {
+          const why = e.status === 404 ? `no instance named ${name} to record it for` : e.message;
+          this.log.warn(`Previous run of this container ended at ${previous.at}: ${how}; not recorded (${why})`);
+          return true;
+        }
+        await this.sleep(delay);
+      }
+    }
+    return true;
+  }
+
   private identity(): RegisterBody {
-    const name = this.options.name ?? hostname();
+    const name = this.options.name ?? (this.container ? containerName(this.container) : hostname());
     return {
       name: name.slice(0, 253),
       platform: this.options.platform,
@@ -107,18 +186,19 @@ export class Agent {
       os: `${osPlatform()} ${release()}`.slice(0, 64),
       arch: arch(),
       version: this.options.version,
-      ...(this.setup.replaces ? { replaces: this.setup.replaces.instanceId } : {}),
+      ...(this.replaces ? { replaces: this.replaces.instanceId } : {}),
     };
   }
 
   private async register(): Promise<boolean> {
-    const body = this.identity();
-    const credential = this.setup.replaces?.token ?? this.options.key;
+    const first = this.identity();
     this.log.info(
-      `Starting runner ${body.name} version ${body.version} on ${body.platform}; registering with ${this.options.serverUrl}` +
-        (this.setup.replaces ? ` as the replacement of instance ${this.setup.replaces.instanceId}` : ''),
+      `Starting runner ${first.name} version ${first.version} on ${first.platform}; registering with ${this.options.serverUrl}` +
+        (this.replaces ? ` as the replacement of instance ${this.replaces.instanceId}` : ''),
     );
     for (let attempt = 1; !this.stopped; attempt++) {
+      const body = this.identity();
+      const credential = this.replaces?.token ?? this.options.key;
       try {
         const res = await this.client.register(credential, body);
         this.token = res.instanceToken;
@@ -131,6 +211,12 @@ export class Agent {
       } catch (err) {
         if (this.stopped) return false;
         const e = asCallError(err);
+        if (e.final && this.replaces && this.options.platform === 'docker') {
+          // A container restarted by its restart policy still carries the hand-over its first run used.
+          this.log.warn(`Registering as the replacement of instance ${this.replaces.instanceId} was refused (${e.message}); registering anew with the registration key`);
+          this.replaces = null;
+          continue;
+        }
         this.remember(e);
         if (e.final) {
           this.fatal(e, 'Registration');
@@ -146,13 +232,13 @@ export class Agent {
 
   private startWorker(): void {
     const t = this.options.test;
-    const mode = t.workOom ? 'oom' : t.workExit !== null ? 'exit' : 'idle';
+    const mode: WorkMode = t.workOom ? 'oom' : t.workHeap ? 'heap' : t.workExit !== null ? 'exit' : 'idle';
     const worker = startWorker(
       {
         mode,
         exitCode: t.workExit ?? 0,
         delaySeconds: t.workSeconds,
-        memoryLimitMb: t.workOom ? 48 : 256,
+        memoryLimitMb: t.workHeap ? 48 : 256,
         env: this.setup.env ?? process.env,
       },
       this.log,
@@ -300,7 +386,8 @@ export class Agent {
       return;
     }
     this.replacement = null;
-    replacement.kill();
+    // Removed before the failure is reported: a rolled-back update leaves no container behind.
+    await replacement.kill();
     const reason =
       outcome.kind === 'timeout'
         ? `${describe(replacement)} did not register within ${this.options.updateTimeoutSeconds} s`
@@ -337,9 +424,12 @@ export class Agent {
    */
   private async startReplacement(spec: ReplacementSpec): Promise<Replacement> {
     if (this.options.platform === 'docker') {
-      const docker = this.setup.docker === undefined ? DockerEngine.fromEnv(process.env) : this.setup.docker;
-      if (docker) return startDockerReplacement(spec, docker, hostname(), this.log);
-      this.log.warn('No Docker socket mounted (/var/run/docker.sock or DOCKER_HOST): starting the replacement as a process');
+      if (!this.docker) {
+        const socket = DockerEngine.socketFromEnv(process.env) ?? process.env.DOCKER_HOST;
+        throw new Error(`no Docker socket at ${socket}: mount it (-v /var/run/docker.sock:/var/run/docker.sock) so that the runner can create its replacement container`);
+      }
+      this.container ??= await findOwnContainer(this.docker, hostname());
+      return startDockerReplacement(spec, this.docker, this.container.Id, this.log);
     }
     const replacement = startReplacement(spec);
     this.log.info(
@@ -372,8 +462,10 @@ export class Agent {
     this.finishing = true;
     this.stopCtl.abort();
     const pending = this.replacement;
-    if (pending && pending.instanceId === null) pending.kill();
+    const killing = pending && pending.instanceId === null ? pending.kill() : undefined;
     try {
+      // A container replacement is removed through the engine: worth a moment, not the 2 s a stop may take.
+      await Promise.race([killing, new Promise((r) => setTimeout(r, 1000).unref())]);
       await cleanup();
     } catch (err) {
       this.log.warn(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import {
   api,
   type HeartbeatBody,
@@ -7,6 +9,8 @@ import {
   type RunnerError,
   type RunnerErrorKind,
   type RunnerEventBody,
+  type TerminationReportBody,
+  TerminationReportResponse,
   toPlainText,
 } from '../contract';
 
@@ -53,30 +57,68 @@ export class RunnerClient {
     await this.post(api.runnerEvents, token, plain, undefined, timeoutMs);
   }
 
+  /**
+   * Reports how an earlier instance of this name ended, seen by its platform (PRODUCT.md §11): with the
+   * registration key; `recorded` false when that instance already had a record (200, unchanged).
+   */
+  async terminations(key: string, body: TerminationReportBody): Promise<{ recorded: boolean; answer: TerminationReportResponse }> {
+    const res = await this.send(api.runnerTerminations, key, body);
+    return { recorded: res.status === 202, answer: TerminationReportResponse.parse(res.json) };
+  }
+
   private async post(path: string, credential: string, body: unknown, signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<unknown> {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let res: Response;
+    return (await this.send(path, credential, body, signal, timeoutMs)).json;
+  }
+
+  private async send(path: string, credential: string, body: unknown, signal?: AbortSignal, timeoutMs = this.timeoutMs): Promise<{ status: number; json: unknown }> {
+    let res: { status: number; text: string };
     try {
-      res = await fetch(this.serverUrl + path, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
+      res = await postJson(new URL(this.serverUrl + path), credential, body, timeoutMs, signal);
     } catch (err) {
       if (signal?.aborted) throw err;
       throw classifyNetworkError(err, this.serverUrl, timeoutMs);
     }
-    const text = await res.text().catch(() => '');
-    if (res.ok) {
+    if (res.status >= 200 && res.status < 300) {
       try {
-        return text === '' ? {} : JSON.parse(text);
+        return { status: res.status, json: res.text === '' ? {} : JSON.parse(res.text) };
       } catch {
         throw new RunnerCallError('other', `${path} answered ${res.status} with a body that is not JSON`, res.status);
       }
     }
-    throw classifyResponse(res.status, text, path);
+    throw classifyResponse(res.status, res.text, path);
   }
+}
+
+/**
+ * One POST over node:http(s). Not fetch: fetch loads undici and compiles its WebAssembly HTTP parser,
+ * about 10 MB of the runner's resident memory for three small JSON calls (PRODUCT.md §9: ≤ 60 MiB).
+ */
+function postJson(url: URL, credential: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json', accept: 'application/json', 'content-length': payload.length },
+        signal,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    const timer = setTimeout(() => {
+      const e = new Error(`no answer within ${timeoutMs} ms`);
+      e.name = 'TimeoutError';
+      req.destroy(e);
+    }, timeoutMs);
+    req.on('error', reject);
+    req.on('close', () => clearTimeout(timer));
+    req.end(payload);
+  });
 }
 
 /** Maps an HTTP error answer to a runner error kind. */
@@ -103,18 +145,20 @@ const tlsCodes = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER
 /** Maps a fetch failure (DNS, TLS, timeout, refused connection) to a runner error kind. */
 export function classifyNetworkError(err: unknown, serverUrl: string, timeoutMs: number): RunnerCallError {
   const host = safeHost(serverUrl);
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string; name?: string } };
-  const code = e.cause?.code ?? '';
+  // node:http puts the code on the error itself; fetch put it on the error's cause.
+  const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
+  const code = e.cause?.code ?? e.code ?? '';
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
     return new RunnerCallError('timeout', `no answer from ${host} within ${Math.round(timeoutMs / 1000)} s (${code || 'timeout'})`, null);
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
     return new RunnerCallError('dns', `cannot resolve ${host} (${code})`, null);
   }
-  if (tlsCodes.test(code) || /certificate|ssl|tls/i.test(e.cause?.message ?? '')) {
-    return new RunnerCallError('tls', `TLS handshake with ${host} failed (${code || e.cause?.message?.slice(0, 100)})`, null);
+  const detail = e.cause?.message ?? e.message ?? '';
+  if (tlsCodes.test(code) || /certificate|ssl|tls|wrong version number/i.test(detail)) {
+    return new RunnerCallError('tls', `TLS handshake with ${host} failed (${code || detail.slice(0, 100)})`, null);
   }
-  const what = code || e.cause?.message || e.message || 'network error';
+  const what = code || detail || 'network error';
   return new RunnerCallError('other', `cannot reach ${host} (${String(what).slice(0, 200)})`, null);
 }
 

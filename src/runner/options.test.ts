@@ -38,7 +38,7 @@ describe('parseRunnerOptions', () => {
       ['--server', 'http://h', '--test-fail-update', '--test-work-exit', '3', '--test-work-seconds', '0.5', '--test-heartbeat-seconds', '1'],
       { PADDOCK_RUNNER_KEY: key },
     );
-    expect(r.kind === 'run' && r.options.test).toEqual({ failUpdate: true, hangUpdate: false, workExit: 3, workOom: false, workSeconds: 0.5, heartbeatSeconds: 1 });
+    expect(r.kind === 'run' && r.options.test).toEqual({ failUpdate: true, hangUpdate: false, workExit: 3, workOom: false, workHeap: false, workSeconds: 0.5, heartbeatSeconds: 1 });
   });
 
   it.each([
@@ -55,6 +55,8 @@ describe('parseRunnerOptions', () => {
     [['--server', 'http://h', '--test-work-exit', '1.5'], /--test-work-exit/],
     [['--server', 'http://h', '--update-timeout-seconds', '-1'], /--update-timeout-seconds/],
     [['--server', 'http://h', '--test-fail-update', '--test-hang-update'], /exclude each other/],
+    [['--server', 'http://h', '--test-work-oom', '--test-work-heap'], /--test-work-oom and --test-work-heap exclude each other/],
+    [['--server', 'http://h', '--test-work-heap', '--test-work-exit', '0'], /--test-work-heap and --test-work-exit exclude each other/],
     [['--server', 'http://h'], /not one \(whitespace or too long\)/, { PADDOCK_RUNNER_KEY: 'has space' }],
   ])('rejects %j', (argv, message, env: Record<string, string> = { PADDOCK_RUNNER_KEY: key }) => {
     const r = parseRunnerOptions(argv, env);

@@ -17,7 +17,10 @@ export interface TestSwitches {
   failUpdate: boolean;
   hangUpdate: boolean;
   workExit: number | null;
+  /** Native memory past the worker's cgroup limit: the kernel kills it (OOMKilled). */
   workOom: boolean;
+  /** V8's heap until V8 aborts the worker (a crash, 134). */
+  workHeap: boolean;
   workSeconds: number;
   heartbeatSeconds: number | null;
 }
@@ -44,7 +47,10 @@ Test-only switches (they break the runner on purpose; never use them in producti
   --test-fail-update             the replacement started by an update crashes before registering
   --test-hang-update             the replacement started by an update hangs and never registers
   --test-work-exit <code>        the worker exits with this code after --test-work-seconds
-  --test-work-oom                the worker allocates memory until it is killed for it
+  --test-work-oom                the worker fills native memory past its memory limit (a container's
+                                 -m; else its own 128 MiB cgroup where the runner may make one)
+                                 until the kernel kills it: 137 / OOMKilled
+  --test-work-heap               the worker fills V8's heap until V8 aborts it: 134, a crash
   --test-work-seconds <n>        delay before the worker's test exit or OOM (default 0)
   --test-heartbeat-seconds <n>   heartbeat at this interval instead of the server's
 
@@ -64,7 +70,7 @@ const valueFlags = new Set([
   '--test-work-seconds',
   '--test-heartbeat-seconds',
 ]);
-const booleanFlags = new Set(['--help', '--test-fail-update', '--test-hang-update', '--test-work-oom']);
+const booleanFlags = new Set(['--help', '--test-fail-update', '--test-hang-update', '--test-work-oom', '--test-work-heap']);
 
 /** Flags whose values must not be copied into a replacement's argument list. */
 export const replacementDropsFlags = ['--key', '--name', '--runner-version'] as const;
@@ -167,9 +173,8 @@ export function parseRunnerOptions(
   if (switches.has('--test-fail-update') && switches.has('--test-hang-update')) {
     return { kind: 'error', message: '--test-fail-update and --test-hang-update exclude each other' };
   }
-  if (switches.has('--test-work-oom') && numbers['--test-work-exit'] !== null) {
-    return { kind: 'error', message: '--test-work-oom and --test-work-exit exclude each other' };
-  }
+  const workModes = ['--test-work-oom', '--test-work-heap', '--test-work-exit'].filter((f) => switches.has(f) || numbers[f] != null);
+  if (workModes.length > 1) return { kind: 'error', message: `${workModes.join(' and ')} exclude each other` };
 
   return {
     kind: 'run',
@@ -185,6 +190,7 @@ export function parseRunnerOptions(
         hangUpdate: switches.has('--test-hang-update'),
         workExit: numbers['--test-work-exit'] ?? null,
         workOom: switches.has('--test-work-oom'),
+        workHeap: switches.has('--test-work-heap'),
         workSeconds: numbers['--test-work-seconds'] ?? 0,
         heartbeatSeconds: numbers['--test-heartbeat-seconds'] ?? null,
       },

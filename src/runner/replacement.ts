@@ -28,8 +28,8 @@ export interface Replacement {
   /** Its instance id once registered, else null. */
   instanceId: string | null;
   readonly outcome: Promise<ReplacementOutcome>;
-  /** Stops a replacement that will not be used. */
-  kill(): void;
+  /** Stops a replacement that will not be used (and, for a container, removes it). */
+  kill(): void | Promise<void>;
   /** Lets a registered replacement live on after this process exits (and keeps this one from coming back). */
   release(): void | Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { configFromEnv } from './config';
 import { createLogger } from './logger';
@@ -35,9 +36,23 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`Paddock failed to start: ${oneLine(err)}\n`);
+  process.stderr.write(`Paddock failed to start: ${startFailure(err, process.env.PADDOCK_DATA_DIR || './.paddock')}\n`);
   process.exit(1);
 });
+
+/**
+ * One line for a failed start. A data folder this user may not write (a bind mount owned by root, say)
+ * names the uid to give it to, instead of a bare EACCES.
+ */
+function startFailure(err: unknown, dataDir: string): string {
+  const e = err as NodeJS.ErrnoException;
+  const message = oneLine(err);
+  if ((e?.code === 'EACCES' || e?.code === 'EPERM') && typeof e.path === 'string' && resolve(e.path).startsWith(resolve(dataDir))) {
+    const uid = process.getuid?.() ?? '<uid>';
+    return `cannot write its data folder ${dataDir} (${message}). Paddock runs as uid ${uid}: make the folder its own, e.g. chown -R ${uid} <the host folder mounted at ${dataDir}>`;
+  }
+  return message;
+}
 
 /** An error as one line, whatever was thrown (PGlite throws plain objects: never "[object Object]"). */
 function oneLine(err: unknown): string {

@@ -282,7 +282,7 @@ export class RunnerProtocol {
             reason: body.reason,
             at,
             cause,
-            observedBy: 'reconciler',
+            observedBy: body.observedBy,
           });
       if (updated) {
         await auditEnded(tx, group, target, { exitCode: body.exitCode, signal: body.signal, reason: body.reason, at, cause }, 'reconciler');

@@ -37,6 +37,16 @@ describe.each(backends)('termination reports on %s', (backend) => {
     expect(await group(id)).toMatchObject({ connectedCount: 1, instanceCount: 1 });
   });
 
+  it('202 with observedBy "engine": a restarted runner container reporting its previous run from the engine\'s events (§10)', async () => {
+    const { id, key } = await createGroup(h);
+    const r = await register(h, key, { name: 'quirky_tesla', platform: 'docker' });
+    const res = await report(key, { name: 'quirky_tesla', exitCode: 137, signal: null, reason: 'Error', observedAt, observedBy: 'engine' });
+    expect(res.status).toBe(202);
+    const termination = { exitCode: 137, signal: null, reason: 'Error', at: observedAt, cause: 'killed', observedBy: 'engine' };
+    expect(await res.json()).toEqual({ instanceId: r.instanceId, termination });
+    expect((await byName(id, 'quirky_tesla'))[0]).toMatchObject({ status: 'terminated', termination });
+  });
+
   it('classifies every row of §2 that a pod can end with, the pod-level reasons included', async () => {
     const { id, key } = await createGroup(h);
     const rows: Array<[number | null, number | null, string | null, string]> = [
@@ -218,6 +228,7 @@ describe.each(backends)('termination reports on %s', (backend) => {
       [{ name: 'p', reason: 'Evicted' }, [rule('observedAt', /^is required and must be a string$/)]],
       [{ name: 'p', observedAt: 'yesterday' }, [rule('observedAt', /^must be an ISO 8601 date and time/)]],
       [{ name: 'p', observedAt, pod: 'p' }, [rule('pod', /^is not a known field$/)]],
+      [{ name: 'p', observedAt, observedBy: 'kubelet' }, [rule('observedBy', /reconciler.*engine/)]],
       [[], [rule('body', /^must be a JSON object$/)]],
       [undefined, [rule('body', /^must be valid JSON$/)], '{"name":'],
       [undefined, [rule('body', /^must be a JSON object$/)], ''],

@@ -309,6 +309,18 @@ describe('How it ended', () => {
     ]);
   });
 
+  it("a container's end its restarted run read from the engine says so", () => {
+    const instance = buildInstance({
+      platform: 'docker',
+      status: 'terminated',
+      termination: buildTermination({ exitCode: 137, signal: null, reason: 'Error', cause: 'killed', observedBy: 'engine' }),
+    });
+    expect(howItEndedGuide(group, instance, ctx)?.blocks[0]).toEqual({
+      kind: 'logline',
+      text: "exit code 137, reason Error (recorded from the Docker engine's events when the container restarted)",
+    });
+  });
+
   it('pod-level ends (the reconciler records them) say what to look at and what to change', () => {
     const ended = (cause: TerminationCause, reason: string) =>
       howItEndedGuide(

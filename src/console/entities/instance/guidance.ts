@@ -370,6 +370,11 @@ export function nextStep(cause: TerminationCause, group: RunnerGroup, instance: 
   }
 }
 
+const observerNote: Record<string, string> = {
+  reconciler: ' (recorded by the Kubernetes reconciler)',
+  engine: " (recorded from the Docker engine's events when the container restarted)",
+};
+
 /** "How it ended": the termination record, its cause and the next step. */
 export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: GuideContext): Guide | null {
   const t = instance.termination;
@@ -377,8 +382,9 @@ export function howItEndedGuide(group: RunnerGroup, instance: Instance, ctx: Gui
   // A runner that merely went quiet may come back: "Runner disconnected" covers it.
   if (wentQuiet(instance)) return null;
   const cause: TerminationCause = t?.cause ?? 'lost';
-  // The runner could not say it: its pod's record was read by the reconciler before the pod was reaped.
-  const facts = t ? `${describeExit(t)}${t.observedBy === 'reconciler' ? ' (recorded by the Kubernetes reconciler)' : ''}` : 'no exit recorded';
+  // The runner could not say it: its pod's record was read by the reconciler before the pod was reaped,
+  // or its restarted container read the engine's events of the run that died.
+  const facts = t ? `${describeExit(t)}${observerNote[t.observedBy ?? ''] ?? ''}` : 'no exit recorded';
   // Most cause texts already start with their name ("SIGTERM: …", "Lost: …"): say it once.
   const meaning = causeTextFor(cause, instance.platform);
   const summary = meaning.startsWith(causeLabel[cause]) ? meaning : `${causeLabel[cause]}: ${meaning}`;
