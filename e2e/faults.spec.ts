@@ -42,7 +42,7 @@ test('a dropped connection on every mutation shows a clear error and changes not
   const group = await createGroup(page, baseURL!, name);
   startRunner({ key: group.registrationKey, name: `faults-${stamp}` });
   await runnersPage.goto();
-  await expect(runnersPage.status(name)).toHaveText(/^Connected/, { timeout: 20_000 });
+  await expect(runnersPage.status(name)).toHaveText(/^Healthy/, { timeout: 20_000 });
   const before = await groupById(page, group.id);
 
   await test.step('create', async () => {
@@ -145,8 +145,8 @@ test('double clicks and two tabs on Update start exactly one update', async ({ p
   startRunner({ key: one.registrationKey, name: `double-${stamp}` });
   startRunner({ key: two.registrationKey, name: `tabs-${stamp}` });
   await runnersPage.goto();
-  await expect(runnersPage.status(one.name)).toHaveText(/^Connected/, { timeout: 20_000 });
-  await expect(runnersPage.status(two.name)).toHaveText(/^Connected/, { timeout: 20_000 });
+  await expect(runnersPage.status(one.name)).toHaveText(/^Healthy/, { timeout: 20_000 });
+  await expect(runnersPage.status(two.name)).toHaveText(/^Healthy/, { timeout: 20_000 });
 
   await test.step('double click on Update', async () => {
     await runnersPage.openAction(one.name, 'Update');

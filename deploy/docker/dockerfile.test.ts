@@ -126,7 +126,8 @@ describe('both images', () => {
 
   it('control plane serves the built console and the API as a non-root user', () => {
     const entry = JSON.parse(controlPlane.find((i) => i.op === 'ENTRYPOINT')!.args) as string[];
-    expect(entry).toEqual(['node', '--import', 'tsx', 'src/server/main.ts']);
+    expect(entry).toEqual(['node', 'build/server/main.js']);
+    expect(controlPlane.some((i) => i.op === 'COPY' && i.args === '--from=build /src/build/server ./build/server')).toBe(true);
     expect(controlPlane.filter((i) => i.op === 'USER').at(-1)?.args).toBe('node');
     expect(controlPlane.some((i) => i.op === 'COPY' && i.args === '--from=build /src/dist ./dist')).toBe(true);
     const env = envOf(controlPlane);

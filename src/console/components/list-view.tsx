@@ -1,4 +1,4 @@
-import { Fragment, type ReactNode, useState } from 'react';
+import { Fragment, type ReactNode, useEffect, useRef, useState } from 'react';
 import { plural } from '../lib/format';
 import { narrowScreen, useMediaQuery } from '../lib/use-media-query';
 import { type Column, DataList } from './data-list';
@@ -174,17 +174,35 @@ export function ListView<T>({
   const sorts = listSorts(columns, extraSorts);
   const [own, setOwn] = useState<ListState>({ q: '', filters: {}, sort: defaultSort ?? sorts[0]?.[0] ?? null });
   const state = controlled ?? own;
+  // The search box owns what is typed. A controlled state (the address) comes back a render or more
+  // later, so an input bound to it directly dropped keystrokes typed in between. Its own echoes are
+  // ignored; any other change (Back, a pasted address) replaces what the box holds.
+  const [typedQ, setTypedQ] = useState(state.q);
+  const sentQ = useRef<string[]>([]);
+  useEffect(() => {
+    const echo = sentQ.current.indexOf(state.q);
+    if (echo >= 0) sentQ.current.splice(0, echo + 1);
+    else {
+      sentQ.current = [];
+      setTypedQ(state.q);
+    }
+  }, [state.q]);
   const update = (next: Partial<ListState>) => {
-    const merged = { ...state, ...next };
+    const merged = { ...state, q: typedQ, ...next };
     if (!controlled) setOwn(merged);
     onStateChange?.(merged);
   };
+  const typeQ = (q: string) => {
+    setTypedQ(q);
+    sentQ.current.push(q);
+    update({ q });
+  };
   const isNarrow = useMediaQuery(narrow?.query ?? narrowScreen) && narrow !== undefined;
-  const shown = applyListState(rows, columns, state, extraSorts);
+  const shown = applyListState(rows, columns, { ...state, q: typedQ }, extraSorts);
 
   const searchField = search ? (
     <Field key="search" label={search.label} className={styles.search}>
-      <Input type="search" placeholder={search.placeholder} value={state.q} onChange={(e) => update({ q: e.target.value })} />
+      <Input type="search" placeholder={search.placeholder} value={typedQ} onChange={(e) => typeQ(e.target.value)} />
     </Field>
   ) : null;
   const filterFields = columns.flatMap((c) =>
