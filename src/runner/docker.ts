@@ -405,8 +405,12 @@ export interface ContainerEvent {
 export async function containerEvents(docker: DockerEngine, id: string, since?: string): Promise<ContainerEvent[]> {
   const from = since ? Math.floor(Date.parse(since) / 1000) - 1 : 0;
   const filters = JSON.stringify({ type: ['container'], container: [id], event: ['start', 'die', 'oom'] });
-  // `until` now: the engine answers what it holds and closes, instead of streaming.
-  const res = await docker.call('GET', `/events?since=${from}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${encodeURIComponent(filters)}`);
+  // `until` now, to the millisecond: the engine answers what it holds and closes instead of streaming. A
+  // whole second in the future (as this once asked) made the engine wait until then, which was most of
+  // a runner container's start → registered time.
+  const nowMs = Date.now();
+  const until = `${Math.floor(nowMs / 1000)}.${String(nowMs % 1000).padStart(3, '0')}000000`;
+  const res = await docker.call('GET', `/events?since=${from}&until=${until}&filters=${encodeURIComponent(filters)}`);
   if (res.status >= 300) throw new DockerError(res.status, `GET /events: ${dockerMessage(res.body)}`);
   const events: ContainerEvent[] = [];
   for (const line of res.body.toString('utf8').split('\n')) {
