@@ -16,7 +16,7 @@ export function DockerTab({ group, registrationKey, onCopied, template }: TabPro
     <div className={styles.tab}>
       <p className={styles.lead}>
         Starts a runner container from <code>{runnerImageRef(template.runnerImage, template.runnerVersion)}</code> that dials{' '}
-        <code>{template.serverUrl}</code> over outbound HTTPS. It mounts the Docker socket so that an update can start its
+        <code>{template.serverUrl}</code> over outbound {template.serverUrl.startsWith('http:') ? 'HTTP' : 'HTTPS'}. It mounts the Docker socket so that an update can start its
         replacement container <code>paddock-runner-{'{version}'}</code>.
       </p>
       <KeyWarning />

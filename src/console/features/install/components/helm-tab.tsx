@@ -64,7 +64,7 @@ export function HelmTab({ group, registrationKey, onCopied, template }: TabProps
     <div className={styles.tab}>
       <p className={styles.lead}>
         Installs the <code>paddock-runner</code> chart as release <code>{slug}</code>: a Deployment <code>{slug}-runner</code>{' '}
-        whose pods dial <code>{template.serverUrl}</code> over outbound HTTPS.
+        whose pods dial <code>{template.serverUrl}</code> over outbound {template.serverUrl.startsWith('http:') ? 'HTTP' : 'HTTPS'}.
       </p>
       <div className={styles.fieldRow}>
         <Field label="Namespace" error={nsError && `Namespace ${nsError}`}>

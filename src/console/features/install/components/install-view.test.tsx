@@ -226,11 +226,14 @@ describe('InstallView', () => {
     expect(note.closest('[role="note"]')).toHaveTextContent(
       'Runners on other machines cannot reach http://127.0.0.1:8080. Set PADDOCK_PUBLIC_URL to an address they can reach.',
     );
+    // The lead names the URL's own scheme: never "HTTPS" for an http URL.
+    expect(screen.getByText(/whose pods dial/)).toHaveTextContent(/over outbound HTTP\.$/);
   });
 
   it('says nothing about the URL when it is https on another host', async () => {
     setup();
     await screen.findByRole('tab', { name: 'Helm' });
     expect(screen.queryByText(/cannot reach|unencrypted/)).toBeNull();
+    expect(await screen.findByText(/whose pods dial/)).toHaveTextContent(/over outbound HTTPS\.$/);
   });
 });
