@@ -94,7 +94,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     t.idle.push(c);
   }
   const acquire = async (t: (typeof targets)[number]): Promise<RawConnection> => {
-    const free = t.idle.pop();
+    // The longest idle first: every connection stays in use, as each runner's own would, rather
+    // than a few busy ones and the rest closing and all reconnecting at once in the next burst.
+    const free = t.idle.shift();
     if (free) return free;
     return new Promise((resolve) => t.waiting.push(() => resolve(t.idle.pop()!)));
   };

@@ -53,6 +53,30 @@ describe.each(backends)('lists: paging (%s)', (backend) => {
     expect(one.headers.get('link')).toBeNull();
   });
 
+  it('answers a whole list longer than one read piece (1,000 rows): every instance once, in the pages\' order', async () => {
+    const { id, key } = await createGroup(h);
+    for (let i = 0; i < 3; i++) await register(h, key, { name: `api-${i}` });
+    // 2,400 more straight into the table: connected, disconnected and ended, many starting at the same moment.
+    await t.db.query(
+      `INSERT INTO instances (id, group_id, token_hash, name, platform, hostname, address, os, arch, version, status,
+         started_at, last_heartbeat_at, heartbeats_on_version, disconnected_at, term_at, term_cause, term_exit_code)
+       SELECT gen_random_uuid(), $1, 'bulk-' || n, 'bulk-' || n, 'process', 'h', '10.0.0.1', 'linux', 'x64', '1.0.0',
+         (ARRAY['connected', 'disconnected', 'terminated'])[1 + n % 3], $2::timestamptz - (n % 7) * interval '1 minute', $2, 1,
+         CASE WHEN n % 3 > 0 THEN $2::timestamptz END, CASE WHEN n % 3 = 2 THEN $2::timestamptz END,
+         CASE WHEN n % 3 = 2 THEN 'completed' END, CASE WHEN n % 3 = 2 THEN 0 END
+       FROM generate_series(1, 2400) n`,
+      [id, h.clock.now()],
+    );
+    const whole = (await (await h.call('GET', `/api/v1/runner-groups/${id}/instances`)).json()) as Instance[];
+    expect(whole).toHaveLength(2403);
+    expect(new Set(whole.map((i) => i.id)).size).toBe(2403);
+    const { pages } = await allPages<Instance>(h, `/api/v1/runner-groups/${id}/instances?limit=1000`);
+    expect(pages.map((p) => p.length)).toEqual([1000, 1000, 403]);
+    expect(pages.flat().map((i) => i.id)).toEqual(whole.map((i) => i.id));
+    expect(whole.map((i) => i.status).indexOf('disconnected')).toBe(803);
+    expect(whole.map((i) => i.status).indexOf('terminated')).toBe(1603);
+  });
+
   it('pages the group list by name', async () => {
     for (const name of ['delta', 'Alpha', 'charlie', 'Bravo', 'echo']) await createGroup(h, name);
     const { pages } = await allPages<RunnerGroup>(h, '/api/v1/runner-groups?limit=2');

@@ -1,7 +1,7 @@
 import { classifyTermination, type GroupStatus, type ObservedBy, type Instance, type RunnerGroup, type Termination, type Update } from '../contract';
 import { groupHealth, healthInputOf, recentEndsOf } from './health';
 import type { GroupSummaryRow } from './store/groups';
-import type { InstanceRow } from './store/instances';
+import type { InstanceJsonRow, InstanceRow } from './store/instances';
 import type { UpdateInstanceRow, UpdateRow } from './store/updates';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -17,7 +17,7 @@ export function groupStatus(connectedCount: number, everRegistered: boolean): Gr
  * still come back (PRODUCT.md §2 "once it has ended", §4 "missed its heartbeats, no termination
  * record"); the console shows it as lost from the missing record.
  */
-export function terminationOf(row: InstanceRow): Termination | null {
+export function terminationOf(row: InstanceRow | InstanceJsonRow): Termination | null {
   if (row.term_cause && row.term_at) {
     return {
       exitCode: row.term_exit_code,
@@ -40,7 +40,7 @@ export function terminationOf(row: InstanceRow): Termination | null {
   return null;
 }
 
-export function instanceView(row: InstanceRow): Instance {
+export function instanceView(row: InstanceRow | InstanceJsonRow): Instance {
   const lastError = typeof row.last_error === 'string' ? JSON.parse(row.last_error) : row.last_error;
   return {
     id: row.id,

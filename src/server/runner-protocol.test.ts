@@ -63,6 +63,14 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect(await instances(id)).toEqual([]);
     });
 
+    it('refuses a missing bearer with 401 before reading the body, on every runner endpoint', async () => {
+      for (const path of ['register', 'heartbeat', 'events', 'terminations']) {
+        const res = await h.call('POST', `/api/v1/runner/${path}`, { raw: '{"not json' });
+        expect(res.status, path).toBe(401);
+        expect(res.headers.get('content-type'), path).toBe('application/problem+json');
+      }
+    });
+
     it('registers a replacement with a live instance token and replaces; the old one ends as replaced', async () => {
       const { id, key } = await createGroup(h);
       const old = await register(h, key);

@@ -61,7 +61,9 @@ export async function startServer(
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.port, config.host, () => {
+      // A fleet reconnects at once after a restart or a network blip: room for that many connections
+      // waiting to be accepted (Node's default, 511, drops the rest's handshakes for seconds).
+      server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
         server.off('error', reject);
         resolve();
       });

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { api, CreateGroupBody, ForgetEndedQuery, PatchGroupBody, StopInstanceBody, UpdateRequestBody } from '../../contract';
 import type { ServerConfig } from '../config';
+import { Gate } from '../gate';
 import { type AppEnv, actorOf, guard, parseBody, parseQuery } from '../http';
 import type { InstanceService } from '../instances';
 import { nextLink, pageRequest } from '../paging';
@@ -45,12 +46,16 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
   const viewer = guard(config, 'viewer');
   const admin = guard(config, 'admin');
   const actor = actorOf;
+  // The lists, read and written out one at a time and at most half the server's time (see Gate).
+  const lists = new Gate(1, 0.5);
 
   r.get('/', viewer, async (c) => {
     const page = pageRequest(c.req.query.bind(c.req), (raw) => (typeof raw === 'string' && raw.length <= 256 ? raw : null));
-    const { items, next } = await groups.list(page);
-    if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
-    return c.json(items);
+    return lists.run(async () => {
+      const { items, next } = await groups.list(page);
+      if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
+      return c.json(items);
+    });
   });
   r.post('/', admin, async (c) => {
     const body = await parseBody(c, CreateGroupBody);
@@ -75,9 +80,11 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
   });
   r.get('/:id/instances', viewer, async (c) => {
     const page = pageRequest(c.req.query.bind(c.req), instanceCursorFrom);
-    const { items, next } = await groups.instances(c.req.param('id'), page);
-    if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
-    return c.json(items);
+    return lists.run(async () => {
+      const { items, next } = await groups.instances(c.req.param('id'), page);
+      if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
+      return c.json(items);
+    });
   });
   // Forgetting every ended instance must be asked for by name (?ended=true): a bare DELETE of the
   // collection is refused (400) rather than read as "forget everything".

@@ -4,32 +4,35 @@ import { type AppEnv, bearer, parseBody } from '../http';
 import { HttpProblem, keyRevokedDetail } from '../problem';
 import { type RunnerProtocol, tokenRevokedDetail } from '../runner-protocol';
 
-/** `/api/v1/runner/*`: the runner-facing protocol, authenticated by bearer key or instance token. */
+/**
+ * `/api/v1/runner/*`: the runner-facing protocol, authenticated by bearer key or instance token. A
+ * request without one is refused (401) before its body is read.
+ */
 export function runnerRoutes(protocol: RunnerProtocol) {
   const r = new Hono<AppEnv>();
   r.post('/register', async (c) => {
-    const body = await parseBody(c, RegisterBody);
     const token = bearer(c);
     if (!token) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
+    const body = await parseBody(c, RegisterBody);
     return c.json(await protocol.register(token, body), 201);
   });
   r.post('/heartbeat', async (c) => {
-    const body = await parseBody(c, HeartbeatBody);
     const token = bearer(c);
     if (!token) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+    const body = await parseBody(c, HeartbeatBody);
     return c.json(await protocol.heartbeat(token, body));
   });
   r.post('/events', async (c) => {
-    const body = await parseBody(c, RunnerEventBody);
     const token = bearer(c);
     if (!token) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
+    const body = await parseBody(c, RunnerEventBody);
     await protocol.event(token, body);
     return c.json({}, 202);
   });
   r.post('/terminations', async (c) => {
-    const body = await parseBody(c, TerminationReportBody);
     const key = bearer(c);
     if (!key) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
+    const body = await parseBody(c, TerminationReportBody);
     const { recorded, answer } = await protocol.reportTermination(key, body);
     return c.json(answer, recorded ? 202 : 200);
   });

@@ -306,6 +306,13 @@ ALTER TABLE runner_groups ALTER COLUMN slug SET NOT NULL;
 CREATE UNIQUE INDEX runner_groups_slug ON runner_groups (slug) WHERE deleted_at IS NULL;
 `,
   },
+  {
+    // A whole instance list is read in pieces by id (listInstancesChunk).
+    version: 13,
+    sql: `
+CREATE INDEX instances_group_id ON instances (group_id, id);
+`,
+  },
 ];
 
 /** Brings the schema up to date; safe when several replicas start at once (advisory lock). */

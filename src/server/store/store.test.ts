@@ -6,7 +6,7 @@ import { listAudit, recordAudit } from './audit';
 import type { Db } from './db';
 import { eventsAfter, eventsChannel, publish, publishMany } from './events';
 import { findGroup, findGroupByKeyHash, insertGroup, listGroups, setDefaultGroup, softDeleteGroup } from './groups';
-import { insertInstance, listInstances, sweepDisconnected, writeHeartbeatBatch } from './instances';
+import { findInstance, insertInstance, sweepDisconnected, writeHeartbeatBatch } from './instances';
 import { lockFirstAdmin, lockGroupNames, lockIds, lockMigrations, tryLockLostMarking } from './locks';
 import { groupSlug } from '../../contract';
 import { migrate, migrations } from './migrations';
@@ -42,7 +42,7 @@ describe.each(backends)('store on %s', (backend) => {
       version: '1.3.0',
       at,
     });
-  const stored = async (id: string) => (await listInstances(db, gid(1))).find((i) => i.id === id);
+  const stored = (id: string) => findInstance(db, gid(1), id);
 
   it('migrates idempotently', async () => {
     await migrate(db);

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { Gate } from './gate';
+
+/** A task that runs until `finish()` is called, noting when it started. */
+function held(log: string[], name: string) {
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  return {
+    task: async () => {
+      log.push(`start ${name}`);
+      await done;
+      log.push(`end ${name}`);
+      return name;
+    },
+    finish: () => finish(),
+  };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('Gate', () => {
+  it('runs at most `limit` tasks at once, the rest in arrival order, and answers each its own result', async () => {
+    const log: string[] = [];
+    const gate = new Gate(1);
+    const [a, b, c] = [held(log, 'a'), held(log, 'b'), held(log, 'c')];
+    const results = [gate.run(a.task), gate.run(b.task), gate.run(c.task)];
+    await settle();
+    expect(log).toEqual(['start a']);
+    a.finish();
+    await settle();
+    expect(log).toEqual(['start a', 'end a', 'start b']);
+    b.finish();
+    await settle();
+    c.finish();
+    expect(await Promise.all(results)).toEqual(['a', 'b', 'c']);
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+
+  it('with a share, passes the slot on only after a pause in proportion to the time the task took', async () => {
+    const log: string[] = [];
+    const pauses: number[] = [];
+    let endPause!: () => void;
+    const gate = new Gate(1, 0.25, (ms) => {
+      pauses.push(ms);
+      return new Promise<void>((resolve) => {
+        endPause = resolve;
+      });
+    });
+    const [a, b] = [held(log, 'a'), held(log, 'b')];
+    const first = gate.run(a.task);
+    const second = gate.run(b.task);
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    a.finish();
+    expect(await first).toBe('a');
+    const took = performance.now() - t0;
+    await settle();
+    // a quarter of the time: three times the task's time paused before b may start
+    expect(pauses).toHaveLength(1);
+    expect(pauses[0]).toBeGreaterThanOrEqual(3 * 15);
+    expect(pauses[0]).toBeLessThanOrEqual(3 * took + 1);
+    expect(log).toEqual(['start a', 'end a']);
+    endPause();
+    await settle();
+    expect(log).toEqual(['start a', 'end a', 'start b']);
+    b.finish();
+    expect(await second).toBe('b');
+  });
+
+  it('gives the slot back when a task fails', async () => {
+    const gate = new Gate(1);
+    await expect(gate.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await gate.run(async () => 'next')).toBe('next');
+  });
+});
