@@ -43,7 +43,8 @@ interface Prepared {
 
 async function prepare(stage: Stage, name: string): Promise<Prepared> {
   const group = await stage.session.createGroup(name);
-  const connected = await stage.watch(name, 'Connected · 1 of 1', 60_000);
+  // Round 2's group labels (PRODUCT.md §2): "Healthy · 1 of 1" while its runner lives, "Down · …" (red) once it is gone.
+  const connected = await stage.watch(name, 'Healthy · 1 of 1', 60_000);
   const runner = launchRunner(stage, group.registrationKey, `${name.toLowerCase().replace(/ /g, '-')}-runner`);
   try {
     await connected();
@@ -56,7 +57,7 @@ async function prepare(stage: Stage, name: string): Promise<Prepared> {
 
 /** Kills one prepared runner and measures until the console (and the API) show its group red. */
 async function killAndWatch(stage: Stage, p: Prepared, signal: 'SIGKILL' | 'SIGTERM') {
-  const red = await stage.watch(p.name, 'Disconnected', 60_000);
+  const red = await stage.watch(p.name, 'Down · ', 60_000);
   const t0 = Date.now();
   const api = apiSeesRed(stage, p.groupId, 60_000);
   // SIGKILL takes the runner's whole process group, as a host dying would; SIGTERM goes to the
