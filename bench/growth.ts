@@ -238,7 +238,9 @@ async function terminateAll(baseUrl: string, tokens: string[]): Promise<void> {
     durationMs: 3_600_000,
     maxRequests: tokens.length,
     timeoutMs: 60_000,
-    // Up to connections − 1 requests past the count repeat a token: an instance already ended stays so.
+    // Up to connections − 1 requests past the count repeat a token: the instance has ended, and an ended
+    // instance's token gets 410 (PRODUCT.md §8 round 2), as its runner would hear.
+    ok: (status) => status === 202 || status === 410,
     build: (i) => ({
       path: api.runnerEvents,
       method: 'POST',
