@@ -36,10 +36,10 @@ const clash = (name: string, other: { name: string; sameName: boolean }) =>
         { otherGroup: other.name },
       );
 
-/** Runner groups: create, list, rename, default, rotate key, delete (PRODUCT.md §2, §5). */
 /** Rows a statement of a whole instance list reads (≈ 15 ms of PGlite each). */
 const wholeListChunk = 1000;
 
+/** Runner groups: create, list, rename, default, rotate key, delete (PRODUCT.md §2, §5). */
 export class RunnerGroups {
   /** Called after a group is deleted (the heartbeat path drops what it cached at once). */
   onDeleted: (groupId: string) => void = () => {};
