@@ -1,6 +1,7 @@
 import type { Page, Route } from '@playwright/test';
 import { api, type GroupWithKey, type RunnerGroup, type Update } from '../src/contract';
-import { type RunnerProcess, startControlPlane, startRunner } from '../src/testing/processes';
+import { type ControlPlane, type RunnerProcess, startControlPlane, startRunner } from '../src/testing/processes';
+import { startPostgresCluster } from '../src/server/testing/postgres-cluster';
 import { expect, signIn, test } from './fixtures';
 
 const unreachable = 'Cannot reach the control plane. Nothing was changed.';
@@ -328,5 +329,48 @@ test('console with the control plane down: banner, data kept, failed mutation sa
     // A context already torn down by a failed test must not keep the server and its data dir alive.
     await context.close().catch(() => {});
     await server.dispose();
+  }
+});
+
+test('two replicas across a PostgreSQL restart: an open console shows changes made through the other replica again', async ({ browser }) => {
+  // PRODUCT.md §8 round 2: the LISTEN connection comes back by itself and consoles are told to
+  // refetch (`resync`), so a console open on one replica sees what another did after the database
+  // was away longer than one reconnect attempt (the probe's 13 s killed live events for good).
+  test.setTimeout(180_000);
+  const cluster = await startPostgresCluster();
+  const replicas: ControlPlane[] = [];
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  try {
+    // One after the other: the first migrates and creates the admin, the second finds both done.
+    for (let i = 0; i < 2; i++) replicas.push(await startControlPlane({ databaseUrl: cluster.url }));
+    const [a, b] = replicas as [ControlPlane, ControlPlane];
+    const viaA = await a.signIn();
+    const before = await viaA.createGroup('Before the restart');
+    await signIn(context, b.url, 'admin', b.adminPassword);
+    const page = await context.newPage();
+    await page.goto(b.url);
+    await expect(page.getByRole('row').filter({ hasText: 'Before the restart' })).toBeVisible();
+
+    cluster.stop();
+    const ready = async (cp: ControlPlane) => (await fetch(`${cp.url}${api.readyz}`)).status;
+    await expect.poll(async () => [await ready(a), await ready(b)], { timeout: 15_000 }).toEqual([503, 503]);
+    // The database stays away as long as in the probe (13 s), longer than one retry of the LISTEN
+    // connection; both replicas say they are not ready all along.
+    const awaySince = Date.now();
+    while (Date.now() - awaySince < 13_000) {
+      for (const cp of [a, b]) expect(await ready(cp)).toBe(503);
+      await page.waitForTimeout(1_000);
+    }
+    cluster.start();
+
+    // Through A as soon as it answers again: B's console shows it by a live event or by the resync.
+    await expect.poll(async () => (await viaA.request('POST', api.runnerGroups, { name: 'After the restart' })).status, { timeout: 20_000 }).toBe(201);
+    await expect(page.getByRole('row').filter({ hasText: 'After the restart' })).toBeVisible({ timeout: 10_000 });
+    await viaA.deleteGroup(before.id);
+    await expect(page.getByRole('row').filter({ hasText: 'Before the restart' })).toBeHidden({ timeout: 10_000 });
+  } finally {
+    await context.close().catch(() => {});
+    await Promise.all(replicas.map((r) => r.dispose()));
+    cluster.destroy();
   }
 });

@@ -107,6 +107,20 @@ export function createApp(options: {
     for (const r of rows) runners.invalidateInstance(r.id);
   };
 
+  // While the database cannot be reached every request and every duty pass fails the same way: say
+  // so once, and once more when a pass works again, instead of a stack trace a second.
+  let away = false;
+  const databaseAway = (err: unknown) => {
+    if (away) return;
+    away = true;
+    logger.warn('the database cannot be reached; requests answer 503 and periodic duties wait for it', { err });
+  };
+  const databaseBack = () => {
+    if (!away) return;
+    away = false;
+    logger.info('the database can be reached again');
+  };
+
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -115,7 +129,8 @@ export function createApp(options: {
     const path = c.req.path;
     if (path.startsWith('/api/') && !c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
     const fields = { method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - started) };
-    if (c.res.status >= 500) logger.error('request failed', fields);
+    // A 503 is the database away, said once by databaseAway: not an error line per request.
+    if (c.res.status >= 500 && c.res.status !== 503) logger.error('request failed', fields);
     else if (c.res.status === 401 || c.res.status === 410) logger.info('request refused', fields);
     else logger.debug('request', fields);
   });
@@ -152,7 +167,7 @@ export function createApp(options: {
   app.onError((err) => {
     if (err instanceof HttpProblem) return problemResponse(err);
     if (isDatabaseUnavailable(err)) {
-      logger.warn('database unavailable', { err });
+      databaseAway(err);
       return problemResponse(databaseUnavailable());
     }
     logger.error('unhandled error', { err });
@@ -192,7 +207,7 @@ export function createApp(options: {
           const now = performance.now();
           sweeper.noteStall(now - last - 1000);
           last = now;
-          pass().catch((err) => logger.error('sweeper pass failed', { err }));
+          pass().then(databaseBack, (err) => (isDatabaseUnavailable(err) ? databaseAway(err) : logger.error('sweeper pass failed', { err })));
         }, 1000);
         notifications.kick();
       }

@@ -17,11 +17,12 @@ describe('two replicas across a PostgreSQL restart', () => {
   let cookieA: string;
   let cookieB: string;
   const password = 'restart-password';
+  const logA = memoryLogger();
 
   beforeAll(async () => {
     cluster = await startPostgresCluster();
     const common = { port: 0, databaseUrl: cluster.url, adminPassword: password, distDir: '/nonexistent' };
-    a = await startServer({ ...common, logger: memoryLogger() });
+    a = await startServer({ ...common, logger: logA });
     b = await startServer({ ...common, logger: memoryLogger() });
     cookieA = await signInTo(a.url, 'admin', password);
     cookieB = await signInTo(b.url, 'admin', password);
@@ -78,5 +79,11 @@ describe('two replicas across a PostgreSQL restart', () => {
       { timeoutMs: 5000, what: "replica B's 410 for the deleted group" },
     );
     sse.close();
+
+    // The outage is said once, and its end once: not a stack trace for every request and every second.
+    const said = (msg: string, level: string) => logA.lines.filter((l) => JSON.parse(l).msg === msg && JSON.parse(l).level === level).length;
+    expect(said('the database cannot be reached; requests answer 503 and periodic duties wait for it', 'warn')).toBe(1);
+    expect(said('the database can be reached again', 'info')).toBe(1);
+    expect(logA.lines.filter((l) => JSON.parse(l).level === 'error')).toEqual([]);
   }, 120_000);
 });
