@@ -90,6 +90,24 @@ test('the §8 security headers are on every response type', async ({ page, baseU
   expect(metrics.status()).toBe(200);
   expect(metrics.headers()['content-type']).toContain('text/plain');
   expectSecurityHeaders('metrics', metrics.headers());
+
+  // The runner protocol answers through its own fast path (headers as one plain object): same headers.
+  const created = await page.request.post(api.runnerGroups, {
+    data: { name: `Headers ${Date.now().toString(36)}` },
+    headers: { 'x-requested-with': 'paddock', origin: baseURL! },
+  });
+  const { registrationKey } = (await created.json()) as { registrationKey: string };
+  const runner = (path: string, bearer: string, body: unknown) =>
+    page.request.post(path, { headers: { authorization: `Bearer ${bearer}` }, data: body });
+  const reg = await runner(api.runnerRegister, registrationKey, { name: 'headers', platform: 'process', hostname: 'headers', address: '10.0.0.9', os: 'linux', arch: 'x64', version: '1.3.0' });
+  expect(reg.status()).toBe(201);
+  const hb = await runner(api.runnerHeartbeat, ((await reg.json()) as { instanceToken: string }).instanceToken, { version: '1.3.0' });
+  expect(hb.status()).toBe(200);
+  for (const [what, res] of [['runner register', reg], ['runner heartbeat', hb]] as const) {
+    expect(res.headers()['content-type']).toContain('application/json');
+    expect(res.headers()['cache-control']).toContain('no-store');
+    expectSecurityHeaders(what, res.headers());
+  }
 });
 
 test('the session cookie is HttpOnly and SameSite=Strict, and the key response is not cached', async ({ playwright, baseURL }) => {

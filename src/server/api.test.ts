@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunnerGroup } from '../contract';
-import { createGroup, type Harness, heartbeat, register, setUpSignedInHarness } from './testing/harness';
+import { createGroup, type Harness, heartbeat, register, runnerBody, setUpSignedInHarness } from './testing/harness';
 
 const t = setUpSignedInHarness('pglite');
 let h: Harness;
@@ -336,6 +336,17 @@ describe('the rest of the surface', () => {
     for (const path of ['/api/v1/runner-groups', '/api/v1/nope', '/', '/runners/x', '/activity']) {
       const res = await h.call('GET', path);
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    // The runner protocol's answers (jsonAnswer) carry the same headers, and no-store.
+    const key = (await createGroup(h, 'Headers')).key;
+    const reg = await h.call('POST', '/api/v1/runner/register', { bearer: key, body: runnerBody() });
+    const hb = await h.call('POST', '/api/v1/runner/heartbeat', { bearer: (await reg.json()).instanceToken, body: { version: '1.3.0' } });
+    for (const res of [reg, hb]) {
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');

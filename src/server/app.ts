@@ -7,7 +7,7 @@ import type { ServerConfig } from './config';
 import type { Deps } from './deps';
 import { EventHub } from './events';
 import { HeartbeatBatcher } from './heartbeats';
-import { type AppEnv, bodyLimit, problemResponse, rejectMalformedPath, sessionMiddleware } from './http';
+import { type AppEnv, bodyLimit, hasAllHeaders, problemResponse, rejectMalformedPath, securityHeaders, sessionMiddleware } from './http';
 import { InstanceService } from './instances';
 import { localAdminRoutes } from './local-admin';
 import { Notifications } from './notifications/service';
@@ -30,19 +30,6 @@ import type { Store } from './store';
 import { isDatabaseUnavailable } from './store/db';
 import { Sweeper } from './sweeper';
 import { UpdateService } from './updates';
-
-/**
- * Security headers of PRODUCT.md §8, on every response. Scripts are strict; styles allow inline
- * because Radix's scroll lock injects a <style> element while a dialog is open.
- */
-export const securityHeaders: Record<string, string> = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'Referrer-Policy': 'no-referrer',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-};
 
 /** The control plane built from its dependencies: HTTP app plus the background work it needs. */
 export interface PaddockApp {
@@ -125,9 +112,11 @@ export function createApp(options: {
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    for (const [k, v] of Object.entries(securityHeaders)) c.res.headers.set(k, v);
     const path = c.req.path;
-    if (path.startsWith('/api/') && !c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+    if (!hasAllHeaders(c.res)) {
+      for (const [k, v] of Object.entries(securityHeaders)) c.res.headers.set(k, v);
+      if (path.startsWith('/api/') && !c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+    }
     const fields = { method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - started) };
     // A 503 is the database away, said once by databaseAway: not an error line per request.
     if (c.res.status >= 500 && c.res.status !== 503) logger.error('request failed', fields);

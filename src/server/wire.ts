@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
-import { securityHeaders } from './app';
+import { securityHeaders } from './http';
 
 // Problem+json for the answers Node's HTTP layer (and @hono/node-server's adapter) gives before the app
 // sees a request: malformed request lines, headers too large, bad chunking, a missing or invalid Host,

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { HeartbeatBody, RegisterBody, RunnerEventBody, TerminationReportBody } from '../../contract';
-import { type AppEnv, bearer, parseBody } from '../http';
+import { type AppEnv, bearer, jsonAnswer, parseBody } from '../http';
 import { HttpProblem, keyRevokedDetail } from '../problem';
 import { type RunnerProtocol, tokenRevokedDetail } from '../runner-protocol';
 
@@ -14,27 +14,27 @@ export function runnerRoutes(protocol: RunnerProtocol) {
     const token = bearer(c);
     if (!token) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
     const body = await parseBody(c, RegisterBody);
-    return c.json(await protocol.register(token, body), 201);
+    return jsonAnswer(await protocol.register(token, body), 201);
   });
   r.post('/heartbeat', async (c) => {
     const token = bearer(c);
     if (!token) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
     const body = await parseBody(c, HeartbeatBody);
-    return c.json(await protocol.heartbeat(token, body));
+    return jsonAnswer(await protocol.heartbeat(token, body));
   });
   r.post('/events', async (c) => {
     const token = bearer(c);
     if (!token) throw new HttpProblem(401, 'Unauthorized', tokenRevokedDetail);
     const body = await parseBody(c, RunnerEventBody);
     await protocol.event(token, body);
-    return c.json({}, 202);
+    return jsonAnswer({}, 202);
   });
   r.post('/terminations', async (c) => {
     const key = bearer(c);
     if (!key) throw new HttpProblem(401, 'Unauthorized', keyRevokedDetail);
     const body = await parseBody(c, TerminationReportBody);
     const { recorded, answer } = await protocol.reportTermination(key, body);
-    return c.json(answer, recorded ? 202 : 200);
+    return jsonAnswer(answer, recorded ? 202 : 200);
   });
   return r;
 }
