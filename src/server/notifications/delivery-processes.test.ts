@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, type DeliveryAttempt } from '../../contract';
-import { startControlPlane } from '../../testing/processes';
+import { type ControlPlane, startControlPlane } from '../../testing/processes';
 import { memoryLogger } from '../logger';
 import { type RunningServer, startServer } from '../server';
 import { type Backend, openTestDb, waitFor } from '../testing/db';
@@ -130,4 +130,61 @@ describe('two replicas on one PostgreSQL', () => {
       await receiver.stop();
     }
   }, 90_000);
+});
+
+describe('a replica SIGKILLed in the middle of a delivery, on PostgreSQL', () => {
+  it('another replica sends it within 5 s, and never while the first was still sending', async () => {
+    const pg = await openTestDb('postgres');
+    // The first request hangs: the replica that sent it is still "sending" when it is killed.
+    const receiver = await startReceiver({ answer: (n) => (n === 1 ? 'hang' : 200) });
+    const a = await startControlPlane({ databaseUrl: pg.url!, adminPassword: password });
+    let b: ControlPlane | null = null;
+    try {
+      const admin = await a.signIn();
+      const channel = (
+        await admin.request('POST', api.notificationChannels, { name: 'Takeover', type: 'webhook', url: receiver.url, events: ['instance.ended'] })
+      ).body as { id: string };
+      const group = await admin.createGroup('Takeover');
+      const reg = await (await call(a.url, 'POST', api.runnerRegister, { bearer: group.registrationKey, body: runnerBody() })).json();
+      // Only A runs: it claims the delivery and sends it into the hanging receiver.
+      const ended = await call(a.url, 'POST', api.runnerEvents, { bearer: reg.instanceToken, body: { type: 'terminated', exitCode: 1, signal: null, reason: 'Error' } });
+      expect(ended.status).toBe(202);
+      await waitFor(() => receiver.received.length === 1, { timeoutMs: 10_000, what: "A's send" });
+
+      // B joins; its dispatcher runs every second. A, alive and still sending, renews its claim
+      // (3 s unrenewed): wait until A has renewed it 3 s after B was ready, so B has tried for 3 s.
+      b = await startControlPlane({ databaseUrl: pg.url!, adminPassword: password });
+      const bReady = Date.now();
+      await waitFor(
+        async () => {
+          const [row] = await pg.db.query<{ until: Date | null }>('SELECT claimed_until AS until FROM notification_deliveries WHERE channel_id = $1', [channel.id]);
+          return row?.until != null && new Date(row.until).getTime() >= bReady + 6_000;
+        },
+        { timeoutMs: 15_000, what: "A's claim renewed while B runs" },
+      );
+      // …and B did not send the event a second time.
+      expect(receiver.received).toHaveLength(1);
+
+      expect((await a.kill('SIGKILL')).signal).toBe('SIGKILL');
+      const killedAt = Date.now();
+      await waitFor(() => receiver.received.length === 2, { timeoutMs: 10_000, what: "B's send after A died" });
+      expect(Date.now() - killedAt).toBeLessThan(5_000);
+      // The same event (Standard Webhooks id), recorded once as delivered.
+      expect(receiver.received[1]!.headers['webhook-id']).toBe(receiver.received[0]!.headers['webhook-id']);
+      await waitFor(
+        async () => {
+          const [row] = await pg.db.query<{ state: string }>('SELECT state FROM notification_deliveries WHERE channel_id = $1', [channel.id]);
+          return row?.state === 'delivered';
+        },
+        { what: 'the delivery settled' },
+      );
+      const attempts = await pg.db.query<{ status: string }>('SELECT status FROM notification_attempts WHERE channel_id = $1', [channel.id]);
+      expect(attempts.map((r) => r.status)).toEqual(['delivered']);
+    } finally {
+      await a.dispose();
+      await b?.dispose();
+      await receiver.stop();
+      await pg.drop();
+    }
+  }, 120_000);
 });

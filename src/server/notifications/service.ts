@@ -38,6 +38,7 @@ import {
   newestEventId,
   pruneNotifications,
   releaseClaim,
+  renewClaim,
   saveAlertState,
   settleDelivery,
   updateChannel,
@@ -47,14 +48,20 @@ import { type AlertState, alertDecision, displayUrl, type Health, nextAttemptAt 
 import { groupHealth, healthInputOf } from '../health';
 import { groupSummaries } from '../store/groups';
 import { type Outbox, type OutboxEvent, notifyChannel, recordEvent } from './outbox';
-import { type SendResult, newWebhookSecret, send, sendTimeoutMs } from './senders';
+import { type SendResult, newWebhookSecret, send } from './senders';
 
 const missing = () => notFound('No notification channel with this id.');
 const duplicate = (name: string) => conflict(`A notification channel named "${name}" already exists (names are compared ignoring case).`);
 const iso = (d: Date | string) => new Date(d).toISOString();
 
-/** How long a claim lasts: one attempt's timeout plus room to write its result. */
-const leaseMs = sendTimeoutMs + 5_000;
+/**
+ * How long a claim lasts unless renewed. The replica sending renews it every `renewMs` for as long
+ * as the send takes (up to `sendTimeoutMs`), so a slow receiver is never sent the event twice,
+ * while a replica that dies mid-send lets its claim lapse within `leaseMs`: another replica, whose
+ * dispatcher runs at least once a second, sends it within 5 s (PRODUCT.md §14).
+ */
+const leaseMs = 3_000;
+const renewMs = 1_000;
 /** Deliveries sent at once by one replica. */
 const batchSize = 10;
 /** Every group is looked at this often even without a change naming it (a missed cursor row, a clock step). */
@@ -395,6 +402,9 @@ export class Notifications implements Outbox {
     const { db, clock, config, logger } = this.deps;
     const now = clock.now();
     let result: SendResult;
+    const renewal = setInterval(() => {
+      renewClaim(db, c.id, c.attempts, new Date(clock.now().getTime() + leaseMs)).catch(() => {});
+    }, renewMs);
     try {
       result = await send(c.channel, c.payload as NotificationPayload, {
         now,
@@ -406,6 +416,8 @@ export class Notifications implements Outbox {
       // Shut down mid-send: give the claim back so another replica (or our restart) sends it at once.
       await releaseClaim(db, c.id, c.attempts).catch(() => {});
       return;
+    } finally {
+      clearInterval(renewal);
     }
     const after = clock.now();
     const retryAt = result.status === 'failed' && !result.disable ? nextAttemptAt(new Date(c.created_at), c.attempts, after) : null;

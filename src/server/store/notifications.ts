@@ -213,6 +213,15 @@ export async function settleDelivery(
   return rows.length === 1;
 }
 
+/** Extends a claim still ours (same attempt count, still pending) to `until`: the send is under way. */
+export async function renewClaim(q: Queryable, id: string, attempts: number, until: Date): Promise<void> {
+  await q.query(`UPDATE notification_deliveries SET claimed_until = $3 WHERE id = $1::bigint AND attempts = $2 AND state = 'pending'`, [
+    id,
+    attempts,
+    until,
+  ]);
+}
+
 /** Gives a claim back untried (shutdown in the middle of a send): it is due again at once. */
 export async function releaseClaim(q: Queryable, id: string, attempts: number): Promise<void> {
   await q.query(
