@@ -1,4 +1,4 @@
-import type { Page, Route } from '@playwright/test';
+import type { BrowserContext, Page, Route } from '@playwright/test';
 import { api, type GroupWithKey, type RunnerGroup, type Update } from '../src/contract';
 import { type ControlPlane, type RunnerProcess, startControlPlane, startRunner } from '../src/testing/processes';
 import { startPostgresCluster } from '../src/server/testing/postgres-cluster';
@@ -339,8 +339,9 @@ test('two replicas across a PostgreSQL restart: an open console shows changes ma
   test.setTimeout(180_000);
   const cluster = await startPostgresCluster();
   const replicas: ControlPlane[] = [];
-  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  let context: BrowserContext | null = null;
   try {
+    context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
     // One after the other: the first migrates and creates the admin, the second finds both done.
     for (let i = 0; i < 2; i++) replicas.push(await startControlPlane({ databaseUrl: cluster.url }));
     const [a, b] = replicas as [ControlPlane, ControlPlane];
@@ -369,8 +370,8 @@ test('two replicas across a PostgreSQL restart: an open console shows changes ma
     await viaA.deleteGroup(before.id);
     await expect(page.getByRole('row').filter({ hasText: 'Before the restart' })).toBeHidden({ timeout: 10_000 });
   } finally {
-    await context.close().catch(() => {});
-    await Promise.all(replicas.map((r) => r.dispose()));
+    await context?.close().catch(() => {});
+    await Promise.allSettled(replicas.map((r) => r.dispose()));
     cluster.destroy();
   }
 });

@@ -41,6 +41,11 @@ describe('two replicas across a PostgreSQL restart', () => {
     const sse = await openSse(`${b.url}/api/v1/events`, { Cookie: cookieB });
     expect(sse.res.status).toBe(200);
 
+    // A heartbeat A holds in its batch when the database goes (cluster.stop blocks this process, A's too):
+    // its flush fails every second of the outage.
+    expect((await call(a.url, 'POST', '/api/v1/runner/heartbeat', { bearer: reg.instanceToken, body: { version: '1.3.0' } })).status).toBe(200);
+    expect(a.paddock.batcher.size).toBe(1);
+
     cluster.stop();
     await waitFor(() => !b.paddock.hub.live && !a.paddock.hub.live, { timeoutMs: 15_000, what: 'both replicas to notice the LISTEN connection is gone' });
     for (const [server, cookie] of [

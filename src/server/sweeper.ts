@@ -4,7 +4,7 @@ import { offlineCutoff, pastStartupGrace } from './liveness';
 import type { Accounts } from './accounts';
 import { auditLost } from './lifecycle';
 import { pruneAudit } from './store/audit';
-import type { Queryable } from './store/db';
+import { isDatabaseUnavailable, type Queryable } from './store/db';
 import { publish, publishMany, pruneEvents } from './store/events';
 import { clampFutureHeartbeats, markLost, pruneForgottenTokens, pruneInstances, sweepDisconnected } from './store/instances';
 import { runDuty, tryLockLostMarking, tryLockRetention, tryLockSweep } from './store/locks';
@@ -136,7 +136,11 @@ export class Sweeper {
   private async pass(): Promise<void> {
     const { db, clock, config, logger } = this.deps;
     const flushStarted = performance.now();
-    await this.batcher.flush().catch((err) => logger.error('heartbeat batch write failed', { err }));
+    // The database away fails the whole pass (said once by the app); anything else is a bug to log.
+    await this.batcher.flush().catch((err) => {
+      if (isDatabaseUnavailable(err)) throw err;
+      logger.error('heartbeat batch write failed', { err });
+    });
     // A flush longer than a second means the database kept heartbeats waiting.
     if (this.timeFlushes) this.noteStall(performance.now() - flushStarted - 1000);
     const now = clock.now();

@@ -137,32 +137,37 @@ describe('a replica SIGKILLed in the middle of a delivery, on PostgreSQL', () =>
     const pg = await openTestDb('postgres');
     // The first request hangs: the replica that sent it is still "sending" when it is killed.
     const receiver = await startReceiver({ answer: (n) => (n === 1 ? 'hang' : 200) });
-    const a = await startControlPlane({ databaseUrl: pg.url!, adminPassword: password });
-    let b: ControlPlane | null = null;
+    const replicas: ControlPlane[] = [];
     try {
+      // One after the other: the first migrates and creates the admin, the second finds both done.
+      for (let i = 0; i < 2; i++) replicas.push(await startControlPlane({ databaseUrl: pg.url!, adminPassword: password }));
+      const [a, b] = replicas as [ControlPlane, ControlPlane];
       const admin = await a.signIn();
       const channel = (
         await admin.request('POST', api.notificationChannels, { name: 'Takeover', type: 'webhook', url: receiver.url, events: ['instance.ended'] })
       ).body as { id: string };
       const group = await admin.createGroup('Takeover');
       const reg = await (await call(a.url, 'POST', api.runnerRegister, { bearer: group.registrationKey, body: runnerBody() })).json();
-      // Only A runs: it claims the delivery and sends it into the hanging receiver.
+      // B is paused (SIGSTOP) so that A claims the delivery and sends it into the hanging receiver.
+      b.process.signalGroup('SIGSTOP');
       const ended = await call(a.url, 'POST', api.runnerEvents, { bearer: reg.instanceToken, body: { type: 'terminated', exitCode: 1, signal: null, reason: 'Error' } });
       expect(ended.status).toBe(202);
       await waitFor(() => receiver.received.length === 1, { timeoutMs: 10_000, what: "A's send" });
+      b.process.signalGroup('SIGCONT');
+      const bResumed = Date.now();
 
-      // B joins; its dispatcher runs every second. A, alive and still sending, renews its claim
-      // (3 s unrenewed): wait until A has renewed it 3 s after B was ready, so B has tried for 3 s.
-      b = await startControlPlane({ databaseUrl: pg.url!, adminPassword: password });
-      const bReady = Date.now();
+      // B's dispatcher runs every second. A, alive and still sending, renews its claim (3 s
+      // unrenewed): once A has renewed it 3 s after B resumed, B has tried for 3 s…
+      const claimedUntil = async () =>
+        (await pg.db.query<{ until: Date | null }>('SELECT claimed_until AS until FROM notification_deliveries WHERE channel_id = $1', [channel.id]))[0]?.until;
       await waitFor(
         async () => {
-          const [row] = await pg.db.query<{ until: Date | null }>('SELECT claimed_until AS until FROM notification_deliveries WHERE channel_id = $1', [channel.id]);
-          return row?.until != null && new Date(row.until).getTime() >= bReady + 6_000;
+          const until = await claimedUntil();
+          return until != null && new Date(until).getTime() >= bResumed + 6_000;
         },
         { timeoutMs: 15_000, what: "A's claim renewed while B runs" },
       );
-      // …and B did not send the event a second time.
+      // …and did not send the event a second time.
       expect(receiver.received).toHaveLength(1);
 
       expect((await a.kill('SIGKILL')).signal).toBe('SIGKILL');
@@ -181,8 +186,8 @@ describe('a replica SIGKILLed in the middle of a delivery, on PostgreSQL', () =>
       const attempts = await pg.db.query<{ status: string }>('SELECT status FROM notification_attempts WHERE channel_id = $1', [channel.id]);
       expect(attempts.map((r) => r.status)).toEqual(['delivered']);
     } finally {
-      await a.dispose();
-      await b?.dispose();
+      for (const r of replicas) r.process.signalGroup('SIGCONT');
+      await Promise.allSettled(replicas.map((r) => r.dispose()));
       await receiver.stop();
       await pg.drop();
     }

@@ -399,12 +399,22 @@ export class Notifications implements Outbox {
   }
 
   private async deliver(c: ClaimedDelivery): Promise<void> {
-    const { db, clock, config, logger } = this.deps;
+    const { db, clock } = this.deps;
     const now = clock.now();
-    let result: SendResult;
+    // Renewed until the result is written: a claim that lapsed before would let another replica send it again.
     const renewal = setInterval(() => {
       renewClaim(db, c.id, c.attempts, new Date(clock.now().getTime() + leaseMs)).catch(() => {});
     }, renewMs);
+    try {
+      await this.sendAndSettle(c, now);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  private async sendAndSettle(c: ClaimedDelivery, now: Date): Promise<void> {
+    const { db, clock, config, logger } = this.deps;
+    let result: SendResult;
     try {
       result = await send(c.channel, c.payload as NotificationPayload, {
         now,
@@ -416,8 +426,6 @@ export class Notifications implements Outbox {
       // Shut down mid-send: give the claim back so another replica (or our restart) sends it at once.
       await releaseClaim(db, c.id, c.attempts).catch(() => {});
       return;
-    } finally {
-      clearInterval(renewal);
     }
     const after = clock.now();
     const retryAt = result.status === 'failed' && !result.disable ? nextAttemptAt(new Date(c.created_at), c.attempts, after) : null;
