@@ -375,3 +375,19 @@ test('two replicas across a PostgreSQL restart: an open console shows changes ma
     cluster.destroy();
   }
 });
+
+test('a name whose install names collide with another group is refused in the dialog, naming that group', async ({ page, baseURL, runnersPage, newGroupDialog }) => {
+  // PRODUCT.md §8 round 2: "My-Group" beside "My Group" would share its Helm release and secret.
+  const stamp = Date.now().toString(36);
+  await createGroup(page, baseURL!, `Slug ${stamp} group`);
+  await runnersPage.goto();
+  await page.getByRole('button', { name: 'New Runner Group' }).first().click();
+  await newGroupDialog.nameField().fill(`slug.${stamp}-GROUP`);
+  await newGroupDialog.createButton().click();
+  await expect(newGroupDialog.nameField()).toHaveAccessibleDescription(
+    new RegExp(`gives the same install names \\(slug "slug-${stamp}-group"\\) as the runner group "Slug ${stamp} group"`),
+  );
+  await expect(newGroupDialog.tab('Docker')).toBeHidden();
+  const groups = (await (await page.request.get(api.runnerGroups)).json()) as RunnerGroup[];
+  expect(groups.filter((g) => g.name.toLowerCase().includes(stamp))).toHaveLength(1);
+});
