@@ -169,10 +169,13 @@ export function createApp(options: {
   let passing: Promise<void> | null = null;
   const pass = () =>
     (passing ??= (async () => {
+      // Only a pass begun while the database was away can say it is back (not one begun before).
+      const begunAway = away;
       try {
         await sweeper.tick();
         await notifications.evaluate(clock.now());
         notifications.kick();
+        if (begunAway) databaseBack();
       } finally {
         passing = null;
       }
@@ -196,7 +199,7 @@ export function createApp(options: {
           const now = performance.now();
           sweeper.noteStall(now - last - 1000);
           last = now;
-          pass().then(databaseBack, (err) => (isDatabaseUnavailable(err) ? databaseAway(err) : logger.error('sweeper pass failed', { err })));
+          pass().catch((err) => (isDatabaseUnavailable(err) ? databaseAway(err) : logger.error('sweeper pass failed', { err })));
         }, 1000);
         notifications.kick();
       }
