@@ -234,6 +234,11 @@ export async function openPostgres(
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       const client = await pool.connect();
+      // A checked-out client has no listener for 'error': the server terminating its connection
+      // between two statements (a PostgreSQL restart) would be an uncaught exception and end the
+      // process. The next statement fails instead and the request answers 503.
+      const ignore = () => {};
+      client.on('error', ignore);
       try {
         await client.query('BEGIN');
         const result = await fn({
@@ -247,6 +252,7 @@ export async function openPostgres(
         await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
+        client.off('error', ignore);
         client.release();
       }
     },

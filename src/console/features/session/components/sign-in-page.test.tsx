@@ -18,7 +18,8 @@ describe('session', () => {
     healthyGroup('Production');
     const { user } = renderApp('/activity');
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
-    expect(document.title).toBe('Sign in · Paddock');
+    // The title is set in an effect after the page renders: wait for it rather than race it.
+    await waitFor(() => expect(document.title).toBe('Sign in · Paddock'));
     await user.type(screen.getByLabelText('Username'), 'admin');
     await user.type(screen.getByLabelText('Password'), 'admin-password');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
