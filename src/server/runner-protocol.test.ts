@@ -1,4 +1,5 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { hashSecret } from './keys';
 import type { Instance, RunnerGroup } from '../contract';
 import { eventsAfter } from './store/events';
 import type { Backend } from './testing/db';
@@ -217,6 +218,39 @@ describe.each(backends)('runner protocol on %s', (backend) => {
       expect(hb.headers.get('content-type')).toBe('application/problem+json');
       expect((await runnerEvent(h, r.instanceToken, { type: 'goodbye' })).status).toBe(410);
       expect((await h.call('POST', '/api/v1/runner/register', { bearer: key, body: runnerBody() })).status).toBe(410);
+    });
+
+    it("caches a token looked up while another instance changed: its next heartbeat reads no database", async () => {
+      const { key } = await createGroup(h);
+      const a = await register(h, key, { name: 'a' });
+      const b = await register(h, key, { name: 'b' });
+      for (const r of [a, b]) expect((await heartbeat(h, r.instanceToken)).status).toBe(200);
+      // A fresh control plane on the same database: nothing cached, no first beats left.
+      h = await t.restart({});
+      const hashA = hashSecret(a.instanceToken);
+      const query = t.db.query.bind(t.db);
+      let lookupsOfA = 0;
+      let raceDone = false;
+      const spy = vi.spyOn(t.db, 'query').mockImplementation(async (sql: string, params?: unknown[]) => {
+        const lookupOfA = sql.includes('i.token_hash = $1') && params?.[0] === hashA;
+        if (lookupOfA) lookupsOfA++;
+        const rows = await query(sql, params);
+        if (lookupOfA && !raceDone) {
+          raceDone = true;
+          // While A's lookup is in flight, B changes (a new version is written through at once).
+          expect((await heartbeat(h, b.instanceToken, { version: '1.4.0' })).status).toBe(200);
+        }
+        return rows;
+      });
+      try {
+        expect((await heartbeat(h, a.instanceToken)).status).toBe(200);
+        expect(raceDone).toBe(true);
+        expect(lookupsOfA).toBe(1);
+        expect((await heartbeat(h, a.instanceToken)).status).toBe(200);
+        expect(lookupsOfA).toBe(1);
+      } finally {
+        spy.mockRestore();
+      }
     });
 
     it('records a reported termination with its cause', async () => {

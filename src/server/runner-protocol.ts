@@ -56,8 +56,17 @@ export class RunnerProtocol {
   /** Instances by token hash, so a heartbeat costs no database read. */
   private byToken = new Map<string, CachedInstance>();
   private tokenById = new Map<string, string>();
-  private epoch = 0;
   private caching = true;
+  /**
+   * What changed while token lookups were in flight, so that a lookup caches its row only when nothing
+   * dropped that row meanwhile. Counted per instance and per group: one counter for everything would
+   * keep every lookup from caching while any instance changes (a fleet reconnecting writes hundreds a
+   * second), and each heartbeat would then read the database.
+   */
+  private generation = 0;
+  private changedAt = new Map<string, number>();
+  private clearedAt = 0;
+  private lookupsInFlight = 0;
 
   constructor(
     private readonly deps: Deps,
@@ -65,9 +74,22 @@ export class RunnerProtocol {
     private readonly updates: UpdateService,
   ) {}
 
+  /** Notes that `key` (an instance id, or a group's `group:` key) changed, for the lookups in flight. */
+  private changed(key: string): void {
+    if (this.lookupsInFlight === 0) return;
+    this.changedAt.set(key, ++this.generation);
+    // Bounded: past the bound every lookup in flight is treated as raced, which is always safe.
+    if (this.changedAt.size > 100_000) this.droppedAll();
+  }
+
+  private droppedAll(): void {
+    this.clearedAt = ++this.generation;
+    this.changedAt.clear();
+  }
+
   /** Drops cached knowledge of an instance (its row changed somewhere). */
   invalidateInstance(id: string): void {
-    this.epoch++;
+    this.changed(id);
     const hash = this.tokenById.get(id);
     if (hash) this.byToken.delete(hash);
     this.tokenById.delete(id);
@@ -75,7 +97,7 @@ export class RunnerProtocol {
 
   /** Drops every cached instance of a group (deleted or changed wholesale). */
   invalidateGroup(groupId: string): void {
-    this.epoch++;
+    this.changed(`group:${groupId}`);
     for (const [hash, c] of this.byToken) {
       if (c.row.group_id === groupId) {
         this.byToken.delete(hash);
@@ -89,7 +111,7 @@ export class RunnerProtocol {
    * LISTEN connection is lost) a cached row could outlive its group's deletion on another replica.
    */
   setCaching(on: boolean): void {
-    this.epoch++;
+    this.droppedAll();
     this.caching = on;
     this.byToken.clear();
     this.tokenById.clear();
@@ -115,11 +137,21 @@ export class RunnerProtocol {
     const hash = hashSecret(token);
     const hit = this.byToken.get(hash);
     if (hit) return { hash, cached: hit };
-    const epoch = this.epoch;
-    const row = await findInstanceByToken(this.deps.db, hash);
+    const since = this.generation;
+    this.lookupsInFlight++;
+    let row: TokenInstance | null;
+    try {
+      row = await findInstanceByToken(this.deps.db, hash);
+    } finally {
+      this.lookupsInFlight--;
+    }
+    const raced =
+      this.clearedAt > since || (this.changedAt.get(row?.id ?? '') ?? 0) > since || (this.changedAt.get(`group:${row?.group_id}`) ?? 0) > since;
+    // With no lookup in flight, no change can matter to one any more.
+    if (this.lookupsInFlight === 0) this.changedAt.clear();
     if (!row) return null;
     if (typeof row.last_error === 'string') row.last_error = JSON.parse(row.last_error);
-    if (epoch === this.epoch) this.remember(hash, row);
+    if (!raced) this.remember(hash, row);
     return { hash, cached: { row, lastErrorJson: errorKey(row.last_error) } };
   }
 
