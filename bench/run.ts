@@ -11,6 +11,8 @@
 // PADDOCK_BENCH_INSTANCES (instances the heartbeats rotate over), PADDOCK_BENCH_DATABASE_URL (an
 // existing PostgreSQL instead of a throwaway cluster). The runner figures need a Docker engine: the one
 // scripts/with-docker.sh exported (PADDOCK_TEST_DOCKER_HOST), else a throwaway one (root and docker.io).
+// For the read-load figure, PADDOCK_BENCH_SERVER_LOG=file keeps what its control plane printed and
+// PADDOCK_BENCH_DEBUG=1 logs each step of its seeding.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -541,7 +543,7 @@ for (const g of results.growth) {
   const first = results.growth.find((x) => x.db === g.db && x.phase === g.phase);
   if (g.phase === 'growth') {
     rows.push({
-      figure: `growth, ${dbLabel[g.db]}: ${count(g.registered)} registered, ${count(g.ended)} ended`,
+      figure: `growth, ${dbLabel[g.db]}: ${count(g.registered)} registered, ${count(g.ended)} ended${g.atSec === null ? '' : `, ${g.atSec} s later`}`,
       measured: `list ${ms(g.groupListP50Ms)}, page ${ms(g.instancePageP50Ms)}, db ${fmt(g.dbSizeMB, 'MB', 1)}, RSS ${fmt(g.rssMB, 'MiB')}`,
       target: 'printed (p50s)',
       reference:

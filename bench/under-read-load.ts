@@ -3,6 +3,7 @@
 // `endedInstances` ended ones (the largest instance list), heartbeats offered at 2,000/s while
 // `readers` clients read that whole list back to back. Figures: heartbeat latency at that load and how
 // many live instances the control plane marked disconnected meanwhile (target: none).
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { api } from '../src/contract';
 import { childEnv, type ControlPlane, spawnNode, startControlPlane } from '../src/testing/processes';
@@ -56,14 +57,15 @@ export interface UnderReadLoadOptions {
   log: (line: string) => void;
 }
 
-/** Sum of the `instances disconnected` counts the server logged at or after `from` (epoch ms). */
-export function disconnectedSince(output: string, from: number): number {
+/** Sum of the `instances disconnected` counts the server logged from `from` to `until` (epoch ms). */
+export function disconnectedSince(output: string, from: number, until = Number.POSITIVE_INFINITY): number {
   let n = 0;
   for (const line of output.split('\n')) {
     if (!line.includes('"instances disconnected"')) continue;
     try {
       const record = JSON.parse(line) as { at?: string; msg?: string; count?: number };
-      if (record.msg === 'instances disconnected' && Date.parse(record.at ?? '') >= from) n += record.count ?? 0;
+      const at = Date.parse(record.at ?? '');
+      if (record.msg === 'instances disconnected' && at >= from && at <= until) n += record.count ?? 0;
     } catch {
       // a line cut by the output limit
     }
@@ -74,44 +76,66 @@ export function disconnectedSince(output: string, from: number): number {
 async function seed(cp: ControlPlane, o: UnderReadLoadOptions): Promise<{ groupId: string; live: string[] }> {
   const session = await cp.signIn();
   const group = await session.createGroup('Bench read load');
-  const total = o.liveInstances + o.endedInstances;
-  const tokens: string[] = new Array(total);
-  const t0 = performance.now();
-  await inParallel(total, 8, async (i) => {
-    tokens[i] = (await registerInstance(cp.url, group.registrationKey, `read-load-${i}`)).instanceToken;
-  });
-  o.log(`under read load: registered ${total} instances in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const ended = tokens.slice(o.liveInstances);
-  await inParallel(ended.length, 8, async (i) => {
-    const res = await fetch(cp.url + api.runnerEvents, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ended[i]}` },
-      body: JSON.stringify({ type: 'terminated', exitCode: 0, signal: null, reason: 'Completed' }),
-    });
-    await res.arrayBuffer();
-    if (res.status !== 202) throw new Error(`ending an instance answered ${res.status}`);
-  });
-  o.log(`under read load: ended ${ended.length} of them`);
-  // Live runners have sent their first heartbeat (written through at once, PRODUCT.md §7) long before
-  // anyone reads: the figure is the steady state, not 10,000 runners' first beats. Those are written
-  // one at a time (≈ 200/s), so the instances that have beaten are kept beating meanwhile, as their
-  // runners would, lest the offline window (20 s) pass and the load begin with reconnections.
-  const live = tokens.slice(0, o.liveInstances);
-  const beat = async (token: string) => {
-    const res = await fetch(cp.url + api.runnerHeartbeat, {
+  const post = async (path: string, token: string, body: unknown, status: number) => {
+    const res = await fetch(cp.url + path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ version: '1.4.0' }),
+      body: JSON.stringify(body),
     });
     await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`a heartbeat answered ${res.status}`);
+    if (res.status !== status) throw new Error(`POST ${path} answered ${res.status}`);
   };
-  const step = 1_000;
-  for (let from = 0; from < live.length; from += step) {
-    await inParallel(Math.min(step, live.length - from), 8, (i) => beat(live[from + i]!));
-    if (from > 0) await inParallel(from, 32, (i) => beat(live[i]!));
+  const beat = (token: string) => post(api.runnerHeartbeat, token, { version: '1.4.0' }, 200);
+  // Live runners register and send their first heartbeat (written through at once, PRODUCT.md §7)
+  // long before anyone reads: the figure is the steady state. Each live instance sends its first
+  // beat as soon as it is registered, and in between batches of registrations every instance that has
+  // is sent another, as its runner would keep beating: the offline window (20 s) must never pass for
+  // one, lest the load begin with reconnections. Batches alternate with those rounds, not run beside
+  // them: registrations would take the server's whole thread and the rounds would fall behind.
+  const live: string[] = [];
+  const batch = 500;
+  // Through the load generator's raw sockets: fetch costs this process about a millisecond a request,
+  // and a round over 10,000 instances must take well under the offline window.
+  const keepAlive = async () => {
+    const r0 = performance.now();
+    const round = await runLoad({
+      baseUrl: cp.url,
+      connections: 16,
+      warmupMs: 0,
+      durationMs: 60_000,
+      maxRequests: live.length,
+      build: (i) => ({
+        path: api.runnerHeartbeat,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${live[i % live.length]}` },
+        body: JSON.stringify({ version: '1.4.0' }),
+      }),
+    });
+    if (round.errors > 0) throw new Error(`keeping the live instances beating: ${JSON.stringify(round.errorKinds)}`);
+    if (process.env.PADDOCK_BENCH_DEBUG) o.log(`round of ${live.length}: ${Math.round(performance.now() - r0)} ms; marked so far ${disconnectedSince(cp.output(), 0)}`);
+  };
+  const t0 = performance.now();
+  for (let from = 0; from < o.liveInstances; from += batch) {
+    const b0 = performance.now();
+    await inParallel(Math.min(batch, o.liveInstances - from), 8, async (i) => {
+      const { instanceToken } = await registerInstance(cp.url, group.registrationKey, `read-load-${from + i}`);
+      await beat(instanceToken);
+      live.push(instanceToken);
+    });
+    if (process.env.PADDOCK_BENCH_DEBUG) o.log(`batch: ${Math.round(performance.now() - b0)} ms`);
+    await keepAlive();
   }
-  o.log(`under read load: ${live.length} live instances sent their first heartbeat`);
+  o.log(`under read load: registered ${o.liveInstances} live instances, each with its first heartbeat, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const t1 = performance.now();
+  for (let from = 0; from < o.endedInstances; from += batch) {
+    await inParallel(Math.min(batch, o.endedInstances - from), 8, async (i) => {
+      const { instanceToken } = await registerInstance(cp.url, group.registrationKey, `read-load-ended-${from + i}`);
+      await post(api.runnerEvents, instanceToken, { type: 'terminated', exitCode: 0, signal: null, reason: 'Completed' }, 202);
+    });
+    await keepAlive();
+  }
+  o.log(`under read load: registered and ended ${o.endedInstances} more in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  o.log(`under read load: live instances marked disconnected while seeding: ${disconnectedSince(cp.output(), 0)}`);
   return { groupId: group.id, live };
 }
 
@@ -163,9 +187,12 @@ export async function measureUnderReadLoad(o: UnderReadLoadOptions): Promise<{ f
       p50Ms: number | null;
       p99Ms: number | null;
     };
-    // Read the log once the last sweeper pass of the run has had time to print.
-    await new Promise((r) => setTimeout(r, 1_500));
-    const marked = disconnectedSince(cp.output(), measureFrom);
+    // Marked until the offline window less a heartbeat interval and a sweep after the load (+ 14 s): an instance
+    // marked by then missed a heartbeat it sent during the load. Later, every instance is silent, as it
+    // should be. The log is read once the sweeper passes of that time have had time to print.
+    const markedUntil = measureFrom + o.durationMs + 14_000;
+    await new Promise((r) => setTimeout(r, Math.max(1_500, markedUntil + 1_500 - Date.now())));
+    const marked = disconnectedSince(cp.output(), measureFrom, markedUntil);
     const figures: UnderReadLoadFigures = {
       offeredPerSec: o.offeredPerSec,
       ratePerSec: hb.ratePerSec,
@@ -189,6 +216,8 @@ export async function measureUnderReadLoad(o: UnderReadLoadOptions): Promise<{ f
     await readers.stop();
     return { figures, notes };
   } finally {
+    // PADDOCK_BENCH_SERVER_LOG=file keeps what the control plane printed, to see why a figure is what it is.
+    if (process.env.PADDOCK_BENCH_SERVER_LOG) writeFileSync(process.env.PADDOCK_BENCH_SERVER_LOG, cp.output());
     await cp.dispose();
   }
 }

@@ -22,3 +22,21 @@ export async function inParallel(count: number, concurrency: number, task: (i: n
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
+
+/**
+ * Sends each instance its first heartbeat, `concurrency` at a time. A first heartbeat is written through
+ * at once (PRODUCT.md §7), a few milliseconds each: a figure about steady heartbeats sends these first,
+ * lest it measure a thousand runners' first beats queued behind one another.
+ */
+export async function firstHeartbeats(baseUrl: string, tokens: string[], concurrency = 8, version = '1.4.0'): Promise<void> {
+  const body = JSON.stringify({ version });
+  await inParallel(tokens.length, concurrency, async (i) => {
+    const res = await fetch(`${baseUrl}${api.runnerHeartbeat}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}` },
+      body,
+    });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`a first heartbeat answered ${res.status}`);
+  });
+}

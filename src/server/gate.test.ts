@@ -42,12 +42,18 @@ describe('Gate', () => {
     const log: string[] = [];
     const pauses: number[] = [];
     let endPause!: () => void;
-    const gate = new Gate(1, 0.25, (ms) => {
-      pauses.push(ms);
-      return new Promise<void>((resolve) => {
-        endPause = resolve;
-      });
-    });
+    const idle = () => () => 0;
+    const gate = new Gate(
+      1,
+      0.25,
+      (ms) => {
+        pauses.push(ms);
+        return new Promise<void>((resolve) => {
+          endPause = resolve;
+        });
+      },
+      idle,
+    );
     const [a, b] = [held(log, 'a'), held(log, 'b')];
     const first = gate.run(a.task);
     const second = gate.run(b.task);
@@ -67,6 +73,60 @@ describe('Gate', () => {
     expect(log).toEqual(['start a', 'end a', 'start b']);
     b.finish();
     expect(await second).toBe('b');
+  });
+
+  it('draws the pause out while other work keeps the event loop busy, leaving it its share and a margin', async () => {
+    const log: string[] = [];
+    const pauses: number[] = [];
+    const ends: Array<() => void> = [];
+    // The rest of the server keeps the loop 80 % busy: the gate's tasks may take 10 % (a margin of 10 %).
+    const gate = new Gate(
+      1,
+      0.5,
+      (ms) => {
+        pauses.push(ms);
+        return new Promise<void>((resolve) => ends.push(resolve));
+      },
+      () => () => 0.8,
+    );
+    const [a, b] = [held(log, 'a'), held(log, 'b')];
+    const first = gate.run(a.task);
+    const second = gate.run(b.task);
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    a.finish();
+    expect(await first).toBe('a');
+    const took = performance.now() - t0;
+    await settle();
+    expect(pauses).toHaveLength(1); // first the pause of a half share: as long as the task
+    ends.shift()!();
+    await settle();
+    expect(pauses).toHaveLength(2); // then, the loop having been busy, the rest of nine times the task
+    expect(pauses[0]! + pauses[1]!).toBeGreaterThanOrEqual(9 * 15);
+    expect(pauses[0]! + pauses[1]!).toBeLessThanOrEqual(9 * took + 1);
+    expect(log).toEqual(['start a', 'end a']);
+    ends.shift()!();
+    await settle();
+    expect(log).toEqual(['start a', 'end a', 'start b']);
+    b.finish();
+    expect(await second).toBe('b');
+  });
+
+  it('however busy the loop, lets its tasks have a twentieth of the time', async () => {
+    const pauses: number[] = [];
+    const gate = new Gate(
+      1,
+      0.5,
+      async (ms) => {
+        pauses.push(ms);
+      },
+      () => () => 1,
+    );
+    await gate.run(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    await gate.run(async () => 'after');
+    const total = pauses.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThanOrEqual(19 * 15);
+    expect(total).toBeLessThan(19 * 200);
   });
 
   it('gives the slot back when a task fails', async () => {

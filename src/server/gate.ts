@@ -1,13 +1,30 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Starts measuring how busy the event loop is; the function returned gives the busy fraction since. */
+export type BusyMeter = () => () => number;
+
+const eventLoopBusy: BusyMeter = () => {
+  const from = performance.eventLoopUtilization();
+  return () => performance.eventLoopUtilization(from).utilization;
+};
+
+/** Of the time, what the other work is always left: the gate's tasks yield beyond it. */
+const headroom = 0.1;
+/** The gate's tasks get at least this share however busy the rest is, so that they still finish. */
+const floorShare = 0.05;
 
 /**
  * At most `limit` tasks at a time, the others waiting their turn in arrival order; and, with
  * `share` < 1, each task's slot passes on only after a pause in proportion to the time the task took,
- * so that tasks through the gate take at most that share of the time.
+ * so that tasks through the gate take at most that share of the time, and less when the other work
+ * needs more: the pause is measured (how busy the event loop was meanwhile) and drawn out until the
+ * gate's tasks take no more than what the other work leaves, less a margin.
  *
  * The server answers its lists through one. Eight clients each reading a 20,000-instance list back to
  * back would otherwise take the whole thread (PGlite runs on it too) and queue eight long reads ahead
- * of every heartbeat's write, leaving heartbeats whatever share the readers left them.
+ * of every heartbeat's write, leaving heartbeats whatever share the readers left them. A fixed share
+ * is not enough: at 2,000 heartbeats/s a slow machine spends more than half its thread on heartbeats.
  */
 export class Gate {
   private active = 0;
@@ -17,6 +34,7 @@ export class Gate {
     private readonly limit: number,
     private readonly share = 1,
     private readonly pause: (ms: number) => Promise<unknown> = sleep,
+    private readonly busy: BusyMeter = eventLoopBusy,
   ) {}
 
   async run<T>(task: () => Promise<T>): Promise<T> {
@@ -30,8 +48,26 @@ export class Gate {
     }
   }
 
+  /** The pause after a task that took `tookMs` for its tasks to take `share` of the time. */
+  private static pauseFor(tookMs: number, share: number): number {
+    return (tookMs * (1 - share)) / share;
+  }
+
   private async release(tookMs: number): Promise<void> {
-    if (this.share < 1) await this.pause((tookMs * (1 - this.share)) / this.share);
+    if (this.share < 1) {
+      let need = Gate.pauseFor(tookMs, this.share);
+      const longest = Gate.pauseFor(tookMs, floorShare);
+      // Steps under a millisecond are not worth a timer.
+      for (let paused = 0; need - paused >= 1; ) {
+        const measure = this.busy();
+        const step = need - paused;
+        await this.pause(step);
+        paused += step;
+        // How busy the loop was while the gate's tasks paused: that is the other work's.
+        const left = Math.max(floorShare, Math.min(this.share, 1 - measure() - headroom));
+        need = Math.min(longest, Math.max(need, Gate.pauseFor(tookMs, left)));
+      }
+    }
     // The slot passes straight to the next in line, or is given back.
     const next = this.waiting.shift();
     if (next) next();
