@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Gate } from './gate';
 
 /** A task that runs until `finish()` is called, noting when it started. */
@@ -127,6 +127,25 @@ describe('Gate', () => {
     const total = pauses.reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThanOrEqual(19 * 15);
     expect(total).toBeLessThan(19 * 200);
+  });
+
+  it('never draws a pause out past 10 s, however long the task and busy the loop', async () => {
+    const pauses: number[] = [];
+    const gate = new Gate(
+      1,
+      0.5,
+      async (ms) => {
+        pauses.push(ms);
+      },
+      () => () => 1,
+    );
+    // A task of 2 s: its own pause is 2 s; drawn out it would be 38 s.
+    const clock = vi.spyOn(performance, 'now');
+    clock.mockReturnValueOnce(0).mockReturnValueOnce(2_000);
+    await gate.run(async () => 'long');
+    clock.mockRestore();
+    await gate.run(async () => 'next');
+    expect(pauses.reduce((a, b) => a + b, 0)).toBe(10_000);
   });
 
   it('gives the slot back when a task fails', async () => {

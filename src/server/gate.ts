@@ -13,13 +13,15 @@ const eventLoopBusy: BusyMeter = () => {
 const headroom = 0.1;
 /** The gate's tasks get at least this share however busy the rest is, so that they still finish. */
 const floorShare = 0.05;
+/** Nor is a pause drawn out past this (ms): a short read must never wait a minute behind a long one. */
+const longestPauseMs = 10_000;
 
 /**
  * At most `limit` tasks at a time, the others waiting their turn in arrival order; and, with
  * `share` < 1, each task's slot passes on only after a pause in proportion to the time the task took,
  * so that tasks through the gate take at most that share of the time, and less when the other work
  * needs more: the pause is measured (how busy the event loop was meanwhile) and drawn out until the
- * gate's tasks take no more than what the other work leaves, less a margin.
+ * gate's tasks take no more than what the other work leaves, less a margin, for at most 10 s.
  *
  * The server answers its lists through one. Eight clients each reading a 20,000-instance list back to
  * back would otherwise take the whole thread (PGlite runs on it too) and queue eight long reads ahead
@@ -56,7 +58,7 @@ export class Gate {
   private async release(tookMs: number): Promise<void> {
     if (this.share < 1) {
       let need = Gate.pauseFor(tookMs, this.share);
-      const longest = Gate.pauseFor(tookMs, floorShare);
+      const longest = Math.max(need, Math.min(Gate.pauseFor(tookMs, floorShare), longestPauseMs));
       // Steps under a millisecond are not worth a timer.
       for (let paused = 0; need - paused >= 1; ) {
         const measure = this.busy();
