@@ -15,13 +15,16 @@ const headroom = 0.1;
 const floorShare = 0.05;
 /** Nor is a pause drawn out past this (ms): a short read must never wait a minute behind a long one. */
 const longestPauseMs = 10_000;
+/** Tasks shorter than this (ms) get their share's pause only: what they take cannot starve the rest. */
+const longTaskMs = 100;
 
 /**
  * At most `limit` tasks at a time, the others waiting their turn in arrival order; and, with
  * `share` < 1, each task's slot passes on only after a pause in proportion to the time the task took,
  * so that tasks through the gate take at most that share of the time, and less when the other work
  * needs more: the pause is measured (how busy the event loop was meanwhile) and drawn out until the
- * gate's tasks take no more than what the other work leaves, less a margin, for at most 10 s.
+ * gate's tasks take no more than what the other work leaves, less a margin, for at most 10 s (tasks
+ * of 100 ms or more: a short one's pause is its share's alone).
  *
  * The server answers its lists through one. Eight clients each reading a 20,000-instance list back to
  * back would otherwise take the whole thread (PGlite runs on it too) and queue eight long reads ahead
@@ -50,26 +53,34 @@ export class Gate {
     }
   }
 
+  /** Waits before the slot passes on: the share's pause, drawn out while the loop is busy (long tasks). */
+  private async pauseAfter(tookMs: number): Promise<void> {
+    let need = Gate.pauseFor(tookMs, this.share);
+    // Steps under a millisecond are not worth a timer.
+    if (need < 1) return;
+    if (tookMs < longTaskMs) {
+      await this.pause(need);
+      return;
+    }
+    const longest = Math.max(need, Math.min(Gate.pauseFor(tookMs, floorShare), longestPauseMs));
+    for (let paused = 0; need - paused >= 1; ) {
+      const measure = this.busy();
+      const step = need - paused;
+      await this.pause(step);
+      paused += step;
+      // How busy the loop was while the gate's tasks paused: that is the other work's.
+      const left = Math.max(floorShare, Math.min(this.share, 1 - measure() - headroom));
+      need = Math.min(longest, Math.max(need, Gate.pauseFor(tookMs, left)));
+    }
+  }
+
   /** The pause after a task that took `tookMs` for its tasks to take `share` of the time. */
   private static pauseFor(tookMs: number, share: number): number {
     return (tookMs * (1 - share)) / share;
   }
 
   private async release(tookMs: number): Promise<void> {
-    if (this.share < 1) {
-      let need = Gate.pauseFor(tookMs, this.share);
-      const longest = Math.max(need, Math.min(Gate.pauseFor(tookMs, floorShare), longestPauseMs));
-      // Steps under a millisecond are not worth a timer.
-      for (let paused = 0; need - paused >= 1; ) {
-        const measure = this.busy();
-        const step = need - paused;
-        await this.pause(step);
-        paused += step;
-        // How busy the loop was while the gate's tasks paused: that is the other work's.
-        const left = Math.max(floorShare, Math.min(this.share, 1 - measure() - headroom));
-        need = Math.min(longest, Math.max(need, Gate.pauseFor(tookMs, left)));
-      }
-    }
+    if (this.share < 1) await this.pauseAfter(tookMs);
     // The slot passes straight to the next in line, or is given back.
     const next = this.waiting.shift();
     if (next) next();
