@@ -117,7 +117,8 @@ describe('Gate', () => {
     expect(nextStarted).toBe(true);
   });
 
-  it('however busy the loop, lets its tasks have a twentieth of the time, and never pauses past 10 s', async () => {
+  /** A half-share gate whose pauses end at once and are noted, beside a loop that is always busy. */
+  function fullyBusyGate() {
     const pauses: number[] = [];
     const gate = new Gate(
       1,
@@ -127,6 +128,11 @@ describe('Gate', () => {
       },
       () => () => 1,
     );
+    return { gate, pauses };
+  }
+
+  it('however busy the loop, lets its tasks have a twentieth of the time, and never pauses past 10 s', async () => {
+    const { gate, pauses } = fullyBusyGate();
     await runTaking(gate, 200);
     await gate.run(async () => 'next');
     expect(pauses.reduce((a, b) => a + b, 0)).toBe(19 * 200);
@@ -138,15 +144,7 @@ describe('Gate', () => {
   });
 
   it("gives a short task its share's pause alone, however busy the loop", async () => {
-    const pauses: number[] = [];
-    const gate = new Gate(
-      1,
-      0.5,
-      async (ms) => {
-        pauses.push(ms);
-      },
-      () => () => 1,
-    );
+    const { gate, pauses } = fullyBusyGate();
     await runTaking(gate, 60);
     await gate.run(async () => 'next');
     expect(pauses).toEqual([60]);
