@@ -49,7 +49,7 @@ describe('startWorker (real child processes)', () => {
     await expect(w.exited).resolves.toEqual({ exitCode: 134, signal: null, reason: 'Error' });
   });
 
-  it.runIf(canLimitWorker)('reports a worker the kernel killed past its cgroup memory limit as 137 / OOMKilled', async () => {
+  it.runIf(canLimitWorker || process.env.CI === 'true')('reports a worker the kernel killed past its cgroup memory limit as 137 / OOMKilled', async () => {
     const lines: string[] = [];
     const w = startWorker({ mode: 'oom', env }, createLogger({ out: (l) => lines.push(l), err: (l) => lines.push(l) }));
     await expect(w.exited).resolves.toEqual({ exitCode: 137, signal: null, reason: 'OOMKilled' });
