@@ -155,4 +155,58 @@ describe('Gate', () => {
     await expect(gate.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await gate.run(async () => 'next')).toBe('next');
   });
+
+  it('shares one run among callers of a key that wait together; one arriving while it runs gets the next run', async () => {
+    const log: string[] = [];
+    const gate = new Gate(1);
+    const busy = held(log, 'busy');
+    const first = held(log, 'k1');
+    const other = held(log, 'j');
+    const second = held(log, 'k2');
+    const holding = gate.run(busy.task);
+    const together = [gate.runShared('k', first.task), gate.runShared('k', first.task), gate.runShared('k', first.task)];
+    const elsewhere = gate.runShared('j', other.task);
+    busy.finish();
+    await settle();
+    expect(log).toEqual(['start busy', 'end busy', 'start k1']);
+    // Its run is under way: this caller may have written meanwhile, so it waits for a run of its own.
+    const later = gate.runShared('k', second.task);
+    first.finish();
+    other.finish();
+    second.finish();
+    expect(await Promise.all(together)).toEqual(['k1', 'k1', 'k1']);
+    expect(await later).toBe('k2');
+    expect(await elsewhere).toBe('j');
+    expect(await holding).toBe('busy');
+    expect(log.filter((l) => l.startsWith('start'))).toEqual(['start busy', 'start k1', 'start j', 'start k2']);
+  });
+
+  it('lets no one join a shared run that got the slot at once, and shares a failure with all who joined', async () => {
+    const log: string[] = [];
+    const gate = new Gate(1);
+    const a = held(log, 'a');
+    const b = held(log, 'b');
+    const now = gate.runShared('k', a.task);
+    const next = gate.runShared('k', b.task);
+    const joined = gate.runShared('k', async () => 'never run');
+    await settle();
+    expect(log).toEqual(['start a']);
+    a.finish();
+    b.finish();
+    expect([await now, await next, await joined]).toEqual(['a', 'b', 'b']);
+    const c = held(log, 'c');
+    const holding = gate.run(c.task);
+    let runs = 0;
+    const failing = [1, 2].map(() =>
+      gate.runShared('f', async () => {
+        runs++;
+        throw new Error('boom');
+      }),
+    );
+    c.finish();
+    expect(await holding).toBe('c');
+    for (const f of failing) await expect(f).rejects.toThrow('boom');
+    expect(runs).toBe(1);
+    expect(await gate.runShared('f', async () => 'after')).toBe('after');
+  });
 });

@@ -34,6 +34,8 @@ const longTaskMs = 100;
 export class Gate {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  /** By key, the shared run still waiting for its turn (see runShared). */
+  private readonly queued = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly limit: number,
@@ -51,6 +53,27 @@ export class Gate {
     } finally {
       void this.release(performance.now() - started);
     }
+  }
+
+  /**
+   * Like run, but callers of one key that wait for their turn together share one run of the task, and
+   * its result (or failure): the eight readers of one list get it for the time of one read. A caller
+   * still gets a run that starts after it arrived — one whose run is under way waits for the next — so
+   * it sees every write acknowledged before it asked.
+   */
+  runShared<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const waiting = this.queued.get(key);
+    if (waiting) return waiting as Promise<T>;
+    let started = false;
+    const shared = this.run(() => {
+      started = true;
+      // While a run waits, callers of its key join it: the one queued under the key is this one.
+      this.queued.delete(key);
+      return task();
+    });
+    // A run that got the slot at once has started already: whoever comes next must not join it.
+    if (!started) this.queued.set(key, shared);
+    return shared;
   }
 
   /** Waits before the slot passes on: the share's pause, drawn out while the loop is busy (long tasks). */

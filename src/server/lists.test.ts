@@ -83,6 +83,28 @@ describe.each(backends)('lists: paging (%s)', (backend) => {
     expect(pages.map((p) => p.map((g) => g.name))).toEqual([['Alpha', 'Bravo'], ['charlie', 'delta'], ['echo']]);
   });
 
+  it('answers readers of one list asking together each the whole answer, and a reader after a write sees it', async () => {
+    const { id, key } = await createGroup(h);
+    for (let i = 0; i < 5; i++) await register(h, key, { name: `r${i}` });
+    const paths = [`/api/v1/runner-groups/${id}/instances`, `/api/v1/runner-groups/${id}/instances?limit=3`, '/api/v1/runner-groups'];
+    const answers = await Promise.all([...paths, ...paths, ...paths].map((p) => h.call('GET', p)));
+    const bodies = await Promise.all(answers.map((a) => a.json()));
+    answers.forEach((a, n) => {
+      expect(a.status).toBe(200);
+      expect(a.headers.get('content-type')).toBe('application/json');
+      expect(a.headers.get('link') !== null).toBe(n % 3 === 1);
+      expect(bodies[n]).toEqual(bodies[n % 3]);
+    });
+    expect(bodies[0]).toHaveLength(5);
+    expect(bodies[1]).toHaveLength(3);
+    // A read waiting with others, asked after a write, answers with that write.
+    const before = h.call('GET', paths[0]!);
+    await register(h, key, { name: 'r5' });
+    const after = await Promise.all([h.call('GET', paths[0]!), h.call('GET', paths[0]!)]);
+    expect((await (await before).json()).length).toBeGreaterThanOrEqual(5);
+    for (const a of after) expect(await a.json()).toHaveLength(6);
+  });
+
   it.each([
     ['limit=0', 'limit'],
     ['limit=1001', 'limit'],

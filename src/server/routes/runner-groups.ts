@@ -48,14 +48,18 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
   const actor = actorOf;
   // The lists, read and written out one at a time and at most half the server's time (see Gate).
   const lists = new Gate(1, 0.5);
+  // Readers of one page (by the same question) waiting together share one read and its JSON text.
+  const readList = (question: unknown[], read: () => Promise<{ items: unknown[]; next: string | null }>) =>
+    lists.runShared(JSON.stringify(question), async () => {
+      const { items, next } = await read();
+      return { json: JSON.stringify(items), next };
+    });
 
   r.get('/', viewer, async (c) => {
     const page = pageRequest(c.req.query.bind(c.req), (raw) => (typeof raw === 'string' && raw.length <= 256 ? raw : null));
-    return lists.run(async () => {
-      const { items, next } = await groups.list(page);
-      if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
-      return c.json(items);
-    });
+    const { json, next } = await readList(['groups', page.limit, page.after], () => groups.list(page));
+    if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
+    return c.body(json, 200, { 'Content-Type': 'application/json' });
   });
   r.post('/', admin, async (c) => {
     const body = await parseBody(c, CreateGroupBody);
@@ -80,11 +84,10 @@ export function runnerGroupRoutes(groups: RunnerGroups, updates: UpdateService, 
   });
   r.get('/:id/instances', viewer, async (c) => {
     const page = pageRequest(c.req.query.bind(c.req), instanceCursorFrom);
-    return lists.run(async () => {
-      const { items, next } = await groups.instances(c.req.param('id'), page);
-      if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
-      return c.json(items);
-    });
+    const id = c.req.param('id');
+    const { json, next } = await readList(['instances', id, page.limit, page.after], () => groups.instances(id, page));
+    if (next) c.header('Link', nextLink(c.req.path, page.limit!, next));
+    return c.body(json, 200, { 'Content-Type': 'application/json' });
   });
   // Forgetting every ended instance must be asked for by name (?ended=true): a bare DELETE of the
   // collection is refused (400) rather than read as "forget everything".
