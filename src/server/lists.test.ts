@@ -148,6 +148,18 @@ describe.each(backends)('lists: compression (%s)', (backend) => {
     expect(gz.headers.get('content-encoding')).toBe('gzip');
     expect(gunzipSync(Buffer.from(await gz.arrayBuffer())).toString('utf8')).toBe(text);
 
+    // Readers asking together share one read: each still gets its own encoding, the same JSON decoded.
+    const encodings = ['br', 'gzip', 'identity', 'br', 'gzip'];
+    const together = await Promise.all(encodings.map((e) => h.call('GET', path, { headers: { 'Accept-Encoding': e } })));
+    for (const [n, res] of together.entries()) {
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const encoding = encodings[n] === 'identity' ? null : encodings[n];
+      expect(res.headers.get('content-encoding')).toBe(encoding);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      const decoded = encoding === 'br' ? brotliDecompressSync(bytes) : encoding === 'gzip' ? gunzipSync(bytes) : bytes;
+      expect(decoded.toString('utf8')).toBe(text);
+    }
+
     const small = await h.call('GET', `/api/v1/runner-groups/${id}`, { headers: { 'Accept-Encoding': 'br' } });
     expect(small.headers.get('content-encoding')).toBeNull();
     expect((await small.json()).id).toBe(id);
