@@ -480,12 +480,14 @@ async function deleteBacklog(m: Measured, o: GrowthOptions, tokens: string[]): P
       }),
     });
   let worst: number | null = null;
+  const windows: number[] = [];
   let errors = 0;
   let line: RetentionLine | undefined;
   let durationMs: number | null = null;
   while (!line && performance.now() - started < 600_000) {
     const r = await beat(5);
     worst = Math.max(worst ?? 0, r.p99Ms ?? 0);
+    windows.push(Math.round(r.p99Ms ?? 0));
     errors += r.errors;
     line = retentionLines(m.cp.output())[0];
     if (line) durationMs = Math.round(performance.now() - started);
@@ -504,7 +506,7 @@ async function deleteBacklog(m: Measured, o: GrowthOptions, tokens: string[]): P
   o.log(`retention backlog ${o.db}: ${JSON.stringify(run)}`);
   return {
     ...run,
-    note: `retention backlog ${o.db}: restarted with a 30-s window, so all ${o.ended} ended instances were due at once; ${run.deleted} deleted in ${line?.statements ?? '?'} statements of ≤ 500 rows (longest ${run.longestStatementMs} ms, then VACUUM ${run.vacuumMs} ms) within ${run.durationMs} ms of the start (read in 5-s steps); ${tokens.length} live instances heartbeating at 500/s meanwhile: worst 5-s p99 ${run.worstP99Ms} ms, ${run.errors} errors; p99 ${run.afterP99Ms} ms in the 10 s after`,
+    note: `retention backlog ${o.db}: restarted with a 30-s window, so all ${o.ended} ended instances were due at once; ${run.deleted} deleted in ${line?.statements ?? '?'} statements of ≤ 500 rows (longest ${run.longestStatementMs} ms, then VACUUM ${run.vacuumMs} ms) within ${run.durationMs} ms of the start (read in 5-s steps); ${tokens.length} live instances heartbeating at 500/s meanwhile: worst 5-s p99 ${run.worstP99Ms} ms (each 5 s: ${windows.join(', ')} ms), ${run.errors} errors; p99 ${run.afterP99Ms} ms in the 10 s after`,
   };
 }
 

@@ -12,7 +12,8 @@
 // existing PostgreSQL instead of a throwaway cluster). The runner figures need a Docker engine: the one
 // scripts/with-docker.sh exported (PADDOCK_TEST_DOCKER_HOST), else a throwaway one (root and docker.io).
 // For the read-load figure, PADDOCK_BENCH_SERVER_LOG=file keeps what its control plane printed and
-// PADDOCK_BENCH_DEBUG=1 logs each step of its seeding.
+// PADDOCK_BENCH_DEBUG=1 logs each step of its seeding. PADDOCK_BENCH_GROWTH_DB=pglite|postgres runs
+// the growth figures on that database only (a partial run).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +93,7 @@ const settings = {
   readLoad: { liveInstances: quick ? 2_000 : 10_000, endedInstances: quick ? 2_000 : 10_000, readers: 8 },
 };
 // A partial run, or one with other settings, must not overwrite the figures of a real one.
-const overridden = ['PADDOCK_BENCH_SECONDS', 'PADDOCK_BENCH_CONNECTIONS', 'PADDOCK_BENCH_OFFERED', 'PADDOCK_BENCH_INSTANCES'].some(
+const overridden = ['PADDOCK_BENCH_SECONDS', 'PADDOCK_BENCH_CONNECTIONS', 'PADDOCK_BENCH_OFFERED', 'PADDOCK_BENCH_INSTANCES', 'PADDOCK_BENCH_GROWTH_DB'].some(
   (k) => process.env[k] !== undefined,
 );
 const partial = quick || only.length > 0 || overridden;
@@ -274,9 +275,9 @@ if (selected.has('footprint')) {
 const churnRuns: Partial<Record<'pglite' | 'postgres', ChurnRun>> = {};
 if (selected.has('growth')) {
   const dbs: Array<{ db: 'pglite' | 'postgres'; label: string }> = [
-    { db: 'pglite', label: 'PGlite' },
-    { db: 'postgres', label: 'PostgreSQL' },
-  ];
+    { db: 'pglite' as const, label: 'PGlite' },
+    { db: 'postgres' as const, label: 'PostgreSQL' },
+  ].filter(({ db }) => (process.env.PADDOCK_BENCH_GROWTH_DB ?? db) === db);
   for (const { db, label } of dbs) {
     let pg: Awaited<ReturnType<typeof startPostgres>> | null = null;
     if (db === 'postgres') {

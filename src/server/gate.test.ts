@@ -106,15 +106,41 @@ describe('Gate', () => {
     });
     await settle();
     expect(pauses).toEqual([500]); // first the pause of a half share: as long as the task
-    ends.shift()!();
-    await settle();
-    // then, the loop having been busy, the rest of nine times the task
-    expect(pauses).toHaveLength(2);
-    expect(pauses[1]).toBeCloseTo(4_000, 6);
-    expect(nextStarted).toBe(false);
+    // then, the loop having been busy, steps as long as the task up to nine times the task
+    for (let step = 1; step < 9; step++) {
+      ends.shift()!();
+      await settle();
+      expect(nextStarted).toBe(false);
+    }
+    expect(pauses).toEqual(Array(9).fill(500));
     ends.shift()!();
     await next;
     expect(nextStarted).toBe(true);
+  });
+
+  it('draws the pause out after a busy moment only until quieter time brings the whole pause back to its share', async () => {
+    // The loop is fully busy during the first step of the pause, idle after: the meter answers how busy
+    // it was over all the time since it began measuring.
+    const steps: Array<{ ms: number; busy: number }> = [];
+    const gate = new Gate(
+      1,
+      0.5,
+      async (ms) => {
+        steps.push({ ms, busy: steps.length === 0 ? 1 : 0 });
+      },
+      () => {
+        const from = steps.length;
+        return () => {
+          const since = steps.slice(from);
+          return since.reduce((a, s) => a + s.ms * s.busy, 0) / since.reduce((a, s) => a + s.ms, 0);
+        };
+      },
+    );
+    await runTaking(gate, 2_000);
+    await gate.run(async () => 'next');
+    // Busy first: the pause may grow to 10 s. Then 2 s idle: the pause's loop was busy half of 4 s, so
+    // the task may have 40 % (less the margin), a 3 s pause, which is already over.
+    expect(steps.map((s) => s.ms)).toEqual([2_000, 2_000]);
   });
 
   /** A half-share gate whose pauses end at once and are noted, beside a loop that is always busy. */

@@ -85,15 +85,18 @@ export class Gate {
       await this.pause(need);
       return;
     }
+    const own = need;
     const longest = Math.max(need, Math.min(Gate.pauseFor(tookMs, floorShare), longestPauseMs));
+    // How busy the loop has been since the pause began: that is the other work's. It is read again
+    // after each step (as long as the task, at most), so a busy moment draws the pause out only until
+    // quieter time has brought the whole pause's share back.
+    const measure = this.busy();
     for (let paused = 0; need - paused >= 1; ) {
-      const measure = this.busy();
-      const step = need - paused;
+      const step = Math.min(need - paused, Math.max(own, tookMs));
       await this.pause(step);
       paused += step;
-      // How busy the loop was while the gate's tasks paused: that is the other work's.
       const left = Math.max(floorShare, Math.min(this.share, 1 - measure() - headroom));
-      need = Math.min(longest, Math.max(need, Gate.pauseFor(tookMs, left)));
+      need = Math.min(longest, Math.max(own, Gate.pauseFor(tookMs, left)));
     }
   }
 

@@ -315,7 +315,8 @@ export async function alertGroups(q: Queryable, ids: string[] | null): Promise<A
        SELECT count(*) FILTER (WHERE i.status = 'connected')::int AS connected_count,
               count(*) FILTER (WHERE i.status = 'disconnected' AND i.term_cause IS NULL)::int AS disconnected_count,
               max(i.disconnected_at) FILTER (WHERE i.status = 'disconnected') AS last_disconnect
-       FROM instances i WHERE i.group_id = g.id AND i.status <> 'terminated'
+       -- Not ended, said as the two statuses: the index then reads only those, not every ended one kept.
+       FROM instances i WHERE i.group_id = g.id AND i.status IN ('connected', 'disconnected')
      ) a ON true
      LEFT JOIN notification_group_state s ON s.group_id = g.id
      WHERE g.deleted_at IS NULL ${ids ? 'AND g.id::text = ANY($1::text[])' : ''}`,
