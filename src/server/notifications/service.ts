@@ -19,6 +19,7 @@ import { isUuid } from '../store/groups';
 import {
   type AttemptRow,
   alertGroups,
+  allLiveGroupIds,
   type ChannelRow,
   type ClaimedDelivery,
   cancelPendingDeliveries,
@@ -65,9 +66,13 @@ const renewMs = 1_000;
 /** Deliveries sent at once by one replica. */
 const batchSize = 10;
 /** Every group is looked at this often even without a change naming it (a missed cursor row, a clock step). */
+const fullPassMs = 10_000;
 /** An alert pass taking this long (ms) or more is logged. */
 const slowPassMs = 250;
-const fullPassMs = 10_000;
+/** A piece of a pass (one transaction) should take about this long (ms): pieces are sized to it. */
+const pieceMs = 50;
+/** The most groups in one piece. */
+const maxPiece = 100;
 
 /**
  * Alerts and notifications (PRODUCT.md §12): channels, the outbox other modules write into, the
@@ -85,6 +90,8 @@ export class Notifications implements Outbox {
   private readonly inFlight = new AbortController();
   private unlisten: (() => Promise<void>) | null = null;
   private lastPrune = Number.NEGATIVE_INFINITY;
+  /** Groups looked at in one transaction of an alert pass (see evaluate). */
+  private pieceSize = maxPiece;
 
   constructor(private readonly deps: Deps) {}
 
@@ -304,57 +311,75 @@ export class Notifications implements Outbox {
   /**
    * One pass of the alert rules (run by the sweeper each second): groups that changed since the last
    * pass, those whose alert may have come due, and every group each ten seconds. One replica at a time.
+   *
+   * The groups are looked at in pieces, each its own transaction under the rules' lock, sized so that
+   * one takes about 50 ms: on PGlite a transaction holds the one database, heartbeats included, and a
+   * pass over 20 groups of 7,500 instances each held it for seconds. Each piece reads, decides and
+   * saves its groups whole, so a group is never decided from state another replica has since changed.
    */
   async evaluate(now: Date): Promise<number> {
-    const { db, config } = this.deps;
+    const { db } = this.deps;
     const full = this.cursor === null || now.getTime() - this.lastFullPass >= fullPassMs;
-    let fired = 0;
     const started = performance.now();
-    let read = 0;
-    await db.transaction(async (tx) => {
-      if (!(await tryLockAlertRules(tx))) return;
-      let ids: string[] | null = null;
+    const ids = await db.transaction(async (tx) => {
+      if (!(await tryLockAlertRules(tx))) return [];
       if (full) {
         this.cursor = await newestEventId(tx);
         this.lastFullPass = now.getTime();
-      } else {
-        const changed = await groupsChangedSince(tx, this.cursor!);
-        this.cursor = changed.lastId;
-        ids = [...new Set([...changed.ids, ...(await groupsAwaitingAlert(tx))])];
-        if (ids.length === 0) return;
+        return allLiveGroupIds(tx);
       }
-      const groups = await alertGroups(tx, ids);
-      read = groups.length;
-      if (groups.length === 0) return;
-      const summaries = new Map((await groupSummaries(tx, now, ids ?? undefined)).map((r) => [r.id, r]));
-      for (const g of groups) {
-        const summary = summaries.get(g.id);
-        if (!summary) continue;
-        // The one health rule of the console and the API (PRODUCT.md §2), never a second one here.
-        const { health, healthReasons } = groupHealth(healthInputOf(summary), now);
-        const prev: AlertState | null = g.health
-          ? { health: g.health as Health, since: new Date(g.since!), alerted: g.alerted, alertsSent: g.alerts_sent ?? [] }
-          : null;
-        const changedAt = health === 'down' || health === 'degraded' ? (g.last_lost_at ? new Date(g.last_lost_at) : null) : null;
-        const d = alertDecision(prev, { health, changedAt }, now, config.alertAfterSeconds);
-        const same =
-          prev &&
-          prev.health === d.next.health &&
-          prev.since.getTime() === d.next.since.getTime() &&
-          prev.alerted === d.next.alerted &&
-          prev.alertsSent.join() === d.next.alertsSent.join();
-        if (!same) await saveAlertState(tx, g.id, d.next);
-        if (d.fire) {
-          fired++;
-          await this.record(tx, now, { type: d.fire, groupId: g.id, health, healthReasons, recoveredFrom: d.recoveredFrom });
-        }
-      }
+      const changed = await groupsChangedSince(tx, this.cursor!);
+      this.cursor = changed.lastId;
+      return [...new Set([...changed.ids, ...(await groupsAwaitingAlert(tx))])];
     });
-    // On PGlite the pass holds the one database, heartbeats included, for as long as it takes: say so.
+    let fired = 0;
+    for (let done = 0; done < ids.length; ) {
+      const piece = ids.slice(done, done + this.pieceSize);
+      const pieceStarted = performance.now();
+      const result = await db.transaction(async (tx) => ((await tryLockAlertRules(tx)) ? this.evaluateGroups(tx, piece, now) : null));
+      // Another replica holds the rules now: it looks at every group itself.
+      if (result === null) break;
+      fired += result;
+      done += piece.length;
+      const took = performance.now() - pieceStarted;
+      if (took > pieceMs * 2) this.pieceSize = Math.max(1, Math.floor(this.pieceSize / 2));
+      else if (took < pieceMs / 2) this.pieceSize = Math.min(maxPiece, this.pieceSize * 2);
+    }
     const tookMs = Math.round(performance.now() - started);
-    if (tookMs >= slowPassMs) this.deps.logger.warn('alert rules: slow pass', { tookMs, full, groups: read });
+    if (tookMs >= slowPassMs) this.deps.logger.warn('alert rules: slow pass', { tookMs, full, groups: ids.length, pieceSize: this.pieceSize });
     if (fired > 0) this.kick();
     await this.prune(now);
+    return fired;
+  }
+
+  /** Decides the alert state of the live groups of `ids`, saves what changed and records what fires. */
+  private async evaluateGroups(tx: Queryable, ids: string[], now: Date): Promise<number> {
+    const groups = await alertGroups(tx, ids);
+    if (groups.length === 0) return 0;
+    const summaries = new Map((await groupSummaries(tx, now, ids)).map((r) => [r.id, r]));
+    let fired = 0;
+    for (const g of groups) {
+      const summary = summaries.get(g.id);
+      if (!summary) continue;
+      // The one health rule of the console and the API (PRODUCT.md §2), never a second one here.
+      const { health, healthReasons } = groupHealth(healthInputOf(summary), now);
+      const prev: AlertState | null = g.health
+        ? { health: g.health as Health, since: new Date(g.since!), alerted: g.alerted, alertsSent: g.alerts_sent ?? [] }
+        : null;
+      const changedAt = health === 'down' || health === 'degraded' ? (g.last_lost_at ? new Date(g.last_lost_at) : null) : null;
+      const d = alertDecision(prev, { health, changedAt }, now, this.deps.config.alertAfterSeconds);
+      const same =
+        prev &&
+        prev.health === d.next.health &&
+        prev.since.getTime() === d.next.since.getTime() &&
+        prev.alerted === d.next.alerted &&
+        prev.alertsSent.join() === d.next.alertsSent.join();
+      if (!same) await saveAlertState(tx, g.id, d.next);
+      if (d.fire) {
+        fired++;
+        await this.record(tx, now, { type: d.fire, groupId: g.id, health, healthReasons, recoveredFrom: d.recoveredFrom });
+      }
+    }
     return fired;
   }
 

@@ -301,8 +301,14 @@ export interface AlertGroupRow {
   alerts_sent: Array<'group.down' | 'group.degraded'> | null;
 }
 
-/** Live groups (all, or those named) with their counts and remembered alert state. */
-export async function alertGroups(q: Queryable, ids: string[] | null): Promise<AlertGroupRow[]> {
+/** The ids of every live group. */
+export async function allLiveGroupIds(q: Queryable): Promise<string[]> {
+  const rows = await q.query<{ id: string }>('SELECT id::text AS id FROM runner_groups WHERE deleted_at IS NULL ORDER BY id');
+  return rows.map((r) => r.id);
+}
+
+/** The live groups of `ids` with their counts and remembered alert state. */
+export async function alertGroups(q: Queryable, ids: string[]): Promise<AlertGroupRow[]> {
   const rows = await q.query<AlertGroupRow>(
     `SELECT g.id::text AS id, g.first_registered_at,
        coalesce(a.connected_count, 0) AS connected_count, coalesce(a.disconnected_count, 0) AS disconnected_count,
@@ -319,8 +325,8 @@ export async function alertGroups(q: Queryable, ids: string[] | null): Promise<A
        FROM instances i WHERE i.group_id = g.id AND i.status IN ('connected', 'disconnected')
      ) a ON true
      LEFT JOIN notification_group_state s ON s.group_id = g.id
-     WHERE g.deleted_at IS NULL ${ids ? 'AND g.id::text = ANY($1::text[])' : ''}`,
-    ids ? [ids] : [],
+     WHERE g.deleted_at IS NULL AND g.id::text = ANY($1::text[])`,
+    [ids],
   );
   return rows.map((r) => ({ ...r, alerts_sent: json<AlertGroupRow['alerts_sent']>(r.alerts_sent) }));
 }
