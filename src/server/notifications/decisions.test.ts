@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock';
-import { type AlertState, alertDecision, displayUrl, type Health, nextAttemptAt, outcomeOfHttp, retryPolicy, wants } from './decisions';
+import { type AlertState, alertDecision, displayUrl, type Health, nextAttemptAt, nextPieceSize, outcomeOfHttp, retryPolicy, wants } from './decisions';
 
 const t0 = '2026-03-01T12:00:00.000Z';
 
@@ -186,5 +186,29 @@ describe('addresses as console users see them', () => {
     const hook = 'https://ops.example.com/hooks/paddock?token=t0ps3cret&team=a';
     expect(displayUrl('webhook', hook, 'admin')).toBe(hook);
     expect(displayUrl('webhook', hook, 'viewer')).toBe('https://ops.example.com/hooks/paddock?token=••••&team=••••');
+  });
+});
+
+describe('alert pass pieces: sized to about 50 ms each from what the last piece cost', () => {
+  it('shrinks at once to the groups that fit when a piece was slow', () => {
+    // 20 groups in 1,623 ms (81 ms a group: a retention backlog not yet vacuumed) → one group a piece.
+    expect(nextPieceSize(20, 20, 1623)).toBe(1);
+    // 10 groups in 100 ms (10 ms a group) → 5.
+    expect(nextPieceSize(10, 10, 100)).toBe(5);
+  });
+
+  it('grows at most twofold after a cheap piece, and never past 100 groups', () => {
+    expect(nextPieceSize(4, 4, 1)).toBe(8);
+    expect(nextPieceSize(1, 1, 0)).toBe(2);
+    expect(nextPieceSize(80, 80, 2)).toBe(100);
+  });
+
+  it('is not shrunk by a cheap short last piece of a pass', () => {
+    // The pass ended with 2 groups left of a size-16 piece, quickly: the next pass starts at 32.
+    expect(nextPieceSize(16, 2, 1)).toBe(32);
+  });
+
+  it('keeps at least one group, however slow one group was', () => {
+    expect(nextPieceSize(1, 1, 5000)).toBe(1);
   });
 });

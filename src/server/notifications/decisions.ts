@@ -142,3 +142,20 @@ export function displayUrl(type: 'webhook' | 'slack', url: string, role: 'admin'
   const keys = [...u.searchParams.keys()];
   return `${u.origin}${u.pathname}${keys.length ? `?${keys.map((k) => `${encodeURIComponent(k)}=••••`).join('&')}` : ''}`;
 }
+
+/** A piece of an alert pass (one transaction) should take about this long (ms): pieces are sized to it. */
+export const pieceMs = 50;
+/** The most groups in one piece. */
+export const maxPiece = 100;
+
+/**
+ * The next piece's size from how long the last one took: as many groups as fit in `pieceMs` at the
+ * last piece's cost per group, at most twice the current size (one cheap piece proves little, and a
+ * short last piece of a pass must not shrink it), between 1 and `maxPiece`. A group's cost changes
+ * with what its instances' rows look like (a backlog of deleted rows not yet vacuumed made one cost
+ * 80 ms), so the size follows it piece by piece.
+ */
+export function nextPieceSize(size: number, groups: number, tookMs: number): number {
+  const fit = Math.floor((pieceMs * groups) / Math.max(tookMs, 0.001));
+  return Math.max(1, Math.min(maxPiece, size * 2, fit));
+}

@@ -45,7 +45,7 @@ import {
   updateChannel,
 } from '../store/notifications';
 import { tryLockAlertRules } from '../store/locks';
-import { type AlertState, alertDecision, displayUrl, type Health, nextAttemptAt } from './decisions';
+import { type AlertState, alertDecision, displayUrl, type Health, nextAttemptAt, nextPieceSize } from './decisions';
 import { groupHealth, healthInputOf } from '../health';
 import { groupSummaries } from '../store/groups';
 import { type Outbox, type OutboxEvent, notifyChannel, recordEvent } from './outbox';
@@ -67,12 +67,10 @@ const renewMs = 1_000;
 const batchSize = 10;
 /** Every group is looked at this often even without a change naming it (a missed cursor row, a clock step). */
 const fullPassMs = 10_000;
-/** An alert pass taking this long (ms) or more is logged. */
-const slowPassMs = 250;
-/** A piece of a pass (one transaction) should take about this long (ms): pieces are sized to it. */
-const pieceMs = 50;
-/** The most groups in one piece. */
-const maxPiece = 100;
+/** A piece of an alert pass holding its transaction this long (ms) or more is logged. */
+const slowPieceMs = 250;
+/** The first alert piece's size; the pieces after it are sized by `nextPieceSize`. */
+const firstPiece = 4;
 
 /**
  * Alerts and notifications (PRODUCT.md §12): channels, the outbox other modules write into, the
@@ -91,7 +89,7 @@ export class Notifications implements Outbox {
   private unlisten: (() => Promise<void>) | null = null;
   private lastPrune = Number.NEGATIVE_INFINITY;
   /** Groups looked at in one transaction of an alert pass (see evaluate). */
-  private pieceSize = maxPiece;
+  private pieceSize = firstPiece;
 
   constructor(private readonly deps: Deps) {}
 
@@ -320,7 +318,6 @@ export class Notifications implements Outbox {
   async evaluate(now: Date): Promise<number> {
     const { db } = this.deps;
     const full = this.cursor === null || now.getTime() - this.lastFullPass >= fullPassMs;
-    const started = performance.now();
     const ids = await db.transaction(async (tx) => {
       if (!(await tryLockAlertRules(tx))) return [];
       if (full) {
@@ -342,11 +339,11 @@ export class Notifications implements Outbox {
       fired += result;
       done += piece.length;
       const took = performance.now() - pieceStarted;
-      if (took > pieceMs * 2) this.pieceSize = Math.max(1, Math.floor(this.pieceSize / 2));
-      else if (took < pieceMs / 2) this.pieceSize = Math.min(maxPiece, this.pieceSize * 2);
+      this.pieceSize = nextPieceSize(this.pieceSize, piece.length, took);
+      if (took >= slowPieceMs) {
+        this.deps.logger.warn('alert rules: slow piece', { tookMs: Math.round(took), groups: piece.length, of: ids.length, full, nextPieceSize: this.pieceSize });
+      }
     }
-    const tookMs = Math.round(performance.now() - started);
-    if (tookMs >= slowPassMs) this.deps.logger.warn('alert rules: slow pass', { tookMs, full, groups: ids.length, pieceSize: this.pieceSize });
     if (fired > 0) this.kick();
     await this.prune(now);
     return fired;
