@@ -435,11 +435,12 @@ export interface BacklogRun {
   deleted: number;
   /** Server start → the round's log line. */
   durationMs: number | null;
-  /** The worst p99 of the 5-s windows of heartbeats while the round ran, and their errors. */
+  /** The worst p99 of the 5-s windows of heartbeats while the round ran. */
   worstP99Ms: number | null;
+  /** Errors of every heartbeat of the stage: the restart-only reference, the round, the 10 s after. */
   errors: number;
-  /** The p99 of each 5-s window while the round ran, in order. */
-  windowP99Ms: number[];
+  /** The p99 of each 5-s window while the round ran, in order (null: nothing answered in it). */
+  windowP99Ms: Array<number | null>;
   /**
    * The reference: the first 5 s after a restart with nothing due (the same heartbeats, every token
    * unknown to the fresh process, so each first beat reads the database).
@@ -484,20 +485,21 @@ async function deleteBacklog(m: Measured, o: GrowthOptions, tokens: string[]): P
         body,
       }),
     });
-  // A restart alone, nothing due: what the first window below owes to the restart, not to retention.
+  // A restart alone, nothing due (its first retention round finds nothing, its VACUUM little): what the
+  // first window below owes to the restart, not to retention.
   await m.restart({});
   const restartOnly = await beat(5);
   await m.restart({ PADDOCK_RETENTION_DAYS: String(30 / 86_400) });
   const started = performance.now();
   let worst: number | null = null;
-  const windows: number[] = [];
+  const windows: Array<number | null> = [];
   let errors = 0;
   let line: RetentionLine | undefined;
   let durationMs: number | null = null;
   while (!line && performance.now() - started < 600_000) {
     const r = await beat(5);
     worst = Math.max(worst ?? 0, r.p99Ms ?? 0);
-    windows.push(Math.round(r.p99Ms ?? 0));
+    windows.push(r.p99Ms === null ? null : Math.round(r.p99Ms));
     errors += r.errors;
     line = retentionLines(m.cp.output())[0];
     if (line) durationMs = Math.round(performance.now() - started);
@@ -518,7 +520,7 @@ async function deleteBacklog(m: Measured, o: GrowthOptions, tokens: string[]): P
   o.log(`retention backlog ${o.db}: ${JSON.stringify(run)}`);
   return {
     ...run,
-    note: `retention backlog ${o.db}: restarted with a 30-s window, so all ${o.ended} ended instances were due at once; ${run.deleted} deleted in ${line?.statements ?? '?'} statements of ≤ 500 rows (longest ${run.longestStatementMs} ms, then VACUUM ${run.vacuumMs} ms) within ${run.durationMs} ms of the start (read in 5-s steps); ${tokens.length} live instances heartbeating at 500/s meanwhile: worst 5-s p99 ${run.worstP99Ms} ms (each 5 s: ${windows.join(', ')} ms; the first 5 s after a restart with nothing due, for reference: p99 ${run.restartOnlyP99Ms} ms), ${run.errors} errors; p99 ${run.afterP99Ms} ms in the 10 s after`,
+    note: `retention backlog ${o.db}: restarted with a 30-s window, so all ${o.ended} ended instances were due at once; ${run.deleted} deleted in ${line?.statements ?? '?'} statements of ≤ 500 rows (longest ${run.longestStatementMs} ms, then VACUUM, one table per statement: longest ${run.vacuumMs} ms) within ${run.durationMs} ms of the start (read in 5-s steps); ${tokens.length} live instances heartbeating at 500/s meanwhile: worst 5-s p99 ${run.worstP99Ms} ms (each 5 s: ${windows.map((w) => w ?? 'none answered').join(', ')} ms; the first 5 s after a restart with nothing due, for reference: p99 ${run.restartOnlyP99Ms} ms), ${run.errors} errors; p99 ${run.afterP99Ms} ms in the 10 s after`,
   };
 }
 

@@ -57,8 +57,8 @@ export interface RetentionResult {
   durationMs: number | null;
   worstP99Ms: number | null;
   errors: number;
-  /** Each 5-s window's p99 while the round ran. */
-  windowP99Ms: number[];
+  /** Each 5-s window's p99 while the round ran (null: nothing answered in it). */
+  windowP99Ms: Array<number | null>;
   /** The first 5 s after a restart with nothing due: what a restart alone costs the heartbeats. */
   restartOnlyP99Ms: number | null;
   afterP99Ms: number | null;

@@ -203,9 +203,10 @@ describe('alert pass pieces: sized to about 50 ms each from what the last piece 
     expect(nextPieceSize(80, 80, 2)).toBe(100);
   });
 
-  it('is not shrunk by a cheap short last piece of a pass', () => {
-    // The pass ended with 2 groups left of a size-16 piece, quickly: the next pass starts at 32.
-    expect(nextPieceSize(16, 2, 1)).toBe(32);
+  it('is neither shrunk nor grown past twice what it measured by a cheap short piece', () => {
+    // 2 groups of a planned 16, quickly: 16 stays, and 2 cheap groups do not make it 32.
+    expect(nextPieceSize(16, 2, 1)).toBe(16);
+    expect(nextPieceSize(2, 2, 1)).toBe(4);
   });
 
   it('keeps at least one group, however slow one group was', () => {

@@ -144,18 +144,18 @@ export function displayUrl(type: 'webhook' | 'slack', url: string, role: 'admin'
 }
 
 /** A piece of an alert pass (one transaction) should take about this long (ms): pieces are sized to it. */
-export const pieceMs = 50;
+const pieceMs = 50;
 /** The most groups in one piece. */
-export const maxPiece = 100;
+const maxPiece = 100;
 
 /**
- * The next piece's size from how long the last one took: as many groups as fit in `pieceMs` at the
- * last piece's cost per group, at most twice the current size (one cheap piece proves little, and a
- * short last piece of a pass must not shrink it), between 1 and `maxPiece`. A group's cost changes
- * with what its instances' rows look like (a backlog of deleted rows not yet vacuumed made one cost
- * 80 ms), so the size follows it piece by piece.
+ * The next piece's size from how long the last one (of `groups` groups, planned as `size`) held its
+ * transaction: as many groups as fit in `pieceMs` at its cost per group, but at most twice the groups
+ * it had (one cheap piece proves little) and never below `size` for being short and cheap (the last
+ * piece of a pass), between 1 and `maxPiece`. A group's cost changes with what its instances' rows
+ * look like (a backlog of deleted rows not yet vacuumed made one cost 80 ms), so the size follows it.
  */
-export function nextPieceSize(size: number, groups: number, tookMs: number): number {
-  const fit = Math.floor((pieceMs * groups) / Math.max(tookMs, 0.001));
-  return Math.max(1, Math.min(maxPiece, size * 2, fit));
+export function nextPieceSize(size: number, groups: number, heldMs: number): number {
+  const fit = Math.floor((pieceMs * groups) / Math.max(heldMs, 0.001));
+  return Math.max(1, Math.min(maxPiece, Math.max(size, 2 * groups), fit));
 }

@@ -67,9 +67,11 @@ const renewMs = 1_000;
 const batchSize = 10;
 /** Every group is looked at this often even without a change naming it (a missed cursor row, a clock step). */
 const fullPassMs = 10_000;
-/** A piece of an alert pass holding its transaction this long (ms) or more is logged. */
+/** An alert pass is logged when one of its pieces held its transaction this long (ms) or more… */
 const slowPieceMs = 250;
-/** The first alert piece's size; the pieces after it are sized by `nextPieceSize`. */
+/** …or when the whole pass took this long (ms) or more. */
+const slowPassMs = 1_000;
+/** Each pass's first piece; the pieces after it are sized by `nextPieceSize`. */
 const firstPiece = 4;
 
 /**
@@ -88,8 +90,6 @@ export class Notifications implements Outbox {
   private readonly inFlight = new AbortController();
   private unlisten: (() => Promise<void>) | null = null;
   private lastPrune = Number.NEGATIVE_INFINITY;
-  /** Groups looked at in one transaction of an alert pass (see evaluate). */
-  private pieceSize = firstPiece;
 
   constructor(private readonly deps: Deps) {}
 
@@ -312,8 +312,10 @@ export class Notifications implements Outbox {
    *
    * The groups are looked at in pieces, each its own transaction under the rules' lock, sized so that
    * one takes about 50 ms: on PGlite a transaction holds the one database, heartbeats included, and a
-   * pass over 20 groups of 7,500 instances each held it for seconds. Each piece reads, decides and
-   * saves its groups whole, so a group is never decided from state another replica has since changed.
+   * pass over 20 groups of 7,500 instances each held it for seconds. Each pass starts small: what a
+   * group costs changes between passes (a retention backlog not yet vacuumed made it 80 ms). Each
+   * piece reads, decides and saves its groups whole, so a group is never decided from state another
+   * replica has since changed.
    */
   async evaluate(now: Date): Promise<number> {
     const { db } = this.deps;
@@ -330,19 +332,33 @@ export class Notifications implements Outbox {
       return [...new Set([...changed.ids, ...(await groupsAwaitingAlert(tx))])];
     });
     let fired = 0;
+    let size = firstPiece;
+    let pieces = 0;
+    let longest = 0;
+    const started = performance.now();
     for (let done = 0; done < ids.length; ) {
-      const piece = ids.slice(done, done + this.pieceSize);
-      const pieceStarted = performance.now();
-      const result = await db.transaction(async (tx) => ((await tryLockAlertRules(tx)) ? this.evaluateGroups(tx, piece, now) : null));
+      const piece = ids.slice(done, done + size);
+      // How long the piece held its transaction, not how long it waited for it.
+      let held = 0;
+      const result = await db.transaction(async (tx) => {
+        const began = performance.now();
+        try {
+          return (await tryLockAlertRules(tx)) ? await this.evaluateGroups(tx, piece, now) : null;
+        } finally {
+          held = performance.now() - began;
+        }
+      });
       // Another replica holds the rules now: it looks at every group itself.
       if (result === null) break;
       fired += result;
       done += piece.length;
-      const took = performance.now() - pieceStarted;
-      this.pieceSize = nextPieceSize(this.pieceSize, piece.length, took);
-      if (took >= slowPieceMs) {
-        this.deps.logger.warn('alert rules: slow piece', { tookMs: Math.round(took), groups: piece.length, of: ids.length, full, nextPieceSize: this.pieceSize });
-      }
+      pieces++;
+      longest = Math.max(longest, held);
+      size = nextPieceSize(size, piece.length, held);
+    }
+    const tookMs = Math.round(performance.now() - started);
+    if (longest >= slowPieceMs || tookMs >= slowPassMs) {
+      this.deps.logger.warn('alert rules: slow pass', { tookMs, full, groups: ids.length, pieces, longestPieceMs: Math.round(longest) });
     }
     if (fired > 0) this.kick();
     await this.prune(now);
